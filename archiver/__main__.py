@@ -1,0 +1,5 @@
+"""Run the command line: ``python -m archiver``."""
+
+from archiver.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""IMAP accounts: where the server is and how to reach it securely. Never a password."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from archiver.core.errors import ConfigError
+
+ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+
+
+class Security(enum.Enum):
+    """How the connection is protected."""
+
+    SSL = "ssl"  # implicit TLS (IMAPS, usually port 993)
+    STARTTLS = "starttls"  # plain connection upgraded before login; never falls back
+    PLAIN = "plain"  # no encryption; only on explicit request
+
+    @property
+    def default_port(self) -> int:
+        """The port servers usually offer this security on."""
+        return 993 if self is Security.SSL else 143
+
+
+class PasswordSource(enum.Enum):
+    """Where the password comes from at run time."""
+
+    KEYRING = "keyring"  # the system keyring, set by ``account add --password-stdin``
+    COMMAND = "command"  # a command that prints it, like mbsync's PassCmd
+    PROMPT = "prompt"  # asked on each run (terminal prompt or --password-stdin)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One IMAP account as configured."""
+
+    name: str
+    host: str
+    user: str
+    security: Security = Security.SSL
+    port: int | None = None
+    cafile: Path | None = None
+    password_source: PasswordSource = PasswordSource.PROMPT
+    password_command: str | None = None
+
+    def __post_init__(self) -> None:
+        if not ACCOUNT_NAME.match(self.name):
+            raise ConfigError(
+                f"Invalid account name {self.name!r}: use letters, digits and . _ @ + - "
+                "(at most 64 characters, starting with a letter or digit)."
+            )
+        if not self.host or any(c.isspace() for c in self.host):
+            raise ConfigError(f"Account {self.name}: invalid host name {self.host!r}.")
+        if not self.user:
+            raise ConfigError(f"Account {self.name}: the user name is empty.")
+        if self.port is not None and not 0 < self.port < 65536:
+            raise ConfigError(f"Account {self.name}: port {self.port} is out of range.")
+        if self.password_source is PasswordSource.COMMAND and not self.password_command:
+            raise ConfigError(f"Account {self.name}: a password command is required.")
+
+    @property
+    def effective_port(self) -> int:
+        """The configured port, or the usual one for the security mode."""
+        return self.port if self.port is not None else self.security.default_port
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the account as plain JSON values."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "security": self.security.value,
+            "cafile": str(self.cafile) if self.cafile else None,
+            "password_source": self.password_source.value,
+            "password_command": self.password_command,
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, object]) -> Account:
+        """Build an account from the JSON values written by to_dict()."""
+        try:
+            port = data.get("port")
+            cafile = data.get("cafile")
+            command = data.get("password_command")
+            return cls(
+                name=name,
+                host=str(data["host"]),
+                user=str(data["user"]),
+                security=Security(data.get("security", "ssl")),
+                port=int(port) if isinstance(port, int | str) else None,
+                cafile=Path(str(cafile)) if cafile else None,
+                password_source=PasswordSource(data.get("password_source", "prompt")),
+                password_command=str(command) if command else None,
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ConfigError(f"Account {name}: invalid settings ({exc}).") from exc

@@ -1,0 +1,261 @@
+"""The catalog: an SQLite database at the archive root, the truth about what is archived.
+
+Together with the message files it is the record of the archive; search indexes are derived
+from both. A row is first written ``pending`` (before its file is moved into place), then
+``verified`` once the file was synced, read back and compared. Only verified rows can ever
+lead to a deletion on the server, through :meth:`Catalog.verified_for`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    message_id TEXT,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    internaldate TEXT NOT NULL,
+    flags TEXT NOT NULL,
+    path TEXT NOT NULL,
+    offset INTEGER,
+    length INTEGER,
+    state TEXT NOT NULL,
+    on_server INTEGER NOT NULL DEFAULT 1,
+    archived_at TEXT NOT NULL,
+    deleted_at TEXT,
+    UNIQUE (account, folder, uidvalidity, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_by_content ON messages (account, folder, sha256);
+CREATE INDEX IF NOT EXISTS messages_by_state ON messages (state);
+"""
+
+CATALOG_NAME = "catalog.sqlite3"
+
+
+class State(enum.Enum):
+    """Where a catalogued message stands."""
+
+    PENDING = "pending"  # row written, file maybe not in place yet
+    VERIFIED = "verified"  # file durable and equal to what the server sent
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a message's bytes are, relative to the archive root.
+
+    Maildir: ``path`` is the message file. mbox: ``path`` is the mbox file, ``offset`` and
+    ``length`` delimit the message's stored region (its From_ line included).
+    """
+
+    path: str
+    offset: int | None = None
+    length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One catalogued message."""
+
+    id: int
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    message_id: str | None
+    sha256: str
+    size: int
+    internaldate: dt.datetime
+    flags: tuple[str, ...]
+    location: Location
+    state: State
+    on_server: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """The values of a row about to be written as pending."""
+
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    message_id: str | None
+    sha256: str
+    size: int
+    internaldate: dt.datetime
+    flags: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedMessage:
+    """A message that is durably stored and verified, and may leave the server.
+
+    Only :meth:`Catalog.verified_for` creates these; deletion takes nothing else.
+    """
+
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    size: int
+    internaldate: dt.datetime
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Catalog:
+    """Access to the catalog database; one instance per thread (sqlite3 connections are)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit is on disk before we go on, and a delete may follow a commit.
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._db.executescript(SCHEMA)
+        if path.exists():
+            path.chmod(0o600)
+
+    @classmethod
+    def open(cls, archive_root: Path) -> Catalog:
+        """Open (creating if needed) the catalog at *archive_root*."""
+        return cls(archive_root / CATALOG_NAME)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[Record]:
+        cursor = self._db.execute(
+            "SELECT id, account, folder, uidvalidity, uid, message_id, sha256, size, "
+            "internaldate, flags, path, offset, length, state, on_server FROM messages " + sql,
+            params)
+        for row in cursor:
+            yield Record(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                         dt.datetime.fromisoformat(row[8]), tuple(row[9].split()),
+                         Location(row[10], row[11], row[12]), State(row[13]), bool(row[14]))
+
+    def add_pending(self, records: Iterable[NewRecord]) -> None:
+        """Write rows in state pending, in one transaction."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO messages (account, folder, uidvalidity, uid, message_id, sha256, "
+                "size, internaldate, flags, path, offset, length, state, archived_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                [(r.account, r.folder, r.uidvalidity, r.uid, r.message_id, r.sha256, r.size,
+                  r.internaldate.isoformat(), " ".join(r.flags), r.location.path,
+                  r.location.offset, r.location.length, now) for r in records])
+
+    def mark_verified(self, ids: Iterable[int]) -> None:
+        """Set rows to verified, in one durable transaction."""
+        with self._transaction():
+            self._db.executemany("UPDATE messages SET state = 'verified' WHERE id = ?",
+                                 [(i,) for i in ids])
+
+    def remove(self, ids: Iterable[int]) -> None:
+        """Delete rows (pending rows whose file never made it)."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+
+    def ids_for(self, account: str, folder: str, uidvalidity: int, uids: Sequence[int]
+                ) -> dict[int, int]:
+        """Return row ids by UID for the given messages."""
+        found: dict[int, int] = {}
+        for start in range(0, len(uids), 500):
+            chunk = list(uids[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row_id, uid in self._db.execute(
+                    f"SELECT id, uid FROM messages WHERE account = ? AND folder = ? "
+                    f"AND uidvalidity = ? AND uid IN ({marks})",
+                    (account, folder, uidvalidity, *chunk)):
+                found[uid] = row_id
+        return found
+
+    def pending(self, account: str) -> list[Record]:
+        """Return the account's pending rows (left by an interrupted run)."""
+        return list(self._rows("WHERE account = ? AND state = 'pending' ORDER BY id",
+                               (account,)))
+
+    def verified_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
+        """Return UIDs of the folder (at this UIDVALIDITY) that are verified in the archive."""
+        cursor = self._db.execute(
+            "SELECT uid FROM messages WHERE account = ? AND folder = ? AND uidvalidity = ? "
+            "AND state = 'verified'", (account, folder, uidvalidity))
+        return {row[0] for row in cursor}
+
+    def find_content(self, account: str, folder: str, sha256: str) -> Record | None:
+        """Return a verified record of the same folder with the same content, if any."""
+        return next(self._rows(
+            "WHERE account = ? AND folder = ? AND sha256 = ? AND state = 'verified' LIMIT 1",
+            (account, folder, sha256)), None)
+
+    def verified_for(self, account: str, folder: str, uidvalidity: int, uids: Iterable[int]
+                     ) -> list[VerifiedMessage]:
+        """Return the messages among *uids* that are verified and still on the server."""
+        wanted = set(uids)
+        return [VerifiedMessage(r.account, r.folder, r.uidvalidity, r.uid, r.size,
+                                r.internaldate)
+                for r in self._rows("WHERE account = ? AND folder = ? AND uidvalidity = ? "
+                                    "AND state = 'verified' AND on_server = 1",
+                                    (account, folder, uidvalidity))
+                if r.uid in wanted]
+
+    def mark_deleted(self, messages: Iterable[VerifiedMessage]) -> None:
+        """Record that these messages were expunged from the server."""
+        now = _now()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE messages SET on_server = 0, deleted_at = ? WHERE account = ? AND "
+                "folder = ? AND uidvalidity = ? AND uid = ?",
+                [(now, m.account, m.folder, m.uidvalidity, m.uid) for m in messages])
+
+    def records(self, account: str | None = None) -> list[Record]:
+        """Return all rows, or one account's, in archive order."""
+        if account is None:
+            return list(self._rows("ORDER BY id"))
+        return list(self._rows("WHERE account = ? ORDER BY id", (account,)))
+
+    def stats(self, account: str) -> tuple[int, int]:
+        """Return (messages, bytes) of distinct verified content for *account*."""
+        row = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM (SELECT DISTINCT path, offset, size "
+            "FROM messages WHERE account = ? AND state = 'verified')", (account,)).fetchone()
+        return int(row[0]), int(row[1])
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")

@@ -1,0 +1,80 @@
+"""The settings file: accounts and options as JSON. It never holds a password."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from archiver.core.accounts import Account
+from archiver.core.errors import ConfigError
+from archiver.core.paths import make_private_dir
+
+FORMATS = ("maildir", "mbox")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """All settings: the accounts by name, and the archive format for new archives."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    archive_format: str = "maildir"
+
+    def account(self, name: str) -> Account:
+        """Return the account called *name*, or raise ConfigError listing the known ones."""
+        try:
+            return self.accounts[name]
+        except KeyError:
+            known = ", ".join(sorted(self.accounts)) or "none"
+            raise ConfigError(f"No account named {name!r} (configured: {known}).") from None
+
+    def with_account(self, account: Account) -> Config:
+        """Return a copy with *account* added or replaced."""
+        return replace(self, accounts={**self.accounts, account.name: account})
+
+    def without_account(self, name: str) -> Config:
+        """Return a copy without the account *name* (which must exist)."""
+        self.account(name)
+        return replace(self, accounts={k: v for k, v in self.accounts.items() if k != name})
+
+
+def load_config(path: Path) -> Config:
+    """Read the settings file; a missing file means no settings yet."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Config()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read the settings file {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"The settings file {path} does not hold a JSON object.")
+    accounts = data.get("accounts", {})
+    archive_format = data.get("archive_format", "maildir")
+    if not isinstance(accounts, dict) or archive_format not in FORMATS:
+        raise ConfigError(f"The settings file {path} has invalid values.")
+    return Config(
+        accounts={name: Account.from_dict(name, values) for name, values in accounts.items()},
+        archive_format=archive_format,
+    )
+
+
+def save_config(config: Config, path: Path) -> None:
+    """Write the settings atomically (temp file, fsync, rename), readable by the user only."""
+    make_private_dir(path.parent)
+    data = {
+        "archive_format": config.archive_format,
+        "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump(data, file, indent=2)
+            file.write("\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,62 @@
+"""The family of errors the archiver can explain to its user.
+
+Each docstring says when the error is raised. Library errors (imapclient, ssl, socket, OS) are
+translated into these at the boundary, so that front ends catch one family and show its message.
+"""
+
+from __future__ import annotations
+
+
+class ArchiverError(Exception):
+    """An expected failure we can explain to the user."""
+
+
+class ConfigError(ArchiverError):
+    """The configuration file or a setting in it is unusable, or an account is unknown."""
+
+
+class SecretError(ArchiverError):
+    """No password could be obtained: no keyring, a failing password command, no input."""
+
+
+class ImapError(ArchiverError):
+    """The IMAP server refused a command or the connection failed; the account cannot go on."""
+
+
+class ConnectError(ImapError):
+    """The server could not be reached (DNS, refused, timeout) before the IMAP greeting."""
+
+
+class TlsError(ImapError):
+    """TLS could not be established or the certificate is not trusted."""
+
+
+class AuthenticationError(ImapError):
+    """The server rejected the user name or password."""
+
+
+class FolderError(ImapError):
+    """A folder could not be selected or read (it may have been deleted or renamed mid-run).
+
+    The job skips that folder and goes on with the others.
+    """
+
+
+class MessageFetchError(ArchiverError):
+    """One message could not be fetched completely; it stays on the server."""
+
+
+class UidValidityChanged(ArchiverError):
+    """The folder was recreated on the server; archived UIDs no longer name its messages."""
+
+
+class StoreError(ArchiverError):
+    """The local archive could not be written or read back (disk full, permissions)."""
+
+
+class VerificationError(StoreError):
+    """A stored message read back differs from what the server sent."""
+
+
+class ArchiveLocked(ArchiverError):
+    """Another job holds the archive's lock file."""

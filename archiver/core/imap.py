@@ -1,0 +1,508 @@
+"""ImapSession: one logged-in IMAP connection, with the few commands the archiver needs.
+
+Every imapclient, ssl and socket error is translated here into the archiver's own errors.
+One session belongs to one thread: imapclient is not thread safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from imapclient import IMAPClient
+from imapclient import exceptions as imap_exc
+
+from archiver.core.accounts import Account, Security
+from archiver.core.errors import (
+    AuthenticationError,
+    ConnectError,
+    FolderError,
+    ImapError,
+    TlsError,
+    UidValidityChanged,
+)
+from archiver.core.secrets import Secret
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 60.0
+META_CHUNK = 1000  # UIDs per metadata FETCH / STORE command, to keep command lines short
+BATCH_MESSAGES = 200  # messages per body FETCH
+BATCH_BYTES = 8 * 1024 * 1024  # bytes per body FETCH: bounds memory whatever the mailbox size
+LARGE_MESSAGE = 4 * 1024 * 1024  # larger messages are fetched in pieces into a spool file
+CHUNK_BYTES = 4 * 1024 * 1024  # piece size for large messages
+
+
+@dataclass(frozen=True, slots=True)
+class FolderInfo:
+    """A folder as LISTed by the server."""
+
+    name: str
+    delimiter: str | None
+    flags: tuple[str, ...]
+
+    @property
+    def is_selectable(self) -> bool:
+        """Whether the folder can hold messages (not \\Noselect or \\NonExistent)."""
+        lowered = {flag.lower() for flag in self.flags}
+        return not lowered & {"\\noselect", "\\nonexistent"}
+
+    @property
+    def special_use(self) -> str | None:
+        """The RFC 6154 special-use flag (\\Trash, \\Junk, \\Sent, ...), if any."""
+        for flag in self.flags:
+            if flag.lower() in SPECIAL_USE:
+                return SPECIAL_USE[flag.lower()]
+        return None
+
+
+SPECIAL_USE = {f.lower(): f for f in
+               ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")}
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedFolder:
+    """What SELECT/EXAMINE said about a folder."""
+
+    name: str
+    uidvalidity: int
+    exists: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMeta:
+    """A message's metadata from FETCH (no body)."""
+
+    uid: int
+    size: int  # RFC822.SIZE
+    flags: tuple[str, ...]
+    internaldate: dt.datetime  # timezone-aware
+
+    @property
+    def is_deleted(self) -> bool:
+        """Whether the message carries \\Deleted."""
+        return "\\deleted" in {flag.lower() for flag in self.flags}
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    """A message's exact bytes as the server sent them, with what it said about them.
+
+    Small messages are held in ``data``; large ones were streamed into ``spool`` (a file the
+    caller owns). ``sha256`` and ``length`` were computed from the received bytes.
+    """
+
+    meta: MessageMeta
+    sha256: str
+    length: int
+    data: bytes | None = None
+    spool: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """A message that could not be fetched completely; it stays on the server."""
+
+    uid: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """Storage quota in bytes (RFC 2087 counts KiB)."""
+
+    used: int
+    limit: int
+
+    def to_dict(self) -> dict[str, int]:
+        """Return the quota as JSON values."""
+        return {"used": self.used, "limit": self.limit}
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _ssl_context(account: Account) -> ssl.SSLContext:
+    """Return a verifying TLS context, trusting *account.cafile* in addition where given."""
+    try:
+        context = ssl.create_default_context()
+        if account.cafile is not None:
+            context.load_verify_locations(cafile=str(account.cafile))
+    except (OSError, ssl.SSLError) as exc:
+        raise TlsError(f"Account {account.name}: cannot load CA file {account.cafile}: {exc}"
+                       ) from exc
+    return context
+
+
+def _translate(account: Account, exc: BaseException, doing: str) -> ImapError:
+    """Map a library error to one of ours, with a one-line message naming the account."""
+    where = f"Account {account.name} ({account.host}:{account.effective_port})"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TlsError(f"{where}: the server's certificate is not trusted "
+                        f"({exc.verify_message}); use --cafile for a private CA.")
+    if isinstance(exc, ssl.SSLError):
+        return TlsError(f"{where}: TLS failed while {doing}: {exc.reason or exc}")
+    if isinstance(exc, socket.gaierror):
+        return ConnectError(f"{where}: cannot resolve host name ({exc.strerror}).")
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return ConnectError(f"{where}: the server did not answer in time while {doing}.")
+    if isinstance(exc, ConnectionRefusedError):
+        return ConnectError(f"{where}: connection refused.")
+    if isinstance(exc, OSError):
+        return ConnectError(f"{where}: connection failed while {doing}: "
+                            f"{exc.strerror or type(exc).__name__}.")
+    if isinstance(exc, imap_exc.LoginError):
+        return AuthenticationError(f"{where}: login failed for user {account.user} "
+                                   f"(wrong user name or password?): {_server_text(exc)}")
+    if isinstance(exc, imap_exc.IMAPClientAbortError):
+        return ImapError(f"{where}: connection lost while {doing}: {_server_text(exc)}")
+    return ImapError(f"{where}: the server refused {doing}: {_server_text(exc)}")
+
+
+def _server_text(exc: BaseException) -> str:
+    text = str(exc)
+    if text.startswith(("b'", 'b"')):
+        text = text[2:-1]
+    return text or type(exc).__name__
+
+
+class ImapSession:
+    """A logged-in connection to one account's server."""
+
+    def __init__(self, account: Account, client: IMAPClient) -> None:
+        self.account = account
+        self._client = client
+        self._client.normalise_times = False  # keep INTERNALDATE's timezone
+        self.selected: SelectedFolder | None = None
+
+    @classmethod
+    def connect(cls, account: Account, password: Secret,
+                timeout: float = DEFAULT_TIMEOUT) -> ImapSession:
+        """Connect, secure the connection as the account demands, and log in.
+
+        STARTTLS never falls back to plain text: a server that does not offer it is an error.
+        """
+        client: IMAPClient | None = None
+        try:
+            if account.security is Security.SSL:
+                client = IMAPClient(account.host, account.effective_port, ssl=True,
+                                    ssl_context=_ssl_context(account), timeout=timeout)
+            else:
+                client = IMAPClient(account.host, account.effective_port, ssl=False,
+                                    timeout=timeout)
+            if account.security is Security.STARTTLS:
+                if not client.has_capability("STARTTLS"):
+                    raise TlsError(
+                        f"Account {account.name} ({account.host}:{account.effective_port}): "
+                        "the server does not offer STARTTLS; refusing to send the password "
+                        "in plain text."
+                    )
+                client.starttls(_ssl_context(account))
+            elif account.security is Security.PLAIN:
+                log.warning("Account %s: connecting without encryption", account.name)
+            client.login(account.user, password.reveal())
+        except TlsError:
+            _close_quietly(client)
+            raise
+        except (OSError, imap_exc.IMAPClientError) as exc:
+            _close_quietly(client)
+            raise _translate(account, exc, "connecting") from None
+        log.info("Account %s: logged in to %s", account.name, account.host)
+        return cls(account, client)
+
+    def close(self) -> None:
+        """Log out; errors on the way out are only logged."""
+        try:
+            self._client.logout()
+        except (OSError, imap_exc.IMAPClientError) as exc:
+            log.debug("Logout failed: %s", exc)
+            _close_quietly(self._client)
+
+    def __enter__(self) -> ImapSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(self, doing: str, func: Callable[[], T], folder: str | None = None) -> T:
+        """Run one imapclient call, translating its errors (FolderError for folder commands)."""
+        try:
+            return func()
+        except imap_exc.IMAPClientAbortError as exc:
+            raise _translate(self.account, exc, doing) from None
+        except imap_exc.IMAPClientError as exc:
+            if folder is not None:
+                raise FolderError(f"Account {self.account.name}, folder {folder}: the server "
+                                  f"refused {doing}: {_server_text(exc)}") from None
+            raise _translate(self.account, exc, doing) from None
+        except OSError as exc:
+            raise _translate(self.account, exc, doing) from None
+
+    def capability(self, name: str) -> bool:
+        """Whether the server announced capability *name*."""
+        return bool(self._call("CAPABILITY", lambda: self._client.has_capability(name)))
+
+    @property
+    def has_uidplus(self) -> bool:
+        """Whether UID EXPUNGE of exactly chosen messages is possible (RFC 4315)."""
+        return self.capability("UIDPLUS")
+
+    def list_folders(self) -> list[FolderInfo]:
+        """Return every folder of the account, INBOX first."""
+        raw = self._call("LIST", self._client.list_folders)
+        folders = [FolderInfo(_text(name), _text(delim) if delim else None,
+                              tuple(_text(f) for f in flags)) for flags, delim, name in raw]
+        folders.sort(key=lambda f: (f.name.upper() != "INBOX", f.name))
+        return folders
+
+    def select(self, folder: str, *, readonly: bool) -> SelectedFolder:
+        """SELECT (or EXAMINE when *readonly*) *folder*."""
+        response: dict[bytes, Any] = self._call(
+            f"{'EXAMINE' if readonly else 'SELECT'} {folder}",
+            lambda: self._client.select_folder(folder, readonly=readonly), folder)
+        if b"UIDVALIDITY" not in response:
+            raise FolderError(f"Account {self.account.name}, folder {folder}: the server sent "
+                              "no UIDVALIDITY; its UIDs cannot be trusted.")
+        self.selected = SelectedFolder(folder, int(response[b"UIDVALIDITY"]),
+                                       int(response.get(b"EXISTS", 0)))
+        return self.selected
+
+    def require_uidvalidity(self, folder: str, uidvalidity: int) -> SelectedFolder:
+        """SELECT *folder* read-write and check it still has *uidvalidity*."""
+        state = self.select(folder, readonly=False)
+        if state.uidvalidity != uidvalidity:
+            raise UidValidityChanged(
+                f"Account {self.account.name}, folder {folder}: UIDVALIDITY changed from "
+                f"{uidvalidity} to {state.uidvalidity} (the folder was recreated); "
+                "nothing is deleted from it."
+            )
+        return state
+
+    def search_before(self, day: dt.date) -> list[int]:
+        """Return UIDs the server says are before *day* and not \\Deleted (a pre-filter only)."""
+        folder = self.selected.name if self.selected else "?"
+        result = self._call("SEARCH", lambda: self._client.search(
+            ["BEFORE", day, "NOT", "DELETED"]), folder)
+        return sorted(int(uid) for uid in result)
+
+    def fetch_meta(self, uids: Sequence[int]) -> dict[int, MessageMeta]:
+        """FETCH size, flags and INTERNALDATE of *uids*, in chunks; vanished UIDs are absent."""
+        folder = self.selected.name if self.selected else "?"
+        metas: dict[int, MessageMeta] = {}
+        for start in range(0, len(uids), META_CHUNK):
+            chunk = uids[start:start + META_CHUNK]
+            data = self._call("FETCH", partial(
+                self._client.fetch, chunk, ["RFC822.SIZE", "FLAGS", "INTERNALDATE"]), folder)
+            for uid, item in data.items():
+                meta = _meta(int(uid), item)
+                if meta is not None:
+                    metas[meta.uid] = meta
+        return metas
+
+    def fetch_bodies(self, metas: Sequence[MessageMeta], spool_dir: Path
+                     ) -> Iterator[list[FetchedMessage | FetchFailure]]:
+        """Yield batches of fetched messages with BODY.PEEK[] (which never sets \\Seen).
+
+        Small messages come in batches bounded in count and bytes; large ones one at a time,
+        in pieces written to a spool file, so memory stays bounded whatever the sizes. A
+        message that comes back shorter than its RFC822.SIZE, or that the server refuses,
+        becomes a FetchFailure (it stays on the server); the others of its batch go on.
+        """
+        batch: list[MessageMeta] = []
+        batch_bytes = 0
+        for meta in metas:
+            if meta.size > LARGE_MESSAGE:
+                if batch:
+                    yield self._fetch_batch(batch)
+                    batch, batch_bytes = [], 0
+                yield [self._fetch_large(meta, spool_dir)]
+                continue
+            if batch and (len(batch) >= BATCH_MESSAGES or batch_bytes + meta.size > BATCH_BYTES):
+                yield self._fetch_batch(batch)
+                batch, batch_bytes = [], 0
+            batch.append(meta)
+            batch_bytes += meta.size
+        if batch:
+            yield self._fetch_batch(batch)
+
+    def _fetch_batch(self, metas: list[MessageMeta]) -> list[FetchedMessage | FetchFailure]:
+        folder = self.selected.name if self.selected else "?"
+        try:
+            data = self._call("FETCH", lambda: self._client.fetch(
+                [m.uid for m in metas], ["BODY.PEEK[]", "RFC822.SIZE", "FLAGS", "INTERNALDATE"]),
+                folder)
+        except FolderError:
+            if len(metas) == 1:
+                raise
+            # The server refused the batch (FETCH ... NO): find the culprits one by one.
+            log.warning("Folder %s: FETCH of %d messages refused; retrying one by one",
+                        folder, len(metas))
+            results: list[FetchedMessage | FetchFailure] = []
+            for meta in metas:
+                try:
+                    results.extend(self._fetch_batch([meta]))
+                except FolderError as exc:
+                    results.append(FetchFailure(meta.uid, str(exc)))
+            return results
+        results = []
+        for meta in metas:
+            item = data.get(meta.uid)
+            body = item.get(b"BODY[]") if item else None
+            fresh = _meta(meta.uid, item) if item else None
+            if body is None or fresh is None:
+                results.append(FetchFailure(meta.uid, "the server sent no body (expunged?)"))
+                continue
+            if len(body) != fresh.size:
+                results.append(FetchFailure(
+                    meta.uid, f"received {len(body)} bytes, but RFC822.SIZE is {fresh.size}"))
+                continue
+            results.append(FetchedMessage(fresh, hashlib.sha256(body).hexdigest(), len(body),
+                                          data=body))
+        return results
+
+    def _fetch_large(self, meta: MessageMeta, spool_dir: Path) -> FetchedMessage | FetchFailure:
+        """Fetch one large message in pieces into a spool file, hashing as it goes."""
+        folder = self.selected.name if self.selected else "?"
+        spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = spool_dir / f"uid-{meta.uid}.spool"
+        digest = hashlib.sha256()
+        received = 0
+        fresh: MessageMeta | None = None
+        try:
+            with path.open("wb") as out:
+                while received < meta.size:
+                    piece, item = self._fetch_piece(meta.uid, received, folder)
+                    if fresh is None and item is not None:
+                        fresh = _meta(meta.uid, item)
+                    if not piece:
+                        break
+                    digest.update(piece)
+                    _write_all(out, piece)
+                    received += len(piece)
+        except FolderError as exc:
+            path.unlink(missing_ok=True)
+            return FetchFailure(meta.uid, str(exc))
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        if fresh is None or received != fresh.size:
+            path.unlink(missing_ok=True)
+            size = fresh.size if fresh else meta.size
+            return FetchFailure(meta.uid, f"received {received} bytes, but RFC822.SIZE is {size}")
+        return FetchedMessage(fresh, digest.hexdigest(), received, spool=path)
+
+    def _fetch_piece(self, uid: int, offset: int, folder: str
+                     ) -> tuple[bytes | None, dict[bytes, Any] | None]:
+        request = f"BODY.PEEK[]<{offset}.{CHUNK_BYTES}>"
+        data = self._call("FETCH", lambda: self._client.fetch(
+            [uid], [request, "RFC822.SIZE", "FLAGS", "INTERNALDATE"]), folder)
+        item = data.get(uid)
+        if item is None:
+            return None, None
+        piece = item.get(f"BODY[]<{offset}>".encode())
+        return piece, item
+
+    def add_deleted_flag(self, uids: Sequence[int]) -> None:
+        """UID STORE +FLAGS.SILENT (\\Deleted) on exactly *uids*."""
+        folder = self.selected.name if self.selected else "?"
+        for start in range(0, len(uids), META_CHUNK):
+            chunk = list(uids[start:start + META_CHUNK])
+            self._call("STORE", partial(self._client.add_flags, chunk, [b"\\Deleted"],
+                                        silent=True), folder)
+
+    def uid_expunge(self, uids: Sequence[int]) -> None:
+        """UID EXPUNGE exactly *uids* (needs UIDPLUS; never a plain EXPUNGE)."""
+        folder = self.selected.name if self.selected else "?"
+        for start in range(0, len(uids), META_CHUNK):
+            chunk = list(uids[start:start + META_CHUNK])
+            self._call("UID EXPUNGE", partial(self._client.uid_expunge, chunk), folder)
+
+    def count_messages(self, folder: str) -> int:
+        """Return how many messages *folder* holds now (STATUS MESSAGES)."""
+        status = self._call(f"STATUS {folder}", lambda: self._client.folder_status(
+            folder, [b"MESSAGES"]), folder)
+        return int(status[b"MESSAGES"])
+
+    def folder_size(self, folder: str) -> tuple[int, int]:
+        """Return (messages, bytes) of *folder*, via STATUS SIZE where the server has it."""
+        if self.capability("STATUS=SIZE"):
+            status = self._call(f"STATUS {folder}", lambda: self._client.folder_status(
+                folder, [b"MESSAGES", b"SIZE"]), folder)
+            return int(status[b"MESSAGES"]), int(status[b"SIZE"])
+        state = self.select(folder, readonly=True)
+        if state.exists == 0:
+            return 0, 0
+        uids = self._call("SEARCH", lambda: self._client.search("ALL"), folder)
+        metas = self.fetch_meta(sorted(uids))
+        return len(metas), sum(m.size for m in metas.values())
+
+    def quota(self) -> Quota | None:
+        """Return the STORAGE quota of INBOX's quota root, or None without QUOTA support."""
+        if not self.capability("QUOTA"):
+            return None
+        try:
+            _, quotas = self._call("GETQUOTAROOT", lambda: self._client.get_quota_root("INBOX"))
+        except ImapError as exc:
+            log.warning("Account %s: quota unavailable: %s", self.account.name, exc)
+            return None
+        for quota in quotas:
+            if str(quota.resource).upper() == "STORAGE":
+                return Quota(int(quota.usage) * 1024, int(quota.limit) * 1024)
+        return None
+
+    def append(self, folder: str, message: bytes, flags: Sequence[str],
+               internaldate: dt.datetime) -> None:
+        """APPEND *message* to *folder* with *flags* and *internaldate*."""
+        self._call(f"APPEND to {folder}", lambda: self._client.append(
+            folder, message, flags=[f.encode() for f in flags], msg_time=internaldate), folder)
+
+
+def _meta(uid: int, item: dict[bytes, Any]) -> MessageMeta | None:
+    try:
+        internaldate = item[b"INTERNALDATE"]
+        if internaldate.tzinfo is None:  # imapclient gives aware datetimes when not normalised
+            internaldate = internaldate.replace(tzinfo=dt.UTC)
+        # \Recent belongs to the session, not to the message: never archive or restore it.
+        flags = tuple(_text(f) for f in item[b"FLAGS"] if _text(f).lower() != "\\recent")
+        return MessageMeta(uid, int(item[b"RFC822.SIZE"]), flags, internaldate)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _write_all(out: IO[bytes], data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        view = view[written or 0:]
+
+
+def _close_quietly(client: IMAPClient | None) -> None:
+    if client is None:
+        return
+    try:
+        client.shutdown()
+    except (OSError, imap_exc.IMAPClientError) as exc:
+        log.debug("Closing the connection failed: %s", exc)
+
+
+@contextmanager
+def open_session(account: Account, password: Secret,
+                 timeout: float = DEFAULT_TIMEOUT) -> Iterator[ImapSession]:
+    """Connect and log in; log out at the end."""
+    session = ImapSession.connect(account, password, timeout)
+    try:
+        yield session
+    finally:
+        session.close()

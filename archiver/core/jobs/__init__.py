@@ -1,0 +1,1 @@
+"""Long-running work: each job takes its collaborators and keyword-only report and cancel."""

@@ -1,0 +1,564 @@
+"""The archive job: copy old messages into the local archive, verify, then free the server.
+
+Order of events, per batch of messages: FETCH (BODY.PEEK[]) → check length against
+RFC822.SIZE and INTERNALDATE against the cut-off → stage in the archive (fsynced) → catalogue
+as pending → move into place (directory fsynced) → read back and compare SHA-256 and size →
+catalogue as verified. Only after every folder was archived, and only for verified messages
+whose folder still has the same UIDVALIDITY, does anything leave the server: UID STORE
++FLAGS.SILENT (\\Deleted) and UID EXPUNGE of exactly those UIDs.
+
+Every message on the server before the run is accounted for exactly once in the folder's
+report (newer, kept with a reason, failed, not reached, vanished or deleted), and the report
+checks that sum against the server's counts before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archiver.core.accounts import Account
+from archiver.core.catalog import Catalog, NewRecord, VerifiedMessage
+from archiver.core.errors import ArchiverError, FolderError, StoreError, UidValidityChanged
+from archiver.core.imap import (
+    DEFAULT_TIMEOUT,
+    FetchedMessage,
+    FetchFailure,
+    FolderInfo,
+    ImapSession,
+    MessageMeta,
+    Quota,
+    open_session,
+)
+from archiver.core.lock import archive_lock
+from archiver.core.message import message_id, read_head
+from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
+from archiver.core.secrets import Secret
+from archiver.core.store import ArchiveStore, Staged, open_store, resolve_format
+
+log = logging.getLogger(__name__)
+
+SPOOL_NAME = ".spool"
+MAX_LISTED_FAILURES = 20
+
+# Used only where the server marks no folder with a special-use flag (RFC 6154).
+TRASH_AND_JUNK_NAMES = {
+    "trash", "deleted items", "deleted messages", "papierkorb", "gelöschte elemente",
+    "gelöschte objekte", "junk", "junk e-mail", "junk-e-mail", "spam",
+}
+
+
+
+def spool_path(archive_root: Path) -> Path:
+    """Return where large messages are spooled while they are fetched."""
+    return archive_root / SPOOL_NAME
+
+
+class Kept:
+    """Why a selected message stayed on the server (the texts appear in reports)."""
+
+    FLAGGED = "flagged (--keep-flagged)"
+    UNREAD = "unread (--keep-unread)"
+    DELETED_ELSEWHERE = "marked \\Deleted by another client"
+    KEEP_ON_SERVER = "--keep-on-server"
+    DRY_RUN = "dry run"
+    NO_UIDPLUS = "server lacks UIDPLUS (UID EXPUNGE)"
+    UIDVALIDITY = "UIDVALIDITY changed"
+    CHANGED = "changed on the server since it was archived"
+    NOT_EXPUNGED = "still on the server after UID EXPUNGE"
+    STOPPED = "run stopped before deleting"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveOptions:
+    """What to archive and what to leave.
+
+    ``cutoff``: messages whose INTERNALDATE is before it are archived (timezone-aware).
+    ``folders``: only these (by name; special-use Trash/Junk only when named here).
+    """
+
+    cutoff: dt.datetime
+    folders: tuple[str, ...] = ()
+    exclude_folders: tuple[str, ...] = ()
+    dry_run: bool = False
+    keep_on_server: bool = False
+    keep_flagged: bool = False
+    keep_unread: bool = False
+
+
+@dataclass
+class FolderReport:
+    """What happened to every message of one folder."""
+
+    folder: str
+    on_server_before: int = 0
+    newer: int = 0
+    archived: int = 0
+    already: int = 0
+    failed: int = 0
+    not_reached: int = 0
+    vanished: int = 0
+    deleted: int = 0
+    bytes_archived: int = 0
+    bytes_selected: int = 0
+    bytes_deleted: int = 0
+    kept: Counter[str] = field(default_factory=Counter)
+    on_server_after: int | None = None
+    error: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def accounted(self) -> int:
+        """Messages accounted for: each message on the server before, counted once."""
+        return (self.newer + sum(self.kept.values()) + self.failed + self.not_reached
+                + self.vanished + self.deleted)
+
+    @property
+    def closes(self) -> bool:
+        """Whether the arithmetic closes, against the server's counts before and after."""
+        if self.accounted != self.on_server_before:
+            return False
+        expected_after = self.on_server_before - self.deleted - self.vanished
+        return self.on_server_after is None or self.on_server_after == expected_after
+
+    def fail(self, uid: int, reason: str) -> None:
+        """Count one message as failed (it stays on the server) and remember why."""
+        self.failed += 1
+        if len(self.failures) < MAX_LISTED_FAILURES:
+            self.failures.append(f"UID {uid}: {reason}")
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the report as JSON values."""
+        return {
+            "folder": self.folder, "on_server_before": self.on_server_before,
+            "newer": self.newer, "archived": self.archived, "already": self.already,
+            "kept": dict(self.kept), "failed": self.failed, "not_reached": self.not_reached,
+            "vanished": self.vanished, "deleted": self.deleted,
+            "on_server_after": self.on_server_after, "bytes_archived": self.bytes_archived,
+            "bytes_selected": self.bytes_selected, "bytes_deleted": self.bytes_deleted,
+            "closes": self.closes, "error": self.error, "failures": self.failures,
+        }
+
+
+@dataclass
+class ArchiveResult:
+    """The outcome of one archive run of one account."""
+
+    account: str
+    dry_run: bool
+    folders: list[FolderReport] = field(default_factory=list)
+    quota_before: Quota | None = None
+    quota_after: Quota | None = None
+    cancelled: bool = False
+    error: str | None = None
+
+    @property
+    def archived(self) -> int:
+        """Messages newly stored and verified in this run."""
+        return sum(f.archived for f in self.folders)
+
+    @property
+    def deleted(self) -> int:
+        """Messages expunged from the server in this run."""
+        return sum(f.deleted for f in self.folders)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes newly archived (in a dry run: bytes that would move)."""
+        return sum(f.bytes_selected if self.dry_run else f.bytes_archived for f in self.folders)
+
+    @property
+    def skipped(self) -> int:
+        """Selected messages that stayed on the server, for any reason in ``kept``."""
+        return sum(sum(f.kept.values()) for f in self.folders)
+
+    @property
+    def errors(self) -> int:
+        """Failed messages, failed folders and a run-stopping error, counted together."""
+        return (sum(f.failed + (1 if f.error else 0) for f in self.folders)
+                + (1 if self.error else 0))
+
+    @property
+    def closes(self) -> bool:
+        """Whether every folder's arithmetic closes."""
+        return all(f.closes for f in self.folders)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run finished without errors and was not cancelled."""
+        return not self.errors and not self.cancelled
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the summary as JSON values."""
+        return {
+            "account": self.account, "dry_run": self.dry_run, "archived": self.archived,
+            "already": sum(f.already for f in self.folders), "deleted": self.deleted,
+            "bytes": self.bytes, "skipped": self.skipped, "errors": self.errors,
+            "failed": sum(f.failed for f in self.folders),
+            "quota_before": self.quota_before.to_dict() if self.quota_before else None,
+            "quota_after": self.quota_after.to_dict() if self.quota_after else None,
+            "cancelled": self.cancelled, "error": self.error, "closes": self.closes,
+            "folders": [f.to_dict() for f in self.folders],
+        }
+
+
+@dataclass
+class _FolderPlan:
+    info: FolderInfo
+    report: FolderReport
+    uidvalidity: int = 0
+    to_fetch: list[MessageMeta] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)  # verified in the archive before the run
+    to_delete: list[int] = field(default_factory=list)  # verified in this run or before
+    unfetched: set[int] = field(default_factory=set)  # planned to fetch, not handled yet
+    delete_done: bool = False  # whether to_delete was accounted for by the delete phase
+
+
+def select_folders(folders: Sequence[FolderInfo], options: ArchiveOptions,
+                   account: str) -> list[FolderInfo]:
+    """Choose the folders to archive: all selectable ones but Trash and Junk, or those named."""
+    selectable = [f for f in folders if f.is_selectable]
+    if options.folders:
+        by_name = {_folder_key(f.name): f for f in selectable}
+        missing = [n for n in options.folders if _folder_key(n) not in by_name]
+        if missing:
+            raise ArchiverError(f"Account {account}: no selectable folder named "
+                                f"{', '.join(repr(m) for m in missing)}.")
+        chosen = [by_name[_folder_key(n)] for n in dict.fromkeys(options.folders)]
+    else:
+        has_special_use = any(f.special_use for f in folders)
+        chosen = [f for f in selectable if not _is_trash_or_junk(f, has_special_use)]
+    excluded = {_folder_key(n) for n in options.exclude_folders}
+    return [f for f in chosen if _folder_key(f.name) not in excluded]
+
+
+def _folder_key(name: str) -> str:
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+def _is_trash_or_junk(folder: FolderInfo, has_special_use: bool) -> bool:
+    if has_special_use:
+        return folder.special_use in ("\\Trash", "\\Junk")
+    return folder.name.rsplit(folder.delimiter or "/", 1)[-1].lower() in TRASH_AND_JUNK_NAMES
+
+
+def archive_account(session: ImapSession, store: ArchiveStore, catalog: Catalog, account: str,
+                    options: ArchiveOptions, *, report: ProgressCallback,
+                    cancel: CancelToken) -> ArchiveResult:
+    """Archive one account's old mail and, unless told otherwise, delete it from the server.
+
+    The caller holds the archive lock. Errors that stop the run (connection lost, disk full)
+    and cancellation are recorded in the result, which is always returned; nothing whose
+    archiving did not complete is deleted.
+    """
+    result = ArchiveResult(account, options.dry_run)
+    spool_dir = spool_path(store.archive_root)
+    shutil.rmtree(spool_dir, ignore_errors=True)
+    store.recover(catalog, account)
+    plans: list[_FolderPlan] = []
+    try:
+        result.quota_before = session.quota()
+        folders = select_folders(session.list_folders(), options, account)
+        for index, info in enumerate(folders):
+            cancel.raise_if_cancelled()
+            report(Progress(index, len(folders), f"Scanning {info.name}"))
+            plan = _plan_folder(session, catalog, account, info, options)
+            plans.append(plan)
+            result.folders.append(plan.report)
+        if options.dry_run:
+            _finish_dry_run(result, plans, options)
+            return result
+        _archive_all(session, store, catalog, account, plans, options, report, cancel)
+        cancel.raise_if_cancelled()
+        for plan in plans:
+            _delete_folder(session, catalog, account, plan, options)
+        result.quota_after = session.quota()
+    except Cancelled:
+        log.info("Account %s: archive cancelled", account)
+        result.cancelled = True
+    except ArchiverError as exc:
+        log.error("Account %s: archive stopped: %s", account, exc)
+        result.error = str(exc)
+    finally:
+        shutil.rmtree(spool_dir, ignore_errors=True)
+    _settle_unfinished(plans)
+    return result
+
+
+def _plan_folder(session: ImapSession, catalog: Catalog, account: str, info: FolderInfo,
+                 options: ArchiveOptions) -> _FolderPlan:
+    """Find the folder's messages before the cut-off; sort them into fetch, already, kept."""
+    plan = _FolderPlan(info, FolderReport(info.name))
+    rep = plan.report
+    try:
+        state = session.select(info.name, readonly=True)
+        plan.uidvalidity = state.uidvalidity
+        rep.on_server_before = state.exists
+        # SEARCH is only a pre-filter, a day wider than the cut-off: servers disagree on time
+        # zones, and some answer date searches wrongly. The INTERNALDATE decides, below.
+        uids = session.search_before(options.cutoff.date() + dt.timedelta(days=1)) \
+            if state.exists else []
+        metas = session.fetch_meta(uids)
+    except FolderError as exc:
+        log.warning("%s", exc)
+        rep.error = str(exc)
+        rep.not_reached = rep.on_server_before
+        return plan
+    rep.newer = rep.on_server_before - len(uids)
+    rep.vanished = len(uids) - len(metas)
+    verified = catalog.verified_uids(account, info.name, plan.uidvalidity)
+    for uid in sorted(metas):
+        meta = metas[uid]
+        flags = {f.lower() for f in meta.flags}
+        if meta.internaldate >= options.cutoff:
+            rep.newer += 1
+        elif meta.is_deleted and uid not in verified:
+            rep.kept[Kept.DELETED_ELSEWHERE] += 1
+        elif options.keep_flagged and "\\flagged" in flags:
+            rep.kept[Kept.FLAGGED] += 1
+        elif options.keep_unread and "\\seen" not in flags:
+            rep.kept[Kept.UNREAD] += 1
+        else:
+            rep.bytes_selected += meta.size
+            if uid in verified:
+                plan.already.append(uid)
+            else:
+                plan.to_fetch.append(meta)
+    rep.already = len(plan.already)
+    plan.to_delete = list(plan.already)
+    plan.unfetched = {m.uid for m in plan.to_fetch}
+    return plan
+
+
+def _finish_dry_run(result: ArchiveResult, plans: list[_FolderPlan],
+                    options: ArchiveOptions) -> None:
+    """Fill a dry run's report: what would move, and the quota it would free."""
+    freed = 0
+    for plan in plans:
+        selected = len(plan.to_fetch) + len(plan.already)
+        plan.report.kept[Kept.DRY_RUN] += selected
+        plan.unfetched.clear()
+        plan.delete_done = True
+        plan.report.on_server_after = plan.report.on_server_before
+        if not options.keep_on_server:
+            freed += plan.report.bytes_selected
+    if result.quota_before is not None:
+        before = result.quota_before
+        result.quota_after = Quota(max(0, before.used - freed), before.limit)
+
+
+def _archive_all(session: ImapSession, store: ArchiveStore, catalog: Catalog, account: str,
+                 plans: list[_FolderPlan], options: ArchiveOptions, report: ProgressCallback,
+                 cancel: CancelToken) -> None:
+    total = sum(len(p.to_fetch) for p in plans)
+    total_bytes = sum(m.size for p in plans for m in p.to_fetch)
+    done = done_bytes = 0
+    spool_dir = spool_path(store.archive_root)
+    report(Progress(0, total, "Archiving", 0, total_bytes))
+    for plan in plans:
+        if plan.report.error or not plan.to_fetch:
+            continue
+        folder = plan.info.name
+        try:
+            state = session.select(folder, readonly=True)
+            if state.uidvalidity != plan.uidvalidity:
+                raise FolderError(f"Account {account}, folder {folder}: UIDVALIDITY changed "
+                                  "during the run; the folder is skipped.")
+            for batch in session.fetch_bodies(plan.to_fetch, spool_dir):
+                _store_batch(store, catalog, account, plan, batch, options)
+                done += len(batch)
+                done_bytes += sum(m.meta.size for m in batch if isinstance(m, FetchedMessage))
+                report(Progress(done, total, folder, done_bytes, total_bytes))
+                cancel.raise_if_cancelled()
+        except FolderError as exc:
+            log.warning("%s", exc)
+            plan.report.error = str(exc)
+
+
+def _store_batch(store: ArchiveStore, catalog: Catalog, account: str, plan: _FolderPlan,
+                 batch: list[FetchedMessage | FetchFailure], options: ArchiveOptions) -> None:
+    """Store one fetched batch durably, catalogue it and verify it; see the module docstring."""
+    rep, folder = plan.report, plan.info.name
+    staged: list[Staged] = []
+    records: list[NewRecord] = []
+    for item in batch:
+        plan.unfetched.discard(item.uid if isinstance(item, FetchFailure) else item.meta.uid)
+        if isinstance(item, FetchFailure):
+            log.warning("Account %s, folder %s, UID %d: %s", account, folder, item.uid,
+                        item.reason)
+            rep.fail(item.uid, item.reason)
+            continue
+        meta = item.meta
+        if meta.internaldate >= options.cutoff:
+            # The FETCH disagrees with the plan: the message is not old enough after all.
+            rep.newer += 1
+            rep.bytes_selected -= meta.size
+            _drop_spool(item)
+            continue
+        twin = catalog.find_content(account, folder, item.sha256)
+        if twin is not None and store.read_digest(twin.location, twin.size) == (
+                twin.sha256, twin.size):
+            # The same bytes are archived already (the folder was recreated, or the message
+            # was copied within it): record this UID against that copy, write nothing.
+            location = twin.location
+            head = item.data if item.data is not None else None
+            if head is None and item.spool is not None:
+                head = read_head(item.spool)
+            _drop_spool(item)
+        else:
+            head = item.data if item.data is not None else read_head(item.spool)  # type: ignore[arg-type]
+            try:
+                one = store.stage(folder, plan.info.delimiter, plan.uidvalidity, item)
+            except StoreError:
+                store.discard(staged)
+                _drop_spool(item)
+                raise
+            staged.append(one)
+            location = one.location
+        records.append(NewRecord(account, folder, plan.uidvalidity, meta.uid,
+                                 message_id(head or b""), item.sha256, item.length,
+                                 meta.internaldate, meta.flags, location))
+    if not records:
+        return
+    catalog.add_pending(records)
+    try:
+        store.commit(staged)
+    except StoreError:
+        store.discard(staged)
+        raise
+    ids = catalog.ids_for(account, folder, plan.uidvalidity, [r.uid for r in records])
+    good, bad = [], []
+    for rec in records:
+        digest, length = store.read_digest(rec.location, rec.size)
+        if digest == rec.sha256 and length == rec.size:
+            good.append(rec)
+        else:
+            bad.append(rec)
+    catalog.mark_verified(ids[r.uid] for r in good)
+    catalog.remove(ids[r.uid] for r in bad)
+    for rec in bad:
+        log.error("Account %s, folder %s, UID %d: the stored copy differs from what the "
+                  "server sent; the message stays on the server", account, folder, rec.uid)
+        rep.fail(rec.uid, "stored copy differs from the server's bytes")
+    fresh = {s.location for s in staged}
+    for rec in good:
+        if rec.location in fresh:
+            rep.archived += 1
+            rep.bytes_archived += rec.size
+        else:
+            rep.already += 1
+        plan.to_delete.append(rec.uid)
+
+
+def _drop_spool(message: FetchedMessage) -> None:
+    if message.spool is not None:
+        message.spool.unlink(missing_ok=True)
+
+
+def _delete_folder(session: ImapSession, catalog: Catalog, account: str, plan: _FolderPlan,
+                   options: ArchiveOptions) -> None:
+    """Free the server of the folder's verified messages, or record why they stay."""
+    rep = plan.report
+    if rep.error:
+        return  # _settle_unfinished() counts its verified messages as kept
+    plan.delete_done = True
+    if plan.to_delete:
+        if options.keep_on_server:
+            rep.kept[Kept.KEEP_ON_SERVER] += len(plan.to_delete)
+        else:
+            verified = catalog.verified_for(account, plan.info.name, plan.uidvalidity,
+                                            plan.to_delete)
+            deleted, kept = expunge_archived(session, plan.info.name, verified, options.cutoff)
+            catalog.mark_deleted(deleted)
+            rep.deleted = len(deleted)
+            rep.bytes_deleted = sum(m.size for m in deleted)
+            rep.kept.update(kept)
+            if len(verified) < len(plan.to_delete):  # a row vanished or changed meanwhile
+                rep.kept[Kept.CHANGED] += len(plan.to_delete) - len(verified)
+    try:
+        rep.on_server_after = session.count_messages(plan.info.name)
+    except FolderError as exc:
+        log.warning("%s", exc)
+
+
+def expunge_archived(session: ImapSession, folder: str, verified: Sequence[VerifiedMessage],
+                     cutoff: dt.datetime) -> tuple[list[VerifiedMessage], Counter[str]]:
+    """Delete exactly the *verified* messages from *folder*; say why any others stay.
+
+    Takes only records that come out of :meth:`Catalog.verified_for`, never bare UIDs. Checks,
+    right before deleting, that UIDVALIDITY is unchanged and that each UID still names a
+    message of the catalogued size and INTERNALDATE, before the cut-off. Without UIDPLUS it
+    deletes nothing: a plain EXPUNGE would also remove other clients' \\Deleted messages.
+    """
+    kept: Counter[str] = Counter()
+    if not verified:
+        return [], kept
+    if not session.has_uidplus:
+        kept[Kept.NO_UIDPLUS] += len(verified)
+        log.warning("Folder %s: the server lacks UIDPLUS; %d archived messages stay on it",
+                    folder, len(verified))
+        return [], kept
+    uidvalidity = verified[0].uidvalidity
+    if any(v.uidvalidity != uidvalidity for v in verified):
+        raise ValueError("expunge_archived() takes messages of one UIDVALIDITY")
+    try:
+        session.require_uidvalidity(folder, uidvalidity)
+    except UidValidityChanged as exc:
+        log.warning("%s", exc)
+        kept[Kept.UIDVALIDITY] += len(verified)
+        return [], kept
+    metas = session.fetch_meta([v.uid for v in verified])
+    sure = []
+    for message in verified:
+        meta = metas.get(message.uid)
+        if (meta is not None and meta.size == message.size
+                and meta.internaldate == message.internaldate
+                and message.internaldate < cutoff):
+            sure.append(message)
+        else:
+            kept[Kept.CHANGED] += 1
+    if not sure:
+        return [], kept
+    uids = [m.uid for m in sure]
+    session.add_deleted_flag(uids)
+    session.uid_expunge(uids)
+    remaining = session.fetch_meta(uids)
+    if remaining:
+        kept[Kept.NOT_EXPUNGED] += len(remaining)
+    deleted = [m for m in sure if m.uid not in remaining]
+    log.info("Folder %s: deleted %d archived messages from the server", folder, len(deleted))
+    return deleted, kept
+
+
+def _settle_unfinished(plans: list[_FolderPlan]) -> None:
+    """After a stop, count what the run did not reach, so the arithmetic still closes."""
+    for plan in plans:
+        plan.report.not_reached += len(plan.unfetched)
+        plan.unfetched.clear()
+        if not plan.delete_done:
+            plan.report.kept[Kept.STOPPED] += len(plan.to_delete)
+            plan.delete_done = True
+
+
+def run_archive(account: Account, password: Secret, archive_root: Path,
+                options: ArchiveOptions, archive_format: str | None, default_format: str, *,
+                report: ProgressCallback, cancel: CancelToken,
+                timeout: float = DEFAULT_TIMEOUT) -> ArchiveResult:
+    """Run one account's archive job: take the archive lock, connect, archive, log out.
+
+    Raises ArchiveLocked when another job holds the archive, and ImapError when the account
+    cannot be reached or logged in to; later problems are recorded in the result.
+    """
+    with archive_lock(archive_root):
+        chosen = resolve_format(archive_root, account.name, archive_format, default_format,
+                                remember=not options.dry_run)
+        store = open_store(chosen, archive_root, account.name)
+        with Catalog.open(archive_root) as catalog, \
+                open_session(account, password, timeout) as session:
+            return archive_account(session, store, catalog, account.name, options,
+                                   report=report, cancel=cancel)

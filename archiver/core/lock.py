@@ -1,0 +1,67 @@
+"""The archive lock: one job per archive at a time."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from archiver.core.errors import ArchiveLocked
+from archiver.core.paths import make_private_dir
+
+LOCK_NAME = ".lock"
+
+
+@contextmanager
+def archive_lock(archive_root: Path) -> Iterator[None]:
+    """Hold the archive's lock file for the duration; raise ArchiveLocked if it is taken.
+
+    The operating system releases the lock when the process ends, even by SIGKILL, so a
+    crashed run never leaves the archive locked.
+    """
+    make_private_dir(archive_root)
+    path = archive_root / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if not _try_lock(fd):
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise ArchiveLocked(f"Another imap-archiver job (process {holder}) is using the "
+                                f"archive at {archive_root}; wait for it to finish.")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+if sys.platform != "win32":
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+else:  # Windows
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)

@@ -1,0 +1,51 @@
+"""One home for the archiver's folders: configuration, archive and logs.
+
+Resolved once in ``main()`` and passed down; nothing else in the code asks platformdirs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+APP_NAME = "imap-archiver"
+HOME_VARIABLE = "IMAP_ARCHIVER_HOME"
+
+
+@dataclass(frozen=True, slots=True)
+class AppDirs:
+    """Where the configuration, the archive and the logs live."""
+
+    config: Path
+    archive: Path
+    logs: Path
+
+    @classmethod
+    def under(cls, home: Path) -> AppDirs:
+        """Put everything below one folder (portable installs and tests)."""
+        return cls(home / "config", home / "archive", home / "logs")
+
+    @property
+    def config_file(self) -> Path:
+        """The settings file (accounts and options; never a password)."""
+        return self.config / "config.json"
+
+
+def resolve_dirs(env: Mapping[str, str] = os.environ) -> AppDirs:
+    """Return the folders from ``IMAP_ARCHIVER_HOME`` if set, else the platform's defaults."""
+    if home := env.get(HOME_VARIABLE):
+        return AppDirs.under(Path(home).expanduser().absolute())
+    dirs = PlatformDirs(APP_NAME, appauthor=False)
+    return AppDirs(dirs.user_config_path, dirs.user_data_path / "archive", dirs.user_log_path)
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create *path* (and parents) readable only by the user, as mailbox.Maildir does."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        path.chmod(0o700)
+    return path

@@ -1,0 +1,72 @@
+"""Progress reports and cancellation for long jobs, free of any UI toolkit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class Cancelled(Exception):
+    """Raised inside a job, at a safe point, after cancel() was called."""
+
+
+class CancelToken:
+    """Thread-safe flag; the job polls it between units of work."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next safe point; callable from any thread."""
+        self._event.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Whether cancel() was called."""
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise Cancelled if cancel() was called."""
+        if self._event.is_set():
+            raise Cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A snapshot of a job's progress.
+
+    ``done``/``total`` count messages, ``bytes_done``/``bytes_total`` their sizes; ``message``
+    says what the job is doing now (for example the folder it works on).
+    """
+
+    done: int
+    total: int
+    message: str = ""
+    bytes_done: int = 0
+    bytes_total: int = 0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def ignore_progress(_: Progress) -> None:
+    """Accept and drop a progress report (for callers that show none)."""
+
+
+def throttled(report: ProgressCallback, interval: float = 0.1) -> ProgressCallback:
+    """Wrap *report* so it passes on at most one report per *interval* seconds.
+
+    A report whose ``done`` equals ``total`` always passes, so the last state is never lost.
+    """
+    last = 0.0
+
+    def wrapper(progress: Progress) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= interval or progress.done >= progress.total:
+            last = now
+            report(progress)
+
+    return wrapper

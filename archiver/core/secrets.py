@@ -1,0 +1,123 @@
+"""Passwords: from the system keyring, a password command, or the user on each run.
+
+A password never goes into the settings file or a log. ``Secret`` hides its value from
+``repr()`` and ``str()`` so that it cannot leak into tracebacks or log lines by accident.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from collections.abc import Callable
+
+import keyring
+import keyring.errors
+
+from archiver.core.accounts import Account, PasswordSource
+from archiver.core.errors import SecretError
+
+log = logging.getLogger(__name__)
+
+KEYRING_SERVICE = "imap-archiver"
+COMMAND_TIMEOUT = 60.0
+
+
+class Secret:
+    """A password that does not show itself in reprs, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the password, for the one place that sends it to the server."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+def _keyring_key(account: Account) -> str:
+    return f"{account.user}@{account.host}"
+
+
+def store_in_keyring(account: Account, password: Secret) -> None:
+    """Save the password in the system keyring; raise SecretError where none works."""
+    try:
+        keyring.set_password(KEYRING_SERVICE, _keyring_key(account), password.reveal())
+    except keyring.errors.KeyringError as exc:
+        raise SecretError(
+            f"Account {account.name}: no usable system keyring ({type(exc).__name__}). Use "
+            "--password-command, or give --password-stdin on each run."
+        ) from None
+
+
+def delete_from_keyring(account: Account) -> None:
+    """Remove the account's password from the keyring, if it is there."""
+    try:
+        keyring.delete_password(KEYRING_SERVICE, _keyring_key(account))
+    except keyring.errors.KeyringError:
+        log.info("No keyring entry to remove for account %s", account.name)
+
+
+def run_password_command(account: Account) -> Secret:
+    """Run the account's password command (through the shell, like mbsync's PassCmd).
+
+    Only the first line of its output is the password. Its output is never shown, even when
+    it fails, because it may hold the password.
+    """
+    assert account.password_command is not None
+    try:
+        result = subprocess.run(  # the user's own configured command
+            account.password_command, shell=True, capture_output=True, timeout=COMMAND_TIMEOUT,
+            stdin=subprocess.DEVNULL, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SecretError(
+            f"Account {account.name}: the password command failed ({type(exc).__name__})."
+        ) from None
+    if result.returncode != 0:
+        raise SecretError(
+            f"Account {account.name}: the password command exited with {result.returncode}."
+        )
+    lines = result.stdout.decode("utf-8", "replace").splitlines()
+    if not lines or not lines[0]:
+        raise SecretError(f"Account {account.name}: the password command printed nothing.")
+    return Secret(lines[0])
+
+
+def get_password(account: Account, ask: Callable[[], str] | None = None) -> Secret:
+    """Return the account's password from where it is configured to come from.
+
+    Args:
+        account: the account.
+        ask: asks the user (a terminal prompt or standard input); used for PROMPT accounts,
+            and overrides the configured source when given (``--password-stdin``).
+    """
+    if ask is not None:
+        value = ask()
+        if not value:
+            raise SecretError(f"Account {account.name}: no password was given.")
+        return Secret(value)
+    if account.password_source is PasswordSource.COMMAND:
+        return run_password_command(account)
+    if account.password_source is PasswordSource.KEYRING:
+        try:
+            stored: str | None = keyring.get_password(KEYRING_SERVICE, _keyring_key(account))
+        except keyring.errors.KeyringError as exc:
+            raise SecretError(
+                f"Account {account.name}: the system keyring is not usable "
+                f"({type(exc).__name__}); use --password-stdin."
+            ) from None
+        if stored is None:
+            raise SecretError(
+                f"Account {account.name}: no password in the keyring; run "
+                f"'imap-archiver account add {account.name} ... --password-stdin' again."
+            )
+        return Secret(stored)
+    raise SecretError(
+        f"Account {account.name}: the password is asked on each run; give --password-stdin."
+    )

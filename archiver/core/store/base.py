@@ -1,0 +1,123 @@
+"""What every archive format provides, and the helpers they share."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from archiver.core.catalog import Catalog, Location
+from archiver.core.errors import StoreError
+from archiver.core.imap import FetchedMessage
+
+READ_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A message written to a temporary place, not yet in the archive.
+
+    ``location`` is where it will be once committed; ``temp`` holds its prepared bytes.
+    """
+
+    location: Location
+    temp: Path
+    final: Path
+
+
+class ArchiveStore(Protocol):
+    """One account's tree in the archive, in one format.
+
+    The protocol splits storing into stage → (catalogue as pending) → commit → read back, so
+    that a message can never be in place without the catalog knowing of it.
+    """
+
+    archive_root: Path
+    account_dir: Path
+
+    def stage(self, folder: str, delimiter: str | None, uidvalidity: int,
+              message: FetchedMessage) -> Staged:
+        """Write the message to a temporary file (consuming its spool file, if any)."""
+        ...
+
+    def commit(self, staged: Sequence[Staged]) -> None:
+        """Make staged messages durable and put them in place (fsync, rename, fsync dirs)."""
+        ...
+
+    def discard(self, staged: Iterable[Staged]) -> None:
+        """Remove staged temporary files that will not be committed."""
+        ...
+
+    def read_digest(self, location: Location, size: int) -> tuple[str, int]:
+        """Read a stored message back; return its SHA-256 (hex) and length."""
+        ...
+
+    def recover(self, catalog: Catalog, account: str) -> tuple[int, int]:
+        """Settle rows left pending by an interrupted run: (verified, removed)."""
+        ...
+
+
+def escape_segment(segment: str) -> str:
+    """Make one folder-name segment safe as a file name; reversible and unambiguous.
+
+    ``%``, ``/``, ``\\``, ``.``, ``:`` and control characters are percent-encoded, so that
+    hierarchy separators of the archive layout never occur inside a segment.
+    """
+    out = []
+    for char in segment:
+        if char in "%/\\.:" or ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append("".join(f"%{b:02X}" for b in char.encode()))
+        else:
+            out.append(char)
+    return "".join(out) or "%00"
+
+
+def folder_segments(folder: str, delimiter: str | None) -> list[str]:
+    """Split a folder name at its hierarchy delimiter into escaped segments."""
+    parts = folder.split(delimiter) if delimiter else [folder]
+    return [escape_segment(part) for part in parts]
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so that renames and new entries in it are durable (POSIX only)."""
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def store_error(exc: OSError, what: str) -> StoreError:
+    """Translate an OS error while writing the archive into a clear StoreError."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(f"The archive disk is full while {what}; nothing was deleted "
+                          "from the server. Free some space and run again.")
+    return StoreError(f"Cannot write the archive while {what}: {exc.strerror or exc}")
+
+
+def copy_into(out: BinaryIO, message: FetchedMessage) -> None:
+    """Write a fetched message's bytes (held in memory or spooled) to *out*."""
+    if message.data is not None:
+        out.write(message.data)
+        return
+    assert message.spool is not None
+    with message.spool.open("rb") as spool:
+        while chunk := spool.read(READ_CHUNK):
+            out.write(chunk)
+
+
+def digest_file(path: Path) -> tuple[str, int]:
+    """Return SHA-256 (hex) and length of a whole file."""
+    digest = hashlib.sha256()
+    length = 0
+    with path.open("rb") as file:
+        while chunk := file.read(READ_CHUNK):
+            digest.update(chunk)
+            length += len(chunk)
+    return digest.hexdigest(), length
