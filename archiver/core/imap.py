@@ -160,6 +160,8 @@ def _translate(account: Account, exc: BaseException, doing: str) -> ImapError:
         return ConnectError(f"{where}: the server did not answer in time while {doing}.")
     if isinstance(exc, ConnectionRefusedError):
         return ConnectError(f"{where}: connection refused.")
+    if isinstance(exc, ConnectionError):  # reset, aborted, broken pipe: it was up before
+        return ImapError(f"{where}: connection lost while {doing} ({exc.strerror or exc}).")
     if isinstance(exc, OSError):
         return ConnectError(f"{where}: connection failed while {doing}: "
                             f"{exc.strerror or type(exc).__name__}.")

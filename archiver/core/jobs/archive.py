@@ -387,15 +387,16 @@ def _store_batch(store: ArchiveStore, catalog: Catalog, account: str, plan: _Fol
     staged: list[Staged] = []
     records: list[NewRecord] = []
     for item in batch:
-        plan.unfetched.discard(item.uid if isinstance(item, FetchFailure) else item.meta.uid)
         if isinstance(item, FetchFailure):
             log.warning("Account %s, folder %s, UID %d: %s", account, folder, item.uid,
                         item.reason)
             rep.fail(item.uid, item.reason)
+            plan.unfetched.discard(item.uid)
             continue
         meta = item.meta
         if meta.internaldate >= options.cutoff:
             # The FETCH disagrees with the plan: the message is not old enough after all.
+            plan.unfetched.discard(meta.uid)
             rep.newer += 1
             rep.bytes_selected -= meta.size
             _drop_spool(item)
@@ -445,6 +446,7 @@ def _store_batch(store: ArchiveStore, catalog: Catalog, account: str, plan: _Fol
         log.error("Account %s, folder %s, UID %d: the stored copy differs from what the "
                   "server sent; the message stays on the server", account, folder, rec.uid)
         rep.fail(rec.uid, "stored copy differs from the server's bytes")
+    plan.unfetched.difference_update(r.uid for r in records)
     fresh = {s.location for s in staged}
     for rec in good:
         if rec.location in fresh:

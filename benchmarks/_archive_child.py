@@ -1,0 +1,84 @@
+"""Run one archive job in a process of its own, so that its peak memory can be measured alone.
+
+Started by :mod:`benchmarks.archive_benchmark` as
+``python -m benchmarks._archive_child CONFIG.json RESULT.json``. CONFIG holds the server, the
+user and the archive root; RESULT receives the run's summary, the time spent inside
+``run_archive`` and the process's own peak RSS (``VmHWM``). With ``"profile": PATH`` in CONFIG
+the job runs under cProfile and the statistics are dumped to PATH.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
+from archiver.core.progress import CancelToken, ignore_progress
+from archiver.core.secrets import Secret
+
+
+def own_peak_rss_kb() -> int:
+    """Return this process's peak resident set size in KiB (``VmHWM``; 0 where unknown).
+
+    Unlike ``ru_maxrss``, ``VmHWM`` belongs to the address space created by ``exec``, so it
+    never includes memory of the parent that spawned this process.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run(config: dict[str, Any]) -> dict[str, Any]:
+    """Archive the configured account once; return the summary and timings as JSON values."""
+    account = Account(name="bench", host=config["host"], port=int(config["port"]),
+                      user=config["user"], security=Security.SSL,
+                      cafile=Path(config["cafile"]), password_source=PasswordSource.PROMPT)
+    options = ArchiveOptions(cutoff=dt.datetime.fromisoformat(config["cutoff"]),
+                             keep_on_server=True)
+    profile_path = config.get("profile")
+    profiler = cProfile.Profile() if profile_path else None
+    start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    result: ArchiveResult = run_archive(
+        account, Secret(config["password"]), Path(config["archive_root"]), options, "maildir",
+        "maildir", report=ignore_progress, cancel=CancelToken())
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds_in_run_archive": seconds,
+        "own_peak_rss_kb": own_peak_rss_kb(),
+        "archived": result.archived,
+        "bytes": result.bytes,
+        "errors": result.errors,
+        "error": result.error,
+        "closes": result.closes,
+        "folders": {f.folder: f.archived for f in result.folders},
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Read the config file named by argv[1], run, and write the result to argv[2]."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    config = json.loads(Path(argv[1]).read_text())
+    summary = run(config)
+    Path(argv[2]).write_text(json.dumps(summary, indent=2))
+    return 0 if summary["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
