@@ -293,10 +293,13 @@ class ImapSession:
         return state
 
     def search_before(self, day: dt.date) -> list[int]:
-        """Return UIDs the server says are before *day* and not \\Deleted (a pre-filter only)."""
+        """Return UIDs the server says are before *day* (a pre-filter only).
+
+        Messages flagged \\Deleted are included: one that an interrupted run of ours flagged
+        must still be found to finish its deletion; the caller decides about the others.
+        """
         folder = self.selected.name if self.selected else "?"
-        result = self._call("SEARCH", lambda: self._client.search(
-            ["BEFORE", day, "NOT", "DELETED"]), folder)
+        result = self._call("SEARCH", lambda: self._client.search(["BEFORE", day]), folder)
         return sorted(int(uid) for uid in result)
 
     def fetch_meta(self, uids: Sequence[int]) -> dict[int, MessageMeta]:

@@ -275,3 +275,19 @@ def test_mbox_format_round_trips(dovecot, imap_user, account, password, tmp_path
     # The account keeps its format: asking for Maildir now is a clear error.
     with pytest.raises(Exception, match="mbox format"):
         run(account, password, tmp_path, fmt="maildir")
+
+
+def test_other_clients_deleted_messages_are_left_alone(dovecot, imap_user, account, password,
+                                                       tmp_path):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(1)], when=OLD)
+        append_messages(client, "INBOX", [generate_message(2)], when=OLD,
+                        flags=(b"\\Deleted",))
+
+    result = run(account, password, tmp_path)
+
+    inbox = result.folders[0]
+    assert (inbox.archived, inbox.deleted, inbox.on_server_after) == (1, 1, 1)
+    assert inbox.kept == {Kept.DELETED_ELSEWHERE: 1} and inbox.closes
+    remaining = server_state(dovecot, imap_user)
+    assert [v[1] for v in remaining.values()] == [(b"\\Deleted",)]  # not expunged by us

@@ -174,6 +174,31 @@ def test_connection_lost_mid_fetch_then_rerun_finishes(dovecot, imap_user, accou
 
 
 @pytest.mark.allow_warnings
+@pytest.mark.parametrize(("cut_after", "flagged_left"), [(b"+FLAGS.SILENT", 4), (b"EXPUNGE", 0)])
+def test_connection_lost_while_deleting_then_rerun(dovecot, imap_user, account, password,
+                                                   tmp_path, cut_after, flagged_left):
+    fill(dovecot, imap_user, 4)
+    with FaultProxy(dovecot.host, dovecot.port) as proxy:
+        # The server gets the command, the client never hears back: after STORE the messages
+        # carry \Deleted but stay; after UID EXPUNGE they are gone.
+        proxy.cut_after_client_sends(cut_after)
+        flaky = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
+                                    port=proxy.port)
+        first = archive(flaky, password, tmp_path)
+        assert first.error and "connection lost" in first.error
+        assert first.deleted == 0 and first.closes
+        assert count_on_server(dovecot, imap_user) == flagged_left
+
+        second = archive(flaky, password, tmp_path)
+
+    inbox = second.folders[0]
+    assert (inbox.archived, inbox.already, inbox.deleted) == (0, flagged_left, flagged_left)
+    assert second.ok and second.closes
+    assert count_on_server(dovecot, imap_user) == 0
+    assert len(list((tmp_path / "test" / "cur").iterdir())) == 4
+
+
+@pytest.mark.allow_warnings
 def test_disk_full_stops_and_deletes_nothing(dovecot, imap_user, account, password, tmp_path,
                                              monkeypatch):
     fill(dovecot, imap_user, 5)

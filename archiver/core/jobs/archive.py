@@ -137,7 +137,7 @@ class FolderReport:
         return {
             "folder": self.folder, "on_server_before": self.on_server_before,
             "newer": self.newer, "archived": self.archived, "already": self.already,
-            "kept": dict(self.kept), "failed": self.failed, "not_reached": self.not_reached,
+            "kept": {k: v for k, v in self.kept.items() if v}, "failed": self.failed, "not_reached": self.not_reached,
             "vanished": self.vanished, "deleted": self.deleted,
             "on_server_after": self.on_server_after, "bytes_archived": self.bytes_archived,
             "bytes_selected": self.bytes_selected, "bytes_deleted": self.bytes_deleted,
@@ -252,18 +252,19 @@ def archive_account(session: ImapSession, store: ArchiveStore, catalog: Catalog,
                     cancel: CancelToken) -> ArchiveResult:
     """Archive one account's old mail and, unless told otherwise, delete it from the server.
 
-    The caller holds the archive lock. Errors that stop the run (connection lost, disk full)
-    and cancellation are recorded in the result, which is always returned; nothing whose
-    archiving did not complete is deleted.
+    The caller holds the archive lock. A folder named in the options that does not exist
+    raises ArchiverError before anything starts. Errors that stop the run later (connection
+    lost, disk full) and cancellation are recorded in the result, which is then returned;
+    nothing whose archiving did not complete is deleted.
     """
     result = ArchiveResult(account, options.dry_run)
     spool_dir = spool_path(store.archive_root)
     shutil.rmtree(spool_dir, ignore_errors=True)
     store.recover(catalog, account)
     plans: list[_FolderPlan] = []
+    folders = select_folders(session.list_folders(), options, account)  # bad names: raise
     try:
         result.quota_before = session.quota()
-        folders = select_folders(session.list_folders(), options, account)
         for index, info in enumerate(folders):
             cancel.raise_if_cancelled()
             report(Progress(index, len(folders), f"Scanning {info.name}"))
@@ -468,7 +469,6 @@ def _delete_folder(session: ImapSession, catalog: Catalog, account: str, plan: _
     rep = plan.report
     if rep.error:
         return  # _settle_unfinished() counts its verified messages as kept
-    plan.delete_done = True
     if plan.to_delete:
         if options.keep_on_server:
             rep.kept[Kept.KEEP_ON_SERVER] += len(plan.to_delete)
@@ -482,6 +482,7 @@ def _delete_folder(session: ImapSession, catalog: Catalog, account: str, plan: _
             rep.kept.update(kept)
             if len(verified) < len(plan.to_delete):  # a row vanished or changed meanwhile
                 rep.kept[Kept.CHANGED] += len(plan.to_delete) - len(verified)
+    plan.delete_done = True  # an error above leaves them to _settle_unfinished()
     try:
         rep.on_server_after = session.count_messages(plan.info.name)
     except FolderError as exc:

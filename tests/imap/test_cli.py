@@ -1,0 +1,189 @@
+"""The command line, as a user runs it: accounts, archive, JSON, errors and exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+
+import keyring
+import keyring.backends.fail
+import pytest
+
+from archiver.cli import main
+from tests.helpers.dovecot import append_messages
+from tests.helpers.filekeyring import FileKeyring
+from tests.helpers.mailgen import generate_message
+
+pytestmark = pytest.mark.imap
+
+OLD = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def file_keyring(tmp_path):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring(tmp_path / "keyring.json"))
+    yield tmp_path / "keyring.json"
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def added(dovecot, imap_user, home, tmp_path, capsys):
+    """An account 'office' whose password comes from a password command."""
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password + "\n")
+    code = main(["account", "add", "office", "--host", dovecot.host, "--port",
+                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
+                 str(dovecot.cafile), "--password-command", f"cat {secret}"])
+    assert code == 0
+    capsys.readouterr()
+    return "office"
+
+
+def test_cli_is_qt_free():
+    code = ("import sys, archiver.cli, archiver.core.jobs.archive; "
+            "sys.exit(any(m.split('.')[0] == 'PySide6' for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_version_and_bare_command(home, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("imap-archiver 0.")
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert str(home.archive) in out and "No accounts yet" in out
+
+
+def test_account_add_list_remove_keeps_no_password(added, home, imap_user, capsys):
+    config_text = home.config_file.read_text()
+    assert imap_user.password not in config_text
+    assert oct(home.config_file.stat().st_mode & 0o777) == "0o600"
+    assert main(["account", "list"]) == 0
+    assert f"office: {imap_user.name}@127.0.0.1" in capsys.readouterr().out
+    assert main(["account", "remove", "office"]) == 0
+    assert main(["account", "list"]) == 0
+    assert "No accounts yet" in capsys.readouterr().out
+
+
+def test_account_test_shows_folders_and_quota(added, dovecot, imap_user, capsys):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
+    assert main(["account", "test", "office"]) == 0
+    out = capsys.readouterr().out
+    assert "Connected to 127.0.0.1" in out
+    inbox = next(line for line in out.splitlines() if line.startswith("INBOX"))
+    assert inbox.split()[1] == "3" and "KB" in inbox
+    assert "Trash" in out and "\\Trash" in out
+    assert "Quota:" in out and "of 100.0 MB" in out
+
+
+def test_password_stdin_goes_into_the_keyring(dovecot, imap_user, home, file_keyring,
+                                              monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(imap_user.password + "\n"))
+    assert main(["account", "add", "kr", "--host", dovecot.host, "--port",
+                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
+                 str(dovecot.cafile), "--password-stdin"]) == 0
+    assert "keyring" in capsys.readouterr().out
+    assert imap_user.password in file_keyring.read_text()
+    assert imap_user.password not in home.config_file.read_text()
+    assert main(["account", "test", "kr"]) == 0
+    assert main(["account", "remove", "kr"]) == 0
+    assert imap_user.password not in file_keyring.read_text()
+
+
+def test_no_keyring_is_a_clear_error(dovecot, imap_user, home, monkeypatch, capsys):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        monkeypatch.setattr(sys, "stdin", io.StringIO("pw\n"))
+        code = main(["account", "add", "nokr", "--host", "h.example", "--user", "u",
+                     "--password-stdin"])
+    finally:
+        keyring.set_keyring(previous)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "no usable system keyring" in err and "--password-command" in err
+    assert not home.config_file.exists()
+
+
+def test_archive_json_summary(added, dovecot, imap_user, home, capsys):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(4)], when=OLD)
+        append_messages(client, "INBOX", [generate_message(9)],
+                        when=dt.datetime.now(dt.UTC))
+    assert main(["archive", "office", "--older-than", "365d", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("archived", "deleted", "bytes", "skipped", "errors", "quota_before",
+                "quota_after"):
+        assert key in summary
+    assert (summary["archived"], summary["deleted"], summary["errors"]) == (4, 4, 0)
+    assert summary["quota_after"]["used"] < summary["quota_before"]["used"]
+    assert summary["closes"] is True
+    assert len(list((home.archive / "office" / "cur").iterdir())) == 4
+    assert oct((home.archive / "office").stat().st_mode & 0o777) == "0o700"
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600"
+               for p in (home.archive / "office" / "cur").iterdir())
+
+
+def test_archive_dry_run_prints_the_plan(added, dovecot, imap_user, capsys):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(2)], when=OLD)
+    assert main(["archive", "office", "--before", "2021-01-01", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Plan (dry run: nothing was changed)" in out
+    assert "2 messages" in out and "would move" in out and "would be" in out
+    assert "Every message is accounted for" in out
+    with dovecot.client(imap_user) as client:
+        assert client.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--older-than", "5x"], "Invalid age '5x'"),
+    (["--before", "2021-13-01"], "Invalid date '2021-13-01'"),
+    ([], "Say what to archive"),
+    (["--older-than", "1y", "--before", "2021-01-01"], "either --older-than or --before"),
+    (["--older-than", "1y", "--folder", "Nope"], "no selectable folder named 'Nope'"),
+])
+def test_bad_input_is_one_clear_line(added, capsys, args, message):
+    assert main(["archive", "office", *args]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("imap-archiver: error:")
+    assert "Traceback" not in err
+
+
+def test_unknown_account(home, capsys):
+    assert main(["archive", "nobody", "--older-than", "1y"]) == 1
+    assert "No account named 'nobody'" in capsys.readouterr().err
+
+
+def test_wrong_password_never_reaches_output_or_log(dovecot, imap_user, home, monkeypatch,
+                                                    capsys):
+    wrong = "Wr0ng-Secret-Value"
+    assert main(["account", "add", "bad", "--host", dovecot.host, "--port",
+                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
+                 str(dovecot.cafile)]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO(wrong + "\n"))
+    assert main(["-v", "archive", "bad", "--older-than", "1y", "--password-stdin"]) == 1
+    captured = capsys.readouterr()
+    assert "Account bad" in captured.err and "login failed" in captured.err
+    logs = "".join(p.read_text() for p in home.logs.iterdir())
+    for text in (captured.out, captured.err, logs, home.config_file.read_text()):
+        assert wrong not in text
+
+
+def test_cli_subprocess_exit_code_and_progress(added, dovecot, imap_user, home):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
+    done = subprocess.run([sys.executable, "-m", "archiver", "archive", "office", "--older-than",
+                           "1y", "--keep-on-server"], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Archived 3 messages" in done.stdout
+    assert "3 kept on the server: --keep-on-server" in done.stdout

@@ -1,0 +1,109 @@
+"""A run killed with SIGKILL at any point, then run again, loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archiver.cli import main
+from tests.helpers.dovecot import append_messages
+from tests.helpers.mailgen import generate_message
+
+pytestmark = [pytest.mark.imap, pytest.mark.slow]
+
+OLD = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC)
+MESSAGES = 600
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def catalog_counts(archive: Path) -> tuple[int, int]:
+    """Return (rows, rows no longer on the server), read while the archiver writes."""
+    path = archive / "catalog.sqlite3"
+    if not path.exists():
+        return 0, 0
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+            rows, gone = db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(on_server = 0), 0) FROM messages").fetchone()
+        return int(rows), int(gone)
+    except sqlite3.Error:
+        return 0, 0
+
+
+def server_messages(dovecot, user) -> dict[str, bytes]:
+    """Return SHA-256 -> bytes of every message in INBOX."""
+    with dovecot.client(user) as client:
+        client.select_folder("INBOX", readonly=True)
+        uids = client.search("ALL")
+        data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+    return {hashlib.sha256(d[b"BODY[]"]).hexdigest(): d[b"BODY[]"] for d in data.values()}
+
+
+@pytest.mark.allow_warnings
+@pytest.mark.parametrize("kill_at", ["rows:1", "rows:250", "rows:580", "deleting"])
+def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsys, kill_at):
+    raws = [generate_message(i, size=12_000) for i in range(MESSAGES)]
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", raws, when=OLD)
+    originals = server_messages(dovecot, imap_user)
+    assert len(originals) == MESSAGES
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password)
+    assert main(["account", "add", "acc", "--host", dovecot.host, "--port",
+                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
+                 str(dovecot.cafile), "--password-command", f"cat {secret}"]) == 0
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent),
+           "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y",
+               "--json"]
+
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+    what, _, number = kill_at.partition(":")
+    deadline = time.monotonic() + 120
+    while child.poll() is None and time.monotonic() < deadline:
+        rows, gone = catalog_counts(home.archive)
+        if (what == "rows" and rows >= int(number)) or (what == "deleting" and gone):
+            child.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    child.wait(30)
+    child.stdout.close()  # type: ignore[union-attr]
+    assert child.returncode == -signal.SIGKILL, "the run ended before the kill point"
+    # Between the runs: every message is on the server, or verified in the archive, or both.
+    on_server = server_messages(dovecot, imap_user)
+    with sqlite3.connect(home.archive / "catalog.sqlite3") as db:
+        verified = {row[0] for row in db.execute(
+            "SELECT sha256 FROM messages WHERE state = 'verified'")}
+    assert set(originals) <= set(on_server) | verified
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300,
+                           check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["closes"] and summary["errors"] == 0
+    # Nothing verified before the kill was downloaded again.
+    assert summary["archived"] <= MESSAGES - len(verified)
+    assert server_messages(dovecot, imap_user) == {}
+
+    with sqlite3.connect(home.archive / "catalog.sqlite3") as db:
+        rows = db.execute("SELECT uid, sha256, path, state FROM messages").fetchall()
+    assert len(rows) == MESSAGES and {r[3] for r in rows} == {"verified"}
+    assert {r[1] for r in rows} == set(originals)
+    files = list((home.archive / "acc" / "cur").iterdir())
+    assert len(files) == MESSAGES  # no duplicates
+    assert not list((home.archive / "acc" / "tmp").iterdir())
+    for uid, digest, path, _ in rows:
+        data = (home.archive / path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, f"UID {uid}"
+        assert data == originals[digest]
