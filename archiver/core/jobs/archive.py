@@ -137,7 +137,8 @@ class FolderReport:
         return {
             "folder": self.folder, "on_server_before": self.on_server_before,
             "newer": self.newer, "archived": self.archived, "already": self.already,
-            "kept": {k: v for k, v in self.kept.items() if v}, "failed": self.failed, "not_reached": self.not_reached,
+            "kept": {k: v for k, v in self.kept.items() if v}, "failed": self.failed,
+            "not_reached": self.not_reached,
             "vanished": self.vanished, "deleted": self.deleted,
             "on_server_after": self.on_server_after, "bytes_archived": self.bytes_archived,
             "bytes_selected": self.bytes_selected, "bytes_deleted": self.bytes_deleted,
