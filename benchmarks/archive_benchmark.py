@@ -63,6 +63,7 @@ BASE_DATE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # message i gets BASE_DATE +
 CUTOFF = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)  # everything filled in is older
 BIG_MESSAGE_SIZE = 50_000_000
 DEFAULT_QUOTA_MB = 200_000
+CHILD_MODULES = {"ours": "benchmarks._archive_child", "bare": "benchmarks._bare_loop"}
 
 # Targets from the issue.
 TARGET_RATIO = 1.5  # ours / mbsync, messages per second
@@ -107,7 +108,12 @@ def _vmhwm_kb(pid: int) -> int:
 
 
 def run_measured(argv: Sequence[str], log_path: Path) -> ProcessRun:
-    """Run *argv* to completion, output into *log_path*; return wall time and peak RSS."""
+    """Run *argv* to completion, output into *log_path*; return wall time and peak RSS.
+
+    Dirty pages of earlier runs are written out first (``sync``, not timed), so that no run
+    pays for flushing another's output.
+    """
+    os.sync()
     time_bin = gnu_time()
     with log_path.open("wb") as log:
         if time_bin is not None:
@@ -319,9 +325,15 @@ def run_mbsync(server: DovecotServer, user: ImapUser, work: Path, out: Path, sce
 
 
 def run_ours(server: DovecotServer, user: ImapUser, work: Path, out: Path, scenario: str,
-             mailbox: Mailbox, profile: Path | None = None) -> Measurement:
-    """Archive the user's mail with run_archive in a child process; measure it; clean up."""
-    run_dir = Path(tempfile.mkdtemp(prefix="ours-", dir=work))
+             mailbox: Mailbox, profile: Path | None = None, *, tool: str = "ours"
+             ) -> Measurement:
+    """Archive the user's mail with run_archive in a child process; measure it; clean up.
+
+    With *tool* ``"bare"`` the child is the bare-loop reference (:mod:`benchmarks._bare_loop`)
+    instead of the archiver.
+    """
+    module = CHILD_MODULES[tool]
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{tool}-", dir=work))
     archive_root = run_dir / "archive"
     config = {
         "host": server.host, "port": server.ssl_port, "user": user.name,
@@ -332,15 +344,15 @@ def run_ours(server: DovecotServer, user: ImapUser, work: Path, out: Path, scena
     config_path, result_path = run_dir / "config.json", run_dir / "result.json"
     config_path.write_text(json.dumps(config))
     config_path.chmod(0o600)
-    proc = run_measured([sys.executable, "-m", "benchmarks._archive_child", str(config_path),
-                         str(result_path)], out / f"ours-{scenario}.log")
+    proc = run_measured([sys.executable, "-m", module, str(config_path), str(result_path)],
+                        out / f"{tool}-{scenario}.log")
     summary: dict[str, Any] = (json.loads(result_path.read_text()) if result_path.exists()
                                else {"archived": 0, "errors": -1})
     files, size = count_maildir_files(archive_root)
     shutil.rmtree(run_dir, ignore_errors=True)
     ok = (proc.returncode == 0 and summary["errors"] == 0
           and summary["archived"] == mailbox.messages == files)
-    return Measurement(scenario, "ours", files, mailbox.bytes, proc.wall_s, proc.peak_rss_kb,
+    return Measurement(scenario, tool, files, mailbox.bytes, proc.wall_s, proc.peak_rss_kb,
                        proc.rss_method, ok, {"returncode": proc.returncode,
                                              "bytes_on_disk": size, "child": summary})
 
@@ -451,6 +463,9 @@ def print_verdicts(verdicts: dict[str, Any]) -> None:
           f"{TARGET_RSS_MB:.0f} MiB: {word(verdicts['rss_target_met'])}")
     print(f"peak RSS flat in mailbox size (quarter vs full, tolerance max({FLAT_TOLERANCE_MB:.0f}"
           f" MiB, {FLAT_TOLERANCE_FRACTION:.0%})): {word(verdicts['rss_flat'])}")
+    if "bare_over_mbsync_messages_per_s" in verdicts:
+        print(f"bare loop/mbsync messages/s: {verdicts['bare_over_mbsync_messages_per_s']:.2f}x;"
+              f" ours/bare loop: {verdicts['ours_over_bare_messages_per_s']:.2f}x")
     if verdicts["big_message_rss_mb"] is not None:
         print(f"peak RSS with one 50 MB message: {verdicts['big_message_rss_mb']:.1f} MiB; "
               f"target < {TARGET_RSS_MB:.0f} MiB: "
@@ -482,6 +497,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, default=None, metavar="FILE",
                         help="only fill the main scenario and archive it once under cProfile "
                              "(stats to FILE); no mbsync, no other scenarios")
+    parser.add_argument("--bare-loop", action="store_true",
+                        help="also measure the bare-loop reference (benchmarks/_bare_loop.py) "
+                             "in each round of the main scenario")
     parser.add_argument("--seed", type=int, default=1, help="mailbox generator seed")
     args = parser.parse_args(argv)
     if args.messages < 4 or args.repeat < 1:
@@ -518,18 +536,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_table([run], fills)
             print_profile(profile)
             return 0 if run.ok else 1
-        ours_runs, mbsync_runs = [], []
+        ours_runs: list[Measurement] = []
+        mbsync_runs: list[Measurement] = []
+        bare_runs: list[Measurement] = []
         for round_ in range(args.repeat):
-            print(f"main scenario, round {round_ + 1}/{args.repeat}: mbsync ...", flush=True)
+            step = f"main scenario, round {round_ + 1}/{args.repeat}"
+            print(f"{step}: mbsync ...", flush=True)
             mbsync_runs.append(run_mbsync(server, user, work, out, "main", mailboxes["main"]))
-            print(f"main scenario, round {round_ + 1}/{args.repeat}: ours ...", flush=True)
+            print(f"{step}: ours ...", flush=True)
             ours_runs.append(run_ours(server, user, work, out, "main", mailboxes["main"]))
+            if args.bare_loop:
+                print(f"{step}: bare loop ...", flush=True)
+                bare_runs.append(run_ours(server, user, work, out, "main", mailboxes["main"],
+                                          tool="bare"))
         # The median round's speed, with each tool's worst memory over the rounds.
         main_mbsync = replace(median_run(mbsync_runs),
                               peak_rss_kb=max(m.peak_rss_kb for m in mbsync_runs))
         main_ours = replace(median_run(ours_runs),
                             peak_rss_kb=max(m.peak_rss_kb for m in ours_runs))
         measurements += [main_mbsync, main_ours]
+        if bare_runs:
+            measurements.append(replace(median_run(bare_runs),
+                                        peak_rss_kb=max(m.peak_rss_kb for m in bare_runs)))
 
         quarter_count = args.messages // 4
         print(f"quarter scenario: filling {quarter_count} messages, then ours ...", flush=True)
@@ -551,6 +579,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_table(measurements, fills)
     ours_all = [m for m in measurements if m.tool == "ours"] + ours_runs
     verdicts = evaluate(main_ours, main_mbsync, quarter, big, ours_all)
+    if bare_runs:
+        bare = median_run(bare_runs)
+        verdicts["bare_over_mbsync_messages_per_s"] = (
+            bare.messages_per_s / main_mbsync.messages_per_s)
+        verdicts["ours_over_bare_messages_per_s"] = main_ours.messages_per_s / bare.messages_per_s
     print()
     print_verdicts(verdicts)
     result = {
@@ -564,7 +597,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mailboxes": {k: asdict(v) for k, v in mailboxes.items()},
         "measurements": [m.to_dict() for m in measurements],
         "main_rounds": {"ours": [m.to_dict() for m in ours_runs],
-                        "mbsync": [m.to_dict() for m in mbsync_runs]},
+                        "mbsync": [m.to_dict() for m in mbsync_runs],
+                        "bare": [m.to_dict() for m in bare_runs]},
         "targets": {"ratio": TARGET_RATIO, "rss_mb": TARGET_RSS_MB,
                     "flat_tolerance_mb": FLAT_TOLERANCE_MB,
                     "flat_tolerance_fraction": FLAT_TOLERANCE_FRACTION},
@@ -573,7 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = out / f"archive_benchmark_{args.messages}.json"
     path.write_text(json.dumps(result, indent=2))
     print(f"\nresults written to {path}")
-    return 0 if all(m.ok for m in measurements + ours_runs + mbsync_runs) else 1
+    return 0 if all(m.ok for m in measurements + ours_runs + mbsync_runs + bare_runs) else 1
 
 
 if __name__ == "__main__":

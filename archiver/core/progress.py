@@ -60,7 +60,7 @@ def throttled(report: ProgressCallback, interval: float = 0.1) -> ProgressCallba
 
     A report whose ``done`` equals ``total`` always passes, so the last state is never lost.
     """
-    last = 0.0
+    last = float("-inf")  # the first report always passes
 
     def wrapper(progress: Progress) -> None:
         nonlocal last

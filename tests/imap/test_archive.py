@@ -291,3 +291,23 @@ def test_other_clients_deleted_messages_are_left_alone(dovecot, imap_user, accou
     assert inbox.kept == {Kept.DELETED_ELSEWHERE: 1} and inbox.closes
     remaining = server_state(dovecot, imap_user)
     assert [v[1] for v in remaining.values()] == [(b"\\Deleted",)]  # not expunged by us
+
+
+def test_awkward_folder_names(dovecot, imap_user, account, password, tmp_path):
+    # Dovecot's Maildir++ storage refuses "." in names; escape_segment() is unit-tested for it.
+    names = ["Gelöschte Elemente/Büro & Co", "a:b", "100% sicher", "Ärger/2019 Q1", "日本語"]
+    with dovecot.client(imap_user) as client:
+        for index, name in enumerate(names):
+            append_messages(client, name, [generate_message(index)], when=OLD)
+
+    result = run(account, password, tmp_path, folders=tuple(names))
+
+    assert result.ok and result.archived == len(names)
+    box = mailbox.Maildir(tmp_path / "test", create=False)
+    folders = set(box.list_folders())
+    assert folders == {"Gelöschte Elemente.Büro & Co", "a%3Ab", "100%25 sicher",
+                       "Ärger.2019 Q1", "日本語"}
+    for name in folders:
+        assert len(box.get_folder(name)) == 1
+    with Catalog.open(tmp_path) as catalog:
+        assert sorted(r.folder for r in catalog.records("test")) == sorted(names)

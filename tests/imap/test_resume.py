@@ -107,3 +107,30 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsy
         data = (home.archive / path).read_bytes()
         assert hashlib.sha256(data).hexdigest() == digest, f"UID {uid}"
         assert data == originals[digest]
+
+
+def test_ctrl_c_stops_at_a_safe_point(dovecot, imap_user, home, tmp_path):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i, size=12_000)
+                                          for i in range(MESSAGES)], when=OLD)
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password)
+    assert main(["account", "add", "acc", "--host", dovecot.host, "--port",
+                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
+                 str(dovecot.cafile), "--password-command", f"cat {secret}"]) == 0
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
+    child = subprocess.Popen([sys.executable, "-m", "archiver", "archive", "acc", "--older-than",
+                              "1y"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 120
+    while catalog_counts(home.archive)[0] < 50 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+
+    assert child.returncode == 130, err
+    assert "Stopping at a safe point" in err
+    assert "Cancelled at a safe point" in out and "not reached" in out
+    assert "Every message is accounted for" in out
+    with dovecot.client(imap_user) as client:
+        assert client.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == MESSAGES

@@ -1,0 +1,151 @@
+"""Small core pieces: cut-offs, paths, names, flags, mbox quoting, settings, secrets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import logging
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archiver.cli import TerminalProgress, human_bytes
+from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.config import Config, load_config, save_config
+from archiver.core.cutoff import day_for_age, parse_day, start_of_day
+from archiver.core.errors import ArchiverError, ConfigError, SecretError
+from archiver.core.paths import AppDirs, resolve_dirs
+from archiver.core.progress import Cancelled, CancelToken, Progress, throttled
+from archiver.core.secrets import Secret, get_password
+from archiver.core.store.base import escape_segment, folder_segments
+from archiver.core.store.maildir import maildir_info
+from archiver.core.store.mbox import quote, unquote_digest
+
+
+@pytest.mark.parametrize(("age", "expected"), [
+    ("365d", dt.date(2023, 8, 31)), ("2w", dt.date(2024, 8, 16)), ("6m", dt.date(2024, 2, 29)),
+    ("1y", dt.date(2023, 8, 30)), ("18M", dt.date(2023, 2, 28)), (" 3 d ", dt.date(2024, 8, 27)),
+])
+def test_day_for_age(age, expected):
+    assert day_for_age(age, dt.date(2024, 8, 30)) == expected
+
+
+@pytest.mark.parametrize("bad", ["", "1", "d", "1h", "-1d", "1.5y", "99999999y"])
+def test_bad_ages_are_clear_errors(bad):
+    with pytest.raises(ArchiverError, match=r"Invalid age|too far|before year 1"):
+        day_for_age(bad, dt.date(2024, 8, 30))
+
+
+def test_dates_and_cutoff_instant():
+    assert parse_day("2024-02-29") == dt.date(2024, 2, 29)
+    with pytest.raises(ArchiverError, match="YYYY-MM-DD"):
+        parse_day("29.02.2024")
+    cutoff = start_of_day(dt.date(2024, 1, 1))
+    assert cutoff.tzinfo is not None and (cutoff.hour, cutoff.minute) == (0, 0)
+
+
+def test_home_variable_puts_everything_below_one_folder(tmp_path):
+    dirs = resolve_dirs({"IMAP_ARCHIVER_HOME": str(tmp_path)})
+    assert dirs == AppDirs(tmp_path / "config", tmp_path / "archive", tmp_path / "logs")
+    default = resolve_dirs({})
+    assert "imap-archiver" in str(default.config) and default.archive.name == "archive"
+
+
+def test_folder_names_become_safe_unambiguous_paths():
+    assert folder_segments("INBOX/Büro & Co", "/") == ["INBOX", "Büro & Co"]
+    assert escape_segment("a.b/c%d:e") == "a%2Eb%2Fc%25d%3Ae"
+    assert escape_segment("..") == "%2E%2E" and escape_segment("") == "%00"
+    assert escape_segment("tab\there") == "tab%09here"
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_escaped_segments_never_hold_separators(name):
+    escaped = escape_segment(name)
+    assert not set(escaped) & set("/\\.:") and "\0" not in escaped
+
+
+def test_maildir_info_letters():
+    assert maildir_info(["\\Seen", "\\Answered", "\\Flagged", "$Forwarded", "\\Draft"]) == "DFPRS"
+    assert maildir_info(["\\Deleted", "$Label1", "\\Recent"]) == "T"
+    assert maildir_info([]) == ""
+
+
+@given(st.binary(max_size=2000).map(lambda b: b.replace(b"\r", b"")) | st.lists(
+    st.sampled_from([b"From x\n", b">From y\n", b">>From \n", b"text\n", b"From", b"\n"]),
+    max_size=30).map(b"".join))
+def test_mboxrd_quoting_round_trips(raw):
+    quoted = io.BytesIO()
+    quote(io.BytesIO(raw), quoted)
+    assert b"\nFrom " not in b"\n" + quoted.getvalue()
+    tail = b"\n" if raw.endswith(b"\n") else b"\n\n"
+    digest, length, rest = unquote_digest(io.BytesIO(quoted.getvalue() + tail),
+                                          len(quoted.getvalue()) + len(tail), len(raw))
+    assert (digest, length, rest) == (hashlib.sha256(raw).hexdigest(), len(raw), tail)
+
+
+def test_settings_round_trip_without_secrets(tmp_path):
+    account = Account("office", "imap.example.org", "me@example.org", Security.STARTTLS, 143,
+                      tmp_path / "ca.pem", PasswordSource.COMMAND, "pass show mail")
+    save_config(Config().with_account(account), tmp_path / "c" / "config.json")
+    loaded = load_config(tmp_path / "c" / "config.json")
+    assert loaded.account("office") == account
+    with pytest.raises(ConfigError, match="No account named 'x' \\(configured: office\\)"):
+        loaded.account("x")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ConfigError, match="Cannot read the settings file"):
+        load_config(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"name": "../etc"}, {"name": ""}, {"host": "a b"}, {"user": ""}, {"port": 70000},
+    {"password_source": PasswordSource.COMMAND},
+])
+def test_invalid_accounts_are_refused(kwargs):
+    values = {"name": "ok", "host": "h", "user": "u"} | kwargs
+    with pytest.raises(ConfigError):
+        Account(**values)
+
+
+def test_secret_never_shows_itself():
+    secret = Secret("hunter2")
+    assert "hunter2" not in repr(secret) and "hunter2" not in str(secret)
+    assert "hunter2" not in repr([secret]) and secret.reveal() == "hunter2"
+
+
+def test_password_command(tmp_path):
+    account = Account("a", "h", "u", password_source=PasswordSource.COMMAND,
+                      password_command="printf 'pw1\\nignored'")
+    assert get_password(account).reveal() == "pw1"
+    failing = Account("a", "h", "u", password_source=PasswordSource.COMMAND,
+                      password_command="echo secret-output; exit 3")
+    with pytest.raises(SecretError, match="exited with 3") as caught:
+        get_password(failing)
+    assert "secret-output" not in str(caught.value)
+    with pytest.raises(SecretError, match="asked on each run"):
+        get_password(Account("a", "h", "u"))
+
+
+def test_cancel_token_and_throttle():
+    token = CancelToken()
+    token.raise_if_cancelled()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        token.raise_if_cancelled()
+    seen: list[Progress] = []
+    report = throttled(seen.append, interval=3600)
+    for done in range(1, 11):
+        report(Progress(done, 10))
+    assert [p.done for p in seen] == [1, 10]  # the first, then the last always passes
+
+
+def test_terminal_progress_line(caplog):
+    out = io.StringIO()
+    bar = TerminalProgress(out)
+    bar(Progress(5, 10, "INBOX", 5 * 1048576, 10 * 1048576))
+    bar.finish()
+    line = out.getvalue()
+    assert "5/10 msgs" in line and "5.0/10.0 MB" in line and "ETA" in line and "INBOX" in line
+    assert human_bytes(1536) == "1.5 KB" and human_bytes(3 * 1024**3) == "3.0 GB"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
