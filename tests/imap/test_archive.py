@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import mailbox
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -311,3 +314,24 @@ def test_awkward_folder_names(dovecot, imap_user, account, password, tmp_path):
         assert len(box.get_folder(name)) == 1
     with Catalog.open(tmp_path) as catalog:
         assert sorted(r.folder for r in catalog.records("test")) == sorted(names)
+
+
+def test_notmuch_reads_the_maildir(dovecot, imap_user, account, password, tmp_path):
+    notmuch = shutil.which("notmuch")
+    if notmuch is None:
+        pytest.skip("notmuch is not installed (Debian: apt-get install notmuch)")
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
+        append_messages(client, "Sent", [generate_message(7)], when=OLD, flags=(b"\\Seen",))
+    run(account, password, tmp_path)
+    config = tmp_path / "notmuch-config"
+    config.write_text(f"[database]\npath={tmp_path / 'test'}\n[new]\ntags=archived\n"
+                      "[maildir]\nsynchronize_flags=true\n")
+    env = {**os.environ, "NOTMUCH_CONFIG": str(config), "HOME": str(tmp_path)}
+    subprocess.run([notmuch, "new", "--quiet"], env=env, check=True, capture_output=True)
+    count = subprocess.run([notmuch, "count", "*"], env=env, check=True, capture_output=True,
+                           text=True)
+    assert count.stdout.strip() == "4"
+    unread = subprocess.run([notmuch, "count", "tag:unread"], env=env, check=True,
+                            capture_output=True, text=True)
+    assert unread.stdout.strip() == "3"  # \Seen became the S flag, which notmuch reads
