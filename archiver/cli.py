@@ -407,6 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
 _handlers: list[logging.Handler] = []
 
 
+class _BriefFormatter(logging.Formatter):
+    """One line per record on the terminal; tracebacks go to the log file only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        brief = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(brief)
+
+
 def setup_logging(dirs: AppDirs, verbose: bool) -> None:
     """Log to one rotating file in the log folder, and warnings (or more) to stderr."""
     root = logging.getLogger()
@@ -417,7 +425,7 @@ def setup_logging(dirs: AppDirs, verbose: bool) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("imap-archiver: %(levelname)s: %(message)s"))
+    console.setFormatter(_BriefFormatter("imap-archiver: %(levelname)s: %(message)s"))
     root.addHandler(console)
     _handlers.append(console)
     try:
@@ -450,3 +458,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("imap-archiver: interrupted", file=sys.stderr)
         return EXIT_CANCELLED
+    except Exception:  # the UI boundary: a bug must still end in a clear line and a log entry
+        log.exception("Unexpected error")
+        print(f"imap-archiver: internal error; details are in the log in {dirs.logs}",
+              file=sys.stderr)
+        return EXIT_FAILED

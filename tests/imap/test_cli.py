@@ -187,3 +187,15 @@ def test_cli_subprocess_exit_code_and_progress(added, dovecot, imap_user, home):
     assert done.returncode == 0, done.stderr
     assert "Archived 3 messages" in done.stdout
     assert "3 kept on the server: --keep-on-server" in done.stdout
+
+
+@pytest.mark.allow_warnings
+def test_unexpected_error_is_one_line_and_logged(added, home, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr("archiver.cli.run_archive", broken)
+    assert main(["archive", "office", "--older-than", "1y"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err
+    assert "KeyError: 'a bug'" in (home.logs / "imap-archiver.log").read_text()
