@@ -187,6 +187,11 @@ class ImapSession:
         self.account = account
         self._client = client
         self._client.normalise_times = False  # keep INTERNALDATE's timezone
+        if not logging.getLogger("imapclient").isEnabledFor(logging.DEBUG):
+            # imapclient sets imaplib's debug level to 5, and imaplib then formats the repr()
+            # of every response, message bodies included, before the logger drops it: a
+            # tenth of an archive run's time. Only the wire log needs it.
+            client._imap.debug = 0
         self.selected: SelectedFolder | None = None
 
     @classmethod

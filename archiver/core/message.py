@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
+import re
 from pathlib import Path
 
 HEAD_LIMIT = 256 * 1024  # header blocks larger than this are cut for parsing only
+
+# A Message-ID field and its continuation lines; the field name is case-insensitive.
+MESSAGE_ID = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 
 
 def header_block(raw: bytes) -> bytes:
     """Return the header part of a raw message (up to the first empty line)."""
     head = raw[:HEAD_LIMIT]
     ends = [i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0]
-    return head[: min(ends)] if ends else head
+    return head[: min(ends) + 1] if ends else head
 
 
 def message_id(raw: bytes) -> str | None:
-    """Return the Message-ID header, unfolded and stripped, or None where there is none."""
-    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-    value = parser.parsebytes(header_block(raw)).get("Message-ID")
-    if value is None:
+    """Return the first Message-ID header, unfolded and stripped, or None where there is none.
+
+    A regular expression rather than the email package: this runs for every archived message,
+    and only this one field is wanted. Undecodable bytes are replaced, never fatal.
+    """
+    match = MESSAGE_ID.search(header_block(raw))
+    if match is None:
         return None
-    text = " ".join(str(value).split())
+    text = " ".join(match.group(1).decode("utf-8", "replace").split())
     return text or None
 
 

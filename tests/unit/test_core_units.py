@@ -16,6 +16,7 @@ from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.config import Config, load_config, save_config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError, ConfigError, SecretError
+from archiver.core.message import message_id
 from archiver.core.paths import AppDirs, resolve_dirs
 from archiver.core.progress import Cancelled, CancelToken, Progress, throttled
 from archiver.core.secrets import Secret, get_password
@@ -149,3 +150,15 @@ def test_terminal_progress_line(caplog):
     assert "5/10 msgs" in line and "5.0/10.0 MB" in line and "ETA" in line and "INBOX" in line
     assert human_bytes(1536) == "1.5 KB" and human_bytes(3 * 1024**3) == "3.0 GB"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"Subject: x\r\nMessage-ID:\r\n <abc@d>\r\n\r\nbody", "<abc@d>"),
+    (b"message-id: <a@b>  \nX: y\n\nMessage-ID: <body@x>", "<a@b>"),
+    (b"X-Message-ID: <no>\r\nMessage-Id: <yes@b>\r\n\r\n", "<yes@b>"),
+    (b"Subject: \xff\xfe\r\n\r\nMessage-ID: <in-body>", None),
+    (b"Message-ID: <\xe4@x>\r\n\r\n", "<\ufffd@x>"),
+    (b"", None),
+])
+def test_message_id(raw, expected):
+    assert message_id(raw) == expected

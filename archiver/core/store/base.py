@@ -82,6 +82,15 @@ def folder_segments(folder: str, delimiter: str | None) -> list[str]:
     return [escape_segment(part) for part in parts]
 
 
+def fsync_file(path: Path) -> None:
+    """fsync a closed file's content and metadata to disk."""
+    fd = os.open(path, os.O_RDONLY if os.name == "posix" else os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def fsync_dir(path: Path) -> None:
     """fsync a directory so that renames and new entries in it are durable (POSIX only)."""
     if os.name != "posix":

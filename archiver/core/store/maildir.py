@@ -26,6 +26,7 @@ from archiver.core.store.base import (
     digest_file,
     folder_segments,
     fsync_dir,
+    fsync_file,
     store_error,
 )
 
@@ -61,7 +62,7 @@ class MaildirStore:
 
     def stage(self, folder: str, delimiter: str | None, uidvalidity: int,
               message: FetchedMessage) -> Staged:
-        """Write the message into ``tmp/``, fsync it and give it the INTERNALDATE as mtime."""
+        """Write the message into ``tmp/`` with the INTERNALDATE as mtime; commit() syncs it."""
         directory = self.folder_dir(folder, delimiter)
         meta = message.meta
         stamp = int(meta.internaldate.timestamp())
@@ -75,14 +76,10 @@ class MaildirStore:
             if message.spool is not None:
                 os.replace(message.spool, temp)  # same file system: the archive root
                 temp.chmod(0o600)
-                with temp.open("rb+") as out:
-                    os.fsync(out.fileno())
             else:
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 with os.fdopen(fd, "wb") as out:
                     copy_into(out, message)
-                    out.flush()
-                    os.fsync(out.fileno())
             os.utime(temp, (stamp, stamp))
         except OSError as exc:
             temp.unlink(missing_ok=True)
@@ -90,12 +87,17 @@ class MaildirStore:
         return Staged(Location(str(final.relative_to(self.archive_root))), temp, final)
 
     def commit(self, staged: Sequence[Staged]) -> None:
-        """Rename staged files into ``cur/`` and fsync each ``cur/`` once."""
+        """fsync the staged files, rename them into ``cur/``, fsync each ``cur/`` once."""
         directories: set[Path] = set()
         try:
+            # Group commit: the files were all written first, now each is fsynced. On
+            # journalling file systems the first fsync commits the whole batch and the others
+            # find little left to do, where write-fsync-write-fsync waits for every commit.
+            for item in staged:
+                fsync_file(item.temp)
             for item in staged:
                 # No file modification should be done after the file is moved to its final
-                # position: its content was synced in stage().
+                # position: its content was synced above.
                 os.replace(item.temp, item.final)
                 directories.add(item.final.parent)
             for directory in directories:
