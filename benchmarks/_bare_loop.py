@@ -6,6 +6,11 @@ directory fsync per batch). No verification, no catalog, no size checks, no boun
 It shows how fast a plain single-connection Python client can go on this machine, so that the
 archiver's overhead on top of it can be told apart from the network and the disk.
 
+imapclient (4.x) sets imaplib's ``debug`` to 5 and sends imaplib's debug lines to a logger;
+imaplib then builds the ``repr()`` of every response, message bodies included, before the
+logger drops the line. That costs about a quarter of this loop's time, so the loop turns it
+off (a private attribute: acceptable for a reference point, to be weighed for the product).
+
 Started by :mod:`benchmarks.archive_benchmark` as
 ``python -m benchmarks._bare_loop CONFIG.json RESULT.json`` (the archive child's CONFIG).
 """
@@ -30,6 +35,7 @@ def copy_all(config: dict[str, Any]) -> int:
     context = ssl.create_default_context(cafile=config["cafile"])
     copied = 0
     with IMAPClient(config["host"], int(config["port"]), ssl_context=context) as client:
+        client._imap.debug = 0  # see the module docstring
         client.login(config["user"], config["password"])
         for _, _, name in client.list_folders():
             folder = name.decode() if isinstance(name, bytes) else name

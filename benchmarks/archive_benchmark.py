@@ -19,6 +19,14 @@ Scenarios, each on a fresh user of one private Dovecot (``tests/helpers/dovecot.
 ``big``
     One 50 MB message alone, for both tools.
 
+With ``--bare-loop`` the main scenario also measures :mod:`benchmarks._bare_loop`, the simplest
+durable copy loop in Python (batched UID FETCH, one fsynced file per message, nothing else): a
+reference for what a single-connection Python client reaches on the machine.
+
+Before each measured run the harness calls ``sync`` (untimed), so that no run pays for writing
+back another's files. The table also shows each tool's own CPU time and how many cores the
+whole machine (Dovecot included) kept busy on average.
+
 Every measured run is a child process of its own, timed from the outside (wall time, start-up
 included) and measured with GNU time's ``%M`` (``ru_maxrss`` of the child). The child must not
 be spawned directly by this (large) process: on Linux a child's ``ru_maxrss`` includes the
@@ -78,12 +86,16 @@ FLAT_TOLERANCE_FRACTION = 0.10
 
 @dataclass(frozen=True, slots=True)
 class ProcessRun:
-    """One measured child process."""
+    """One measured child process, and what the whole machine did meanwhile."""
 
     wall_s: float
     returncode: int
     peak_rss_kb: int
     rss_method: str
+    cpu_user_s: float  # the child's own CPU time
+    cpu_sys_s: float
+    machine_busy_cores: float  # all processes (Dovecot included), in cores on average
+    machine_iowait_cores: float
 
 
 @functools.cache
@@ -107,35 +119,57 @@ def _vmhwm_kb(pid: int) -> int:
     return 0
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """Return the machine's (busy, iowait) clock ticks since boot, from ``/proc/stat``."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    # user nice system idle iowait irq softirq steal (guest time is included in user)
+    busy = sum(fields[:3]) + sum(fields[5:8])
+    return busy, fields[4]
+
+
 def run_measured(argv: Sequence[str], log_path: Path) -> ProcessRun:
-    """Run *argv* to completion, output into *log_path*; return wall time and peak RSS.
+    """Run *argv* to completion, output into *log_path*; return times and peak RSS.
 
     Dirty pages of earlier runs are written out first (``sync``, not timed), so that no run
     pays for flushing another's output.
     """
     os.sync()
     time_bin = gnu_time()
-    with log_path.open("wb") as log:
-        if time_bin is not None:
-            with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
-                rss_file = Path(tmp, "rss")
-                start = time.perf_counter()
-                done = subprocess.run([time_bin, "-o", str(rss_file), "-f", "%M", *argv],
-                                      stdin=subprocess.DEVNULL, stdout=log,
-                                      stderr=subprocess.STDOUT, check=False)
-                wall = time.perf_counter() - start
-                # On failure GNU time writes "Command exited with non-zero status N" first.
-                peak = int(rss_file.read_text().split()[-1])
-            return ProcessRun(wall, done.returncode, peak, "GNU time %M (ru_maxrss)")
+    hertz = os.sysconf("SC_CLK_TCK")
+    with log_path.open("wb") as log, tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
+        busy0, iowait0 = _cpu_ticks()
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT)
-        peak = 0
-        while proc.poll() is None:
-            peak = max(peak, _vmhwm_kb(proc.pid))
-            time.sleep(0.01)
-        wall = time.perf_counter() - start
-        return ProcessRun(wall, proc.returncode, peak, "VmHWM polled every 10 ms")
+        if time_bin is not None:
+            rss_file = Path(tmp, "rss")
+            done = subprocess.run([time_bin, "-o", str(rss_file), "-f", "%U %S %M", *argv],
+                                  stdin=subprocess.DEVNULL, stdout=log,
+                                  stderr=subprocess.STDOUT, check=False)
+            wall = time.perf_counter() - start
+            # On failure GNU time writes "Command exited with non-zero status N" first.
+            user, system, peak = rss_file.read_text().splitlines()[-1].split()
+            returncode, cpu_user, cpu_sys, peak_kb = (done.returncode, float(user),
+                                                      float(system), int(peak))
+            method = "GNU time %M (ru_maxrss)"
+        else:
+            proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT)
+            peak_kb = 0
+            while True:
+                peak_kb = max(peak_kb, _vmhwm_kb(proc.pid))
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                time.sleep(0.01)
+            wall = time.perf_counter() - start
+            proc.returncode = returncode = os.waitstatus_to_exitcode(status)
+            cpu_user, cpu_sys = usage.ru_utime, usage.ru_stime
+            method = "VmHWM polled every 10 ms"
+        busy1, iowait1 = _cpu_ticks()
+    return ProcessRun(wall, returncode, peak_kb, method, cpu_user, cpu_sys,
+                      (busy1 - busy0) / hertz / wall, (iowait1 - iowait0) / hertz / wall)
 
 
 # --- filling the server ---------------------------------------------------------------------
@@ -240,7 +274,20 @@ class Measurement:
     peak_rss_kb: int
     rss_method: str
     ok: bool
+    cpu_s: float = 0.0  # the tool's own CPU time, user + system
+    machine_busy_cores: float = 0.0  # every process's CPU (Dovecot's too), in cores
+    machine_iowait_cores: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scenario: str, tool: str, messages: int, size: int, proc: ProcessRun,
+           ok: bool, extra: dict[str, Any]) -> Measurement:
+        """Build a measurement from a measured process."""
+        return cls(scenario, tool, messages, size, proc.wall_s, proc.peak_rss_kb,
+                   proc.rss_method, ok, proc.cpu_user_s + proc.cpu_sys_s,
+                   proc.machine_busy_cores, proc.machine_iowait_cores,
+                   {"returncode": proc.returncode, "cpu_user_s": proc.cpu_user_s,
+                    "cpu_sys_s": proc.cpu_sys_s, **extra})
 
     @property
     def messages_per_s(self) -> float:
@@ -319,9 +366,8 @@ def run_mbsync(server: DovecotServer, user: ImapUser, work: Path, out: Path, sce
     files, size = count_maildir_files(local)
     shutil.rmtree(run_dir, ignore_errors=True)
     ok = proc.returncode == 0 and files == mailbox.messages
-    return Measurement(scenario, "mbsync", files, mailbox.bytes, proc.wall_s, proc.peak_rss_kb,
-                       proc.rss_method, ok, {"returncode": proc.returncode,
-                                             "bytes_on_disk": size})
+    return Measurement.of(scenario, "mbsync", files, mailbox.bytes, proc, ok,
+                          {"bytes_on_disk": size})
 
 
 def run_ours(server: DovecotServer, user: ImapUser, work: Path, out: Path, scenario: str,
@@ -352,9 +398,8 @@ def run_ours(server: DovecotServer, user: ImapUser, work: Path, out: Path, scena
     shutil.rmtree(run_dir, ignore_errors=True)
     ok = (proc.returncode == 0 and summary["errors"] == 0
           and summary["archived"] == mailbox.messages == files)
-    return Measurement(scenario, tool, files, mailbox.bytes, proc.wall_s, proc.peak_rss_kb,
-                       proc.rss_method, ok, {"returncode": proc.returncode,
-                                             "bytes_on_disk": size, "child": summary})
+    return Measurement.of(scenario, tool, files, mailbox.bytes, proc, ok,
+                          {"bytes_on_disk": size, "child": summary})
 
 
 # --- scenarios and report -------------------------------------------------------------------
@@ -419,13 +464,17 @@ def print_table(measurements: list[Measurement], fills: dict[str, FillStats]) ->
               f"{fill.seconds:.1f} s ({fill.messages_per_s:.0f} messages/s, "
               f"{fill.bytes / MB / fill.seconds:.1f} MB/s)")
     header = (f"{'scenario':<9} {'tool':<7} {'messages':>8} {'MB':>8} {'wall s':>8} "
-              f"{'msg/s':>8} {'MB/s':>7} {'peak RSS MiB':>12}  ok")
+              f"{'msg/s':>8} {'MB/s':>7} {'peak RSS MiB':>12} {'CPU s':>7} "
+              f"{'busy cores':>10}  ok")
     print(header)
     print("-" * len(header))
     for m in measurements:
         print(f"{m.scenario:<9} {m.tool:<7} {m.messages:>8} {m.bytes / MB:>8.1f} "
               f"{m.wall_s:>8.2f} {m.messages_per_s:>8.0f} {m.mb_per_s:>7.1f} "
-              f"{m.peak_rss_mb:>12.1f}  {'yes' if m.ok else 'NO'}")
+              f"{m.peak_rss_mb:>12.1f} {m.cpu_s:>7.1f} {m.machine_busy_cores:>10.2f}  "
+              f"{'yes' if m.ok else 'NO'}")
+    print("(CPU s: the tool's own user+system time; busy cores: the whole machine's, Dovecot "
+          "included, averaged over the wall time)")
 
 
 def evaluate(main_ours: Measurement, main_mbsync: Measurement | None,
