@@ -44,8 +44,27 @@ def resolve_dirs(env: Mapping[str, str] = os.environ) -> AppDirs:
 
 
 def make_private_dir(path: Path) -> Path:
-    """Create *path* (and parents) readable only by the user, as mailbox.Maildir does."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name == "posix":
+    """Create *path*, and any missing parents, readable only by the user (mode 0700).
+
+    ``Path.mkdir(parents=True)`` would give the parents the default mode, so each missing
+    level is created here; existing folders are left as they are, except *path* itself.
+    """
+    missing = []
+    level = path
+    while not level.exists():
+        missing.append(level)
+        level = level.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if os.name == "posix":
+            folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+    if os.name == "posix" and path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write a small file readable only by the user (mode 0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)

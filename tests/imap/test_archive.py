@@ -335,3 +335,16 @@ def test_notmuch_reads_the_maildir(dovecot, imap_user, account, password, tmp_pa
     unread = subprocess.run([notmuch, "count", "tag:unread"], env=env, check=True,
                             capture_output=True, text=True)
     assert unread.stdout.strip() == "3"  # \Seen became the S flag, which notmuch reads
+
+
+def test_archive_is_private_to_the_user(dovecot, imap_user, account, password, tmp_path):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "Work/Deep/Deeper", [generate_message(1)], when=OLD)
+        append_messages(client, "INBOX", [generate_message(2)], when=OLD)
+    root = tmp_path / "new" / "archive"
+
+    run(account, password, root)
+
+    for path in [root, *root.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archiver.core.errors import ArchiverError
-from archiver.core.paths import make_private_dir
+from archiver.core.paths import make_private_dir, write_private_file
 from archiver.core.store.base import ArchiveStore, Staged
 from archiver.core.store.maildir import MaildirStore
 from archiver.core.store.mbox import MboxStore
@@ -39,7 +39,7 @@ def resolve_format(archive_root: Path, account: str, requested: str | None, defa
         raise ArchiverError(f"Unknown archive format {chosen!r} (maildir or mbox).")
     if remember:
         make_private_dir(marker.parent)
-        marker.write_text(chosen + "\n")
+        write_private_file(marker, chosen.encode() + b"\n")
     return chosen
 
 
