@@ -6,6 +6,8 @@ translated into these at the boundary, so that front ends catch one family and s
 
 from __future__ import annotations
 
+import errno
+
 
 class ArchiverError(Exception):
     """An expected failure we can explain to the user."""
@@ -60,3 +62,11 @@ class VerificationError(StoreError):
 
 class ArchiveLocked(ArchiverError):
     """Another job holds the archive's lock file."""
+
+
+def disk_error(exc: OSError, what: str) -> StoreError:
+    """Translate an OS error while writing the archive into a clear StoreError."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(f"The archive disk is full while {what}; nothing was deleted "
+                          "from the server. Free some space and run again.")
+    return StoreError(f"Cannot write the archive while {what}: {exc.strerror or exc}")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_exc
@@ -29,6 +29,7 @@ from archiver.core.errors import (
     ImapError,
     TlsError,
     UidValidityChanged,
+    disk_error,
 )
 from archiver.core.secrets import Secret
 
@@ -399,11 +400,14 @@ class ImapSession:
                     if not piece:
                         break
                     digest.update(piece)
-                    _write_all(out, piece)
+                    out.write(piece)
                     received += len(piece)
         except FolderError as exc:
             path.unlink(missing_ok=True)
             return FetchFailure(meta.uid, str(exc))
+        except OSError as exc:  # the spool file: the archive's disk
+            path.unlink(missing_ok=True)
+            raise disk_error(exc, f"spooling {folder} UID {meta.uid}") from exc
         except BaseException:
             path.unlink(missing_ok=True)
             raise
@@ -489,13 +493,6 @@ def _meta(uid: int, item: dict[bytes, Any]) -> MessageMeta | None:
         return MessageMeta(uid, int(item[b"RFC822.SIZE"]), flags, internaldate)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-
-
-def _write_all(out: IO[bytes], data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = out.write(view)
-        view = view[written or 0:]
 
 
 def _close_quietly(client: IMAPClient | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
@@ -11,7 +10,6 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from archiver.core.catalog import Catalog, Location
-from archiver.core.errors import StoreError
 from archiver.core.imap import FetchedMessage
 
 READ_CHUNK = 1024 * 1024
@@ -100,14 +98,6 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def store_error(exc: OSError, what: str) -> StoreError:
-    """Translate an OS error while writing the archive into a clear StoreError."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StoreError(f"The archive disk is full while {what}; nothing was deleted "
-                          "from the server. Free some space and run again.")
-    return StoreError(f"Cannot write the archive while {what}: {exc.strerror or exc}")
 
 
 def copy_into(out: BinaryIO, message: FetchedMessage) -> None:

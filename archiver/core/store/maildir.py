@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from archiver.core.catalog import Catalog, Location
-from archiver.core.errors import StoreError
+from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
 from archiver.core.paths import make_private_dir
 from archiver.core.store.base import (
@@ -27,7 +27,6 @@ from archiver.core.store.base import (
     folder_segments,
     fsync_dir,
     fsync_file,
-    store_error,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ class MaildirStore:
             os.utime(temp, (stamp, stamp))
         except OSError as exc:
             temp.unlink(missing_ok=True)
-            raise store_error(exc, f"writing {folder} UID {meta.uid}") from exc
+            raise disk_error(exc, f"writing {folder} UID {meta.uid}") from exc
         return Staged(Location(str(final.relative_to(self.archive_root))), temp, final)
 
     def commit(self, staged: Sequence[Staged]) -> None:
@@ -103,7 +102,7 @@ class MaildirStore:
             for directory in directories:
                 fsync_dir(directory)
         except OSError as exc:
-            raise store_error(exc, "moving messages into place") from exc
+            raise disk_error(exc, "moving messages into place") from exc
 
     def discard(self, staged: Iterable[Staged]) -> None:
         """Remove staged files from ``tmp/``."""

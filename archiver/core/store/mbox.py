@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archiver.core.catalog import Catalog, Location
-from archiver.core.errors import StoreError
+from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
 from archiver.core.paths import make_private_dir
-from archiver.core.store.base import READ_CHUNK, Staged, folder_segments, fsync_dir, store_error
+from archiver.core.store.base import READ_CHUNK, Staged, folder_segments, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class MboxStore:
             region = len(head) + length + len(sep)
         except OSError as exc:
             temp.unlink(missing_ok=True)
-            raise store_error(exc, f"preparing {folder} UID {message.meta.uid}") from exc
+            raise disk_error(exc, f"preparing {folder} UID {message.meta.uid}") from exc
         offset = self._end(path)
         self._ends[path] = offset + region
         rel = str(path.relative_to(self.archive_root))
@@ -167,7 +167,7 @@ class MboxStore:
                     fsync_dir(path.parent)
         except OSError as exc:
             self._ends.clear()  # re-read real sizes; the next run truncates partial appends
-            raise store_error(exc, "appending to the mbox") from exc
+            raise disk_error(exc, "appending to the mbox") from exc
         finally:
             self.discard(staged)
 
