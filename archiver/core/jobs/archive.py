@@ -37,6 +37,7 @@ from archiver.core.imap import (
 )
 from archiver.core.lock import archive_lock
 from archiver.core.message import message_id, read_head
+from archiver.core.prefetch import prefetch
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.secrets import Secret
 from archiver.core.store import ArchiveStore, Staged, open_store, resolve_format
@@ -371,7 +372,8 @@ def _archive_all(session: ImapSession, store: ArchiveStore, catalog: Catalog, ac
             if state.uidvalidity != plan.uidvalidity:
                 raise FolderError(f"Account {account}, folder {folder}: UIDVALIDITY changed "
                                   "during the run; the folder is skipped.")
-            for batch in session.fetch_bodies(plan.to_fetch, spool_dir):
+            # The server sends the next batch while this one is stored (see prefetch).
+            for batch in prefetch(session.fetch_bodies(plan.to_fetch, spool_dir)):
                 _store_batch(store, catalog, account, plan, batch, options)
                 done += len(batch)
                 done_bytes += sum(m.meta.size for m in batch if isinstance(m, FetchedMessage))
