@@ -13,9 +13,10 @@ MESSAGE_ID = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECA
 
 def header_block(raw: bytes) -> bytes:
     """Return the header part of a raw message (up to the first empty line)."""
-    head = raw[:HEAD_LIMIT]
-    ends = [i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0]
-    return head[: min(ends) + 1] if ends else head
+    end = raw.find(b"\n\r\n", 0, HEAD_LIMIT)  # searched in place: no copy of a big body
+    bare = raw.find(b"\n\n", 0, end if end >= 0 else HEAD_LIMIT)
+    ends = [i for i in (end, bare) if i >= 0]
+    return raw[: min(ends) + 1] if ends else raw[:HEAD_LIMIT]
 
 
 def message_id(raw: bytes) -> str | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -80,13 +82,48 @@ def folder_segments(folder: str, delimiter: str | None) -> list[str]:
     return [escape_segment(part) for part in parts]
 
 
-def fsync_file(path: Path) -> None:
-    """fsync a closed file's content and metadata to disk."""
-    fd = os.open(path, os.O_RDONLY if os.name == "posix" else os.O_RDWR)
+def _load_syncfs() -> Callable[[int], int] | None:
+    """Return Linux's syncfs(2) where it reports write-back errors (Linux 5.8+), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        major, minor = (int(part) for part in os.uname().release.split(".")[:2])
+        if (major, minor) < (5, 8):
+            return None
+        libc = ctypes.CDLL(None, use_errno=True)
+        function: Callable[[int], int] = libc.syncfs
+    except (OSError, AttributeError, ValueError):
+        return None
+    return function
+
+
+_SYNCFS = _load_syncfs()
+
+
+def sync_files(paths: Sequence[Path], directory: Path) -> None:
+    """Make the content of closed files *paths* durable, all below *directory*.
+
+    On Linux 5.8 and later one syncfs(2) of the archive's file system writes every file of a
+    batch in one journal commit and reports any write-back error; a batch of 200 messages
+    then costs one disk flush instead of 200. Elsewhere each file is fsynced.
+    """
+    if not paths:
+        return
+    if _SYNCFS is not None:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) != 0:
+                error = ctypes.get_errno()
+                raise OSError(error, os.strerror(error))
+        finally:
+            os.close(fd)
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY if os.name == "posix" else os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def fsync_dir(path: Path) -> None:

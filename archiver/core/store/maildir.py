@@ -26,7 +26,7 @@ from archiver.core.store.base import (
     digest_file,
     folder_segments,
     fsync_dir,
-    fsync_file,
+    sync_files,
 )
 
 log = logging.getLogger(__name__)
@@ -89,11 +89,9 @@ class MaildirStore:
         """fsync the staged files, rename them into ``cur/``, fsync each ``cur/`` once."""
         directories: set[Path] = set()
         try:
-            # Group commit: the files were all written first, now each is fsynced. On
-            # journalling file systems the first fsync commits the whole batch and the others
-            # find little left to do, where write-fsync-write-fsync waits for every commit.
-            for item in staged:
-                fsync_file(item.temp)
+            # Group commit: the files were all written first, now they are synced together;
+            # write-fsync-write-fsync would wait for a journal commit per message.
+            sync_files([item.temp for item in staged], self.archive_root)
             for item in staged:
                 # No file modification should be done after the file is moved to its final
                 # position: its content was synced above.
