@@ -132,6 +132,30 @@ def test_fetch_answered_with_no_keeps_that_message(dovecot, imap_user, account, 
 
 
 @pytest.mark.allow_warnings
+def test_server_lying_in_search_deletes_nothing_new(dovecot, imap_user, account, password,
+                                                    tmp_path, monkeypatch):
+    searched: list[list[int]] = []
+    real_search = ImapSession.search_before
+    monkeypatch.setattr(ImapSession, "search_before",
+                        lambda self, day: searched.append(real_search(self, day)) or searched[-1])
+    fill(dovecot, imap_user, 2)
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(7), generate_message(8)],
+                        when=dt.datetime.now(dt.UTC))
+    with FaultProxy(dovecot.host, dovecot.port) as proxy:
+        # As a server with a broken date search would: every message matches "BEFORE".
+        proxy.rewrite_server(b"* SEARCH 1 2\r\n", b"* SEARCH 1 2 3 4\r\n")
+        lying = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
+                                    port=proxy.port)
+        result = archive(lying, password, tmp_path)
+
+    assert searched == [[1, 2, 3, 4]]  # the lie arrived
+    inbox = result.folders[0]
+    assert (inbox.newer, inbox.archived, inbox.deleted) == (2, 2, 2) and inbox.closes
+    assert count_on_server(dovecot, imap_user) == 2  # today's mail stays
+
+
+@pytest.mark.allow_warnings
 def test_fewer_bytes_than_rfc822_size_keeps_the_message(dovecot, imap_user, account, password,
                                                         tmp_path):
     raw = generate_message(5)
