@@ -65,9 +65,11 @@ class TerminalProgress:
         width = 24
         filled = int(width * progress.done / progress.total) if progress.total else width
         bar = "#" * filled + "." * (width - filled)
-        line = (f"\r[{bar}] {progress.done}/{progress.total} msgs  "
-                f"{progress.bytes_done / 1048576:.1f}/{progress.bytes_total / 1048576:.1f} MB  "
-                f"{rate:.0f} msg/s {mb_rate:.1f} MB/s  ETA {eta}  {progress.message[:30]}")
+        line = (
+            f"\r[{bar}] {progress.done}/{progress.total} msgs  "
+            f"{progress.bytes_done / 1048576:.1f}/{progress.bytes_total / 1048576:.1f} MB  "
+            f"{rate:.0f} msg/s {mb_rate:.1f} MB/s  ETA {eta}  {progress.message[:30]}"
+        )
         self.stream.write(line.ljust(110))
         self.stream.flush()
         self.shown = True
@@ -99,6 +101,7 @@ def _password(args: argparse.Namespace, account: Account) -> Secret:
 
 # --- account commands -----------------------------------------------------------------
 
+
 def cmd_account_add(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Add (or replace) an account; store its password in the keyring if one is given."""
     security = Security(args.security)
@@ -107,19 +110,30 @@ def cmd_account_add(args: argparse.Namespace, dirs: AppDirs, config: Config) -> 
         source = PasswordSource.COMMAND
     elif args.password_stdin:
         source = PasswordSource.KEYRING
-    account = Account(name=args.name, host=args.host, user=args.user, security=security,
-                      port=args.port, cafile=Path(args.cafile).absolute() if args.cafile else None,
-                      password_source=source, password_command=args.password_command)
+    account = Account(
+        name=args.name,
+        host=args.host,
+        user=args.user,
+        security=security,
+        port=args.port,
+        cafile=Path(args.cafile).absolute() if args.cafile else None,
+        password_source=source,
+        password_command=args.password_command,
+    )
     if account.cafile is not None and not account.cafile.is_file():
         raise ArchiverError(f"CA file {account.cafile} does not exist.")
     if source is PasswordSource.KEYRING:
         store_in_keyring(account, Secret(_read_stdin_password()))
     save_config(config.with_account(account), dirs.config_file)
-    where = {PasswordSource.KEYRING: "password stored in the system keyring",
-             PasswordSource.COMMAND: "password from the password command",
-             PasswordSource.PROMPT: "password asked on each run (or --password-stdin)"}[source]
-    print(f"Account {account.name} saved: {account.user}@{account.host}:"
-          f"{account.effective_port} ({security.value}), {where}.")
+    where = {
+        PasswordSource.KEYRING: "password stored in the system keyring",
+        PasswordSource.COMMAND: "password from the password command",
+        PasswordSource.PROMPT: "password asked on each run (or --password-stdin)",
+    }[source]
+    print(
+        f"Account {account.name} saved: {account.user}@{account.host}:"
+        f"{account.effective_port} ({security.value}), {where}."
+    )
     return EXIT_OK
 
 
@@ -130,8 +144,10 @@ def cmd_account_list(args: argparse.Namespace, dirs: AppDirs, config: Config) ->
         return EXIT_OK
     for account in config.accounts.values():
         cafile = f", CA file {account.cafile}" if account.cafile else ""
-        print(f"{account.name}: {account.user}@{account.host}:{account.effective_port} "
-              f"({account.security.value}{cafile}), password: {account.password_source.value}")
+        print(
+            f"{account.name}: {account.user}@{account.host}:{account.effective_port} "
+            f"({account.security.value}{cafile}), password: {account.password_source.value}"
+        )
     return EXIT_OK
 
 
@@ -151,8 +167,10 @@ def cmd_account_test(args: argparse.Namespace, dirs: AppDirs, config: Config) ->
     password = _password(args, account)
     with open_session(account, password, timeout=args.timeout) as session:
         overview = inspect_account(session, report=lambda _: None, cancel=CancelToken())
-    print(f"Connected to {account.host}:{account.effective_port} ({account.security.value}) "
-          f"as {account.user}.")
+    print(
+        f"Connected to {account.host}:{account.effective_port} ({account.security.value}) "
+        f"as {account.user}."
+    )
     width = max([len(f.name) for f in overview.folders] + [6])
     print(f"{'Folder':<{width}}  {'Messages':>8}  {'Size':>10}")
     for folder in overview.folders:
@@ -160,8 +178,10 @@ def cmd_account_test(args: argparse.Namespace, dirs: AppDirs, config: Config) ->
             print(f"{folder.name:<{width}}  {'?':>8}  {'?':>10}  {folder.error}")
             continue
         mark = f"  {folder.special_use}" if folder.special_use else ""
-        print(f"{folder.name:<{width}}  {folder.messages:>8}  "
-              f"{human_bytes(folder.size or 0):>10}{mark}")
+        print(
+            f"{folder.name:<{width}}  {folder.messages:>8}  "
+            f"{human_bytes(folder.size or 0):>10}{mark}"
+        )
     if overview.quota:
         quota = overview.quota
         share = f" ({quota.used * 100 / quota.limit:.0f}%)" if quota.limit else ""
@@ -175,6 +195,7 @@ def cmd_account_test(args: argparse.Namespace, dirs: AppDirs, config: Config) ->
 
 # --- archive ----------------------------------------------------------------------------
 
+
 def _cutoff(args: argparse.Namespace) -> dt.datetime:
     if args.older_than and args.before:
         raise ArchiverError("Give either --older-than or --before, not both.")
@@ -182,8 +203,9 @@ def _cutoff(args: argparse.Namespace) -> dt.datetime:
         return start_of_day(parse_day(args.before))
     if args.older_than:
         return start_of_day(day_for_age(args.older_than, dt.date.today()))
-    raise ArchiverError("Say what to archive: --older-than 365d (or 52w, 12m, 1y) or "
-                        "--before YYYY-MM-DD.")
+    raise ArchiverError(
+        "Say what to archive: --older-than 365d (or 52w, 12m, 1y) or --before YYYY-MM-DD."
+    )
 
 
 class _Interrupts:
@@ -199,8 +221,10 @@ class _Interrupts:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.token.cancel()
-        print("\nStopping at a safe point... (Ctrl-C again to quit at once; nothing is lost)",
-              file=sys.stderr)
+        print(
+            "\nStopping at a safe point... (Ctrl-C again to quit at once; nothing is lost)",
+            file=sys.stderr,
+        )
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def __exit__(self, *exc_info: object) -> None:
@@ -211,10 +235,14 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Archive an account's old mail; see ``imap-archiver archive --help``."""
     account = config.account(args.name)
     options = ArchiveOptions(
-        cutoff=_cutoff(args), folders=tuple(args.folder or ()),
-        exclude_folders=tuple(args.exclude_folder or ()), dry_run=args.dry_run,
-        keep_on_server=args.keep_on_server, keep_flagged=args.keep_flagged,
-        keep_unread=args.keep_unread)
+        cutoff=_cutoff(args),
+        folders=tuple(args.folder or ()),
+        exclude_folders=tuple(args.exclude_folder or ()),
+        dry_run=args.dry_run,
+        keep_on_server=args.keep_on_server,
+        keep_flagged=args.keep_flagged,
+        keep_unread=args.keep_unread,
+    )
     password = _password(args, account)
     token = CancelToken()
     bar: TerminalProgress | None = None
@@ -224,9 +252,17 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         report = throttled(bar, 0.1)
     with _Interrupts(token):
         try:
-            result = run_archive(account, password, dirs.archive, options, args.format,
-                                 config.archive_format, report=report, cancel=token,
-                                 timeout=args.timeout)
+            result = run_archive(
+                account,
+                password,
+                dirs.archive,
+                options,
+                args.format,
+                config.archive_format,
+                report=report,
+                cancel=token,
+                timeout=args.timeout,
+            )
         finally:
             if bar is not None:
                 bar.finish()
@@ -242,23 +278,40 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
 def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -> None:
     """Print the per-folder accounting and the quota, for people."""
     title = "Plan (dry run: nothing was changed)" if result.dry_run else "Archive summary"
-    print(f"{title} for account {result.account}, messages before "
-          f"{options.cutoff:%Y-%m-%d %H:%M %Z}:", file=out)
+    print(
+        f"{title} for account {result.account}, messages before "
+        f"{options.cutoff:%Y-%m-%d %H:%M %Z}:",
+        file=out,
+    )
     width = max([len(f.folder) for f in result.folders] + [6])
     if result.dry_run:
-        print(f"  {'Folder':<{width}}  {'on server':>9}  {'to move':>7}  {'size':>10}  "
-              f"{'archived already':>16}", file=out)
+        print(
+            f"  {'Folder':<{width}}  {'on server':>9}  {'to move':>7}  {'size':>10}  "
+            f"{'archived already':>16}",
+            file=out,
+        )
         for f in result.folders:
             moving = f.kept.get("dry run", 0)
-            print(f"  {f.folder:<{width}}  {f.on_server_before:>9}  {moving:>7}  "
-                  f"{human_bytes(f.bytes_selected):>10}  {f.already:>16}", file=out)
+            print(
+                f"  {f.folder:<{width}}  {f.on_server_before:>9}  {moving:>7}  "
+                f"{human_bytes(f.bytes_selected):>10}  {f.already:>16}",
+                file=out,
+            )
     else:
         head = ("before", "newer", "archived", "already", "kept", "failed", "deleted", "after")
         print(f"  {'Folder':<{width}}  " + "  ".join(f"{h:>8}" for h in head), file=out)
         for f in result.folders:
             after = "?" if f.on_server_after is None else str(f.on_server_after)
-            values = (f.on_server_before, f.newer, f.archived, f.already, sum(f.kept.values()),
-                      f.failed, f.deleted, after)
+            values = (
+                f.on_server_before,
+                f.newer,
+                f.archived,
+                f.already,
+                sum(f.kept.values()),
+                f.failed,
+                f.deleted,
+                after,
+            )
             print(f"  {f.folder:<{width}}  " + "  ".join(f"{v:>8}" for v in values), file=out)
     for f in result.folders:
         for reason, count in sorted(f.kept.items()):
@@ -267,8 +320,7 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
         if f.not_reached:
             print(f"  {f.folder}: {f.not_reached} not reached (run again to finish)", file=out)
         if f.vanished:
-            print(f"  {f.folder}: {f.vanished} vanished from the server during the run",
-                  file=out)
+            print(f"  {f.folder}: {f.vanished} vanished from the server during the run", file=out)
         if f.error:
             print(f"  {f.folder}: ERROR {f.error}", file=out)
         for failure in f.failures:
@@ -276,21 +328,35 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
     _print_quota(result, out)
     if result.dry_run:
         verb = "would move"
-        print(f"{sum(f.kept.get('dry run', 0) for f in result.folders)} messages "
-              f"({human_bytes(result.bytes)}) {verb}.", file=out)
+        print(
+            f"{sum(f.kept.get('dry run', 0) for f in result.folders)} messages "
+            f"({human_bytes(result.bytes)}) {verb}.",
+            file=out,
+        )
     else:
-        print(f"Archived {result.archived} messages ({human_bytes(result.bytes)}), deleted "
-              f"{result.deleted} from the server.", file=out)
+        print(
+            f"Archived {result.archived} messages ({human_bytes(result.bytes)}), deleted "
+            f"{result.deleted} from the server.",
+            file=out,
+        )
     if result.closes:
-        print("Every message is accounted for: before = newer + kept + failed + not reached "
-              "+ vanished + deleted, and after = before - deleted - vanished.", file=out)
+        print(
+            "Every message is accounted for: before = newer + kept + failed + not reached "
+            "+ vanished + deleted, and after = before - deleted - vanished.",
+            file=out,
+        )
     else:
-        print("WARNING: the counts do not add up for "
-              + ", ".join(f.folder for f in result.folders if not f.closes)
-              + " (mail arrived or was removed by another client during the run?).", file=out)
+        print(
+            "WARNING: the counts do not add up for "
+            + ", ".join(f.folder for f in result.folders if not f.closes)
+            + " (mail arrived or was removed by another client during the run?).",
+            file=out,
+        )
     if result.cancelled:
-        print("Cancelled at a safe point; nothing unverified was deleted. Run again to finish.",
-              file=out)
+        print(
+            "Cancelled at a safe point; nothing unverified was deleted. Run again to finish.",
+            file=out,
+        )
     if result.error:
         print(f"Stopped: {result.error}", file=out)
 
@@ -303,8 +369,9 @@ def _print_quota(result: ArchiveResult, out: TextIO) -> None:
     line = f"Quota: {human_bytes(before.used)} used of {human_bytes(before.limit)}"
     if after is not None:
         word = "would be" if result.dry_run else "now"
-        line += (f"; {word} {human_bytes(after.used)} "
-                 f"({human_bytes(before.used - after.used)} freed)")
+        line += (
+            f"; {word} {human_bytes(after.used)} ({human_bytes(before.used - after.used)} freed)"
+        )
     print(line, file=out)
 
 
@@ -315,9 +382,11 @@ def cmd_status(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     print(f"Archive:  {dirs.archive}")
     print(f"Logs:     {dirs.logs}")
     if not config.accounts:
-        print("\nNo accounts yet. Start with:\n  imap-archiver account add NAME --host "
-              "imap.example.org --user you@example.org --password-stdin\n"
-              "  imap-archiver archive NAME --older-than 1y --dry-run")
+        print(
+            "\nNo accounts yet. Start with:\n  imap-archiver account add NAME --host "
+            "imap.example.org --user you@example.org --password-stdin\n"
+            "  imap-archiver archive NAME --older-than 1y --dry-run"
+        )
         return EXIT_OK
     catalog_path = dirs.archive / "catalog.sqlite3"
     print("\nAccounts:")
@@ -334,35 +403,49 @@ def cmd_status(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
 
 # --- plumbing -------------------------------------------------------------------------------
 
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(
         prog="imap-archiver",
         description="Move old mail from a small IMAP mailbox into a verified local archive.",
-        epilog="Everything lives below IMAP_ARCHIVER_HOME when that variable is set.")
+        epilog="Everything lives below IMAP_ARCHIVER_HOME when that variable is set.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds to wait for the server (default 60)")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for the server (default 60)"
+    )
     parser.set_defaults(func=cmd_status)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     account = commands.add_parser("account", help="add, list, remove or test accounts")
-    account_commands = account.add_subparsers(title="account commands", metavar="ACTION",
-                                              required=True)
+    account_commands = account.add_subparsers(
+        title="account commands", metavar="ACTION", required=True
+    )
     add = account_commands.add_parser("add", help="add or replace an account")
     add.add_argument("name", help="a short name for the account, e.g. office")
     add.add_argument("--host", required=True, help="IMAP server host name")
     add.add_argument("--port", type=int, help="port (default: 993 for ssl, 143 otherwise)")
     add.add_argument("--user", required=True, help="login name")
-    add.add_argument("--security", choices=[s.value for s in Security], default="ssl",
-                     help="ssl (default), starttls (never falls back) or plain")
+    add.add_argument(
+        "--security",
+        choices=[s.value for s in Security],
+        default="ssl",
+        help="ssl (default), starttls (never falls back) or plain",
+    )
     add.add_argument("--cafile", help="trust this CA or self-signed certificate (PEM)")
     secret = add.add_mutually_exclusive_group()
-    secret.add_argument("--password-stdin", action="store_true",
-                        help="read the password from standard input into the system keyring")
-    secret.add_argument("--password-command", metavar="CMD",
-                        help="a command printing the password, run on each connection")
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input into the system keyring",
+    )
+    secret.add_argument(
+        "--password-command",
+        metavar="CMD",
+        help="a command printing the password, run on each connection",
+    )
     add.set_defaults(func=cmd_account_add)
     listing = account_commands.add_parser("list", help="list accounts")
     listing.set_defaults(func=cmd_account_list)
@@ -371,35 +454,56 @@ def build_parser() -> argparse.ArgumentParser:
     remove.set_defaults(func=cmd_account_remove)
     test = account_commands.add_parser("test", help="connect and show folders and quota")
     test.add_argument("name")
-    test.add_argument("--password-stdin", action="store_true",
-                      help="read the password from standard input for this run")
+    test.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input for this run",
+    )
     test.set_defaults(func=cmd_account_test)
 
     archive = commands.add_parser(
-        "archive", help="move old mail into the local archive",
+        "archive",
+        help="move old mail into the local archive",
         description="Copy messages older than the cut-off into the local archive, verify "
-        "every byte, then delete them from the server (unless --keep-on-server).")
+        "every byte, then delete them from the server (unless --keep-on-server).",
+    )
     archive.add_argument("name", help="account name")
-    archive.add_argument("--older-than", metavar="AGE",
-                         help="cut-off age: a number and d, w, m or y (365d, 1y)")
+    archive.add_argument(
+        "--older-than", metavar="AGE", help="cut-off age: a number and d, w, m or y (365d, 1y)"
+    )
     archive.add_argument("--before", metavar="YYYY-MM-DD", help="cut-off date")
-    archive.add_argument("--folder", action="append", metavar="F",
-                         help="only this folder (repeatable; Trash/Junk only when named)")
-    archive.add_argument("--exclude-folder", action="append", metavar="F",
-                         help="skip this folder (repeatable)")
-    archive.add_argument("--dry-run", action="store_true",
-                         help="change nothing; print the plan and the quota it would free")
-    archive.add_argument("--keep-on-server", action="store_true",
-                         help="archive but delete nothing from the server")
-    archive.add_argument("--keep-flagged", action="store_true",
-                         help="leave flagged messages on the server")
-    archive.add_argument("--keep-unread", action="store_true",
-                         help="leave unread messages on the server")
-    archive.add_argument("--format", choices=FORMATS,
-                         help="archive format of a new account tree (default: maildir)")
+    archive.add_argument(
+        "--folder",
+        action="append",
+        metavar="F",
+        help="only this folder (repeatable; Trash/Junk only when named)",
+    )
+    archive.add_argument(
+        "--exclude-folder", action="append", metavar="F", help="skip this folder (repeatable)"
+    )
+    archive.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="change nothing; print the plan and the quota it would free",
+    )
+    archive.add_argument(
+        "--keep-on-server", action="store_true", help="archive but delete nothing from the server"
+    )
+    archive.add_argument(
+        "--keep-flagged", action="store_true", help="leave flagged messages on the server"
+    )
+    archive.add_argument(
+        "--keep-unread", action="store_true", help="leave unread messages on the server"
+    )
+    archive.add_argument(
+        "--format", choices=FORMATS, help="archive format of a new account tree (default: maildir)"
+    )
     archive.add_argument("--json", action="store_true", help="print the summary as JSON")
-    archive.add_argument("--password-stdin", action="store_true",
-                         help="read the password from standard input for this run")
+    archive.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input for this run",
+    )
     archive.set_defaults(func=cmd_archive)
     return parser
 
@@ -431,7 +535,8 @@ def setup_logging(dirs: AppDirs, verbose: bool) -> None:
     try:
         make_private_dir(dirs.logs)
         handler = logging.handlers.RotatingFileHandler(
-            dirs.logs / "imap-archiver.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+            dirs.logs / "imap-archiver.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
     except OSError as exc:
         log.warning("Cannot write the log file in %s: %s", dirs.logs, exc)
         return
@@ -460,6 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANCELLED
     except Exception:  # the UI boundary: a bug must still end in a clear line and a log entry
         log.exception("Unexpected error")
-        print(f"imap-archiver: internal error; details are in the log in {dirs.logs}",
-              file=sys.stderr)
+        print(
+            f"imap-archiver: internal error; details are in the log in {dirs.logs}", file=sys.stderr
+        )
         return EXIT_FAILED

@@ -38,9 +38,15 @@ def imap_user(dovecot: DovecotServer) -> ImapUser:
 @pytest.fixture
 def account(dovecot: DovecotServer, imap_user: ImapUser) -> Account:
     """An Account for the fresh user over IMAPS, trusting the test certificate."""
-    return Account(name="test", host=dovecot.host, port=dovecot.ssl_port, user=imap_user.name,
-                   security=Security.SSL, cafile=dovecot.cafile,
-                   password_source=PasswordSource.PROMPT)
+    return Account(
+        name="test",
+        host=dovecot.host,
+        port=dovecot.ssl_port,
+        user=imap_user.name,
+        security=Security.SSL,
+        cafile=dovecot.cafile,
+        password_source=PasswordSource.PROMPT,
+    )
 
 
 @pytest.fixture
@@ -57,8 +63,9 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppDirs:
 
 
 @pytest.fixture(autouse=True)
-def fail_on_unexpected_warnings(request: pytest.FixtureRequest,
-                                caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+def fail_on_unexpected_warnings(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
     """Fail a test on any log record of WARNING or more, unless it is marked allow_warnings.
 
     As qutebrowser's logfail: a warning nobody expected is a bug or a missing assertion.
@@ -68,5 +75,8 @@ def fail_on_unexpected_warnings(request: pytest.FixtureRequest,
         return
     unexpected = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
     if unexpected:
-        pytest.fail("Unexpected log records: " + "; ".join(
-            f"{r.levelname} {r.name}: {r.getMessage()}" for r in unexpected), pytrace=False)
+        pytest.fail(
+            "Unexpected log records: "
+            + "; ".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in unexpected),
+            pytrace=False,
+        )

@@ -151,11 +151,24 @@ class Catalog:
         cursor = self._db.execute(
             "SELECT id, account, folder, uidvalidity, uid, message_id, sha256, size, "
             "internaldate, flags, path, offset, length, state, on_server FROM messages " + sql,
-            params)
+            params,
+        )
         for row in cursor:
-            yield Record(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                         dt.datetime.fromisoformat(row[8]), tuple(row[9].split()),
-                         Location(row[10], row[11], row[12]), State(row[13]), bool(row[14]))
+            yield Record(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                dt.datetime.fromisoformat(row[8]),
+                tuple(row[9].split()),
+                Location(row[10], row[11], row[12]),
+                State(row[13]),
+                bool(row[14]),
+            )
 
     def add_pending(self, records: Iterable[NewRecord]) -> None:
         """Write rows in state pending, in one transaction."""
@@ -165,63 +178,91 @@ class Catalog:
                 "INSERT INTO messages (account, folder, uidvalidity, uid, message_id, sha256, "
                 "size, internaldate, flags, path, offset, length, state, archived_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                [(r.account, r.folder, r.uidvalidity, r.uid, r.message_id, r.sha256, r.size,
-                  r.internaldate.isoformat(), " ".join(r.flags), r.location.path,
-                  r.location.offset, r.location.length, now) for r in records])
+                [
+                    (
+                        r.account,
+                        r.folder,
+                        r.uidvalidity,
+                        r.uid,
+                        r.message_id,
+                        r.sha256,
+                        r.size,
+                        r.internaldate.isoformat(),
+                        " ".join(r.flags),
+                        r.location.path,
+                        r.location.offset,
+                        r.location.length,
+                        now,
+                    )
+                    for r in records
+                ],
+            )
 
     def mark_verified(self, ids: Iterable[int]) -> None:
         """Set rows to verified, in one durable transaction."""
         with self._transaction():
-            self._db.executemany("UPDATE messages SET state = 'verified' WHERE id = ?",
-                                 [(i,) for i in ids])
+            self._db.executemany(
+                "UPDATE messages SET state = 'verified' WHERE id = ?", [(i,) for i in ids]
+            )
 
     def remove(self, ids: Iterable[int]) -> None:
         """Delete rows (pending rows whose file never made it)."""
         with self._transaction():
             self._db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
 
-    def ids_for(self, account: str, folder: str, uidvalidity: int, uids: Sequence[int]
-                ) -> dict[int, int]:
+    def ids_for(
+        self, account: str, folder: str, uidvalidity: int, uids: Sequence[int]
+    ) -> dict[int, int]:
         """Return row ids by UID for the given messages."""
         found: dict[int, int] = {}
         for start in range(0, len(uids), 500):
-            chunk = list(uids[start:start + 500])
+            chunk = list(uids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for row_id, uid in self._db.execute(
-                    f"SELECT id, uid FROM messages WHERE account = ? AND folder = ? "
-                    f"AND uidvalidity = ? AND uid IN ({marks})",
-                    (account, folder, uidvalidity, *chunk)):
+                f"SELECT id, uid FROM messages WHERE account = ? AND folder = ? "
+                f"AND uidvalidity = ? AND uid IN ({marks})",
+                (account, folder, uidvalidity, *chunk),
+            ):
                 found[uid] = row_id
         return found
 
     def pending(self, account: str) -> list[Record]:
         """Return the account's pending rows (left by an interrupted run)."""
-        return list(self._rows("WHERE account = ? AND state = 'pending' ORDER BY id",
-                               (account,)))
+        return list(self._rows("WHERE account = ? AND state = 'pending' ORDER BY id", (account,)))
 
     def verified_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
         """Return UIDs of the folder (at this UIDVALIDITY) that are verified in the archive."""
         cursor = self._db.execute(
             "SELECT uid FROM messages WHERE account = ? AND folder = ? AND uidvalidity = ? "
-            "AND state = 'verified'", (account, folder, uidvalidity))
+            "AND state = 'verified'",
+            (account, folder, uidvalidity),
+        )
         return {row[0] for row in cursor}
 
     def find_content(self, account: str, folder: str, sha256: str) -> Record | None:
         """Return a verified record of the same folder with the same content, if any."""
-        return next(self._rows(
-            "WHERE account = ? AND folder = ? AND sha256 = ? AND state = 'verified' LIMIT 1",
-            (account, folder, sha256)), None)
+        return next(
+            self._rows(
+                "WHERE account = ? AND folder = ? AND sha256 = ? AND state = 'verified' LIMIT 1",
+                (account, folder, sha256),
+            ),
+            None,
+        )
 
-    def verified_for(self, account: str, folder: str, uidvalidity: int, uids: Iterable[int]
-                     ) -> list[VerifiedMessage]:
+    def verified_for(
+        self, account: str, folder: str, uidvalidity: int, uids: Iterable[int]
+    ) -> list[VerifiedMessage]:
         """Return the messages among *uids* that are verified and still on the server."""
         wanted = set(uids)
-        return [VerifiedMessage(r.account, r.folder, r.uidvalidity, r.uid, r.size,
-                                r.internaldate)
-                for r in self._rows("WHERE account = ? AND folder = ? AND uidvalidity = ? "
-                                    "AND state = 'verified' AND on_server = 1",
-                                    (account, folder, uidvalidity))
-                if r.uid in wanted]
+        return [
+            VerifiedMessage(r.account, r.folder, r.uidvalidity, r.uid, r.size, r.internaldate)
+            for r in self._rows(
+                "WHERE account = ? AND folder = ? AND uidvalidity = ? "
+                "AND state = 'verified' AND on_server = 1",
+                (account, folder, uidvalidity),
+            )
+            if r.uid in wanted
+        ]
 
     def mark_deleted(self, messages: Iterable[VerifiedMessage]) -> None:
         """Record that these messages were expunged from the server."""
@@ -230,7 +271,8 @@ class Catalog:
             self._db.executemany(
                 "UPDATE messages SET on_server = 0, deleted_at = ? WHERE account = ? AND "
                 "folder = ? AND uidvalidity = ? AND uid = ?",
-                [(now, m.account, m.folder, m.uidvalidity, m.uid) for m in messages])
+                [(now, m.account, m.folder, m.uidvalidity, m.uid) for m in messages],
+            )
 
     def records(self, account: str | None = None) -> list[Record]:
         """Return all rows, or one account's, in archive order."""
@@ -242,7 +284,9 @@ class Catalog:
         """Return (messages, bytes) of distinct verified content for *account*."""
         row = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM (SELECT DISTINCT path, offset, size "
-            "FROM messages WHERE account = ? AND state = 'verified')", (account,)).fetchone()
+            "FROM messages WHERE account = ? AND state = 'verified')",
+            (account,),
+        ).fetchone()
         return int(row[0]), int(row[1])
 
     def _transaction(self) -> _Transaction:

@@ -27,8 +27,10 @@ def day_for_age(text: str, today: dt.date) -> dt.date:
     """
     match = AGE.match(text)
     if not match:
-        raise ArchiverError(f"Invalid age {text!r}: use a number and d, w, m or y "
-                            "(days, weeks, months, years), for example 365d or 1y.")
+        raise ArchiverError(
+            f"Invalid age {text!r}: use a number and d, w, m or y "
+            "(days, weeks, months, years), for example 365d or 1y."
+        )
     count, unit = int(match.group(1)), match.group(2).lower()
     try:
         if unit == "d":

@@ -67,6 +67,8 @@ class ArchiveLocked(ArchiverError):
 def disk_error(exc: OSError, what: str) -> StoreError:
     """Translate an OS error while writing the archive into a clear StoreError."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StoreError(f"The archive disk is full while {what}; nothing was deleted "
-                          "from the server. Free some space and run again.")
+        return StoreError(
+            f"The archive disk is full while {what}; nothing was deleted "
+            "from the server. Free some space and run again."
+        )
     return StoreError(f"Cannot write the archive while {what}: {exc.strerror or exc}")

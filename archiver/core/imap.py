@@ -68,8 +68,10 @@ class FolderInfo:
         return None
 
 
-SPECIAL_USE = {f.lower(): f for f in
-               ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")}
+SPECIAL_USE = {
+    f.lower(): f
+    for f in ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +144,9 @@ def _ssl_context(account: Account) -> ssl.SSLContext:
         if account.cafile is not None:
             context.load_verify_locations(cafile=str(account.cafile))
     except (OSError, ssl.SSLError) as exc:
-        raise TlsError(f"Account {account.name}: cannot load CA file {account.cafile}: {exc}"
-                       ) from exc
+        raise TlsError(
+            f"Account {account.name}: cannot load CA file {account.cafile}: {exc}"
+        ) from exc
     return context
 
 
@@ -151,8 +154,10 @@ def _translate(account: Account, exc: BaseException, doing: str) -> ImapError:
     """Map a library error to one of ours, with a one-line message naming the account."""
     where = f"Account {account.name} ({account.host}:{account.effective_port})"
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return TlsError(f"{where}: the server's certificate is not trusted "
-                        f"({exc.verify_message}); use --cafile for a private CA.")
+        return TlsError(
+            f"{where}: the server's certificate is not trusted "
+            f"({exc.verify_message}); use --cafile for a private CA."
+        )
     if isinstance(exc, ssl.SSLError):
         return TlsError(f"{where}: TLS failed while {doing}: {exc.reason or exc}")
     if isinstance(exc, socket.gaierror):
@@ -164,11 +169,14 @@ def _translate(account: Account, exc: BaseException, doing: str) -> ImapError:
     if isinstance(exc, ConnectionError):  # reset, aborted, broken pipe: it was up before
         return ImapError(f"{where}: connection lost while {doing} ({exc.strerror or exc}).")
     if isinstance(exc, OSError):
-        return ConnectError(f"{where}: connection failed while {doing}: "
-                            f"{exc.strerror or type(exc).__name__}.")
+        return ConnectError(
+            f"{where}: connection failed while {doing}: {exc.strerror or type(exc).__name__}."
+        )
     if isinstance(exc, imap_exc.LoginError):
-        return AuthenticationError(f"{where}: login failed for user {account.user} "
-                                   f"(wrong user name or password?): {_server_text(exc)}")
+        return AuthenticationError(
+            f"{where}: login failed for user {account.user} "
+            f"(wrong user name or password?): {_server_text(exc)}"
+        )
     if isinstance(exc, imap_exc.IMAPClientAbortError):
         return ImapError(f"{where}: connection lost while {doing}: {_server_text(exc)}")
     return ImapError(f"{where}: the server refused {doing}: {_server_text(exc)}")
@@ -196,8 +204,9 @@ class ImapSession:
         self.selected: SelectedFolder | None = None
 
     @classmethod
-    def connect(cls, account: Account, password: Secret,
-                timeout: float = DEFAULT_TIMEOUT) -> ImapSession:
+    def connect(
+        cls, account: Account, password: Secret, timeout: float = DEFAULT_TIMEOUT
+    ) -> ImapSession:
         """Connect, secure the connection as the account demands, and log in.
 
         STARTTLS never falls back to plain text: a server that does not offer it is an error.
@@ -205,11 +214,17 @@ class ImapSession:
         client: IMAPClient | None = None
         try:
             if account.security is Security.SSL:
-                client = IMAPClient(account.host, account.effective_port, ssl=True,
-                                    ssl_context=_ssl_context(account), timeout=timeout)
+                client = IMAPClient(
+                    account.host,
+                    account.effective_port,
+                    ssl=True,
+                    ssl_context=_ssl_context(account),
+                    timeout=timeout,
+                )
             else:
-                client = IMAPClient(account.host, account.effective_port, ssl=False,
-                                    timeout=timeout)
+                client = IMAPClient(
+                    account.host, account.effective_port, ssl=False, timeout=timeout
+                )
             if account.security is Security.STARTTLS:
                 if not client.has_capability("STARTTLS"):
                     raise TlsError(
@@ -252,8 +267,10 @@ class ImapSession:
             raise _translate(self.account, exc, doing) from None
         except imap_exc.IMAPClientError as exc:
             if folder is not None:
-                raise FolderError(f"Account {self.account.name}, folder {folder}: the server "
-                                  f"refused {doing}: {_server_text(exc)}") from None
+                raise FolderError(
+                    f"Account {self.account.name}, folder {folder}: the server "
+                    f"refused {doing}: {_server_text(exc)}"
+                ) from None
             raise _translate(self.account, exc, doing) from None
         except OSError as exc:
             raise _translate(self.account, exc, doing) from None
@@ -270,8 +287,10 @@ class ImapSession:
     def list_folders(self) -> list[FolderInfo]:
         """Return every folder of the account, INBOX first."""
         raw = self._call("LIST", self._client.list_folders)
-        folders = [FolderInfo(_text(name), _text(delim) if delim else None,
-                              tuple(_text(f) for f in flags)) for flags, delim, name in raw]
+        folders = [
+            FolderInfo(_text(name), _text(delim) if delim else None, tuple(_text(f) for f in flags))
+            for flags, delim, name in raw
+        ]
         folders.sort(key=lambda f: (f.name.upper() != "INBOX", f.name))
         return folders
 
@@ -279,12 +298,17 @@ class ImapSession:
         """SELECT (or EXAMINE when *readonly*) *folder*."""
         response: dict[bytes, Any] = self._call(
             f"{'EXAMINE' if readonly else 'SELECT'} {folder}",
-            lambda: self._client.select_folder(folder, readonly=readonly), folder)
+            lambda: self._client.select_folder(folder, readonly=readonly),
+            folder,
+        )
         if b"UIDVALIDITY" not in response:
-            raise FolderError(f"Account {self.account.name}, folder {folder}: the server sent "
-                              "no UIDVALIDITY; its UIDs cannot be trusted.")
-        self.selected = SelectedFolder(folder, int(response[b"UIDVALIDITY"]),
-                                       int(response.get(b"EXISTS", 0)))
+            raise FolderError(
+                f"Account {self.account.name}, folder {folder}: the server sent "
+                "no UIDVALIDITY; its UIDs cannot be trusted."
+            )
+        self.selected = SelectedFolder(
+            folder, int(response[b"UIDVALIDITY"]), int(response.get(b"EXISTS", 0))
+        )
         return self.selected
 
     def require_uidvalidity(self, folder: str, uidvalidity: int) -> SelectedFolder:
@@ -313,17 +337,21 @@ class ImapSession:
         folder = self.selected.name if self.selected else "?"
         metas: dict[int, MessageMeta] = {}
         for start in range(0, len(uids), META_CHUNK):
-            chunk = uids[start:start + META_CHUNK]
-            data = self._call("FETCH", partial(
-                self._client.fetch, chunk, ["RFC822.SIZE", "FLAGS", "INTERNALDATE"]), folder)
+            chunk = uids[start : start + META_CHUNK]
+            data = self._call(
+                "FETCH",
+                partial(self._client.fetch, chunk, ["RFC822.SIZE", "FLAGS", "INTERNALDATE"]),
+                folder,
+            )
             for uid, item in data.items():
                 meta = _meta(int(uid), item)
                 if meta is not None:
                     metas[meta.uid] = meta
         return metas
 
-    def fetch_bodies(self, metas: Sequence[MessageMeta], spool_dir: Path
-                     ) -> Iterator[list[FetchedMessage | FetchFailure]]:
+    def fetch_bodies(
+        self, metas: Sequence[MessageMeta], spool_dir: Path
+    ) -> Iterator[list[FetchedMessage | FetchFailure]]:
         """Yield batches of fetched messages with BODY.PEEK[] (which never sets \\Seen).
 
         Small messages come in batches bounded in count and bytes; large ones one at a time,
@@ -351,15 +379,20 @@ class ImapSession:
     def _fetch_batch(self, metas: list[MessageMeta]) -> list[FetchedMessage | FetchFailure]:
         folder = self.selected.name if self.selected else "?"
         try:
-            data = self._call("FETCH", lambda: self._client.fetch(
-                [m.uid for m in metas], ["BODY.PEEK[]", "RFC822.SIZE", "FLAGS", "INTERNALDATE"]),
-                folder)
+            data = self._call(
+                "FETCH",
+                lambda: self._client.fetch(
+                    [m.uid for m in metas], ["BODY.PEEK[]", "RFC822.SIZE", "FLAGS", "INTERNALDATE"]
+                ),
+                folder,
+            )
         except FolderError:
             if len(metas) == 1:
                 raise
             # The server refused the batch (FETCH ... NO): find the culprits one by one.
-            log.warning("Folder %s: FETCH of %d messages refused; retrying one by one",
-                        folder, len(metas))
+            log.warning(
+                "Folder %s: FETCH of %d messages refused; retrying one by one", folder, len(metas)
+            )
             results: list[FetchedMessage | FetchFailure] = []
             for meta in metas:
                 try:
@@ -376,11 +409,15 @@ class ImapSession:
                 results.append(FetchFailure(meta.uid, "the server sent no body (expunged?)"))
                 continue
             if len(body) != fresh.size:
-                results.append(FetchFailure(
-                    meta.uid, f"received {len(body)} bytes, but RFC822.SIZE is {fresh.size}"))
+                results.append(
+                    FetchFailure(
+                        meta.uid, f"received {len(body)} bytes, but RFC822.SIZE is {fresh.size}"
+                    )
+                )
                 continue
-            results.append(FetchedMessage(fresh, hashlib.sha256(body).hexdigest(), len(body),
-                                          data=body))
+            results.append(
+                FetchedMessage(fresh, hashlib.sha256(body).hexdigest(), len(body), data=body)
+            )
         return results
 
     def _fetch_large(self, meta: MessageMeta, spool_dir: Path) -> FetchedMessage | FetchFailure:
@@ -417,11 +454,15 @@ class ImapSession:
             return FetchFailure(meta.uid, f"received {received} bytes, but RFC822.SIZE is {size}")
         return FetchedMessage(fresh, digest.hexdigest(), received, spool=path)
 
-    def _fetch_piece(self, uid: int, offset: int, folder: str
-                     ) -> tuple[bytes | None, dict[bytes, Any] | None]:
+    def _fetch_piece(
+        self, uid: int, offset: int, folder: str
+    ) -> tuple[bytes | None, dict[bytes, Any] | None]:
         request = f"BODY.PEEK[]<{offset}.{CHUNK_BYTES}>"
-        data = self._call("FETCH", lambda: self._client.fetch(
-            [uid], [request, "RFC822.SIZE", "FLAGS", "INTERNALDATE"]), folder)
+        data = self._call(
+            "FETCH",
+            lambda: self._client.fetch([uid], [request, "RFC822.SIZE", "FLAGS", "INTERNALDATE"]),
+            folder,
+        )
         item = data.get(uid)
         if item is None:
             return None, None
@@ -432,28 +473,33 @@ class ImapSession:
         """UID STORE +FLAGS.SILENT (\\Deleted) on exactly *uids*."""
         folder = self.selected.name if self.selected else "?"
         for start in range(0, len(uids), META_CHUNK):
-            chunk = list(uids[start:start + META_CHUNK])
-            self._call("STORE", partial(self._client.add_flags, chunk, [b"\\Deleted"],
-                                        silent=True), folder)
+            chunk = list(uids[start : start + META_CHUNK])
+            self._call(
+                "STORE", partial(self._client.add_flags, chunk, [b"\\Deleted"], silent=True), folder
+            )
 
     def uid_expunge(self, uids: Sequence[int]) -> None:
         """UID EXPUNGE exactly *uids* (needs UIDPLUS; never a plain EXPUNGE)."""
         folder = self.selected.name if self.selected else "?"
         for start in range(0, len(uids), META_CHUNK):
-            chunk = list(uids[start:start + META_CHUNK])
+            chunk = list(uids[start : start + META_CHUNK])
             self._call("UID EXPUNGE", partial(self._client.uid_expunge, chunk), folder)
 
     def count_messages(self, folder: str) -> int:
         """Return how many messages *folder* holds now (STATUS MESSAGES)."""
-        status = self._call(f"STATUS {folder}", lambda: self._client.folder_status(
-            folder, [b"MESSAGES"]), folder)
+        status = self._call(
+            f"STATUS {folder}", lambda: self._client.folder_status(folder, [b"MESSAGES"]), folder
+        )
         return int(status[b"MESSAGES"])
 
     def folder_size(self, folder: str) -> tuple[int, int]:
         """Return (messages, bytes) of *folder*, via STATUS SIZE where the server has it."""
         if self.capability("STATUS=SIZE"):
-            status = self._call(f"STATUS {folder}", lambda: self._client.folder_status(
-                folder, [b"MESSAGES", b"SIZE"]), folder)
+            status = self._call(
+                f"STATUS {folder}",
+                lambda: self._client.folder_status(folder, [b"MESSAGES", b"SIZE"]),
+                folder,
+            )
             return int(status[b"MESSAGES"]), int(status[b"SIZE"])
         state = self.select(folder, readonly=True)
         if state.exists == 0:
@@ -476,11 +522,17 @@ class ImapSession:
                 return Quota(int(quota.usage) * 1024, int(quota.limit) * 1024)
         return None
 
-    def append(self, folder: str, message: bytes, flags: Sequence[str],
-               internaldate: dt.datetime) -> None:
+    def append(
+        self, folder: str, message: bytes, flags: Sequence[str], internaldate: dt.datetime
+    ) -> None:
         """APPEND *message* to *folder* with *flags* and *internaldate*."""
-        self._call(f"APPEND to {folder}", lambda: self._client.append(
-            folder, message, flags=[f.encode() for f in flags], msg_time=internaldate), folder)
+        self._call(
+            f"APPEND to {folder}",
+            lambda: self._client.append(
+                folder, message, flags=[f.encode() for f in flags], msg_time=internaldate
+            ),
+            folder,
+        )
 
 
 def _meta(uid: int, item: dict[bytes, Any]) -> MessageMeta | None:
@@ -505,8 +557,9 @@ def _close_quietly(client: IMAPClient | None) -> None:
 
 
 @contextmanager
-def open_session(account: Account, password: Secret,
-                 timeout: float = DEFAULT_TIMEOUT) -> Iterator[ImapSession]:
+def open_session(
+    account: Account, password: Secret, timeout: float = DEFAULT_TIMEOUT
+) -> Iterator[ImapSession]:
     """Connect and log in; log out at the end."""
     session = ImapSession.connect(account, password, timeout)
     try:

@@ -28,8 +28,10 @@ def archive_lock(archive_root: Path) -> Iterator[None]:
         if not _try_lock(fd):
             os.lseek(fd, 0, os.SEEK_SET)
             holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            raise ArchiveLocked(f"Another imap-archiver job (process {holder}) is using the "
-                                f"archive at {archive_root}; wait for it to finish.")
+            raise ArchiveLocked(
+                f"Another imap-archiver job (process {holder}) is using the "
+                f"archive at {archive_root}; wait for it to finish."
+            )
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, f"{os.getpid()}\n".encode())

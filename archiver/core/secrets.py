@@ -72,8 +72,12 @@ def run_password_command(account: Account) -> Secret:
     assert account.password_command is not None
     try:
         result = subprocess.run(  # the user's own configured command
-            account.password_command, shell=True, capture_output=True, timeout=COMMAND_TIMEOUT,
-            stdin=subprocess.DEVNULL, check=False,
+            account.password_command,
+            shell=True,
+            capture_output=True,
+            timeout=COMMAND_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SecretError(

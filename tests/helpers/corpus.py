@@ -12,8 +12,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("IMAP_ARCHIVER_CORPUS", ROOT.parent / "shared" / "corpus"))
-SKIP_REASON = (f"the shared mail corpus is not at {CORPUS} (it sits beside the project in our "
-               "workspace; set IMAP_ARCHIVER_CORPUS to use another copy)")
+SKIP_REASON = (
+    f"the shared mail corpus is not at {CORPUS} (it sits beside the project in our "
+    "workspace; set IMAP_ARCHIVER_CORPUS to use another copy)"
+)
 
 
 def corpus_files() -> list[Path]:

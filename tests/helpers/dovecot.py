@@ -81,10 +81,26 @@ def _make_certificate(directory: Path) -> tuple[Path, Path]:
     """Write a self-signed certificate for IP 127.0.0.1 (also the CA file) and its key."""
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -198,7 +214,8 @@ namespace inbox {{
         """Start Dovecot in the foreground (as a child) and wait until it greets."""
         self.process = subprocess.Popen(
             [self.binary, "-F", "-c", str(self.config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         try:
             wait_for_greeting(self.port)
@@ -267,15 +284,20 @@ namespace inbox {{
     @contextmanager
     def client(self, user: ImapUser) -> Iterator[IMAPClient]:
         """Log in as *user* over IMAPS and yield a raw IMAPClient, for test set-up and checks."""
-        with IMAPClient(self.host, self.ssl_port, ssl_context=self.ssl_context(),
-                        timeout=30) as client:
+        with IMAPClient(
+            self.host, self.ssl_port, ssl_context=self.ssl_context(), timeout=30
+        ) as client:
             client.login(user.name, user.password)
             yield client
 
 
-def append_messages(client: IMAPClient, folder: str, messages: Iterable[bytes],
-                    when: dt.datetime = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC),
-                    flags: tuple[bytes, ...] = ()) -> None:
+def append_messages(
+    client: IMAPClient,
+    folder: str,
+    messages: Iterable[bytes],
+    when: dt.datetime = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC),
+    flags: tuple[bytes, ...] = (),
+) -> None:
     """APPEND each message to *folder* (created when missing) with one INTERNALDATE and flags."""
     if not client.folder_exists(folder):
         client.create_folder(folder)

@@ -35,30 +35,48 @@ NEW = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
 CUTOFF = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 
 
-def run(account: Account, password: Secret, root: Path, *, fmt: str | None = None,
-        seen: list[Progress] | None = None, cancel: CancelToken | None = None,
-        **options: object) -> ArchiveResult:
+def run(
+    account: Account,
+    password: Secret,
+    root: Path,
+    *,
+    fmt: str | None = None,
+    seen: list[Progress] | None = None,
+    cancel: CancelToken | None = None,
+    **options: object,
+) -> ArchiveResult:
     """Run the archive job with CUTOFF unless told otherwise."""
     opts = ArchiveOptions(cutoff=options.pop("cutoff", CUTOFF), **options)  # type: ignore[arg-type]
-    return run_archive(account, password, root, opts, fmt, "maildir",
-                       report=(seen.append if seen is not None else lambda _: None),
-                       cancel=cancel or CancelToken())
+    return run_archive(
+        account,
+        password,
+        root,
+        opts,
+        fmt,
+        "maildir",
+        report=(seen.append if seen is not None else lambda _: None),
+        cancel=cancel or CancelToken(),
+    )
 
 
-def server_state(dovecot: DovecotServer, user: ImapUser, folder: str = "INBOX"
-                 ) -> dict[int, tuple[bytes, tuple[bytes, ...], dt.datetime]]:
+def server_state(
+    dovecot: DovecotServer, user: ImapUser, folder: str = "INBOX"
+) -> dict[int, tuple[bytes, tuple[bytes, ...], dt.datetime]]:
     """Return UID -> (bytes, flags, INTERNALDATE) of every message in *folder*."""
     with dovecot.client(user) as client:
         client.normalise_times = False
         client.select_folder(folder, readonly=True)
         uids = client.search("ALL")
         data = client.fetch(uids, ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"]) if uids else {}
-    return {uid: (d[b"BODY[]"], tuple(f for f in d[b"FLAGS"] if f != b"\\Recent"),
-                  d[b"INTERNALDATE"]) for uid, d in data.items()}
+    return {
+        uid: (d[b"BODY[]"], tuple(f for f in d[b"FLAGS"] if f != b"\\Recent"), d[b"INTERNALDATE"])
+        for uid, d in data.items()
+    }
 
 
-def test_archives_old_mail_verifies_and_frees_the_server(dovecot, imap_user, account, password,
-                                                         tmp_path):
+def test_archives_old_mail_verifies_and_frees_the_server(
+    dovecot, imap_user, account, password, tmp_path
+):
     old = [generate_message(i) for i in range(30)]
     new = [generate_message(100 + i) for i in range(5)]
     with dovecot.client(imap_user) as client:
@@ -73,15 +91,21 @@ def test_archives_old_mail_verifies_and_frees_the_server(dovecot, imap_user, acc
     assert result.ok and result.closes
     assert result.archived == 33 and result.deleted == 33
     inbox = next(f for f in result.folders if f.folder == "INBOX")
-    assert (inbox.on_server_before, inbox.newer, inbox.archived, inbox.deleted,
-            inbox.on_server_after) == (35, 5, 30, 30, 5)
+    assert (
+        inbox.on_server_before,
+        inbox.newer,
+        inbox.archived,
+        inbox.deleted,
+        inbox.on_server_after,
+    ) == (35, 5, 30, 30, 5)
     assert seen and seen[-1].done == seen[-1].total == 33
     assert result.quota_before and result.quota_after
     assert result.quota_after.used < result.quota_before.used
     # The server keeps exactly the new messages.
     after = server_state(dovecot, imap_user)
     assert sorted(v[0] for v in after.values()) == sorted(
-        v[0] for v in before.values() if v[2] >= CUTOFF)
+        v[0] for v in before.values() if v[2] >= CUTOFF
+    )
     # Every old message is in the Maildir, byte for byte, flags and mtime as on the server.
     box = mailbox.Maildir(tmp_path / "test", create=False)
     assert len(box) == 30
@@ -107,8 +131,13 @@ def test_archives_old_mail_verifies_and_frees_the_server(dovecot, imap_user, acc
 def test_seen_flag_untouched_and_flags_kept(dovecot, imap_user, account, password, tmp_path):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(1)], when=OLD)
-        append_messages(client, "INBOX", [generate_message(2)], when=OLD,
-                        flags=(b"\\Flagged", b"\\Answered", b"$Label1"))
+        append_messages(
+            client,
+            "INBOX",
+            [generate_message(2)],
+            when=OLD,
+            flags=(b"\\Flagged", b"\\Answered", b"$Label1"),
+        )
 
     result = run(account, password, tmp_path, keep_on_server=True)
 
@@ -147,8 +176,9 @@ def test_dry_run_changes_nothing(dovecot, imap_user, account, password, tmp_path
 def test_keep_flagged_and_unread(dovecot, imap_user, account, password, tmp_path):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(1)], when=OLD, flags=(b"\\Seen",))
-        append_messages(client, "INBOX", [generate_message(2)], when=OLD,
-                        flags=(b"\\Seen", b"\\Flagged"))
+        append_messages(
+            client, "INBOX", [generate_message(2)], when=OLD, flags=(b"\\Seen", b"\\Flagged")
+        )
         append_messages(client, "INBOX", [generate_message(3)], when=OLD)  # unread
 
     result = run(account, password, tmp_path, keep_flagged=True, keep_unread=True)
@@ -189,8 +219,9 @@ def test_rerun_downloads_nothing_twice(dovecot, imap_user, account, password, tm
     assert len(list((tmp_path / "test" / "cur").iterdir())) == 6
 
 
-def test_same_message_in_two_folders_is_kept_in_both(dovecot, imap_user, account, password,
-                                                     tmp_path):
+def test_same_message_in_two_folders_is_kept_in_both(
+    dovecot, imap_user, account, password, tmp_path
+):
     raw = generate_message(7)
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [raw], when=OLD)
@@ -204,8 +235,9 @@ def test_same_message_in_two_folders_is_kept_in_both(dovecot, imap_user, account
 
 
 @pytest.mark.allow_warnings
-def test_uidvalidity_change_deletes_nothing_by_old_uids(dovecot, imap_user, account, password,
-                                                        tmp_path):
+def test_uidvalidity_change_deletes_nothing_by_old_uids(
+    dovecot, imap_user, account, password, tmp_path
+):
     with dovecot.client(imap_user) as client:
         append_messages(client, "Work", [generate_message(i) for i in range(3)], when=OLD)
     first = run(account, password, tmp_path, keep_on_server=True, folders=("Work",))
@@ -236,8 +268,9 @@ def test_uidvalidity_change_deletes_nothing_by_old_uids(dovecot, imap_user, acco
 
 
 @pytest.mark.allow_warnings
-def test_folder_recreated_with_same_messages_is_not_duplicated(dovecot, imap_user, account,
-                                                               password, tmp_path):
+def test_folder_recreated_with_same_messages_is_not_duplicated(
+    dovecot, imap_user, account, password, tmp_path
+):
     raws = [generate_message(i) for i in range(3)]
     with dovecot.client(imap_user) as client:
         append_messages(client, "Work", raws, when=OLD)
@@ -280,12 +313,12 @@ def test_mbox_format_round_trips(dovecot, imap_user, account, password, tmp_path
         run(account, password, tmp_path, fmt="maildir")
 
 
-def test_other_clients_deleted_messages_are_left_alone(dovecot, imap_user, account, password,
-                                                       tmp_path):
+def test_other_clients_deleted_messages_are_left_alone(
+    dovecot, imap_user, account, password, tmp_path
+):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(1)], when=OLD)
-        append_messages(client, "INBOX", [generate_message(2)], when=OLD,
-                        flags=(b"\\Deleted",))
+        append_messages(client, "INBOX", [generate_message(2)], when=OLD, flags=(b"\\Deleted",))
 
     result = run(account, password, tmp_path)
 
@@ -308,8 +341,13 @@ def test_awkward_folder_names(dovecot, imap_user, account, password, tmp_path):
     assert result.ok and result.archived == len(names)
     box = mailbox.Maildir(tmp_path / "test", create=False)
     folders = set(box.list_folders())
-    assert folders == {"Gelöschte Elemente.Büro & Co", "a%3Ab", "100%25 sicher",
-                       "Ärger.2019 Q1", "日本語"}
+    assert folders == {
+        "Gelöschte Elemente.Büro & Co",
+        "a%3Ab",
+        "100%25 sicher",
+        "Ärger.2019 Q1",
+        "日本語",
+    }
     for name in folders:
         assert len(box.get_folder(name)) == 1
     with Catalog.open(tmp_path) as catalog:
@@ -325,15 +363,19 @@ def test_notmuch_reads_the_maildir(dovecot, imap_user, account, password, tmp_pa
         append_messages(client, "Sent", [generate_message(7)], when=OLD, flags=(b"\\Seen",))
     run(account, password, tmp_path)
     config = tmp_path / "notmuch-config"
-    config.write_text(f"[database]\npath={tmp_path / 'test'}\n[new]\ntags=archived\n"
-                      "[maildir]\nsynchronize_flags=true\n")
+    config.write_text(
+        f"[database]\npath={tmp_path / 'test'}\n[new]\ntags=archived\n"
+        "[maildir]\nsynchronize_flags=true\n"
+    )
     env = {**os.environ, "NOTMUCH_CONFIG": str(config), "HOME": str(tmp_path)}
     subprocess.run([notmuch, "new", "--quiet"], env=env, check=True, capture_output=True)
-    count = subprocess.run([notmuch, "count", "*"], env=env, check=True, capture_output=True,
-                           text=True)
+    count = subprocess.run(
+        [notmuch, "count", "*"], env=env, check=True, capture_output=True, text=True
+    )
     assert count.stdout.strip() == "4"
-    unread = subprocess.run([notmuch, "count", "tag:unread"], env=env, check=True,
-                            capture_output=True, text=True)
+    unread = subprocess.run(
+        [notmuch, "count", "tag:unread"], env=env, check=True, capture_output=True, text=True
+    )
     assert unread.stdout.strip() == "3"  # \Seen became the S flag, which notmuch reads
 
 

@@ -36,17 +36,33 @@ def added(dovecot, imap_user, home, tmp_path, capsys):
     """An account 'office' whose password comes from a password command."""
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password + "\n")
-    code = main(["account", "add", "office", "--host", dovecot.host, "--port",
-                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
-                 str(dovecot.cafile), "--password-command", f"cat {secret}"])
+    code = main(
+        [
+            "account",
+            "add",
+            "office",
+            "--host",
+            dovecot.host,
+            "--port",
+            str(dovecot.ssl_port),
+            "--user",
+            imap_user.name,
+            "--cafile",
+            str(dovecot.cafile),
+            "--password-command",
+            f"cat {secret}",
+        ]
+    )
     assert code == 0
     capsys.readouterr()
     return "office"
 
 
 def test_cli_is_qt_free():
-    code = ("import sys, archiver.cli, archiver.core.jobs.archive; "
-            "sys.exit(any(m.split('.')[0] == 'PySide6' for m in sys.modules))")
+    code = (
+        "import sys, archiver.cli, archiver.core.jobs.archive; "
+        "sys.exit(any(m.split('.')[0] == 'PySide6' for m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
@@ -83,12 +99,29 @@ def test_account_test_shows_folders_and_quota(added, dovecot, imap_user, capsys)
     assert "Quota:" in out and "of 100.0 MB" in out
 
 
-def test_password_stdin_goes_into_the_keyring(dovecot, imap_user, home, file_keyring,
-                                              monkeypatch, capsys):
+def test_password_stdin_goes_into_the_keyring(
+    dovecot, imap_user, home, file_keyring, monkeypatch, capsys
+):
     monkeypatch.setattr(sys, "stdin", io.StringIO(imap_user.password + "\n"))
-    assert main(["account", "add", "kr", "--host", dovecot.host, "--port",
-                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
-                 str(dovecot.cafile), "--password-stdin"]) == 0
+    assert (
+        main(
+            [
+                "account",
+                "add",
+                "kr",
+                "--host",
+                dovecot.host,
+                "--port",
+                str(dovecot.ssl_port),
+                "--user",
+                imap_user.name,
+                "--cafile",
+                str(dovecot.cafile),
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
     assert "keyring" in capsys.readouterr().out
     assert imap_user.password in file_keyring.read_text()
     assert imap_user.password not in home.config_file.read_text()
@@ -102,8 +135,9 @@ def test_no_keyring_is_a_clear_error(dovecot, imap_user, home, monkeypatch, caps
     keyring.set_keyring(keyring.backends.fail.Keyring())
     try:
         monkeypatch.setattr(sys, "stdin", io.StringIO("pw\n"))
-        code = main(["account", "add", "nokr", "--host", "h.example", "--user", "u",
-                     "--password-stdin"])
+        code = main(
+            ["account", "add", "nokr", "--host", "h.example", "--user", "u", "--password-stdin"]
+        )
     finally:
         keyring.set_keyring(previous)
     assert code == 1
@@ -115,20 +149,20 @@ def test_no_keyring_is_a_clear_error(dovecot, imap_user, home, monkeypatch, caps
 def test_archive_json_summary(added, dovecot, imap_user, home, capsys):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(4)], when=OLD)
-        append_messages(client, "INBOX", [generate_message(9)],
-                        when=dt.datetime.now(dt.UTC))
+        append_messages(client, "INBOX", [generate_message(9)], when=dt.datetime.now(dt.UTC))
     assert main(["archive", "office", "--older-than", "365d", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    for key in ("archived", "deleted", "bytes", "skipped", "errors", "quota_before",
-                "quota_after"):
+    for key in ("archived", "deleted", "bytes", "skipped", "errors", "quota_before", "quota_after"):
         assert key in summary
     assert (summary["archived"], summary["deleted"], summary["errors"]) == (4, 4, 0)
     assert summary["quota_after"]["used"] < summary["quota_before"]["used"]
     assert summary["closes"] is True
     assert len(list((home.archive / "office" / "cur").iterdir())) == 4
     assert oct((home.archive / "office").stat().st_mode & 0o777) == "0o700"
-    assert all(oct(p.stat().st_mode & 0o777) == "0o600"
-               for p in (home.archive / "office" / "cur").iterdir())
+    assert all(
+        oct(p.stat().st_mode & 0o777) == "0o600"
+        for p in (home.archive / "office" / "cur").iterdir()
+    )
 
 
 def test_archive_dry_run_prints_the_plan(added, dovecot, imap_user, capsys):
@@ -143,13 +177,16 @@ def test_archive_dry_run_prints_the_plan(added, dovecot, imap_user, capsys):
         assert client.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 2
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--older-than", "5x"], "Invalid age '5x'"),
-    (["--before", "2021-13-01"], "Invalid date '2021-13-01'"),
-    ([], "Say what to archive"),
-    (["--older-than", "1y", "--before", "2021-01-01"], "either --older-than or --before"),
-    (["--older-than", "1y", "--folder", "Nope"], "no selectable folder named 'Nope'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--older-than", "5x"], "Invalid age '5x'"),
+        (["--before", "2021-13-01"], "Invalid date '2021-13-01'"),
+        ([], "Say what to archive"),
+        (["--older-than", "1y", "--before", "2021-01-01"], "either --older-than or --before"),
+        (["--older-than", "1y", "--folder", "Nope"], "no selectable folder named 'Nope'"),
+    ],
+)
 def test_bad_input_is_one_clear_line(added, capsys, args, message):
     assert main(["archive", "office", *args]) == 1
     err = capsys.readouterr().err
@@ -162,12 +199,26 @@ def test_unknown_account(home, capsys):
     assert "No account named 'nobody'" in capsys.readouterr().err
 
 
-def test_wrong_password_never_reaches_output_or_log(dovecot, imap_user, home, monkeypatch,
-                                                    capsys):
+def test_wrong_password_never_reaches_output_or_log(dovecot, imap_user, home, monkeypatch, capsys):
     wrong = "Wr0ng-Secret-Value"
-    assert main(["account", "add", "bad", "--host", dovecot.host, "--port",
-                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
-                 str(dovecot.cafile)]) == 0
+    assert (
+        main(
+            [
+                "account",
+                "add",
+                "bad",
+                "--host",
+                dovecot.host,
+                "--port",
+                str(dovecot.ssl_port),
+                "--user",
+                imap_user.name,
+                "--cafile",
+                str(dovecot.cafile),
+            ]
+        )
+        == 0
+    )
     monkeypatch.setattr(sys, "stdin", io.StringIO(wrong + "\n"))
     assert main(["-v", "archive", "bad", "--older-than", "1y", "--password-stdin"]) == 1
     captured = capsys.readouterr()
@@ -181,9 +232,23 @@ def test_cli_subprocess_exit_code_and_progress(added, dovecot, imap_user, home):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
     env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
-    done = subprocess.run([sys.executable, "-m", "archiver", "archive", "office", "--older-than",
-                           "1y", "--keep-on-server"], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "archiver",
+            "archive",
+            "office",
+            "--older-than",
+            "1y",
+            "--keep-on-server",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert "Archived 3 messages" in done.stdout
     assert "3 kept on the server: --keep-on-server" in done.stdout

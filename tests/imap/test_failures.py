@@ -35,8 +35,16 @@ CUTOFF = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 
 
 def archive(account, password, root, report=lambda _: None, cancel=None, **options):
-    return run_archive(account, password, root, ArchiveOptions(cutoff=CUTOFF, **options),
-                       None, "maildir", report=report, cancel=cancel or CancelToken())
+    return run_archive(
+        account,
+        password,
+        root,
+        ArchiveOptions(cutoff=CUTOFF, **options),
+        None,
+        "maildir",
+        report=report,
+        cancel=cancel or CancelToken(),
+    )
 
 
 def count_on_server(dovecot, user, folder="INBOX") -> int:
@@ -46,8 +54,9 @@ def count_on_server(dovecot, user, folder="INBOX") -> int:
 
 def fill(dovecot, user, count=5, folder="INBOX", seed=0):
     with dovecot.client(user) as client:
-        append_messages(client, folder, [generate_message(seed + i) for i in range(count)],
-                        when=OLD)
+        append_messages(
+            client, folder, [generate_message(seed + i) for i in range(count)], when=OLD
+        )
 
 
 def test_wrong_password_is_a_clear_error_without_the_password(account):
@@ -81,16 +90,18 @@ def test_starttls_works_and_verifies(dovecot, account, password):
 def test_starttls_never_falls_back_to_plain_text(dovecot, account, password):
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
         proxy.rewrite_server(b" STARTTLS", b"", count=10)  # a server (or attacker) hiding it
-        hidden = dataclasses.replace(account, security=Security.STARTTLS, host=proxy.host,
-                                     port=proxy.port)
+        hidden = dataclasses.replace(
+            account, security=Security.STARTTLS, host=proxy.host, port=proxy.port
+        )
         with pytest.raises(TlsError, match="does not offer STARTTLS; refusing"):
             ImapSession.connect(hidden, password)
     assert f"user=<{account.user}>" not in dovecot.log_tail(200)  # no login was tried
 
 
 @pytest.mark.allow_warnings
-def test_folder_gone_mid_run_skips_it_and_keeps_the_rest(dovecot, imap_user, account, password,
-                                                         tmp_path):
+def test_folder_gone_mid_run_skips_it_and_keeps_the_rest(
+    dovecot, imap_user, account, password, tmp_path
+):
     fill(dovecot, imap_user, 3)
     fill(dovecot, imap_user, 3, folder="Work", seed=10)
 
@@ -111,8 +122,7 @@ def test_folder_gone_mid_run_skips_it_and_keeps_the_rest(dovecot, imap_user, acc
 
 
 @pytest.mark.allow_warnings
-def test_fetch_answered_with_no_keeps_that_message(dovecot, imap_user, account, password,
-                                                   tmp_path):
+def test_fetch_answered_with_no_keeps_that_message(dovecot, imap_user, account, password, tmp_path):
     fill(dovecot, imap_user, 4)
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
 
@@ -120,8 +130,9 @@ def test_fetch_answered_with_no_keeps_that_message(dovecot, imap_user, account, 
             if progress.message == "Archiving":  # the batch FETCH, then the first retry alone
                 proxy.rewrite_server(b"OK Fetch completed", b"NO Fetch refused!", count=2)
 
-        refusing = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
-                                       port=proxy.port)
+        refusing = dataclasses.replace(
+            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
+        )
         result = archive(refusing, password, tmp_path, report=refuse_fetches)
 
     inbox = result.folders[0]
@@ -132,21 +143,30 @@ def test_fetch_answered_with_no_keeps_that_message(dovecot, imap_user, account, 
 
 
 @pytest.mark.allow_warnings
-def test_server_lying_in_search_deletes_nothing_new(dovecot, imap_user, account, password,
-                                                    tmp_path, monkeypatch):
+def test_server_lying_in_search_deletes_nothing_new(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
     searched: list[list[int]] = []
     real_search = ImapSession.search_before
-    monkeypatch.setattr(ImapSession, "search_before",
-                        lambda self, day: searched.append(real_search(self, day)) or searched[-1])
+    monkeypatch.setattr(
+        ImapSession,
+        "search_before",
+        lambda self, day: searched.append(real_search(self, day)) or searched[-1],
+    )
     fill(dovecot, imap_user, 2)
     with dovecot.client(imap_user) as client:
-        append_messages(client, "INBOX", [generate_message(7), generate_message(8)],
-                        when=dt.datetime.now(dt.UTC))
+        append_messages(
+            client,
+            "INBOX",
+            [generate_message(7), generate_message(8)],
+            when=dt.datetime.now(dt.UTC),
+        )
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
         # As a server with a broken date search would: every message matches "BEFORE".
         proxy.rewrite_server(b"* SEARCH 1 2\r\n", b"* SEARCH 1 2 3 4\r\n")
-        lying = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
-                                    port=proxy.port)
+        lying = dataclasses.replace(
+            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
+        )
         result = archive(lying, password, tmp_path)
 
     assert searched == [[1, 2, 3, 4]]  # the lie arrived
@@ -156,8 +176,9 @@ def test_server_lying_in_search_deletes_nothing_new(dovecot, imap_user, account,
 
 
 @pytest.mark.allow_warnings
-def test_fewer_bytes_than_rfc822_size_keeps_the_message(dovecot, imap_user, account, password,
-                                                        tmp_path):
+def test_fewer_bytes_than_rfc822_size_keeps_the_message(
+    dovecot, imap_user, account, password, tmp_path
+):
     raw = generate_message(5)
     fill(dovecot, imap_user, 2)
     with dovecot.client(imap_user) as client:
@@ -166,10 +187,12 @@ def test_fewer_bytes_than_rfc822_size_keeps_the_message(dovecot, imap_user, acco
         size = client.fetch([3], ["RFC822.SIZE"])[3][b"RFC822.SIZE"]
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
         # A server that announces more bytes than it sends.
-        proxy.rewrite_server(f"RFC822.SIZE {size}".encode(), f"RFC822.SIZE {size + 7}".encode(),
-                             count=100)
-        lying = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
-                                    port=proxy.port)
+        proxy.rewrite_server(
+            f"RFC822.SIZE {size}".encode(), f"RFC822.SIZE {size + 7}".encode(), count=100
+        )
+        lying = dataclasses.replace(
+            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
+        )
         result = archive(lying, password, tmp_path)
 
     inbox = result.folders[0]
@@ -179,13 +202,15 @@ def test_fewer_bytes_than_rfc822_size_keeps_the_message(dovecot, imap_user, acco
 
 
 @pytest.mark.allow_warnings
-def test_connection_lost_mid_fetch_then_rerun_finishes(dovecot, imap_user, account, password,
-                                                       tmp_path):
+def test_connection_lost_mid_fetch_then_rerun_finishes(
+    dovecot, imap_user, account, password, tmp_path
+):
     fill(dovecot, imap_user, 6)
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
         proxy.cut_after_client_sends(b"BODY.PEEK[]", delay_bytes_from_server=3000)
-        flaky = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
-                                    port=proxy.port)
+        flaky = dataclasses.replace(
+            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
+        )
         first = archive(flaky, password, tmp_path)
         assert first.error and "connection lost" in first.error
         assert first.deleted == 0 and count_on_server(dovecot, imap_user) == 6
@@ -199,15 +224,17 @@ def test_connection_lost_mid_fetch_then_rerun_finishes(dovecot, imap_user, accou
 
 @pytest.mark.allow_warnings
 @pytest.mark.parametrize(("cut_after", "flagged_left"), [(b"+FLAGS.SILENT", 4), (b"EXPUNGE", 0)])
-def test_connection_lost_while_deleting_then_rerun(dovecot, imap_user, account, password,
-                                                   tmp_path, cut_after, flagged_left):
+def test_connection_lost_while_deleting_then_rerun(
+    dovecot, imap_user, account, password, tmp_path, cut_after, flagged_left
+):
     fill(dovecot, imap_user, 4)
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
         # The server gets the command, the client never hears back: after STORE the messages
         # carry \Deleted but stay; after UID EXPUNGE they are gone.
         proxy.cut_after_client_sends(cut_after)
-        flaky = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
-                                    port=proxy.port)
+        flaky = dataclasses.replace(
+            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
+        )
         first = archive(flaky, password, tmp_path)
         assert first.error and "connection lost" in first.error
         assert first.deleted == 0 and first.closes
@@ -223,8 +250,9 @@ def test_connection_lost_while_deleting_then_rerun(dovecot, imap_user, account, 
 
 
 @pytest.mark.allow_warnings
-def test_disk_full_stops_and_deletes_nothing(dovecot, imap_user, account, password, tmp_path,
-                                             monkeypatch):
+def test_disk_full_stops_and_deletes_nothing(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
     fill(dovecot, imap_user, 5)
     written = []
 
@@ -255,13 +283,13 @@ def test_second_job_on_the_same_archive_is_refused(account, password, tmp_path: 
 
 
 @pytest.mark.allow_warnings
-def test_server_without_uidplus_keeps_the_messages(dovecot, imap_user, account, password,
-                                                   tmp_path):
+def test_server_without_uidplus_keeps_the_messages(dovecot, imap_user, account, password, tmp_path):
     fill(dovecot, imap_user, 3)
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
         proxy.rewrite_server(b" UIDPLUS", b"", count=10)
-        old_server = dataclasses.replace(account, security=Security.PLAIN, host=proxy.host,
-                                         port=proxy.port)
+        old_server = dataclasses.replace(
+            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
+        )
         result = archive(old_server, password, tmp_path)
 
     inbox = result.folders[0]
@@ -270,8 +298,9 @@ def test_server_without_uidplus_keeps_the_messages(dovecot, imap_user, account, 
     assert count_on_server(dovecot, imap_user) == 3
 
 
-def test_cancel_stops_at_a_safe_point_and_deletes_nothing(dovecot, imap_user, account,
-                                                          password, tmp_path):
+def test_cancel_stops_at_a_safe_point_and_deletes_nothing(
+    dovecot, imap_user, account, password, tmp_path
+):
     fill(dovecot, imap_user, 3)
     token = CancelToken()
 

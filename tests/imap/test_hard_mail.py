@@ -31,18 +31,26 @@ def fetch_all(dovecot, user, folder="INBOX") -> list[bytes]:
     return [data[uid][b"BODY[]"] for uid in sorted(data)]
 
 
-def archive_and_read_back(dovecot, user, account, password, root: Path, fmt: str
-                          ) -> list[bytes]:
+def archive_and_read_back(dovecot, user, account, password, root: Path, fmt: str) -> list[bytes]:
     """Archive everything old, check the server is empty, return the stored bytes in UID order."""
-    result = run_archive(account, password, root, ArchiveOptions(cutoff=CUTOFF), fmt, fmt,
-                         report=lambda _: None, cancel=CancelToken())
+    result = run_archive(
+        account,
+        password,
+        root,
+        ArchiveOptions(cutoff=CUTOFF),
+        fmt,
+        fmt,
+        report=lambda _: None,
+        cancel=CancelToken(),
+    )
     assert result.ok and result.closes, result.to_dict()
     assert fetch_all(dovecot, user) == []
     store = open_store(fmt, root, "test")
     stored = []
     with Catalog.open(root) as catalog:
-        records = sorted((r for r in catalog.records("test") if r.folder == "INBOX"),
-                         key=lambda r: r.uid)
+        records = sorted(
+            (r for r in catalog.records("test") if r.folder == "INBOX"), key=lambda r: r.uid
+        )
     for record in records:
         if fmt == "maildir":
             data = (root / record.location.path).read_bytes()
@@ -59,14 +67,16 @@ def read_mbox_region(root: Path, record) -> bytes:
         file.seek(record.location.offset)
         region = file.read(record.location.length)
     lines = region.split(b"\n")[1:]
-    out = b"\n".join(line[1:] if QUOTED_FROM.match(line) and line.startswith(b">") else line
-                     for line in lines)
+    out = b"\n".join(
+        line[1:] if QUOTED_FROM.match(line) and line.startswith(b">") else line for line in lines
+    )
     return out[: record.size]
 
 
 @pytest.mark.parametrize("fmt", ["maildir", "mbox"])
-def test_real_world_corpus_archived_byte_exact(dovecot, imap_user, account, password, tmp_path,
-                                               fmt):
+def test_real_world_corpus_archived_byte_exact(
+    dovecot, imap_user, account, password, tmp_path, fmt
+):
     files = corpus_files()
     if not files:
         pytest.skip(SKIP_REASON)
@@ -83,8 +93,9 @@ def test_real_world_corpus_archived_byte_exact(dovecot, imap_user, account, pass
 
 
 @pytest.mark.parametrize("fmt", ["maildir", "mbox"])
-def test_generated_hard_shapes_archived_byte_exact(dovecot, imap_user, account, password,
-                                                   tmp_path, fmt):
+def test_generated_hard_shapes_archived_byte_exact(
+    dovecot, imap_user, account, password, tmp_path, fmt
+):
     raws = [shape(3) for shape in HARD_SHAPES.values()]
     raws.append(big_message(9 * 1024 * 1024, seed=3))  # fetched in pieces into a spool file
     with dovecot.client(imap_user) as client:

@@ -34,7 +34,8 @@ def catalog_counts(archive: Path) -> tuple[int, int]:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
             rows, gone = db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(on_server = 0), 0) FROM messages").fetchone()
+                "SELECT COUNT(*), COALESCE(SUM(on_server = 0), 0) FROM messages"
+            ).fetchone()
         return int(rows), int(gone)
     except sqlite3.Error:
         return 0, 0
@@ -59,16 +60,30 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsy
     assert len(originals) == MESSAGES
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password)
-    assert main(["account", "add", "acc", "--host", dovecot.host, "--port",
-                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
-                 str(dovecot.cafile), "--password-command", f"cat {secret}"]) == 0
-    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent),
-           "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y",
-               "--json"]
+    assert (
+        main(
+            [
+                "account",
+                "add",
+                "acc",
+                "--host",
+                dovecot.host,
+                "--port",
+                str(dovecot.ssl_port),
+                "--user",
+                imap_user.name,
+                "--cafile",
+                str(dovecot.cafile),
+                "--password-command",
+                f"cat {secret}",
+            ]
+        )
+        == 0
+    )
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y", "--json"]
 
-    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     what, _, number = kill_at.partition(":")
     deadline = time.monotonic() + 120
     while child.poll() is None and time.monotonic() < deadline:
@@ -83,12 +98,14 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsy
     # Between the runs: every message is on the server, or verified in the archive, or both.
     on_server = server_messages(dovecot, imap_user)
     with sqlite3.connect(home.archive / "catalog.sqlite3") as db:
-        verified = {row[0] for row in db.execute(
-            "SELECT sha256 FROM messages WHERE state = 'verified'")}
+        verified = {
+            row[0] for row in db.execute("SELECT sha256 FROM messages WHERE state = 'verified'")
+        }
     assert set(originals) <= set(on_server) | verified
 
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300,
-                           check=False)
+    rerun = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)
     assert summary["closes"] and summary["errors"] == 0
@@ -111,17 +128,39 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsy
 
 def test_ctrl_c_stops_at_a_safe_point(dovecot, imap_user, home, tmp_path):
     with dovecot.client(imap_user) as client:
-        append_messages(client, "INBOX", [generate_message(i, size=12_000)
-                                          for i in range(MESSAGES)], when=OLD)
+        append_messages(
+            client, "INBOX", [generate_message(i, size=12_000) for i in range(MESSAGES)], when=OLD
+        )
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password)
-    assert main(["account", "add", "acc", "--host", dovecot.host, "--port",
-                 str(dovecot.ssl_port), "--user", imap_user.name, "--cafile",
-                 str(dovecot.cafile), "--password-command", f"cat {secret}"]) == 0
+    assert (
+        main(
+            [
+                "account",
+                "add",
+                "acc",
+                "--host",
+                dovecot.host,
+                "--port",
+                str(dovecot.ssl_port),
+                "--user",
+                imap_user.name,
+                "--cafile",
+                str(dovecot.cafile),
+                "--password-command",
+                f"cat {secret}",
+            ]
+        )
+        == 0
+    )
     env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
-    child = subprocess.Popen([sys.executable, "-m", "archiver", "archive", "acc", "--older-than",
-                              "1y"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while catalog_counts(home.archive)[0] < 50 and time.monotonic() < deadline:
         time.sleep(0.002)

@@ -25,10 +25,17 @@ from archiver.core.store.maildir import maildir_info
 from archiver.core.store.mbox import quote, unquote_digest
 
 
-@pytest.mark.parametrize(("age", "expected"), [
-    ("365d", dt.date(2023, 8, 31)), ("2w", dt.date(2024, 8, 16)), ("6m", dt.date(2024, 2, 29)),
-    ("1y", dt.date(2023, 8, 30)), ("18M", dt.date(2023, 2, 28)), (" 3 d ", dt.date(2024, 8, 27)),
-])
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        ("365d", dt.date(2023, 8, 31)),
+        ("2w", dt.date(2024, 8, 16)),
+        ("6m", dt.date(2024, 2, 29)),
+        ("1y", dt.date(2023, 8, 30)),
+        ("18M", dt.date(2023, 2, 28)),
+        (" 3 d ", dt.date(2024, 8, 27)),
+    ],
+)
 def test_day_for_age(age, expected):
     assert day_for_age(age, dt.date(2024, 8, 30)) == expected
 
@@ -73,22 +80,35 @@ def test_maildir_info_letters():
     assert maildir_info([]) == ""
 
 
-@given(st.binary(max_size=2000).map(lambda b: b.replace(b"\r", b"")) | st.lists(
-    st.sampled_from([b"From x\n", b">From y\n", b">>From \n", b"text\n", b"From", b"\n"]),
-    max_size=30).map(b"".join))
+@given(
+    st.binary(max_size=2000).map(lambda b: b.replace(b"\r", b""))
+    | st.lists(
+        st.sampled_from([b"From x\n", b">From y\n", b">>From \n", b"text\n", b"From", b"\n"]),
+        max_size=30,
+    ).map(b"".join)
+)
 def test_mboxrd_quoting_round_trips(raw):
     quoted = io.BytesIO()
     quote(io.BytesIO(raw), quoted)
     assert b"\nFrom " not in b"\n" + quoted.getvalue()
     tail = b"\n" if raw.endswith(b"\n") else b"\n\n"
-    digest, length, rest = unquote_digest(io.BytesIO(quoted.getvalue() + tail),
-                                          len(quoted.getvalue()) + len(tail), len(raw))
+    digest, length, rest = unquote_digest(
+        io.BytesIO(quoted.getvalue() + tail), len(quoted.getvalue()) + len(tail), len(raw)
+    )
     assert (digest, length, rest) == (hashlib.sha256(raw).hexdigest(), len(raw), tail)
 
 
 def test_settings_round_trip_without_secrets(tmp_path):
-    account = Account("office", "imap.example.org", "me@example.org", Security.STARTTLS, 143,
-                      tmp_path / "ca.pem", PasswordSource.COMMAND, "pass show mail")
+    account = Account(
+        "office",
+        "imap.example.org",
+        "me@example.org",
+        Security.STARTTLS,
+        143,
+        tmp_path / "ca.pem",
+        PasswordSource.COMMAND,
+        "pass show mail",
+    )
     save_config(Config().with_account(account), tmp_path / "c" / "config.json")
     loaded = load_config(tmp_path / "c" / "config.json")
     assert loaded.account("office") == account
@@ -99,10 +119,17 @@ def test_settings_round_trip_without_secrets(tmp_path):
         load_config(tmp_path / "bad.json")
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"name": "../etc"}, {"name": ""}, {"host": "a b"}, {"user": ""}, {"port": 70000},
-    {"password_source": PasswordSource.COMMAND},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"name": "../etc"},
+        {"name": ""},
+        {"host": "a b"},
+        {"user": ""},
+        {"port": 70000},
+        {"password_source": PasswordSource.COMMAND},
+    ],
+)
 def test_invalid_accounts_are_refused(kwargs):
     values = {"name": "ok", "host": "h", "user": "u"} | kwargs
     with pytest.raises(ConfigError):
@@ -116,11 +143,21 @@ def test_secret_never_shows_itself():
 
 
 def test_password_command(tmp_path):
-    account = Account("a", "h", "u", password_source=PasswordSource.COMMAND,
-                      password_command="printf 'pw1\\nignored'")
+    account = Account(
+        "a",
+        "h",
+        "u",
+        password_source=PasswordSource.COMMAND,
+        password_command="printf 'pw1\\nignored'",
+    )
     assert get_password(account).reveal() == "pw1"
-    failing = Account("a", "h", "u", password_source=PasswordSource.COMMAND,
-                      password_command="echo secret-output; exit 3")
+    failing = Account(
+        "a",
+        "h",
+        "u",
+        password_source=PasswordSource.COMMAND,
+        password_command="echo secret-output; exit 3",
+    )
     with pytest.raises(SecretError, match="exited with 3") as caught:
         get_password(failing)
     assert "secret-output" not in str(caught.value)
@@ -152,13 +189,16 @@ def test_terminal_progress_line(caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (b"Subject: x\r\nMessage-ID:\r\n <abc@d>\r\n\r\nbody", "<abc@d>"),
-    (b"message-id: <a@b>  \nX: y\n\nMessage-ID: <body@x>", "<a@b>"),
-    (b"X-Message-ID: <no>\r\nMessage-Id: <yes@b>\r\n\r\n", "<yes@b>"),
-    (b"Subject: \xff\xfe\r\n\r\nMessage-ID: <in-body>", None),
-    (b"Message-ID: <\xe4@x>\r\n\r\n", "<\ufffd@x>"),
-    (b"", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"Subject: x\r\nMessage-ID:\r\n <abc@d>\r\n\r\nbody", "<abc@d>"),
+        (b"message-id: <a@b>  \nX: y\n\nMessage-ID: <body@x>", "<a@b>"),
+        (b"X-Message-ID: <no>\r\nMessage-Id: <yes@b>\r\n\r\n", "<yes@b>"),
+        (b"Subject: \xff\xfe\r\n\r\nMessage-ID: <in-body>", None),
+        (b"Message-ID: <\xe4@x>\r\n\r\n", "<\ufffd@x>"),
+        (b"", None),
+    ],
+)
 def test_message_id(raw, expected):
     assert message_id(raw) == expected

@@ -49,10 +49,17 @@ MAX_LISTED_FAILURES = 20
 
 # Used only where the server marks no folder with a special-use flag (RFC 6154).
 TRASH_AND_JUNK_NAMES = {
-    "trash", "deleted items", "deleted messages", "papierkorb", "gelöschte elemente",
-    "gelöschte objekte", "junk", "junk e-mail", "junk-e-mail", "spam",
+    "trash",
+    "deleted items",
+    "deleted messages",
+    "papierkorb",
+    "gelöschte elemente",
+    "gelöschte objekte",
+    "junk",
+    "junk e-mail",
+    "junk-e-mail",
+    "spam",
 }
-
 
 
 def spool_path(archive_root: Path) -> Path:
@@ -116,8 +123,14 @@ class FolderReport:
     @property
     def accounted(self) -> int:
         """Messages accounted for: each message on the server before, counted once."""
-        return (self.newer + sum(self.kept.values()) + self.failed + self.not_reached
-                + self.vanished + self.deleted)
+        return (
+            self.newer
+            + sum(self.kept.values())
+            + self.failed
+            + self.not_reached
+            + self.vanished
+            + self.deleted
+        )
 
     @property
     def closes(self) -> bool:
@@ -136,14 +149,23 @@ class FolderReport:
     def to_dict(self) -> dict[str, object]:
         """Return the report as JSON values."""
         return {
-            "folder": self.folder, "on_server_before": self.on_server_before,
-            "newer": self.newer, "archived": self.archived, "already": self.already,
-            "kept": {k: v for k, v in self.kept.items() if v}, "failed": self.failed,
+            "folder": self.folder,
+            "on_server_before": self.on_server_before,
+            "newer": self.newer,
+            "archived": self.archived,
+            "already": self.already,
+            "kept": {k: v for k, v in self.kept.items() if v},
+            "failed": self.failed,
             "not_reached": self.not_reached,
-            "vanished": self.vanished, "deleted": self.deleted,
-            "on_server_after": self.on_server_after, "bytes_archived": self.bytes_archived,
-            "bytes_selected": self.bytes_selected, "bytes_deleted": self.bytes_deleted,
-            "closes": self.closes, "error": self.error, "failures": self.failures,
+            "vanished": self.vanished,
+            "deleted": self.deleted,
+            "on_server_after": self.on_server_after,
+            "bytes_archived": self.bytes_archived,
+            "bytes_selected": self.bytes_selected,
+            "bytes_deleted": self.bytes_deleted,
+            "closes": self.closes,
+            "error": self.error,
+            "failures": self.failures,
         }
 
 
@@ -182,8 +204,9 @@ class ArchiveResult:
     @property
     def errors(self) -> int:
         """Failed messages, failed folders and a run-stopping error, counted together."""
-        return (sum(f.failed + (1 if f.error else 0) for f in self.folders)
-                + (1 if self.error else 0))
+        return sum(f.failed + (1 if f.error else 0) for f in self.folders) + (
+            1 if self.error else 0
+        )
 
     @property
     def closes(self) -> bool:
@@ -198,13 +221,20 @@ class ArchiveResult:
     def to_dict(self) -> dict[str, object]:
         """Return the summary as JSON values."""
         return {
-            "account": self.account, "dry_run": self.dry_run, "archived": self.archived,
-            "already": sum(f.already for f in self.folders), "deleted": self.deleted,
-            "bytes": self.bytes, "skipped": self.skipped, "errors": self.errors,
+            "account": self.account,
+            "dry_run": self.dry_run,
+            "archived": self.archived,
+            "already": sum(f.already for f in self.folders),
+            "deleted": self.deleted,
+            "bytes": self.bytes,
+            "skipped": self.skipped,
+            "errors": self.errors,
             "failed": sum(f.failed for f in self.folders),
             "quota_before": self.quota_before.to_dict() if self.quota_before else None,
             "quota_after": self.quota_after.to_dict() if self.quota_after else None,
-            "cancelled": self.cancelled, "error": self.error, "closes": self.closes,
+            "cancelled": self.cancelled,
+            "error": self.error,
+            "closes": self.closes,
             "folders": [f.to_dict() for f in self.folders],
         }
 
@@ -221,16 +251,19 @@ class _FolderPlan:
     delete_done: bool = False  # whether to_delete was accounted for by the delete phase
 
 
-def select_folders(folders: Sequence[FolderInfo], options: ArchiveOptions,
-                   account: str) -> list[FolderInfo]:
+def select_folders(
+    folders: Sequence[FolderInfo], options: ArchiveOptions, account: str
+) -> list[FolderInfo]:
     """Choose the folders to archive: all selectable ones but Trash and Junk, or those named."""
     selectable = [f for f in folders if f.is_selectable]
     if options.folders:
         by_name = {_folder_key(f.name): f for f in selectable}
         missing = [n for n in options.folders if _folder_key(n) not in by_name]
         if missing:
-            raise ArchiverError(f"Account {account}: no selectable folder named "
-                                f"{', '.join(repr(m) for m in missing)}.")
+            raise ArchiverError(
+                f"Account {account}: no selectable folder named "
+                f"{', '.join(repr(m) for m in missing)}."
+            )
         chosen = [by_name[_folder_key(n)] for n in dict.fromkeys(options.folders)]
     else:
         has_special_use = any(f.special_use for f in folders)
@@ -249,9 +282,16 @@ def _is_trash_or_junk(folder: FolderInfo, has_special_use: bool) -> bool:
     return folder.name.rsplit(folder.delimiter or "/", 1)[-1].lower() in TRASH_AND_JUNK_NAMES
 
 
-def archive_account(session: ImapSession, store: ArchiveStore, catalog: Catalog, account: str,
-                    options: ArchiveOptions, *, report: ProgressCallback,
-                    cancel: CancelToken) -> ArchiveResult:
+def archive_account(
+    session: ImapSession,
+    store: ArchiveStore,
+    catalog: Catalog,
+    account: str,
+    options: ArchiveOptions,
+    *,
+    report: ProgressCallback,
+    cancel: CancelToken,
+) -> ArchiveResult:
     """Archive one account's old mail and, unless told otherwise, delete it from the server.
 
     The caller holds the archive lock. A folder named in the options that does not exist
@@ -293,8 +333,9 @@ def archive_account(session: ImapSession, store: ArchiveStore, catalog: Catalog,
     return result
 
 
-def _plan_folder(session: ImapSession, catalog: Catalog, account: str, info: FolderInfo,
-                 options: ArchiveOptions) -> _FolderPlan:
+def _plan_folder(
+    session: ImapSession, catalog: Catalog, account: str, info: FolderInfo, options: ArchiveOptions
+) -> _FolderPlan:
     """Find the folder's messages before the cut-off; sort them into fetch, already, kept."""
     plan = _FolderPlan(info, FolderReport(info.name))
     rep = plan.report
@@ -304,8 +345,11 @@ def _plan_folder(session: ImapSession, catalog: Catalog, account: str, info: Fol
         rep.on_server_before = state.exists
         # SEARCH is only a pre-filter, a day wider than the cut-off: servers disagree on time
         # zones, and some answer date searches wrongly. The INTERNALDATE decides, below.
-        uids = session.search_before(options.cutoff.date() + dt.timedelta(days=1)) \
-            if state.exists else []
+        uids = (
+            session.search_before(options.cutoff.date() + dt.timedelta(days=1))
+            if state.exists
+            else []
+        )
         metas = session.fetch_meta(uids)
     except FolderError as exc:
         log.warning("%s", exc)
@@ -338,8 +382,9 @@ def _plan_folder(session: ImapSession, catalog: Catalog, account: str, info: Fol
     return plan
 
 
-def _finish_dry_run(result: ArchiveResult, plans: list[_FolderPlan],
-                    options: ArchiveOptions) -> None:
+def _finish_dry_run(
+    result: ArchiveResult, plans: list[_FolderPlan], options: ArchiveOptions
+) -> None:
     """Fill a dry run's report: what would move, and the quota it would free."""
     freed = 0
     for plan in plans:
@@ -355,9 +400,16 @@ def _finish_dry_run(result: ArchiveResult, plans: list[_FolderPlan],
         result.quota_after = Quota(max(0, before.used - freed), before.limit)
 
 
-def _archive_all(session: ImapSession, store: ArchiveStore, catalog: Catalog, account: str,
-                 plans: list[_FolderPlan], options: ArchiveOptions, report: ProgressCallback,
-                 cancel: CancelToken) -> None:
+def _archive_all(
+    session: ImapSession,
+    store: ArchiveStore,
+    catalog: Catalog,
+    account: str,
+    plans: list[_FolderPlan],
+    options: ArchiveOptions,
+    report: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
     total = sum(len(p.to_fetch) for p in plans)
     total_bytes = sum(m.size for p in plans for m in p.to_fetch)
     done = done_bytes = 0
@@ -370,8 +422,10 @@ def _archive_all(session: ImapSession, store: ArchiveStore, catalog: Catalog, ac
         try:
             state = session.select(folder, readonly=True)
             if state.uidvalidity != plan.uidvalidity:
-                raise FolderError(f"Account {account}, folder {folder}: UIDVALIDITY changed "
-                                  "during the run; the folder is skipped.")
+                raise FolderError(
+                    f"Account {account}, folder {folder}: UIDVALIDITY changed "
+                    "during the run; the folder is skipped."
+                )
             # The server sends the next batch while this one is stored (see prefetch).
             for batch in prefetch(session.fetch_bodies(plan.to_fetch, spool_dir)):
                 _store_batch(store, catalog, account, plan, batch, options)
@@ -384,16 +438,21 @@ def _archive_all(session: ImapSession, store: ArchiveStore, catalog: Catalog, ac
             plan.report.error = str(exc)
 
 
-def _store_batch(store: ArchiveStore, catalog: Catalog, account: str, plan: _FolderPlan,
-                 batch: list[FetchedMessage | FetchFailure], options: ArchiveOptions) -> None:
+def _store_batch(
+    store: ArchiveStore,
+    catalog: Catalog,
+    account: str,
+    plan: _FolderPlan,
+    batch: list[FetchedMessage | FetchFailure],
+    options: ArchiveOptions,
+) -> None:
     """Store one fetched batch durably, catalogue it and verify it; see the module docstring."""
     rep, folder = plan.report, plan.info.name
     staged: list[Staged] = []
     records: list[NewRecord] = []
     for item in batch:
         if isinstance(item, FetchFailure):
-            log.warning("Account %s, folder %s, UID %d: %s", account, folder, item.uid,
-                        item.reason)
+            log.warning("Account %s, folder %s, UID %d: %s", account, folder, item.uid, item.reason)
             rep.fail(item.uid, item.reason)
             plan.unfetched.discard(item.uid)
             continue
@@ -407,7 +466,9 @@ def _store_batch(store: ArchiveStore, catalog: Catalog, account: str, plan: _Fol
             continue
         twin = catalog.find_content(account, folder, item.sha256)
         if twin is not None and store.read_digest(twin.location, twin.size) == (
-                twin.sha256, twin.size):
+            twin.sha256,
+            twin.size,
+        ):
             # The same bytes are archived already (the folder was recreated, or the message
             # was copied within it): record this UID against that copy, write nothing.
             location = twin.location
@@ -425,9 +486,20 @@ def _store_batch(store: ArchiveStore, catalog: Catalog, account: str, plan: _Fol
                 raise
             staged.append(one)
             location = one.location
-        records.append(NewRecord(account, folder, plan.uidvalidity, meta.uid,
-                                 message_id(head or b""), item.sha256, item.length,
-                                 meta.internaldate, meta.flags, location))
+        records.append(
+            NewRecord(
+                account,
+                folder,
+                plan.uidvalidity,
+                meta.uid,
+                message_id(head or b""),
+                item.sha256,
+                item.length,
+                meta.internaldate,
+                meta.flags,
+                location,
+            )
+        )
     if not records:
         return
     catalog.add_pending(records)
@@ -447,8 +519,13 @@ def _store_batch(store: ArchiveStore, catalog: Catalog, account: str, plan: _Fol
     catalog.mark_verified(ids[r.uid] for r in good)
     catalog.remove(ids[r.uid] for r in bad)
     for rec in bad:
-        log.error("Account %s, folder %s, UID %d: the stored copy differs from what the "
-                  "server sent; the message stays on the server", account, folder, rec.uid)
+        log.error(
+            "Account %s, folder %s, UID %d: the stored copy differs from what the "
+            "server sent; the message stays on the server",
+            account,
+            folder,
+            rec.uid,
+        )
         rep.fail(rec.uid, "stored copy differs from the server's bytes")
     plan.unfetched.difference_update(r.uid for r in records)
     fresh = {s.location for s in staged}
@@ -466,8 +543,9 @@ def _drop_spool(message: FetchedMessage) -> None:
         message.spool.unlink(missing_ok=True)
 
 
-def _delete_folder(session: ImapSession, catalog: Catalog, account: str, plan: _FolderPlan,
-                   options: ArchiveOptions) -> None:
+def _delete_folder(
+    session: ImapSession, catalog: Catalog, account: str, plan: _FolderPlan, options: ArchiveOptions
+) -> None:
     """Free the server of the folder's verified messages, or record why they stay."""
     rep = plan.report
     if rep.error:
@@ -476,8 +554,9 @@ def _delete_folder(session: ImapSession, catalog: Catalog, account: str, plan: _
         if options.keep_on_server:
             rep.kept[Kept.KEEP_ON_SERVER] += len(plan.to_delete)
         else:
-            verified = catalog.verified_for(account, plan.info.name, plan.uidvalidity,
-                                            plan.to_delete)
+            verified = catalog.verified_for(
+                account, plan.info.name, plan.uidvalidity, plan.to_delete
+            )
             deleted, kept = expunge_archived(session, plan.info.name, verified, options.cutoff)
             catalog.mark_deleted(deleted)
             rep.deleted = len(deleted)
@@ -492,8 +571,9 @@ def _delete_folder(session: ImapSession, catalog: Catalog, account: str, plan: _
         log.warning("%s", exc)
 
 
-def expunge_archived(session: ImapSession, folder: str, verified: Sequence[VerifiedMessage],
-                     cutoff: dt.datetime) -> tuple[list[VerifiedMessage], Counter[str]]:
+def expunge_archived(
+    session: ImapSession, folder: str, verified: Sequence[VerifiedMessage], cutoff: dt.datetime
+) -> tuple[list[VerifiedMessage], Counter[str]]:
     """Delete exactly the *verified* messages from *folder*; say why any others stay.
 
     Takes only records that come out of :meth:`Catalog.verified_for`, never bare UIDs. Checks,
@@ -506,8 +586,11 @@ def expunge_archived(session: ImapSession, folder: str, verified: Sequence[Verif
         return [], kept
     if not session.has_uidplus:
         kept[Kept.NO_UIDPLUS] += len(verified)
-        log.warning("Folder %s: the server lacks UIDPLUS; %d archived messages stay on it",
-                    folder, len(verified))
+        log.warning(
+            "Folder %s: the server lacks UIDPLUS; %d archived messages stay on it",
+            folder,
+            len(verified),
+        )
         return [], kept
     uidvalidity = verified[0].uidvalidity
     if any(v.uidvalidity != uidvalidity for v in verified):
@@ -522,9 +605,12 @@ def expunge_archived(session: ImapSession, folder: str, verified: Sequence[Verif
     sure = []
     for message in verified:
         meta = metas.get(message.uid)
-        if (meta is not None and meta.size == message.size
-                and meta.internaldate == message.internaldate
-                and message.internaldate < cutoff):
+        if (
+            meta is not None
+            and meta.size == message.size
+            and meta.internaldate == message.internaldate
+            and message.internaldate < cutoff
+        ):
             sure.append(message)
         else:
             kept[Kept.CHANGED] += 1
@@ -551,20 +637,32 @@ def _settle_unfinished(plans: list[_FolderPlan]) -> None:
             plan.delete_done = True
 
 
-def run_archive(account: Account, password: Secret, archive_root: Path,
-                options: ArchiveOptions, archive_format: str | None, default_format: str, *,
-                report: ProgressCallback, cancel: CancelToken,
-                timeout: float = DEFAULT_TIMEOUT) -> ArchiveResult:
+def run_archive(
+    account: Account,
+    password: Secret,
+    archive_root: Path,
+    options: ArchiveOptions,
+    archive_format: str | None,
+    default_format: str,
+    *,
+    report: ProgressCallback,
+    cancel: CancelToken,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> ArchiveResult:
     """Run one account's archive job: take the archive lock, connect, archive, log out.
 
     Raises ArchiveLocked when another job holds the archive, and ImapError when the account
     cannot be reached or logged in to; later problems are recorded in the result.
     """
     with archive_lock(archive_root):
-        chosen = resolve_format(archive_root, account.name, archive_format, default_format,
-                                remember=not options.dry_run)
+        chosen = resolve_format(
+            archive_root, account.name, archive_format, default_format, remember=not options.dry_run
+        )
         store = open_store(chosen, archive_root, account.name)
-        with Catalog.open(archive_root) as catalog, \
-                open_session(account, password, timeout) as session:
-            return archive_account(session, store, catalog, account.name, options,
-                                   report=report, cancel=cancel)
+        with (
+            Catalog.open(archive_root) as catalog,
+            open_session(account, password, timeout) as session,
+        ):
+            return archive_account(
+                session, store, catalog, account.name, options, report=report, cancel=cancel
+            )

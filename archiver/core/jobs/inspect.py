@@ -30,8 +30,9 @@ class AccountOverview:
     has_quota: bool
 
 
-def inspect_account(session: ImapSession, *, report: ProgressCallback,
-                    cancel: CancelToken) -> AccountOverview:
+def inspect_account(
+    session: ImapSession, *, report: ProgressCallback, cancel: CancelToken
+) -> AccountOverview:
     """List the account's selectable folders with their counts and sizes, and the quota."""
     folders = [f for f in session.list_folders() if f.is_selectable]
     overviews = []
@@ -42,8 +43,8 @@ def inspect_account(session: ImapSession, *, report: ProgressCallback,
             messages, size = session.folder_size(folder.name)
             overviews.append(FolderOverview(folder.name, folder.special_use, messages, size))
         except FolderError as exc:
-            overviews.append(FolderOverview(folder.name, folder.special_use, None, None,
-                                            str(exc)))
+            overviews.append(FolderOverview(folder.name, folder.special_use, None, None, str(exc)))
     report(Progress(len(folders), len(folders), "done"))
-    return AccountOverview(tuple(overviews), session.quota(), session.has_uidplus,
-                           session.capability("QUOTA"))
+    return AccountOverview(
+        tuple(overviews), session.quota(), session.has_uidplus, session.capability("QUOTA")
+    )

@@ -10,16 +10,26 @@ from archiver.core.store.base import ArchiveStore, Staged
 from archiver.core.store.maildir import MaildirStore
 from archiver.core.store.mbox import MboxStore
 
-__all__ = ["FORMATS", "ArchiveStore", "MaildirStore", "MboxStore", "Staged", "open_store",
-           "resolve_format"]
+__all__ = [
+    "FORMATS",
+    "ArchiveStore",
+    "MaildirStore",
+    "MboxStore",
+    "Staged",
+    "open_store",
+    "resolve_format",
+]
 
 FORMATS: dict[str, type[MaildirStore] | type[MboxStore]] = {
-    "maildir": MaildirStore, "mbox": MboxStore}
+    "maildir": MaildirStore,
+    "mbox": MboxStore,
+}
 FORMAT_MARKER = ".format"
 
 
-def resolve_format(archive_root: Path, account: str, requested: str | None, default: str,
-                   *, remember: bool = True) -> str:
+def resolve_format(
+    archive_root: Path, account: str, requested: str | None, default: str, *, remember: bool = True
+) -> str:
     """Return the format of *account*'s tree: the one it has, else *requested* or *default*.
 
     An account's tree keeps one format for good; asking for the other is an error rather
@@ -31,8 +41,10 @@ def resolve_format(archive_root: Path, account: str, requested: str | None, defa
         if existing not in FORMATS:
             raise ArchiverError(f"{marker} names an unknown archive format {existing!r}.")
         if requested is not None and requested != existing:
-            raise ArchiverError(f"Account {account}: the archive is in {existing} format; it "
-                                f"cannot be continued as {requested}.")
+            raise ArchiverError(
+                f"Account {account}: the archive is in {existing} format; it "
+                f"cannot be continued as {requested}."
+            )
         return existing
     chosen = requested or default
     if chosen not in FORMATS:

@@ -39,8 +39,9 @@ class ArchiveStore(Protocol):
     archive_root: Path
     account_dir: Path
 
-    def stage(self, folder: str, delimiter: str | None, uidvalidity: int,
-              message: FetchedMessage) -> Staged:
+    def stage(
+        self, folder: str, delimiter: str | None, uidvalidity: int, message: FetchedMessage
+    ) -> Staged:
         """Write the message to a temporary file (consuming its spool file, if any)."""
         ...
 

@@ -33,8 +33,14 @@ log = logging.getLogger(__name__)
 
 # IMAP flag -> Maildir info letter (https://cr.yp.to/proto/maildir.html); others stay in the
 # catalog only.
-MAILDIR_FLAGS = {"\\draft": "D", "\\flagged": "F", "$forwarded": "P", "\\answered": "R",
-                 "\\seen": "S", "\\deleted": "T"}
+MAILDIR_FLAGS = {
+    "\\draft": "D",
+    "\\flagged": "F",
+    "$forwarded": "P",
+    "\\answered": "R",
+    "\\seen": "S",
+    "\\deleted": "T",
+}
 
 
 def maildir_info(flags: Iterable[str]) -> str:
@@ -59,8 +65,9 @@ class MaildirStore:
         for sub in ("tmp", "new", "cur"):
             make_private_dir(directory / sub)
 
-    def stage(self, folder: str, delimiter: str | None, uidvalidity: int,
-              message: FetchedMessage) -> Staged:
+    def stage(
+        self, folder: str, delimiter: str | None, uidvalidity: int, message: FetchedMessage
+    ) -> Staged:
         """Write the message into ``tmp/`` with the INTERNALDATE as mtime; commit() syncs it."""
         directory = self.folder_dir(folder, delimiter)
         meta = message.meta
@@ -132,8 +139,12 @@ class MaildirStore:
         catalog.remove(removed)
         self._clean_tmp()
         if verified or removed:
-            log.info("Account %s: recovered %d pending messages, dropped %d",
-                     account, len(verified), len(removed))
+            log.info(
+                "Account %s: recovered %d pending messages, dropped %d",
+                account,
+                len(verified),
+                len(removed),
+            )
         return len(verified), len(removed)
 
     def _clean_tmp(self) -> None:
@@ -143,4 +154,3 @@ class MaildirStore:
         for leftover in self.account_dir.glob("**/tmp/*.imap-archiver"):
             if leftover.is_file():
                 leftover.unlink(missing_ok=True)
-

@@ -76,8 +76,7 @@ def unquote_digest(source: BinaryIO, length: int, size: int) -> tuple[str, int, 
     taken = 0
     rest = b""
     for line, at_start in _lines(source, length):
-        piece = line[1:] if at_start and line.startswith(b">") and QUOTED_FROM.match(line) \
-            else line
+        piece = line[1:] if at_start and line.startswith(b">") and QUOTED_FROM.match(line) else line
         need = size - taken
         digest.update(piece[:need])
         taken += min(len(piece), need)
@@ -111,8 +110,9 @@ class MboxStore:
             self._ends[path] = path.stat().st_size if path.exists() else 0
         return self._ends[path]
 
-    def stage(self, folder: str, delimiter: str | None, uidvalidity: int,
-              message: FetchedMessage) -> Staged:
+    def stage(
+        self, folder: str, delimiter: str | None, uidvalidity: int, message: FetchedMessage
+    ) -> Staged:
         """Prepare the message's region (From_ line, quoted bytes, separator) in a spool file."""
         path = self.folder_file(folder, delimiter)
         temp = self._spool / f"mbox-{uidvalidity}-{message.meta.uid}-{message.sha256[:16]}"
@@ -156,8 +156,10 @@ class MboxStore:
                 with os.fdopen(fd, "ab") as out:
                     for item in items:
                         if out.tell() != item.location.offset:
-                            raise StoreError(f"{path} changed outside the archiver (expected "
-                                             f"{item.location.offset} bytes, found {out.tell()}).")
+                            raise StoreError(
+                                f"{path} changed outside the archiver (expected "
+                                f"{item.location.offset} bytes, found {out.tell()})."
+                            )
                         with item.temp.open("rb") as region:
                             while chunk := region.read(READ_CHUNK):
                                 out.write(chunk)
@@ -201,8 +203,11 @@ class MboxStore:
             if record.location.offset is None:
                 continue
             if record.state.value == "pending":
-                digest, length = self.read_digest(record.location, record.size) \
-                    if (self.archive_root / record.location.path).exists() else ("", -1)
+                digest, length = (
+                    self.read_digest(record.location, record.size)
+                    if (self.archive_root / record.location.path).exists()
+                    else ("", -1)
+                )
                 if digest == record.sha256 and length == record.size:
                     verified.append(record.id)
                 else:
@@ -218,13 +223,21 @@ class MboxStore:
             path = self.archive_root / rel
             good = ends.get(rel, 0)
             if path.exists() and path.stat().st_size > good:
-                log.warning("Truncating %s from %d to %d bytes (interrupted append)",
-                            path, path.stat().st_size, good)
+                log.warning(
+                    "Truncating %s from %d to %d bytes (interrupted append)",
+                    path,
+                    path.stat().st_size,
+                    good,
+                )
                 with path.open("rb+") as file:
                     file.truncate(good)
                     os.fsync(file.fileno())
         self._ends.clear()
         if verified or removed:
-            log.info("Account %s: recovered %d pending messages, dropped %d",
-                     account, len(verified), len(removed))
+            log.info(
+                "Account %s: recovered %d pending messages, dropped %d",
+                account,
+                len(verified),
+                len(removed),
+            )
         return len(verified), len(removed)
