@@ -31,6 +31,7 @@ from archiver.core.errors import (
     UidValidityChanged,
     disk_error,
 )
+from archiver.core.message import read_head
 from archiver.core.secrets import Secret
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,13 @@ class FetchedMessage:
     length: int
     data: bytes | None = None
     spool: Path | None = None
+
+    def head(self) -> bytes:
+        """Return bytes that hold the header block: all of a small message, a large one's start."""
+        if self.data is not None:
+            return self.data
+        assert self.spool is not None
+        return read_head(self.spool)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from archiver.core.imap import (
     open_session,
 )
 from archiver.core.lock import archive_lock
-from archiver.core.message import message_id, read_head
+from archiver.core.message import message_id
 from archiver.core.prefetch import prefetch
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.secrets import Secret
@@ -472,12 +472,10 @@ def _store_batch(
             # The same bytes are archived already (the folder was recreated, or the message
             # was copied within it): record this UID against that copy, write nothing.
             location = twin.location
-            head = item.data if item.data is not None else None
-            if head is None and item.spool is not None:
-                head = read_head(item.spool)
+            head = item.head()
             _drop_spool(item)
         else:
-            head = item.data if item.data is not None else read_head(item.spool)  # type: ignore[arg-type]
+            head = item.head()
             try:
                 one = store.stage(folder, plan.info.delimiter, plan.uidvalidity, item)
             except StoreError:
@@ -492,7 +490,7 @@ def _store_batch(
                 folder,
                 plan.uidvalidity,
                 meta.uid,
-                message_id(head or b""),
+                message_id(head),
                 item.sha256,
                 item.length,
                 meta.internaldate,
