@@ -239,15 +239,18 @@ class Catalog:
         )
         return {row[0] for row in cursor}
 
-    def find_content(self, account: str, folder: str, sha256: str) -> Record | None:
-        """Return a verified record of the same folder with the same content, if any."""
-        return next(
-            self._rows(
-                "WHERE account = ? AND folder = ? AND sha256 = ? AND state = 'verified' LIMIT 1",
-                (account, folder, sha256),
-            ),
-            None,
-        )
+    def find_contents(self, account: str, folder: str, digests: Sequence[str]) -> dict[str, Record]:
+        """Return verified records of the folder by SHA-256, for those of *digests* it holds."""
+        found: dict[str, Record] = {}
+        for start in range(0, len(digests), 500):
+            chunk = list(digests[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for record in self._rows(
+                f"WHERE account = ? AND folder = ? AND state = 'verified' AND sha256 IN ({marks})",
+                (account, folder, *chunk),
+            ):
+                found.setdefault(record.sha256, record)
+        return found
 
     def verified_for(
         self, account: str, folder: str, uidvalidity: int, uids: Iterable[int]

@@ -450,6 +450,9 @@ def _store_batch(
     rep, folder = plan.report, plan.info.name
     staged: list[Staged] = []
     records: list[NewRecord] = []
+    twins = catalog.find_contents(
+        account, folder, [m.sha256 for m in batch if isinstance(m, FetchedMessage)]
+    )
     for item in batch:
         if isinstance(item, FetchFailure):
             log.warning("Account %s, folder %s, UID %d: %s", account, folder, item.uid, item.reason)
@@ -464,7 +467,7 @@ def _store_batch(
             rep.bytes_selected -= meta.size
             _drop_spool(item)
             continue
-        twin = catalog.find_content(account, folder, item.sha256)
+        twin = twins.get(item.sha256)
         if twin is not None and store.read_digest(twin.location, twin.size) == (
             twin.sha256,
             twin.size,

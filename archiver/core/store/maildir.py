@@ -54,6 +54,7 @@ class MaildirStore:
     def __init__(self, archive_root: Path, account: str) -> None:
         self.archive_root = archive_root
         self.account_dir = archive_root / account
+        self._ready: set[Path] = set()  # Maildirs known to exist in this run
 
     def folder_dir(self, folder: str, delimiter: str | None) -> Path:
         """Return the Maildir directory of an IMAP folder."""
@@ -62,8 +63,10 @@ class MaildirStore:
         return self.account_dir / ("." + ".".join(folder_segments(folder, delimiter)))
 
     def _ensure_maildir(self, directory: Path) -> None:
-        for sub in ("tmp", "new", "cur"):
-            make_private_dir(directory / sub)
+        if directory not in self._ready:
+            for sub in ("tmp", "new", "cur"):
+                make_private_dir(directory / sub)
+            self._ready.add(directory)
 
     def stage(
         self, folder: str, delimiter: str | None, uidvalidity: int, message: FetchedMessage
@@ -77,6 +80,7 @@ class MaildirStore:
         name = f"{unique},S={message.length}:2,{maildir_info(meta.flags)}"
         temp = directory / "tmp" / unique
         final = directory / "cur" / name
+        relative = final.relative_to(self.archive_root)
         try:
             self._ensure_maildir(directory)
             if message.spool is not None:
@@ -90,7 +94,7 @@ class MaildirStore:
         except OSError as exc:
             temp.unlink(missing_ok=True)
             raise disk_error(exc, f"writing {folder} UID {meta.uid}") from exc
-        return Staged(Location(str(final.relative_to(self.archive_root))), temp, final)
+        return Staged(Location(str(relative)), temp, final)
 
     def commit(self, staged: Sequence[Staged]) -> None:
         """fsync the staged files, rename them into ``cur/``, fsync each ``cur/`` once."""
