@@ -253,19 +253,22 @@ class Catalog:
         return found
 
     def verified_for(
-        self, account: str, folder: str, uidvalidity: int, uids: Iterable[int]
+        self, account: str, folder: str, uidvalidity: int, uids: Sequence[int]
     ) -> list[VerifiedMessage]:
         """Return the messages among *uids* that are verified and still on the server."""
-        wanted = set(uids)
-        return [
-            VerifiedMessage(r.account, r.folder, r.uidvalidity, r.uid, r.size, r.internaldate)
-            for r in self._rows(
-                "WHERE account = ? AND folder = ? AND uidvalidity = ? "
-                "AND state = 'verified' AND on_server = 1",
-                (account, folder, uidvalidity),
-            )
-            if r.uid in wanted
-        ]
+        found = []
+        for start in range(0, len(uids), 500):
+            chunk = list(uids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found += [
+                VerifiedMessage(r.account, r.folder, r.uidvalidity, r.uid, r.size, r.internaldate)
+                for r in self._rows(
+                    "WHERE account = ? AND folder = ? AND uidvalidity = ? AND state = 'verified' "
+                    f"AND on_server = 1 AND uid IN ({marks}) ORDER BY uid",
+                    (account, folder, uidvalidity, *chunk),
+                )
+            ]
+        return found
 
     def mark_deleted(self, messages: Iterable[VerifiedMessage]) -> None:
         """Record that these messages were expunged from the server."""

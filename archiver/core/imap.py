@@ -11,12 +11,12 @@ import hashlib
 import logging
 import socket
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_exc
@@ -97,6 +97,13 @@ class MessageMeta:
     def is_deleted(self) -> bool:
         """Whether the message carries \\Deleted."""
         return "\\deleted" in {flag.lower() for flag in self.flags}
+
+
+class WantedMessage(NamedTuple):
+    """A message to download: its UID and RFC822.SIZE (which decides how it is fetched)."""
+
+    uid: int
+    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,9 +348,12 @@ class ImapSession:
         return sorted(int(uid) for uid in result)
 
     def fetch_meta(self, uids: Sequence[int]) -> dict[int, MessageMeta]:
-        """FETCH size, flags and INTERNALDATE of *uids*, in chunks; vanished UIDs are absent."""
+        """FETCH size, flags and INTERNALDATE of *uids*; vanished UIDs are absent."""
+        return {meta.uid: meta for meta in self.iter_meta(uids)}
+
+    def iter_meta(self, uids: Sequence[int]) -> Iterator[MessageMeta]:
+        """Yield size, flags and INTERNALDATE of *uids*, fetched in chunks (memory stays flat)."""
         folder = self.selected.name if self.selected else "?"
-        metas: dict[int, MessageMeta] = {}
         for start in range(0, len(uids), META_CHUNK):
             chunk = uids[start : start + META_CHUNK]
             data = self._call(
@@ -351,14 +361,13 @@ class ImapSession:
                 partial(self._client.fetch, chunk, ["RFC822.SIZE", "FLAGS", "INTERNALDATE"]),
                 folder,
             )
-            for uid, item in data.items():
-                meta = _meta(int(uid), item)
+            for uid in sorted(data):
+                meta = _meta(int(uid), data[uid])
                 if meta is not None:
-                    metas[meta.uid] = meta
-        return metas
+                    yield meta
 
     def fetch_bodies(
-        self, metas: Sequence[MessageMeta], spool_dir: Path
+        self, wanted: Iterable[WantedMessage], spool_dir: Path
     ) -> Iterator[list[FetchedMessage | FetchFailure]]:
         """Yield batches of fetched messages with BODY.PEEK[] (which never sets \\Seen).
 
@@ -367,9 +376,9 @@ class ImapSession:
         message that comes back shorter than its RFC822.SIZE, or that the server refuses,
         becomes a FetchFailure (it stays on the server); the others of its batch go on.
         """
-        batch: list[MessageMeta] = []
+        batch: list[WantedMessage] = []
         batch_bytes = 0
-        for meta in metas:
+        for meta in wanted:
             if meta.size > LARGE_MESSAGE:
                 if batch:
                     yield self._fetch_batch(batch)
@@ -384,7 +393,7 @@ class ImapSession:
         if batch:
             yield self._fetch_batch(batch)
 
-    def _fetch_batch(self, metas: list[MessageMeta]) -> list[FetchedMessage | FetchFailure]:
+    def _fetch_batch(self, metas: list[WantedMessage]) -> list[FetchedMessage | FetchFailure]:
         folder = self.selected.name if self.selected else "?"
         try:
             data = self._call(
@@ -428,7 +437,7 @@ class ImapSession:
             )
         return results
 
-    def _fetch_large(self, meta: MessageMeta, spool_dir: Path) -> FetchedMessage | FetchFailure:
+    def _fetch_large(self, meta: WantedMessage, spool_dir: Path) -> FetchedMessage | FetchFailure:
         """Fetch one large message in pieces into a spool file, hashing as it goes."""
         folder = self.selected.name if self.selected else "?"
         spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -390,3 +390,17 @@ def test_archive_is_private_to_the_user(dovecot, imap_user, account, password, t
     for path in [root, *root.rglob("*")]:
         mode = path.stat().st_mode & 0o777
         assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"
+
+
+def test_deletes_in_chunks(dovecot, imap_user, account, password, tmp_path, monkeypatch):
+    monkeypatch.setattr("archiver.core.jobs.archive.DELETE_CHUNK", 2)
+    monkeypatch.setattr("archiver.core.imap.META_CHUNK", 3)
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(7)], when=OLD)
+        append_messages(client, "INBOX", [generate_message(9)], when=NEW)
+
+    result = run(account, password, tmp_path)
+
+    inbox = result.folders[0]
+    assert (inbox.archived, inbox.deleted, inbox.newer, inbox.on_server_after) == (7, 7, 1, 1)
+    assert inbox.closes

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from archiver.core.imap import (
     ImapSession,
     MessageMeta,
     Quota,
+    WantedMessage,
     open_session,
 )
 from archiver.core.lock import archive_lock
@@ -45,6 +47,7 @@ from archiver.core.store import ArchiveStore, Staged, open_store, resolve_format
 log = logging.getLogger(__name__)
 
 SPOOL_NAME = ".spool"
+DELETE_CHUNK = 1000  # messages checked, flagged and expunged per round
 MAX_LISTED_FAILURES = 20
 
 # Used only where the server marks no folder with a special-use flag (RFC 6154).
@@ -241,14 +244,21 @@ class ArchiveResult:
 
 @dataclass
 class _FolderPlan:
+    """What to do in one folder. UIDs and sizes sit in compact arrays (4 + 8 bytes a message),
+    so that memory stays flat however many messages a mailbox holds."""
+
     info: FolderInfo
     report: FolderReport
     uidvalidity: int = 0
-    to_fetch: list[MessageMeta] = field(default_factory=list)
-    already: list[int] = field(default_factory=list)  # verified in the archive before the run
-    to_delete: list[int] = field(default_factory=list)  # verified in this run or before
-    unfetched: set[int] = field(default_factory=set)  # planned to fetch, not handled yet
-    delete_done: bool = False  # whether to_delete was accounted for by the delete phase
+    fetch_uids: array[int] = field(default_factory=lambda: array("L"))
+    fetch_sizes: array[int] = field(default_factory=lambda: array("Q"))
+    to_delete: array[int] = field(default_factory=lambda: array("L"))  # verified, any run
+    handled: int = 0  # of fetch_uids: stored, failed or found newer
+    delete_accounted: int = 0  # of to_delete: deleted or kept with a reason so far
+
+    def wanted(self) -> Iterator[WantedMessage]:
+        """Yield the messages to download, in UID order."""
+        return map(WantedMessage, self.fetch_uids, self.fetch_sizes)
 
 
 def select_folders(
@@ -350,36 +360,43 @@ def _plan_folder(
             if state.exists
             else []
         )
-        metas = session.fetch_meta(uids)
+        verified = catalog.verified_uids(account, info.name, plan.uidvalidity)
+        seen = 0
+        for meta in session.iter_meta(uids):
+            seen += 1
+            _classify(plan, meta, meta.uid in verified, options)
     except FolderError as exc:
         log.warning("%s", exc)
         rep.error = str(exc)
         rep.not_reached = rep.on_server_before
         return plan
-    rep.newer = rep.on_server_before - len(uids)
-    rep.vanished = len(uids) - len(metas)
-    verified = catalog.verified_uids(account, info.name, plan.uidvalidity)
-    for uid in sorted(metas):
-        meta = metas[uid]
-        flags = {f.lower() for f in meta.flags}
-        if meta.internaldate >= options.cutoff:
-            rep.newer += 1
-        elif meta.is_deleted and uid not in verified:
-            rep.kept[Kept.DELETED_ELSEWHERE] += 1
-        elif options.keep_flagged and "\\flagged" in flags:
-            rep.kept[Kept.FLAGGED] += 1
-        elif options.keep_unread and "\\seen" not in flags:
-            rep.kept[Kept.UNREAD] += 1
-        else:
-            rep.bytes_selected += meta.size
-            if uid in verified:
-                plan.already.append(uid)
-            else:
-                plan.to_fetch.append(meta)
-    rep.already = len(plan.already)
-    plan.to_delete = list(plan.already)
-    plan.unfetched = {m.uid for m in plan.to_fetch}
+    rep.newer += rep.on_server_before - len(uids)
+    rep.vanished = len(uids) - seen
+    rep.already = len(plan.to_delete)
     return plan
+
+
+def _classify(
+    plan: _FolderPlan, meta: MessageMeta, is_verified: bool, options: ArchiveOptions
+) -> None:
+    """Sort one message: newer, kept (and why), already archived, or to fetch."""
+    rep = plan.report
+    flags = {f.lower() for f in meta.flags}
+    if meta.internaldate >= options.cutoff:
+        rep.newer += 1
+    elif meta.is_deleted and not is_verified:
+        rep.kept[Kept.DELETED_ELSEWHERE] += 1
+    elif options.keep_flagged and "\\flagged" in flags:
+        rep.kept[Kept.FLAGGED] += 1
+    elif options.keep_unread and "\\seen" not in flags:
+        rep.kept[Kept.UNREAD] += 1
+    else:
+        rep.bytes_selected += meta.size
+        if is_verified:
+            plan.to_delete.append(meta.uid)
+        else:
+            plan.fetch_uids.append(meta.uid)
+            plan.fetch_sizes.append(meta.size)
 
 
 def _finish_dry_run(
@@ -388,10 +405,10 @@ def _finish_dry_run(
     """Fill a dry run's report: what would move, and the quota it would free."""
     freed = 0
     for plan in plans:
-        selected = len(plan.to_fetch) + len(plan.already)
+        selected = len(plan.fetch_uids) + len(plan.to_delete)
         plan.report.kept[Kept.DRY_RUN] += selected
-        plan.unfetched.clear()
-        plan.delete_done = True
+        plan.handled = len(plan.fetch_uids)
+        plan.delete_accounted = len(plan.to_delete)
         plan.report.on_server_after = plan.report.on_server_before
         if not options.keep_on_server:
             freed += plan.report.bytes_selected
@@ -410,13 +427,13 @@ def _archive_all(
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> None:
-    total = sum(len(p.to_fetch) for p in plans)
-    total_bytes = sum(m.size for p in plans for m in p.to_fetch)
+    total = sum(len(p.fetch_uids) for p in plans)
+    total_bytes = sum(sum(p.fetch_sizes) for p in plans)
     done = done_bytes = 0
     spool_dir = spool_path(store.archive_root)
     report(Progress(0, total, "Archiving", 0, total_bytes))
     for plan in plans:
-        if plan.report.error or not plan.to_fetch:
+        if plan.report.error or not plan.fetch_uids:
             continue
         folder = plan.info.name
         try:
@@ -427,7 +444,7 @@ def _archive_all(
                     "during the run; the folder is skipped."
                 )
             # The server sends the next batch while this one is stored (see prefetch).
-            for batch in prefetch(session.fetch_bodies(plan.to_fetch, spool_dir)):
+            for batch in prefetch(session.fetch_bodies(plan.wanted(), spool_dir)):
                 _store_batch(store, catalog, account, plan, batch, options)
                 done += len(batch)
                 done_bytes += sum(m.meta.size for m in batch if isinstance(m, FetchedMessage))
@@ -457,12 +474,12 @@ def _store_batch(
         if isinstance(item, FetchFailure):
             log.warning("Account %s, folder %s, UID %d: %s", account, folder, item.uid, item.reason)
             rep.fail(item.uid, item.reason)
-            plan.unfetched.discard(item.uid)
+            plan.handled += 1
             continue
         meta = item.meta
         if meta.internaldate >= options.cutoff:
             # The FETCH disagrees with the plan: the message is not old enough after all.
-            plan.unfetched.discard(meta.uid)
+            plan.handled += 1
             rep.newer += 1
             rep.bytes_selected -= meta.size
             _drop_spool(item)
@@ -528,7 +545,7 @@ def _store_batch(
             rec.uid,
         )
         rep.fail(rec.uid, "stored copy differs from the server's bytes")
-    plan.unfetched.difference_update(r.uid for r in records)
+    plan.handled += len(records)
     fresh = {s.location for s in staged}
     for rec in good:
         if rec.location in fresh:
@@ -547,25 +564,28 @@ def _drop_spool(message: FetchedMessage) -> None:
 def _delete_folder(
     session: ImapSession, catalog: Catalog, account: str, plan: _FolderPlan, options: ArchiveOptions
 ) -> None:
-    """Free the server of the folder's verified messages, or record why they stay."""
+    """Free the server of the folder's verified messages, or record why they stay.
+
+    Works through the messages in chunks, so that memory stays flat in the folder's size.
+    """
     rep = plan.report
     if rep.error:
         return  # _settle_unfinished() counts its verified messages as kept
-    if plan.to_delete:
-        if options.keep_on_server:
-            rep.kept[Kept.KEEP_ON_SERVER] += len(plan.to_delete)
-        else:
-            verified = catalog.verified_for(
-                account, plan.info.name, plan.uidvalidity, plan.to_delete
-            )
+    if options.keep_on_server:
+        rep.kept[Kept.KEEP_ON_SERVER] += len(plan.to_delete)
+        plan.delete_accounted = len(plan.to_delete)
+    else:
+        for start in range(0, len(plan.to_delete), DELETE_CHUNK):
+            uids = plan.to_delete[start : start + DELETE_CHUNK]
+            verified = catalog.verified_for(account, plan.info.name, plan.uidvalidity, uids)
             deleted, kept = expunge_archived(session, plan.info.name, verified, options.cutoff)
             catalog.mark_deleted(deleted)
-            rep.deleted = len(deleted)
-            rep.bytes_deleted = sum(m.size for m in deleted)
+            rep.deleted += len(deleted)
+            rep.bytes_deleted += sum(m.size for m in deleted)
             rep.kept.update(kept)
-            if len(verified) < len(plan.to_delete):  # a row vanished or changed meanwhile
-                rep.kept[Kept.CHANGED] += len(plan.to_delete) - len(verified)
-    plan.delete_done = True  # an error above leaves them to _settle_unfinished()
+            if len(verified) < len(uids):  # a row vanished or changed meanwhile
+                rep.kept[Kept.CHANGED] += len(uids) - len(verified)
+            plan.delete_accounted += len(uids)  # an error leaves the rest to _settle_unfinished
     try:
         rep.on_server_after = session.count_messages(plan.info.name)
     except FolderError as exc:
@@ -631,11 +651,11 @@ def expunge_archived(
 def _settle_unfinished(plans: list[_FolderPlan]) -> None:
     """After a stop, count what the run did not reach, so the arithmetic still closes."""
     for plan in plans:
-        plan.report.not_reached += len(plan.unfetched)
-        plan.unfetched.clear()
-        if not plan.delete_done:
-            plan.report.kept[Kept.STOPPED] += len(plan.to_delete)
-            plan.delete_done = True
+        plan.report.not_reached += len(plan.fetch_uids) - plan.handled
+        plan.handled = len(plan.fetch_uids)
+        if plan.delete_accounted < len(plan.to_delete):
+            plan.report.kept[Kept.STOPPED] += len(plan.to_delete) - plan.delete_accounted
+        plan.delete_accounted = len(plan.to_delete)
 
 
 def run_archive(
