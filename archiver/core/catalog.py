@@ -286,6 +286,13 @@ class Catalog:
             return list(self._rows("ORDER BY id"))
         return list(self._rows("WHERE account = ? ORDER BY id", (account,)))
 
+    def region_end(self, path: str) -> int:
+        """Return where the last catalogued region of an mbox file ends (0 if none)."""
+        row = self._db.execute(
+            "SELECT COALESCE(MAX(offset + length), 0) FROM messages WHERE path = ?", (path,)
+        ).fetchone()
+        return int(row[0])
+
     def stats(self, account: str) -> tuple[int, int]:
         """Return (messages, bytes) of distinct verified content for *account*."""
         row = self._db.execute(

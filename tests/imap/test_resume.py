@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import mailbox
 import os
 import signal
 import sqlite3
@@ -16,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from archiver.cli import main
+from archiver.core.catalog import Location
+from archiver.core.store.mbox import MboxStore
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
 
@@ -50,38 +53,44 @@ def server_messages(dovecot, user) -> dict[str, bytes]:
     return {hashlib.sha256(d[b"BODY[]"]).hexdigest(): d[b"BODY[]"] for d in data.values()}
 
 
-@pytest.mark.allow_warnings
-@pytest.mark.parametrize("kill_at", ["rows:1", "rows:250", "rows:580", "deleting"])
-def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsys, kill_at):
+def fill_and_add_account(dovecot, user, tmp_path: Path) -> None:
+    """Put MESSAGES old messages in INBOX and configure them as account 'acc'."""
     raws = [generate_message(i, size=12_000) for i in range(MESSAGES)]
-    with dovecot.client(imap_user) as client:
+    with dovecot.client(user) as client:
         append_messages(client, "INBOX", raws, when=OLD)
+    secret = tmp_path / "pw"
+    secret.write_text(user.password)
+    server = [
+        "--host",
+        dovecot.host,
+        "--port",
+        str(dovecot.ssl_port),
+        "--cafile",
+        str(dovecot.cafile),
+    ]
+    code = main(["account", "add", "acc", *server, "--user", user.name,
+                 "--password-command", f"cat {secret}"])  # fmt: skip
+    assert code == 0
+
+
+@pytest.mark.allow_warnings
+@pytest.mark.parametrize(
+    ("fmt", "kill_at"),
+    [
+        ("maildir", "rows:1"),
+        ("maildir", "rows:250"),
+        ("maildir", "rows:580"),
+        ("maildir", "deleting"),
+        ("mbox", "rows:250"),
+    ],
+)
+def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, fmt, kill_at):
+    fill_and_add_account(dovecot, imap_user, tmp_path)
     originals = server_messages(dovecot, imap_user)
     assert len(originals) == MESSAGES
-    secret = tmp_path / "pw"
-    secret.write_text(imap_user.password)
-    assert (
-        main(
-            [
-                "account",
-                "add",
-                "acc",
-                "--host",
-                dovecot.host,
-                "--port",
-                str(dovecot.ssl_port),
-                "--user",
-                imap_user.name,
-                "--cafile",
-                str(dovecot.cafile),
-                "--password-command",
-                f"cat {secret}",
-            ]
-        )
-        == 0
-    )
     env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent), "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y", "--json"]
+    command = [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y",
+               "--json", "--format", fmt]  # fmt: skip
 
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     what, _, number = kill_at.partition(":")
@@ -95,6 +104,7 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsy
     child.wait(30)
     child.stdout.close()  # type: ignore[union-attr]
     assert child.returncode == -signal.SIGKILL, "the run ended before the kill point"
+
     # Between the runs: every message is on the server, or verified in the archive, or both.
     on_server = server_messages(dovecot, imap_user)
     with sqlite3.connect(home.archive / "catalog.sqlite3") as db:
@@ -114,45 +124,28 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, capsy
     assert server_messages(dovecot, imap_user) == {}
 
     with sqlite3.connect(home.archive / "catalog.sqlite3") as db:
-        rows = db.execute("SELECT uid, sha256, path, state FROM messages").fetchall()
-    assert len(rows) == MESSAGES and {r[3] for r in rows} == {"verified"}
+        rows = db.execute(
+            "SELECT uid, sha256, size, path, offset, length, state FROM messages"
+        ).fetchall()
+    assert len(rows) == MESSAGES and {r[6] for r in rows} == {"verified"}
     assert {r[1] for r in rows} == set(originals)
-    files = list((home.archive / "acc" / "cur").iterdir())
-    assert len(files) == MESSAGES  # no duplicates
-    assert not list((home.archive / "acc" / "tmp").iterdir())
-    for uid, digest, path, _ in rows:
-        data = (home.archive / path).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == digest, f"UID {uid}"
-        assert data == originals[digest]
+    if fmt == "maildir":
+        assert len(list((home.archive / "acc" / "cur").iterdir())) == MESSAGES  # no duplicates
+        assert not list((home.archive / "acc" / "tmp").iterdir())
+        for uid, digest, _, path, *_ in rows:
+            assert (home.archive / path).read_bytes() == originals[digest], f"UID {uid}"
+    else:
+        inbox = home.archive / "acc" / "INBOX"
+        assert len(mailbox.mbox(inbox, create=False)) == MESSAGES  # no duplicates, no junk
+        assert inbox.stat().st_size == max(r[4] + r[5] for r in rows)
+        store = MboxStore(home.archive, "acc")
+        for uid, digest, size, path, offset, length, _ in rows:
+            found = store.read_digest(Location(path, offset, length), size)
+            assert found == (digest, size), f"UID {uid}"
 
 
 def test_ctrl_c_stops_at_a_safe_point(dovecot, imap_user, home, tmp_path):
-    with dovecot.client(imap_user) as client:
-        append_messages(
-            client, "INBOX", [generate_message(i, size=12_000) for i in range(MESSAGES)], when=OLD
-        )
-    secret = tmp_path / "pw"
-    secret.write_text(imap_user.password)
-    assert (
-        main(
-            [
-                "account",
-                "add",
-                "acc",
-                "--host",
-                dovecot.host,
-                "--port",
-                str(dovecot.ssl_port),
-                "--user",
-                imap_user.name,
-                "--cafile",
-                str(dovecot.cafile),
-                "--password-command",
-                f"cat {secret}",
-            ]
-        )
-        == 0
-    )
+    fill_and_add_account(dovecot, imap_user, tmp_path)
     env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
     child = subprocess.Popen(
         [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y"],

@@ -196,42 +196,23 @@ class MboxStore:
         return digest, taken
 
     def recover(self, catalog: Catalog, account: str) -> tuple[int, int]:
-        """Keep pending regions that verify; truncate each file after its last good region."""
-        verified, removed = [], []
-        records = catalog.records(account)
-        for record in records:
-            if record.location.offset is None:
-                continue
-            if record.state.value == "pending":
-                digest, length = (
-                    self.read_digest(record.location, record.size)
-                    if (self.archive_root / record.location.path).exists()
-                    else ("", -1)
-                )
-                if digest == record.sha256 and length == record.size:
-                    verified.append(record.id)
-                else:
-                    removed.append(record.id)
+        """Keep pending regions that verify; cut each file they touch after its last good one.
+
+        Pending rows are written before their regions are appended, so a file can only have
+        an interrupted tail where a pending row points into it.
+        """
+        verified: list[int] = []
+        removed: list[int] = []
+        pending = catalog.pending(account)
+        for record in pending:
+            exists = (self.archive_root / record.location.path).exists()
+            found = self.read_digest(record.location, record.size) if exists else ("", -1)
+            good = found == (record.sha256, record.size)
+            (verified if good else removed).append(record.id)
         catalog.mark_verified(verified)
         catalog.remove(removed)
-        ends: dict[str, int] = {}
-        for record in catalog.records(account):
-            loc = record.location
-            if loc.offset is not None and loc.length is not None:
-                ends[loc.path] = max(ends.get(loc.path, 0), loc.offset + loc.length)
-        for rel in {r.location.path for r in records if r.id in set(removed)} | set(ends):
-            path = self.archive_root / rel
-            good = ends.get(rel, 0)
-            if path.exists() and path.stat().st_size > good:
-                log.warning(
-                    "Truncating %s from %d to %d bytes (interrupted append)",
-                    path,
-                    path.stat().st_size,
-                    good,
-                )
-                with path.open("rb+") as file:
-                    file.truncate(good)
-                    os.fsync(file.fileno())
+        for rel in {record.location.path for record in pending}:
+            _truncate(self.archive_root / rel, catalog.region_end(rel))
         self._ends.clear()
         if verified or removed:
             log.info(
@@ -241,3 +222,15 @@ class MboxStore:
                 len(removed),
             )
         return len(verified), len(removed)
+
+
+def _truncate(path: Path, size: int) -> None:
+    """Cut *path* to *size* bytes if it is longer (an interrupted append's tail)."""
+    if not path.exists() or path.stat().st_size <= size:
+        return
+    log.warning(
+        "Truncating %s from %d to %d bytes (interrupted append)", path, path.stat().st_size, size
+    )
+    with path.open("rb+") as file:
+        file.truncate(size)
+        os.fsync(file.fileno())
