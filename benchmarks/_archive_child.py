@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import cProfile
 import datetime as dt
+import hashlib
 import json
 import logging
 import sys
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import archiver
 from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
 from archiver.core.progress import CancelToken, ignore_progress
@@ -39,28 +41,52 @@ def own_peak_rss_kb() -> int:
     return 0
 
 
+def source_fingerprint(package: Path) -> str:
+    """Return a SHA-256 over a package's ``*.py`` files (relative names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def run(config: dict[str, Any]) -> dict[str, Any]:
     """Archive the configured account once; return the summary and timings as JSON values."""
-    account = Account(name="bench", host=config["host"], port=int(config["port"]),
-                      user=config["user"], security=Security.SSL,
-                      cafile=Path(config["cafile"]), password_source=PasswordSource.PROMPT)
-    options = ArchiveOptions(cutoff=dt.datetime.fromisoformat(config["cutoff"]),
-                             keep_on_server=True)
-    profile_path = config.get("profile")
+    account = Account(
+        name="bench",
+        host=config["host"],
+        port=int(config["port"]),
+        user=config["user"],
+        security=Security.SSL,
+        cafile=Path(config["cafile"]),
+        password_source=PasswordSource.PROMPT,
+    )
+    options = ArchiveOptions(
+        cutoff=dt.datetime.fromisoformat(config["cutoff"]), keep_on_server=True
+    )
+    profile_path: str | None = config.get("profile")
     profiler = cProfile.Profile() if profile_path else None
     start = time.perf_counter()
     if profiler is not None:
         profiler.enable()
     result: ArchiveResult = run_archive(
-        account, Secret(config["password"]), Path(config["archive_root"]), options, "maildir",
-        "maildir", report=ignore_progress, cancel=CancelToken())
-    if profiler is not None:
+        account,
+        Secret(config["password"]),
+        Path(config["archive_root"]),
+        options,
+        "maildir",
+        "maildir",
+        report=ignore_progress,
+        cancel=CancelToken(),
+    )
+    if profiler is not None and profile_path:
         profiler.disable()
         profiler.dump_stats(profile_path)
     seconds = time.perf_counter() - start
     return {
         "seconds_in_run_archive": seconds,
         "own_peak_rss_kb": own_peak_rss_kb(),
+        "archiver_file": archiver.__file__,
+        "archiver_source_sha256": source_fingerprint(Path(archiver.__file__).parent),
         "archived": result.archived,
         "bytes": result.bytes,
         "errors": result.errors,
@@ -72,8 +98,9 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     """Read the config file named by argv[1], run, and write the result to argv[2]."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     config = json.loads(Path(argv[1]).read_text())
     summary = run(config)
     Path(argv[2]).write_text(json.dumps(summary, indent=2))

@@ -47,7 +47,7 @@ def copy_all(config: dict[str, Any]) -> int:
             for sub in ("tmp", "cur", "new"):
                 (directory / sub).mkdir(parents=True, exist_ok=True)
             for start in range(0, len(uids), BATCH):
-                data = client.fetch(uids[start:start + BATCH], ["BODY.PEEK[]"])
+                data = client.fetch(uids[start : start + BATCH], ["BODY.PEEK[]"])
                 for uid, item in data.items():
                     temp = directory / "tmp" / f"{uid}.bare"
                     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

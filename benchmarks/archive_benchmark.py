@@ -3,7 +3,9 @@
 Run from the repository root::
 
     python -m benchmarks.archive_benchmark [--messages 10000] [--big-every 500] \
-        [--out benchmarks/out]
+        [--out benchmarks/out] [--repeat 3] [--bare-loop] [--profile FILE]
+
+``docs/PERFORMANCE.md`` has the results and how to read them.
 
 Scenarios, each on a fresh user of one private Dovecot (``tests/helpers/dovecot.py``):
 
@@ -24,8 +26,12 @@ durable copy loop in Python (batched UID FETCH, one fsynced file per message, no
 reference for what a single-connection Python client reaches on the machine.
 
 Before each measured run the harness calls ``sync`` (untimed), so that no run pays for writing
-back another's files. The table also shows each tool's own CPU time and how many cores the
-whole machine (Dovecot included) kept busy on average.
+back another's files; outputs stay until the end where the disk has room (deleting gigabytes
+slowed the runs after it on this machine). The archiver children import a copy of
+``archiver/`` taken when the benchmark starts, so edits made meanwhile cannot mix code states
+within one benchmark; the copy's SHA-256 is printed and stored with the results.
+The table also shows each tool's own CPU time and how many cores the whole machine (Dovecot
+included) kept busy on average.
 
 Every measured run is a child process of its own, timed from the outside (wall time, start-up
 included) and measured with GNU time's ``%M`` (``ru_maxrss`` of the child). The child must not
@@ -58,6 +64,7 @@ from typing import Any
 
 from imapclient import IMAPClient
 
+from benchmarks._archive_child import source_fingerprint
 from tests.helpers.dovecot import DovecotServer, ImapUser, find_dovecot
 from tests.helpers.mailgen import big_message, generate_mailbox
 
@@ -66,11 +73,16 @@ MB = 1_000_000  # rates and sizes are in decimal megabytes
 # archiver skips) stay empty and are excluded from mbsync's Patterns, so both tools read the
 # same folders.
 FOLDERS: tuple[tuple[str, float], ...] = (
-    ("INBOX", 0.50), ("Sent", 0.20), ("Projects", 0.15), ("Projects/Alpha", 0.15))
+    ("INBOX", 0.50),
+    ("Sent", 0.20),
+    ("Projects", 0.15),
+    ("Projects/Alpha", 0.15),
+)
 BASE_DATE = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # message i gets BASE_DATE + i minutes
 CUTOFF = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)  # everything filled in is older
 BIG_MESSAGE_SIZE = 50_000_000
 DEFAULT_QUOTA_MB = 200_000
+SURVEY_CHUNK = 1000  # UIDs per FETCH while surveying the filled mailbox
 CHILD_MODULES = {"ours": "benchmarks._archive_child", "bare": "benchmarks._bare_loop"}
 
 # Targets from the issue.
@@ -130,7 +142,7 @@ def _cpu_ticks() -> tuple[int, int]:
     return busy, fields[4]
 
 
-def run_measured(argv: Sequence[str], log_path: Path) -> ProcessRun:
+def run_measured(argv: Sequence[str], log_path: Path, cwd: Path | None = None) -> ProcessRun:
     """Run *argv* to completion, output into *log_path*; return times and peak RSS.
 
     Dirty pages of earlier runs are written out first (``sync``, not timed), so that no run
@@ -144,18 +156,28 @@ def run_measured(argv: Sequence[str], log_path: Path) -> ProcessRun:
         start = time.perf_counter()
         if time_bin is not None:
             rss_file = Path(tmp, "rss")
-            done = subprocess.run([time_bin, "-o", str(rss_file), "-f", "%U %S %M", *argv],
-                                  stdin=subprocess.DEVNULL, stdout=log,
-                                  stderr=subprocess.STDOUT, check=False)
+            done = subprocess.run(
+                [time_bin, "-o", str(rss_file), "-f", "%U %S %M", *argv],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=False,
+                cwd=cwd,
+            )
             wall = time.perf_counter() - start
             # On failure GNU time writes "Command exited with non-zero status N" first.
             user, system, peak = rss_file.read_text().splitlines()[-1].split()
-            returncode, cpu_user, cpu_sys, peak_kb = (done.returncode, float(user),
-                                                      float(system), int(peak))
+            returncode, cpu_user, cpu_sys, peak_kb = (
+                done.returncode,
+                float(user),
+                float(system),
+                int(peak),
+            )
             method = "GNU time %M (ru_maxrss)"
         else:
-            proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=cwd
+            )
             peak_kb = 0
             while True:
                 peak_kb = max(peak_kb, _vmhwm_kb(proc.pid))
@@ -168,8 +190,16 @@ def run_measured(argv: Sequence[str], log_path: Path) -> ProcessRun:
             cpu_user, cpu_sys = usage.ru_utime, usage.ru_stime
             method = "VmHWM polled every 10 ms"
         busy1, iowait1 = _cpu_ticks()
-    return ProcessRun(wall, returncode, peak_kb, method, cpu_user, cpu_sys,
-                      (busy1 - busy0) / hertz / wall, (iowait1 - iowait0) / hertz / wall)
+    return ProcessRun(
+        wall,
+        returncode,
+        peak_kb,
+        method,
+        cpu_user,
+        cpu_sys,
+        (busy1 - busy0) / hertz / wall,
+        (iowait1 - iowait0) / hertz / wall,
+    )
 
 
 # --- filling the server ---------------------------------------------------------------------
@@ -214,8 +244,12 @@ def _ensure_folder(client: IMAPClient, folder: str) -> None:
         client.create_folder(folder)
 
 
-def fill_mailbox(server: DovecotServer, user: ImapUser, messages: Iterator[bytes],
-                 plan: Sequence[tuple[str, int]]) -> FillStats:
+def fill_mailbox(
+    server: DovecotServer,
+    user: ImapUser,
+    messages: Iterator[bytes],
+    plan: Sequence[tuple[str, int]],
+) -> FillStats:
     """APPEND *messages* over one IMAPS connection, as \\Seen with 2020 INTERNALDATEs.
 
     Folders get consecutive runs of messages as *plan* says; message *i* (counted over all
@@ -253,9 +287,13 @@ def survey(server: DovecotServer, user: ImapUser) -> Mailbox:
             state = client.select_folder(folder, readonly=True)
             if not state.get(b"EXISTS"):
                 continue
-            data = client.fetch(client.search("ALL"), ["RFC822.SIZE", "INTERNALDATE", "FLAGS"])
-            folders[folder] = len(data)
-            total += sum(int(item[b"RFC822.SIZE"]) for item in data.values())
+            uids = sorted(client.search("ALL"))
+            for start in range(0, len(uids), SURVEY_CHUNK):  # Dovecot limits command lines
+                data = client.fetch(
+                    uids[start : start + SURVEY_CHUNK], ["RFC822.SIZE", "INTERNALDATE", "FLAGS"]
+                )
+                folders[folder] = folders.get(folder, 0) + len(data)
+                total += sum(int(item[b"RFC822.SIZE"]) for item in data.values())
     return Mailbox(sum(folders.values()), total, folders)
 
 
@@ -280,14 +318,36 @@ class Measurement:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, scenario: str, tool: str, messages: int, size: int, proc: ProcessRun,
-           ok: bool, extra: dict[str, Any]) -> Measurement:
+    def of(
+        cls,
+        scenario: str,
+        tool: str,
+        messages: int,
+        size: int,
+        proc: ProcessRun,
+        ok: bool,
+        extra: dict[str, Any],
+    ) -> Measurement:
         """Build a measurement from a measured process."""
-        return cls(scenario, tool, messages, size, proc.wall_s, proc.peak_rss_kb,
-                   proc.rss_method, ok, proc.cpu_user_s + proc.cpu_sys_s,
-                   proc.machine_busy_cores, proc.machine_iowait_cores,
-                   {"returncode": proc.returncode, "cpu_user_s": proc.cpu_user_s,
-                    "cpu_sys_s": proc.cpu_sys_s, **extra})
+        return cls(
+            scenario,
+            tool,
+            messages,
+            size,
+            proc.wall_s,
+            proc.peak_rss_kb,
+            proc.rss_method,
+            ok,
+            proc.cpu_user_s + proc.cpu_sys_s,
+            proc.machine_busy_cores,
+            proc.machine_iowait_cores,
+            {
+                "returncode": proc.returncode,
+                "cpu_user_s": proc.cpu_user_s,
+                "cpu_sys_s": proc.cpu_sys_s,
+                **extra,
+            },
+        )
 
     @property
     def messages_per_s(self) -> float:
@@ -306,8 +366,12 @@ class Measurement:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the measurement, with its derived rates, as JSON values."""
-        return {**asdict(self), "messages_per_s": self.messages_per_s,
-                "mb_per_s": self.mb_per_s, "peak_rss_mb": self.peak_rss_mb}
+        return {
+            **asdict(self),
+            "messages_per_s": self.messages_per_s,
+            "mb_per_s": self.mb_per_s,
+            "peak_rss_mb": self.peak_rss_mb,
+        }
 
 
 def mbsync_config(server: DovecotServer, user: ImapUser, local: Path) -> str:
@@ -353,9 +417,10 @@ def count_maildir_files(root: Path) -> tuple[int, int]:
     return files, size
 
 
-def run_mbsync(server: DovecotServer, user: ImapUser, work: Path, out: Path, scenario: str,
-               mailbox: Mailbox) -> Measurement:
-    """Pull the user's mail with mbsync into a fresh Maildir; measure it; remove the copy."""
+def run_mbsync(
+    server: DovecotServer, user: ImapUser, work: Path, out: Path, scenario: str, mailbox: Mailbox
+) -> Measurement:
+    """Pull the user's mail with mbsync into a fresh Maildir below *work*; measure it."""
     run_dir = Path(tempfile.mkdtemp(prefix="mbsync-", dir=work))
     local = run_dir / "mail"
     local.mkdir()
@@ -364,49 +429,88 @@ def run_mbsync(server: DovecotServer, user: ImapUser, work: Path, out: Path, sce
     rc.chmod(0o600)
     proc = run_measured(["mbsync", "-c", str(rc), "-a"], out / f"mbsync-{scenario}.log")
     files, size = count_maildir_files(local)
-    shutil.rmtree(run_dir, ignore_errors=True)
     ok = proc.returncode == 0 and files == mailbox.messages
-    return Measurement.of(scenario, "mbsync", files, mailbox.bytes, proc, ok,
-                          {"bytes_on_disk": size})
+    return Measurement.of(
+        scenario, "mbsync", files, mailbox.bytes, proc, ok, {"bytes_on_disk": size}
+    )
 
 
-def run_ours(server: DovecotServer, user: ImapUser, work: Path, out: Path, scenario: str,
-             mailbox: Mailbox, profile: Path | None = None, *, tool: str = "ours"
-             ) -> Measurement:
-    """Archive the user's mail with run_archive in a child process; measure it; clean up.
+def run_ours(
+    server: DovecotServer,
+    user: ImapUser,
+    work: Path,
+    out: Path,
+    scenario: str,
+    mailbox: Mailbox,
+    profile: Path | None = None,
+    *,
+    tool: str = "ours",
+    snapshot: Path,
+) -> Measurement:
+    """Archive the user's mail with run_archive, in a child process, below *work*; measure it.
 
-    With *tool* ``"bare"`` the child is the bare-loop reference (:mod:`benchmarks._bare_loop`)
-    instead of the archiver.
+    The child runs in *snapshot* (see :func:`snapshot_sources`), so it imports the code as it
+    was when the benchmark started. With *tool* ``"bare"`` the child is the bare-loop
+    reference (:mod:`benchmarks._bare_loop`) instead of the archiver.
     """
     module = CHILD_MODULES[tool]
     run_dir = Path(tempfile.mkdtemp(prefix=f"{tool}-", dir=work))
     archive_root = run_dir / "archive"
     config = {
-        "host": server.host, "port": server.ssl_port, "user": user.name,
-        "password": user.password, "cafile": str(server.cafile),
-        "archive_root": str(archive_root), "cutoff": CUTOFF.isoformat(),
+        "host": server.host,
+        "port": server.ssl_port,
+        "user": user.name,
+        "password": user.password,
+        "cafile": str(server.cafile),
+        "archive_root": str(archive_root),
+        "cutoff": CUTOFF.isoformat(),
         "profile": str(profile) if profile else None,
     }
     config_path, result_path = run_dir / "config.json", run_dir / "result.json"
     config_path.write_text(json.dumps(config))
     config_path.chmod(0o600)
-    proc = run_measured([sys.executable, "-m", module, str(config_path), str(result_path)],
-                        out / f"{tool}-{scenario}.log")
-    summary: dict[str, Any] = (json.loads(result_path.read_text()) if result_path.exists()
-                               else {"archived": 0, "errors": -1})
+    proc = run_measured(
+        [sys.executable, "-m", module, str(config_path), str(result_path)],
+        out / f"{tool}-{scenario}.log",
+        cwd=snapshot,
+    )
+    summary: dict[str, Any] = (
+        json.loads(result_path.read_text())
+        if result_path.exists()
+        else {"archived": 0, "errors": -1}
+    )
     files, size = count_maildir_files(archive_root)
-    shutil.rmtree(run_dir, ignore_errors=True)
-    ok = (proc.returncode == 0 and summary["errors"] == 0
-          and summary["archived"] == mailbox.messages == files)
-    return Measurement.of(scenario, tool, files, mailbox.bytes, proc, ok,
-                          {"bytes_on_disk": size, "child": summary})
+    ok = (
+        proc.returncode == 0
+        and summary["errors"] == 0
+        and summary["archived"] == mailbox.messages == files
+    )
+    return Measurement.of(
+        scenario, tool, files, mailbox.bytes, proc, ok, {"bytes_on_disk": size, "child": summary}
+    )
 
 
 # --- scenarios and report -------------------------------------------------------------------
 
 
-def prepare_user(server: DovecotServer, messages: int, big_every: int, seed: int
-                 ) -> tuple[ImapUser, FillStats, Mailbox]:
+def clear_outputs(work: Path, keep_bytes: int) -> None:
+    """Remove the tools' output trees below *work*, unless *keep_bytes* more still fit.
+
+    Outputs are kept until the end where the disk has room (with 20 % to spare): deleting
+    gigabytes slows the runs right after it on some disks (this machine mounts / with
+    ``discard``), even after ``sync``.
+    """
+    if shutil.disk_usage(work).free > keep_bytes * 1.2:
+        return
+    print("(deleting earlier outputs to make room; the next run may be slower for it)", flush=True)
+    for child in work.iterdir():
+        if child.name != "src":  # the code snapshot
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def prepare_user(
+    server: DovecotServer, messages: int, big_every: int, seed: int
+) -> tuple[ImapUser, FillStats, Mailbox]:
     """Create a user, fill its folders with generated mail and survey the result."""
     user = server.add_user()
     plan = folder_counts(messages)
@@ -421,8 +525,7 @@ def prepare_user(server: DovecotServer, messages: int, big_every: int, seed: int
 def prepare_big_user(server: DovecotServer, seed: int) -> tuple[ImapUser, FillStats, Mailbox]:
     """Create a user whose INBOX holds one 50 MB message."""
     user = server.add_user()
-    fill = fill_mailbox(server, user, iter([big_message(BIG_MESSAGE_SIZE, seed)]),
-                        [("INBOX", 1)])
+    fill = fill_mailbox(server, user, iter([big_message(BIG_MESSAGE_SIZE, seed)]), [("INBOX", 1)])
     return user, fill, survey(server, user)
 
 
@@ -438,6 +541,22 @@ def is_flat(quarter_kb: int, full_kb: int) -> bool:
     return full_kb - quarter_kb <= allowed
 
 
+def snapshot_sources(work: Path) -> tuple[Path, str]:
+    """Copy the archiver and benchmarks packages below *work*; return the copy and its hash.
+
+    The core may be edited while a benchmark runs; the children import this copy (they run
+    with it as their working directory, which comes first on ``sys.path``), so that every
+    measured run of one benchmark runs the same code.
+    """
+    import archiver  # noqa: PLC0415 - only to find the package directory
+
+    snapshot = work / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "out")
+    shutil.copytree(Path(archiver.__file__).parent, snapshot / "archiver", ignore=ignore)
+    shutil.copytree(Path(__file__).parent, snapshot / "benchmarks", ignore=ignore)
+    return snapshot, source_fingerprint(snapshot / "archiver")
+
+
 def machine_info() -> dict[str, Any]:
     """Return CPU, core count, memory and the file system of the temp dir."""
     cpu = "?"
@@ -448,77 +567,117 @@ def machine_info() -> dict[str, Any]:
                 break
     except OSError:
         pass
-    df = subprocess.run(["df", "-T", tempfile.gettempdir()], capture_output=True, text=True,
-                        check=False).stdout.splitlines()
-    mbsync = subprocess.run(["mbsync", "--version"], capture_output=True, text=True,
-                            check=False).stdout.strip()
-    return {"cpu": cpu, "nproc": os.cpu_count(), "python": platform.python_version(),
-            "kernel": platform.release(), "tmp_filesystem": df[-1] if df else "?",
-            "mbsync": mbsync}
+    df = subprocess.run(
+        ["df", "-T", tempfile.gettempdir()], capture_output=True, text=True, check=False
+    ).stdout.splitlines()
+    mbsync = subprocess.run(
+        ["mbsync", "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cpu": cpu,
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "tmp_filesystem": df[-1] if df else "?",
+        "mbsync": mbsync,
+    }
 
 
 def print_table(measurements: list[Measurement], fills: dict[str, FillStats]) -> None:
     """Print one line per measurement, and how filling went."""
     for scenario, fill in fills.items():
-        print(f"fill {scenario}: {fill.messages} messages, {fill.bytes / MB:.1f} MB in "
-              f"{fill.seconds:.1f} s ({fill.messages_per_s:.0f} messages/s, "
-              f"{fill.bytes / MB / fill.seconds:.1f} MB/s)")
-    header = (f"{'scenario':<9} {'tool':<7} {'messages':>8} {'MB':>8} {'wall s':>8} "
-              f"{'msg/s':>8} {'MB/s':>7} {'peak RSS MiB':>12} {'CPU s':>7} "
-              f"{'busy cores':>10}  ok")
+        print(
+            f"fill {scenario}: {fill.messages} messages, {fill.bytes / MB:.1f} MB in "
+            f"{fill.seconds:.1f} s ({fill.messages_per_s:.0f} messages/s, "
+            f"{fill.bytes / MB / fill.seconds:.1f} MB/s)"
+        )
+    header = (
+        f"{'scenario':<9} {'tool':<7} {'messages':>8} {'MB':>8} {'wall s':>8} "
+        f"{'msg/s':>8} {'MB/s':>7} {'peak RSS MiB':>12} {'CPU s':>7} "
+        f"{'busy cores':>10}  ok"
+    )
     print(header)
     print("-" * len(header))
     for m in measurements:
-        print(f"{m.scenario:<9} {m.tool:<7} {m.messages:>8} {m.bytes / MB:>8.1f} "
-              f"{m.wall_s:>8.2f} {m.messages_per_s:>8.0f} {m.mb_per_s:>7.1f} "
-              f"{m.peak_rss_mb:>12.1f} {m.cpu_s:>7.1f} {m.machine_busy_cores:>10.2f}  "
-              f"{'yes' if m.ok else 'NO'}")
-    print("(CPU s: the tool's own user+system time; busy cores: the whole machine's, Dovecot "
-          "included, averaged over the wall time)")
+        print(
+            f"{m.scenario:<9} {m.tool:<7} {m.messages:>8} {m.bytes / MB:>8.1f} "
+            f"{m.wall_s:>8.2f} {m.messages_per_s:>8.0f} {m.mb_per_s:>7.1f} "
+            f"{m.peak_rss_mb:>12.1f} {m.cpu_s:>7.1f} {m.machine_busy_cores:>10.2f}  "
+            f"{'yes' if m.ok else 'NO'}"
+        )
+    print(
+        "(CPU s: the tool's own user+system time; busy cores: the whole machine's, Dovecot "
+        "included, averaged over the wall time)"
+    )
 
 
-def evaluate(main_ours: Measurement, main_mbsync: Measurement | None,
-             quarter: Measurement | None, big: Measurement | None,
-             all_ours: list[Measurement]) -> dict[str, Any]:
+def evaluate(
+    main_ours: Measurement,
+    main_mbsync: Measurement | None,
+    quarter: Measurement | None,
+    big: Measurement | None,
+    all_ours: list[Measurement],
+) -> dict[str, Any]:
     """Check the issue's targets; return the verdicts (None where not measured)."""
-    ratio = (main_ours.messages_per_s / main_mbsync.messages_per_s
-             if main_mbsync and main_mbsync.messages_per_s else None)
+    ratio = (
+        main_ours.messages_per_s / main_mbsync.messages_per_s
+        if main_mbsync and main_mbsync.messages_per_s
+        else None
+    )
     peak_kb = max(m.peak_rss_kb for m in all_ours)
     return {
         "ratio_messages_per_s": ratio,
-        "ratio_mb_per_s": (main_ours.mb_per_s / main_mbsync.mb_per_s
-                           if main_mbsync and main_mbsync.mb_per_s else None),
+        "ratio_mb_per_s": (
+            main_ours.mb_per_s / main_mbsync.mb_per_s
+            if main_mbsync and main_mbsync.mb_per_s
+            else None
+        ),
         "speed_target_met": ratio >= TARGET_RATIO if ratio is not None else None,
         "max_peak_rss_mb": peak_kb / 1024,
         "rss_target_met": peak_kb / 1024 < TARGET_RSS_MB,
-        "rss_flat": (is_flat(quarter.peak_rss_kb, main_ours.peak_rss_kb)
-                     if quarter else None),
+        "rss_flat": (is_flat(quarter.peak_rss_kb, main_ours.peak_rss_kb) if quarter else None),
         "big_message_rss_mb": big.peak_rss_mb if big else None,
         "big_message_rss_target_met": big.peak_rss_mb < TARGET_RSS_MB if big else None,
     }
 
 
+def ours_all_runs(measurements: list[Measurement], rounds: list[Measurement]) -> list[Measurement]:
+    """Return every run of our archiver: the table's and each round of the main scenario."""
+    return [m for m in measurements if m.tool == "ours"] + rounds
+
+
 def print_verdicts(verdicts: dict[str, Any]) -> None:
     """Print the ratio and every target's verdict."""
+
     def word(value: bool | None) -> str:
         return "not measured" if value is None else ("met" if value else "NOT met")
 
     ratio = verdicts["ratio_messages_per_s"]
     if ratio is not None:
-        print(f"ours/mbsync messages/s: {ratio:.2f}x (MB/s: "
-              f"{verdicts['ratio_mb_per_s']:.2f}x); target >= {TARGET_RATIO}x: "
-              f"{word(verdicts['speed_target_met'])}")
-    print(f"our peak RSS, worst run: {verdicts['max_peak_rss_mb']:.1f} MiB; target < "
-          f"{TARGET_RSS_MB:.0f} MiB: {word(verdicts['rss_target_met'])}")
-    print(f"peak RSS flat in mailbox size (quarter vs full, tolerance max({FLAT_TOLERANCE_MB:.0f}"
-          f" MiB, {FLAT_TOLERANCE_FRACTION:.0%})): {word(verdicts['rss_flat'])}")
+        print(
+            f"ours/mbsync messages/s: {ratio:.3f}x (MB/s: "
+            f"{verdicts['ratio_mb_per_s']:.3f}x); target >= {TARGET_RATIO}x: "
+            f"{word(verdicts['speed_target_met'])}"
+        )
+    print(
+        f"our peak RSS, worst run: {verdicts['max_peak_rss_mb']:.1f} MiB; target < "
+        f"{TARGET_RSS_MB:.0f} MiB: {word(verdicts['rss_target_met'])}"
+    )
+    print(
+        f"peak RSS flat in mailbox size (quarter vs full, tolerance max({FLAT_TOLERANCE_MB:.0f}"
+        f" MiB, {FLAT_TOLERANCE_FRACTION:.0%})): {word(verdicts['rss_flat'])}"
+    )
     if "bare_over_mbsync_messages_per_s" in verdicts:
-        print(f"bare loop/mbsync messages/s: {verdicts['bare_over_mbsync_messages_per_s']:.2f}x;"
-              f" ours/bare loop: {verdicts['ours_over_bare_messages_per_s']:.2f}x")
+        print(
+            f"bare loop/mbsync messages/s: {verdicts['bare_over_mbsync_messages_per_s']:.2f}x;"
+            f" ours/bare loop: {verdicts['ours_over_bare_messages_per_s']:.2f}x"
+        )
     if verdicts["big_message_rss_mb"] is not None:
-        print(f"peak RSS with one 50 MB message: {verdicts['big_message_rss_mb']:.1f} MiB; "
-              f"target < {TARGET_RSS_MB:.0f} MiB: "
-              f"{word(verdicts['big_message_rss_target_met'])}")
+        print(
+            f"peak RSS with one 50 MB message: {verdicts['big_message_rss_mb']:.1f} MiB; "
+            f"target < {TARGET_RSS_MB:.0f} MiB: "
+            f"{word(verdicts['big_message_rss_target_met'])}"
+        )
 
 
 def print_profile(path: Path, limit: int = 30) -> None:
@@ -531,24 +690,48 @@ def print_profile(path: Path, limit: int = 30) -> None:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.archive_benchmark", description=__doc__.split("\n")[0])
-    parser.add_argument("--messages", type=int, default=10_000,
-                        help="messages in the main scenario (default 10000)")
-    parser.add_argument("--big-every", type=int, default=500,
-                        help="every N-th message carries a 5-20 MB attachment; 0: none")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/out"),
-                        help="directory for the JSON results and the tools' logs")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds of both tools in the main scenario; the table shows the "
-                             "median round's speed and the worst round's memory (default 3)")
-    parser.add_argument("--quota-mb", type=int, default=DEFAULT_QUOTA_MB,
-                        help="the server's storage quota per user")
-    parser.add_argument("--profile", type=Path, default=None, metavar="FILE",
-                        help="only fill the main scenario and archive it once under cProfile "
-                             "(stats to FILE); no mbsync, no other scenarios")
-    parser.add_argument("--bare-loop", action="store_true",
-                        help="also measure the bare-loop reference (benchmarks/_bare_loop.py) "
-                             "in each round of the main scenario")
+        prog="python -m benchmarks.archive_benchmark", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--messages", type=int, default=10_000, help="messages in the main scenario (default 10000)"
+    )
+    parser.add_argument(
+        "--big-every",
+        type=int,
+        default=500,
+        help="every N-th message carries a 5-20 MB attachment; 0: none",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("benchmarks/out"),
+        help="directory for the JSON results and the tools' logs",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of both tools in the main scenario; the table shows the "
+        "median round's speed and the worst round's memory (default 3)",
+    )
+    parser.add_argument(
+        "--quota-mb", type=int, default=DEFAULT_QUOTA_MB, help="the server's storage quota per user"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="only fill the main scenario and archive it once under cProfile "
+        "(stats to FILE; the main thread only); no mbsync, no other "
+        "scenarios",
+    )
+    parser.add_argument(
+        "--bare-loop",
+        action="store_true",
+        help="also measure the bare-loop reference (benchmarks/_bare_loop.py) "
+        "in each round of the main scenario",
+    )
     parser.add_argument("--seed", type=int, default=1, help="mailbox generator seed")
     args = parser.parse_args(argv)
     if args.messages < 4 or args.repeat < 1:
@@ -561,8 +744,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     binary = find_dovecot()
     if binary is None:
-        print("dovecot is not installed (Debian: apt-get install dovecot-imapd)",
-              file=sys.stderr)
+        print("dovecot is not installed (Debian: apt-get install dovecot-imapd)", file=sys.stderr)
         return 2
     if args.profile is None and shutil.which("mbsync") is None:
         print("mbsync is not installed (Debian: apt-get install isync)", file=sys.stderr)
@@ -570,6 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="imap-archiver-bench-"))
+    snapshot, source = snapshot_sources(work)
     server = DovecotServer(binary, quota_mb=args.quota_mb)
     server.start()
     measurements: list[Measurement] = []
@@ -578,79 +761,130 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(f"filling {args.messages} messages (big every {args.big_every}) ...", flush=True)
         user, fills["main"], mailboxes["main"] = prepare_user(
-            server, args.messages, args.big_every, args.seed)
+            server, args.messages, args.big_every, args.seed
+        )
         if args.profile is not None:
             profile = args.profile.resolve()
-            run = run_ours(server, user, work, out, "profile", mailboxes["main"], profile)
+            run = run_ours(
+                server, user, work, out, "profile", mailboxes["main"], profile, snapshot=snapshot
+            )
             print_table([run], fills)
             print_profile(profile)
             return 0 if run.ok else 1
-        ours_runs: list[Measurement] = []
-        mbsync_runs: list[Measurement] = []
-        bare_runs: list[Measurement] = []
+        needed = mailboxes["main"].bytes * args.repeat * (3 if args.bare_loop else 2)
+        if shutil.disk_usage(work).free < needed * 1.2:
+            print(
+                f"not enough free disk space below {work} for the outputs of the main "
+                f"scenario (about {needed / MB:.0f} MB)",
+                file=sys.stderr,
+            )
+            return 2
+        runs: dict[str, list[Measurement]] = {"mbsync": [], "ours": []}
+        if args.bare_loop:
+            runs["bare"] = []
+        tools = list(runs)
         for round_ in range(args.repeat):
-            step = f"main scenario, round {round_ + 1}/{args.repeat}"
-            print(f"{step}: mbsync ...", flush=True)
-            mbsync_runs.append(run_mbsync(server, user, work, out, "main", mailboxes["main"]))
-            print(f"{step}: ours ...", flush=True)
-            ours_runs.append(run_ours(server, user, work, out, "main", mailboxes["main"]))
-            if args.bare_loop:
-                print(f"{step}: bare loop ...", flush=True)
-                bare_runs.append(run_ours(server, user, work, out, "main", mailboxes["main"],
-                                          tool="bare"))
+            # Each round starts with another tool, so that no tool always runs first.
+            shift = round_ % len(tools)
+            for tool in tools[shift:] + tools[:shift]:
+                print(f"main scenario, round {round_ + 1}/{args.repeat}: {tool} ...", flush=True)
+                if tool == "mbsync":
+                    run = run_mbsync(server, user, work, out, "main", mailboxes["main"])
+                else:
+                    run = run_ours(
+                        server,
+                        user,
+                        work,
+                        out,
+                        "main",
+                        mailboxes["main"],
+                        tool=tool,
+                        snapshot=snapshot,
+                    )
+                runs[tool].append(run)
+        ours_runs, mbsync_runs, bare_runs = runs["ours"], runs["mbsync"], runs.get("bare", [])
+        # What the quarter and big scenarios write, Dovecot's copies included.
+        clear_outputs(work, 2 * (mailboxes["main"].bytes // 4 + 3 * BIG_MESSAGE_SIZE))
         # The median round's speed, with each tool's worst memory over the rounds.
-        main_mbsync = replace(median_run(mbsync_runs),
-                              peak_rss_kb=max(m.peak_rss_kb for m in mbsync_runs))
-        main_ours = replace(median_run(ours_runs),
-                            peak_rss_kb=max(m.peak_rss_kb for m in ours_runs))
+        main_mbsync = replace(
+            median_run(mbsync_runs), peak_rss_kb=max(m.peak_rss_kb for m in mbsync_runs)
+        )
+        main_ours = replace(
+            median_run(ours_runs), peak_rss_kb=max(m.peak_rss_kb for m in ours_runs)
+        )
         measurements += [main_mbsync, main_ours]
         if bare_runs:
-            measurements.append(replace(median_run(bare_runs),
-                                        peak_rss_kb=max(m.peak_rss_kb for m in bare_runs)))
+            measurements.append(
+                replace(median_run(bare_runs), peak_rss_kb=max(m.peak_rss_kb for m in bare_runs))
+            )
 
         quarter_count = args.messages // 4
         print(f"quarter scenario: filling {quarter_count} messages, then ours ...", flush=True)
         user_q, fills["quarter"], mailboxes["quarter"] = prepare_user(
-            server, quarter_count, args.big_every, args.seed + 1)
-        quarter = run_ours(server, user_q, work, out, "quarter", mailboxes["quarter"])
+            server, quarter_count, args.big_every, args.seed + 1
+        )
+        quarter = run_ours(
+            server, user_q, work, out, "quarter", mailboxes["quarter"], snapshot=snapshot
+        )
         measurements.append(quarter)
+        clear_outputs(work, 6 * BIG_MESSAGE_SIZE)
 
         print("big scenario: one 50 MB message, mbsync and ours ...", flush=True)
         user_b, fills["big"], mailboxes["big"] = prepare_big_user(server, args.seed + 2)
         big_mbsync = run_mbsync(server, user_b, work, out, "big", mailboxes["big"])
-        big = run_ours(server, user_b, work, out, "big", mailboxes["big"])
+        big = run_ours(server, user_b, work, out, "big", mailboxes["big"], snapshot=snapshot)
         measurements += [big_mbsync, big]
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
+    # Every archiver child reports a hash of the package it imported: all must be the snapshot.
+    loaded = {
+        m.extra.get("child", {}).get("archiver_source_sha256")
+        for m in ours_all_runs(measurements, ours_runs)
+    }
     print()
+    print(f"archiver sources (sha256 of archiver/**/*.py, snapshot at start): {source[:16]}")
+    if loaded != {source}:
+        print(f"WARNING: the children ran other code than the snapshot: {sorted(map(str, loaded))}")
     print_table(measurements, fills)
-    ours_all = [m for m in measurements if m.tool == "ours"] + ours_runs
-    verdicts = evaluate(main_ours, main_mbsync, quarter, big, ours_all)
+    verdicts = evaluate(
+        main_ours, main_mbsync, quarter, big, ours_all_runs(measurements, ours_runs)
+    )
     if bare_runs:
         bare = median_run(bare_runs)
         verdicts["bare_over_mbsync_messages_per_s"] = (
-            bare.messages_per_s / main_mbsync.messages_per_s)
+            bare.messages_per_s / main_mbsync.messages_per_s
+        )
         verdicts["ours_over_bare_messages_per_s"] = main_ours.messages_per_s / bare.messages_per_s
     print()
     print_verdicts(verdicts)
     result = {
-        "command": " ".join(["python -m benchmarks.archive_benchmark",
-                             *(argv if argv is not None else sys.argv[1:])]),
+        "command": " ".join(
+            [
+                "python -m benchmarks.archive_benchmark",
+                *(argv if argv is not None else sys.argv[1:]),
+            ]
+        ),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "machine": machine_info(),
-        "fills": {k: {**asdict(v), "messages_per_s": v.messages_per_s}
-                  for k, v in fills.items()},
+        "archiver_source_sha256": source,
+        "archiver_sources_loaded": sorted(map(str, loaded)),
+        "fills": {k: {**asdict(v), "messages_per_s": v.messages_per_s} for k, v in fills.items()},
         "mailboxes": {k: asdict(v) for k, v in mailboxes.items()},
         "measurements": [m.to_dict() for m in measurements],
-        "main_rounds": {"ours": [m.to_dict() for m in ours_runs],
-                        "mbsync": [m.to_dict() for m in mbsync_runs],
-                        "bare": [m.to_dict() for m in bare_runs]},
-        "targets": {"ratio": TARGET_RATIO, "rss_mb": TARGET_RSS_MB,
-                    "flat_tolerance_mb": FLAT_TOLERANCE_MB,
-                    "flat_tolerance_fraction": FLAT_TOLERANCE_FRACTION},
+        "main_rounds": {
+            "ours": [m.to_dict() for m in ours_runs],
+            "mbsync": [m.to_dict() for m in mbsync_runs],
+            "bare": [m.to_dict() for m in bare_runs],
+        },
+        "targets": {
+            "ratio": TARGET_RATIO,
+            "rss_mb": TARGET_RSS_MB,
+            "flat_tolerance_mb": FLAT_TOLERANCE_MB,
+            "flat_tolerance_fraction": FLAT_TOLERANCE_FRACTION,
+        },
         "verdicts": verdicts,
     }
     path = out / f"archive_benchmark_{args.messages}.json"
