@@ -277,6 +277,11 @@ namespace inbox {{
                 raise RuntimeError(f"no unused test user with quota {quota_mb} MB") from None
         return ImapUser(name, PASSWORD, self.mail_root / name / "Maildir")
 
+    def account_args(self, user: ImapUser) -> list[str]:
+        """Return ``imap-archiver account add`` options that reach *user* over IMAPS."""
+        return ["--host", self.host, "--port", str(self.ssl_port), "--user", user.name,
+                "--cafile", str(self.cafile)]  # fmt: skip
+
     def ssl_context(self) -> ssl.SSLContext:
         """Return a client context that trusts this server's certificate."""
         return ssl.create_default_context(cafile=str(self.cafile))

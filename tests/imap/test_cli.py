@@ -41,14 +41,7 @@ def added(dovecot, imap_user, home, tmp_path, capsys):
             "account",
             "add",
             "office",
-            "--host",
-            dovecot.host,
-            "--port",
-            str(dovecot.ssl_port),
-            "--user",
-            imap_user.name,
-            "--cafile",
-            str(dovecot.cafile),
+            *dovecot.account_args(imap_user),
             "--password-command",
             f"cat {secret}",
         ]
@@ -109,14 +102,7 @@ def test_password_stdin_goes_into_the_keyring(
                 "account",
                 "add",
                 "kr",
-                "--host",
-                dovecot.host,
-                "--port",
-                str(dovecot.ssl_port),
-                "--user",
-                imap_user.name,
-                "--cafile",
-                str(dovecot.cafile),
+                *dovecot.account_args(imap_user),
                 "--password-stdin",
             ]
         )
@@ -207,14 +193,7 @@ def test_wrong_password_never_reaches_output_or_log(dovecot, imap_user, home, mo
                 "account",
                 "add",
                 "bad",
-                "--host",
-                dovecot.host,
-                "--port",
-                str(dovecot.ssl_port),
-                "--user",
-                imap_user.name,
-                "--cafile",
-                str(dovecot.cafile),
+                *dovecot.account_args(imap_user),
             ]
         )
         == 0

@@ -60,15 +60,7 @@ def fill_and_add_account(dovecot, user, tmp_path: Path) -> None:
         append_messages(client, "INBOX", raws, when=OLD)
     secret = tmp_path / "pw"
     secret.write_text(user.password)
-    server = [
-        "--host",
-        dovecot.host,
-        "--port",
-        str(dovecot.ssl_port),
-        "--cafile",
-        str(dovecot.cafile),
-    ]
-    code = main(["account", "add", "acc", *server, "--user", user.name,
+    code = main(["account", "add", "acc", *dovecot.account_args(user),
                  "--password-command", f"cat {secret}"])  # fmt: skip
     assert code == 0
 

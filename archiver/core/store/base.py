@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -13,6 +14,8 @@ from typing import BinaryIO, Protocol
 
 from archiver.core.catalog import Catalog, Location
 from archiver.core.imap import FetchedMessage
+
+log = logging.getLogger(__name__)
 
 READ_CHUNK = 1024 * 1024
 
@@ -60,6 +63,13 @@ class ArchiveStore(Protocol):
     def recover(self, catalog: Catalog, account: str) -> tuple[int, int]:
         """Settle rows left pending by an interrupted run: (verified, removed)."""
         ...
+
+
+def log_recovery(account: str, verified: int, removed: int) -> None:
+    """Say what recovery from an interrupted run did, if anything."""
+    if verified or removed:
+        log.info("Account %s: recovered %d pending messages, dropped %d", account, verified,
+                 removed)  # fmt: skip
 
 
 def escape_segment(segment: str) -> str:

@@ -26,6 +26,7 @@ from archiver.core.store.base import (
     digest_file,
     folder_segments,
     fsync_dir,
+    log_recovery,
     sync_files,
 )
 
@@ -142,13 +143,7 @@ class MaildirStore:
         catalog.mark_verified(verified)
         catalog.remove(removed)
         self._clean_tmp()
-        if verified or removed:
-            log.info(
-                "Account %s: recovered %d pending messages, dropped %d",
-                account,
-                len(verified),
-                len(removed),
-            )
+        log_recovery(account, len(verified), len(removed))
         return len(verified), len(removed)
 
     def _clean_tmp(self) -> None:

@@ -26,7 +26,7 @@ from archiver.core.catalog import Catalog, Location
 from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
 from archiver.core.paths import make_private_dir
-from archiver.core.store.base import READ_CHUNK, Staged, folder_segments, fsync_dir
+from archiver.core.store.base import READ_CHUNK, Staged, folder_segments, fsync_dir, log_recovery
 
 log = logging.getLogger(__name__)
 
@@ -214,13 +214,7 @@ class MboxStore:
         for rel in {record.location.path for record in pending}:
             _truncate(self.archive_root / rel, catalog.region_end(rel))
         self._ends.clear()
-        if verified or removed:
-            log.info(
-                "Account %s: recovered %d pending messages, dropped %d",
-                account,
-                len(verified),
-                len(removed),
-            )
+        log_recovery(account, len(verified), len(removed))
         return len(verified), len(removed)
 
 
