@@ -1,11 +1,12 @@
 """The archive job: copy old messages into the local archive, verify, then free the server.
 
 Order of events, per batch of messages: FETCH (BODY.PEEK[]) → check length against
-RFC822.SIZE and INTERNALDATE against the cut-off → stage in the archive (fsynced) → catalogue
-as pending → move into place (directory fsynced) → read back and compare SHA-256 and size →
-catalogue as verified. Only after every folder was archived, and only for verified messages
-whose folder still has the same UIDVALIDITY, does anything leave the server: UID STORE
-+FLAGS.SILENT (\\Deleted) and UID EXPUNGE of exactly those UIDs.
+RFC822.SIZE and INTERNALDATE against the cut-off → stage in the archive (a temporary file) →
+catalogue as pending → sync the batch, move it into place, fsync the directories → read back
+and compare SHA-256 and size → catalogue as verified. The next batch is fetched meanwhile.
+Only after every folder was archived, and only for verified messages whose folder still has
+the same UIDVALIDITY, does anything leave the server: UID STORE +FLAGS.SILENT (\\Deleted)
+and UID EXPUNGE of exactly those UIDs.
 
 Every message on the server before the run is accounted for exactly once in the folder's
 report (newer, kept with a reason, failed, not reached, vanished or deleted), and the report
