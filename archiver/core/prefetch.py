@@ -40,22 +40,16 @@ def prefetch(source: Iterable[T], depth: int = 1) -> Iterator[T]:
         iterator = iter(source)
         try:
             for item in iterator:
-                while not stop.is_set():
-                    try:
-                        items.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not _put(items, stop, item):
                     return
         except BaseException as exc:  # handed to the consumer, who raises it
-            _put_final(items, stop, _Failure(exc))
+            _put(items, stop, _Failure(exc))
             return
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:  # a generator: run its cleanup on this thread, now
                 close()
-        _put_final(items, stop, _DONE)
+        _put(items, stop, _DONE)
 
     worker = threading.Thread(target=produce, name="prefetch", daemon=True)
     worker.start()
@@ -72,10 +66,12 @@ def prefetch(source: Iterable[T], depth: int = 1) -> Iterator[T]:
         worker.join()
 
 
-def _put_final(items: queue.Queue[object], stop: threading.Event, final: object) -> None:
+def _put(items: queue.Queue[object], stop: threading.Event, item: object) -> bool:
+    """Queue *item* unless the consumer has stopped; return whether it was queued."""
     while not stop.is_set():
         try:
-            items.put(final, timeout=0.1)
-            return
+            items.put(item, timeout=0.1)
+            return True
         except queue.Full:
             continue
+    return False
