@@ -41,6 +41,12 @@ CREATE INDEX IF NOT EXISTS messages_by_content ON messages (account, folder, sha
 CREATE INDEX IF NOT EXISTS messages_by_state ON messages (state);
 """
 
+# Changes to a catalog written by an older version, by the user_version they lead to.
+MIGRATIONS = {
+    # 1: whether the search index holds the row (the index may lag behind, never lead).
+    1: "ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0",
+}
+
 CATALOG_NAME = "catalog.sqlite3"
 
 
@@ -131,6 +137,7 @@ class Catalog:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA busy_timeout=10000")
         self._db.executescript(SCHEMA)
+        self._migrate()
 
     @classmethod
     def open(cls, archive_root: Path) -> Catalog:
@@ -146,6 +153,13 @@ class Catalog:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        for target in sorted(v for v in MIGRATIONS if v > version):
+            with self._transaction():
+                self._db.execute(MIGRATIONS[target])
+                self._db.execute(f"PRAGMA user_version = {target}")
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[Record]:
         cursor = self._db.execute(
@@ -285,6 +299,38 @@ class Catalog:
         if account is None:
             return list(self._rows("ORDER BY id"))
         return list(self._rows("WHERE account = ? ORDER BY id", (account,)))
+
+    def get(self, ids: Sequence[int]) -> dict[int, Record]:
+        """Return the rows with these ids (absent ids are left out)."""
+        found: dict[int, Record] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update((r.id, r) for r in self._rows(f"WHERE id IN ({marks})", chunk))
+        return found
+
+    def unindexed(self, account: str | None = None) -> list[int]:
+        """Return ids of verified rows the search index does not hold yet, oldest first."""
+        sql = "SELECT id FROM messages WHERE state = 'verified' AND indexed = 0"
+        params: tuple[str, ...] = ()
+        if account is not None:
+            sql, params = sql + " AND account = ?", (account,)
+        return [row[0] for row in self._db.execute(sql + " ORDER BY id", params)]
+
+    def mark_indexed(self, ids: Iterable[int], indexed: bool = True) -> None:
+        """Record that the search index holds (or no longer holds) these rows."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE messages SET indexed = ? WHERE id = ?", [(int(indexed), i) for i in ids]
+            )
+
+    def forget_index(self, account: str | None = None) -> None:
+        """Mark every row (or one account's) as not indexed, before a rebuild."""
+        with self._transaction():
+            if account is None:
+                self._db.execute("UPDATE messages SET indexed = 0")
+            else:
+                self._db.execute("UPDATE messages SET indexed = 0 WHERE account = ?", (account,))
 
     def region_end(self, path: str) -> int:
         """Return where the last catalogued region of an mbox file ends (0 if none)."""

@@ -238,7 +238,7 @@ def test_unexpected_error_is_one_line_and_logged(added, home, monkeypatch, capsy
     def broken(*args, **kwargs):
         raise KeyError("a bug")
 
-    monkeypatch.setattr("archiver.cli.run_archive", broken)
+    monkeypatch.setattr("archiver.cli.archive.run_archive", broken)
     assert main(["archive", "office", "--older-than", "1y"]) == 1
     err = capsys.readouterr().err
     assert "internal error" in err and "Traceback" not in err

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archiver.cli import TerminalProgress, human_bytes
+from archiver.cli.common import TerminalProgress, human_bytes
 from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.config import Config, load_config, save_config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day

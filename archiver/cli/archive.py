@@ -1,0 +1,229 @@
+"""``imap-archiver archive``: move old mail into the local archive."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import TextIO
+
+from archiver.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_OK,
+    Interrupts,
+    TerminalProgress,
+    human_bytes,
+    password_for,
+)
+from archiver.core.config import FORMATS, Config
+from archiver.core.cutoff import day_for_age, parse_day, start_of_day
+from archiver.core.errors import ArchiverError
+from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
+from archiver.core.paths import AppDirs
+from archiver.core.progress import CancelToken, ProgressCallback, throttled
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``archive`` command."""
+    archive = commands.add_parser(
+        "archive",
+        help="move old mail into the local archive",
+        description="Copy messages older than the cut-off into the local archive, verify "
+        "every byte, then delete them from the server (unless --keep-on-server).",
+    )
+    archive.add_argument("name", help="account name")
+    archive.add_argument(
+        "--older-than", metavar="AGE", help="cut-off age: a number and d, w, m or y (365d, 1y)"
+    )
+    archive.add_argument("--before", metavar="YYYY-MM-DD", help="cut-off date")
+    archive.add_argument(
+        "--folder",
+        action="append",
+        metavar="F",
+        help="only this folder (repeatable; Trash/Junk only when named)",
+    )
+    archive.add_argument(
+        "--exclude-folder", action="append", metavar="F", help="skip this folder (repeatable)"
+    )
+    archive.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="change nothing; print the plan and the quota it would free",
+    )
+    archive.add_argument(
+        "--keep-on-server", action="store_true", help="archive but delete nothing from the server"
+    )
+    archive.add_argument(
+        "--keep-flagged", action="store_true", help="leave flagged messages on the server"
+    )
+    archive.add_argument(
+        "--keep-unread", action="store_true", help="leave unread messages on the server"
+    )
+    archive.add_argument(
+        "--format", choices=FORMATS, help="archive format of a new account tree (default: maildir)"
+    )
+    archive.add_argument("--json", action="store_true", help="print the summary as JSON")
+    archive.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input for this run",
+    )
+    archive.set_defaults(func=cmd_archive)
+
+
+def _cutoff(args: argparse.Namespace) -> dt.datetime:
+    if args.older_than and args.before:
+        raise ArchiverError("Give either --older-than or --before, not both.")
+    if args.before:
+        return start_of_day(parse_day(args.before))
+    if args.older_than:
+        return start_of_day(day_for_age(args.older_than, dt.date.today()))
+    raise ArchiverError(
+        "Say what to archive: --older-than 365d (or 52w, 12m, 1y) or --before YYYY-MM-DD."
+    )
+
+
+def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
+    """Archive an account's old mail; see ``imap-archiver archive --help``."""
+    account = config.account(args.name)
+    options = ArchiveOptions(
+        cutoff=_cutoff(args),
+        folders=tuple(args.folder or ()),
+        exclude_folders=tuple(args.exclude_folder or ()),
+        dry_run=args.dry_run,
+        keep_on_server=args.keep_on_server,
+        keep_flagged=args.keep_flagged,
+        keep_unread=args.keep_unread,
+    )
+    password = password_for(args, account)
+    token = CancelToken()
+    bar: TerminalProgress | None = None
+    report: ProgressCallback = lambda _: None  # noqa: E731 - a no-op default
+    if sys.stderr.isatty() and not args.json:
+        bar = TerminalProgress(sys.stderr)
+        report = throttled(bar, 0.1)
+    with Interrupts(token):
+        try:
+            result = run_archive(
+                account,
+                password,
+                dirs.archive,
+                options,
+                args.format,
+                config.archive_format,
+                report=report,
+                cancel=token,
+                timeout=args.timeout,
+            )
+        finally:
+            if bar is not None:
+                bar.finish()
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_summary(result, options, sys.stdout)
+    if result.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_OK if result.ok and result.closes else EXIT_FAILED
+
+
+def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -> None:
+    """Print the per-folder accounting and the quota, for people."""
+    title = "Plan (dry run: nothing was changed)" if result.dry_run else "Archive summary"
+    print(
+        f"{title} for account {result.account}, messages before "
+        f"{options.cutoff:%Y-%m-%d %H:%M %Z}:",
+        file=out,
+    )
+    width = max([len(f.folder) for f in result.folders] + [6])
+    if result.dry_run:
+        print(
+            f"  {'Folder':<{width}}  {'on server':>9}  {'to move':>7}  {'size':>10}  "
+            f"{'archived already':>16}",
+            file=out,
+        )
+        for f in result.folders:
+            moving = f.kept.get("dry run", 0)
+            print(
+                f"  {f.folder:<{width}}  {f.on_server_before:>9}  {moving:>7}  "
+                f"{human_bytes(f.bytes_selected):>10}  {f.already:>16}",
+                file=out,
+            )
+    else:
+        head = ("before", "newer", "archived", "already", "kept", "failed", "deleted", "after")
+        print(f"  {'Folder':<{width}}  " + "  ".join(f"{h:>8}" for h in head), file=out)
+        for f in result.folders:
+            after = "?" if f.on_server_after is None else str(f.on_server_after)
+            values = (
+                f.on_server_before,
+                f.newer,
+                f.archived,
+                f.already,
+                sum(f.kept.values()),
+                f.failed,
+                f.deleted,
+                after,
+            )
+            print(f"  {f.folder:<{width}}  " + "  ".join(f"{v:>8}" for v in values), file=out)
+    for f in result.folders:
+        for reason, count in sorted(f.kept.items()):
+            if count and reason != "dry run":
+                print(f"  {f.folder}: {count} kept on the server: {reason}", file=out)
+        if f.not_reached:
+            print(f"  {f.folder}: {f.not_reached} not reached (run again to finish)", file=out)
+        if f.vanished:
+            print(f"  {f.folder}: {f.vanished} vanished from the server during the run", file=out)
+        if f.error:
+            print(f"  {f.folder}: ERROR {f.error}", file=out)
+        for failure in f.failures:
+            print(f"  {f.folder}: FAILED {failure} (kept on the server)", file=out)
+    _print_quota(result, out)
+    if result.dry_run:
+        verb = "would move"
+        print(
+            f"{sum(f.kept.get('dry run', 0) for f in result.folders)} messages "
+            f"({human_bytes(result.bytes)}) {verb}.",
+            file=out,
+        )
+    else:
+        print(
+            f"Archived {result.archived} messages ({human_bytes(result.bytes)}), deleted "
+            f"{result.deleted} from the server.",
+            file=out,
+        )
+    if result.closes:
+        print(
+            "Every message is accounted for: before = newer + kept + failed + not reached "
+            "+ vanished + deleted, and after = before - deleted - vanished.",
+            file=out,
+        )
+    else:
+        print(
+            "WARNING: the counts do not add up for "
+            + ", ".join(f.folder for f in result.folders if not f.closes)
+            + " (mail arrived or was removed by another client during the run?).",
+            file=out,
+        )
+    if result.cancelled:
+        print(
+            "Cancelled at a safe point; nothing unverified was deleted. Run again to finish.",
+            file=out,
+        )
+    if result.error:
+        print(f"Stopped: {result.error}", file=out)
+
+
+def _print_quota(result: ArchiveResult, out: TextIO) -> None:
+    before, after = result.quota_before, result.quota_after
+    if before is None:
+        print("Quota: not reported by the server.", file=out)
+        return
+    line = f"Quota: {human_bytes(before.used)} used of {human_bytes(before.limit)}"
+    if after is not None:
+        word = "would be" if result.dry_run else "now"
+        line += (
+            f"; {word} {human_bytes(after.used)} ({human_bytes(before.used - after.used)} freed)"
+        )
+    print(line, file=out)

@@ -1,0 +1,101 @@
+"""What the commands share: exit codes, sizes for people, the progress bar, Ctrl-C, passwords."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import signal
+import sys
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import TextIO
+
+from archiver.core.accounts import Account, PasswordSource
+from archiver.core.progress import CancelToken, Progress
+from archiver.core.secrets import Secret, get_password
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def human_bytes(count: float) -> str:
+    """Format a byte count for people: 1.5 MB, 820 KB (powers of 1024)."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(count) < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
+
+
+class TerminalProgress:
+    """A one-line progress bar on a terminal: messages, MB, rate and ETA."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, progress: Progress) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = progress.done / elapsed
+        mb_rate = progress.bytes_done / elapsed / 1024 / 1024
+        left = progress.total - progress.done
+        eta = f"{int(left / rate // 60)}:{int(left / rate % 60):02d}" if rate > 0 else "--:--"
+        width = 24
+        filled = int(width * progress.done / progress.total) if progress.total else width
+        bar = "#" * filled + "." * (width - filled)
+        line = (
+            f"\r[{bar}] {progress.done}/{progress.total} msgs  "
+            f"{progress.bytes_done / 1048576:.1f}/{progress.bytes_total / 1048576:.1f} MB  "
+            f"{rate:.0f} msg/s {mb_rate:.1f} MB/s  ETA {eta}  {progress.message[:30]}"
+        )
+        self.stream.write(line.ljust(110))
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        """End the progress line."""
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def read_stdin_password() -> str:
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+def _ask(args: argparse.Namespace, account: Account) -> Callable[[], str] | None:
+    """How to get the password this run: stdin, a prompt, or the configured source."""
+    if getattr(args, "password_stdin", False):
+        return read_stdin_password
+    if account.password_source is PasswordSource.PROMPT and sys.stdin.isatty():
+        return lambda: getpass.getpass(f"Password for {account.user}@{account.host}: ")
+    return None
+
+
+def password_for(args: argparse.Namespace, account: Account) -> Secret:
+    return get_password(account, _ask(args, account))
+
+
+class Interrupts:
+    """First Ctrl-C cancels at a safe point; a second one exits at once."""
+
+    def __init__(self, token: CancelToken) -> None:
+        self.token = token
+        self.previous: Callable[[int, FrameType | None], object] | int | None = None
+
+    def __enter__(self) -> Interrupts:
+        self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.token.cancel()
+        print(
+            "\nStopping at a safe point... (Ctrl-C again to quit at once; nothing is lost)",
+            file=sys.stderr,
+        )
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __exit__(self, *exc_info: object) -> None:
+        signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
