@@ -40,7 +40,7 @@ def from_line(message: FetchedMessage) -> bytes:
     return f"From MAILER-DAEMON {when}\n".encode()
 
 
-def _lines(source: BinaryIO, remaining: int | None = None) -> Iterator[tuple[bytes, bool]]:
+def lines(source: BinaryIO, remaining: int | None = None) -> Iterator[tuple[bytes, bool]]:
     """Yield pieces of *source* with whether each starts a line; long lines come in pieces."""
     at_start = True
     while remaining is None or remaining > 0:
@@ -57,7 +57,7 @@ def _lines(source: BinaryIO, remaining: int | None = None) -> Iterator[tuple[byt
 def quote(source: BinaryIO, out: BinaryIO) -> int:
     """Copy *source* to *out* with mboxrd quoting; return the bytes written."""
     written = 0
-    for piece, at_start in _lines(source):
+    for piece, at_start in lines(source):
         if at_start and QUOTED_FROM.match(piece):
             out.write(b">")
             written += 1
@@ -75,7 +75,7 @@ def unquote_digest(source: BinaryIO, length: int, size: int) -> tuple[str, int, 
     digest = hashlib.sha256()
     taken = 0
     rest = b""
-    for line, at_start in _lines(source, length):
+    for line, at_start in lines(source, length):
         piece = line[1:] if at_start and line.startswith(b">") and QUOTED_FROM.match(line) else line
         need = size - taken
         digest.update(piece[:need])
