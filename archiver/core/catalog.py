@@ -45,6 +45,11 @@ CREATE INDEX IF NOT EXISTS messages_by_state ON messages (state);
 MIGRATIONS = {
     # 1: whether the search index holds the row (the index may lag behind, never lead).
     1: "ALTER TABLE messages ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0",
+    # 2: where archived messages were restored to, once the server's copy was verified.
+    2: "CREATE TABLE restores (id INTEGER PRIMARY KEY, "
+    "message INTEGER NOT NULL REFERENCES messages (id), account TEXT NOT NULL, "
+    "folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL, "
+    "restored_at TEXT NOT NULL, UNIQUE (message, account, folder, uidvalidity, uid))",
 }
 
 CATALOG_NAME = "catalog.sqlite3"
@@ -118,6 +123,18 @@ class VerifiedMessage:
     uid: int
     size: int
     internaldate: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Restore:
+    """A verified copy of an archived message put back on a server by a restore."""
+
+    message: int  # the messages row id
+    account: str
+    folder: str
+    uidvalidity: int
+    uid: int
+    restored_at: dt.datetime
 
 
 def _now() -> str:
@@ -350,6 +367,36 @@ class Catalog:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+    def add_restore(
+        self, message: int, account: str, folder: str, uidvalidity: int, uid: int
+    ) -> None:
+        """Record that row *message* was restored, and verified, as *uid* in *folder*."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO restores (message, account, folder, uidvalidity, uid, "
+                "restored_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (message, account, folder, uidvalidity, uid, _now()),
+            )
+
+    def restores(self, messages: Sequence[int]) -> dict[int, list[Restore]]:
+        """Return the recorded restores of these rows, oldest first (rows never restored are
+        left out)."""
+        found: dict[int, list[Restore]] = {}
+        for start in range(0, len(messages), 500):
+            chunk = list(messages[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                "SELECT message, account, folder, uidvalidity, uid, restored_at FROM restores "
+                f"WHERE message IN ({marks}) ORDER BY id",
+                chunk,
+            ):
+                found.setdefault(row[0], []).append(
+                    Restore(
+                        row[0], row[1], row[2], row[3], row[4], dt.datetime.fromisoformat(row[5])
+                    )
+                )
+        return found
 
 
 class _Transaction:

@@ -44,6 +44,25 @@ class FolderError(ImapError):
     """
 
 
+class AppendRefused(FolderError):
+    """The server refused to store one message (too large for it, or for a reason it gave).
+
+    Raised by APPEND; the message stays in the archive and the job goes on with the others.
+    """
+
+
+class QuotaExceeded(ImapError):
+    """The server refused to store a message because the account is over its quota.
+
+    Raised by APPEND on ``[OVERQUOTA]`` (RFC 5530): nothing more fits, so the job stops.
+    """
+
+
+class ExportError(ArchiverError):
+    """An export target cannot be written: it exists and is not empty, is not a writable
+    folder, or the disk filled up while writing."""
+
+
 class MessageFetchError(ArchiverError):
     """One message could not be fetched completely; it stays on the server."""
 

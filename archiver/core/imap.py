@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import socket
 import ssl
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,15 +24,17 @@ from imapclient import exceptions as imap_exc
 
 from archiver.core.accounts import Account, Security
 from archiver.core.errors import (
+    AppendRefused,
     AuthenticationError,
     ConnectError,
     FolderError,
     ImapError,
+    QuotaExceeded,
     TlsError,
     UidValidityChanged,
     disk_error,
 )
-from archiver.core.message import read_head
+from archiver.core.message import message_id, read_head
 from archiver.core.secrets import Secret
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ BATCH_MESSAGES = 200  # messages per body FETCH
 BATCH_BYTES = 8 * 1024 * 1024  # bytes per body FETCH: bounds memory whatever the mailbox size
 LARGE_MESSAGE = 4 * 1024 * 1024  # larger messages are fetched in pieces into a spool file
 CHUNK_BYTES = 4 * 1024 * 1024  # piece size for large messages
+APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,13 @@ class MessageMeta:
     def is_deleted(self) -> bool:
         """Whether the message carries \\Deleted."""
         return "\\deleted" in {flag.lower() for flag in self.flags}
+
+
+class AppendUid(NamedTuple):
+    """Where the server stored an appended message, as its APPENDUID response code says."""
+
+    uidvalidity: int
+    uid: int
 
 
 class WantedMessage(NamedTuple):
@@ -541,15 +552,85 @@ class ImapSession:
 
     def append(
         self, folder: str, message: bytes, flags: Sequence[str], internaldate: dt.datetime
-    ) -> None:
-        """APPEND *message* to *folder* with *flags* and *internaldate*."""
-        self._call(
-            f"APPEND to {folder}",
-            lambda: self._client.append(
-                folder, message, flags=[f.encode() for f in flags], msg_time=internaldate
-            ),
-            folder,
-        )
+    ) -> AppendUid | None:
+        """APPEND *message* to *folder* with *flags* and *internaldate*.
+
+        Returns where the server put it when it says so (APPENDUID, RFC 4315), else None.
+        Raises QuotaExceeded on ``[OVERQUOTA]``, when no more messages fit, and AppendRefused
+        when the server refuses this one message (too large for its APPENDLIMIT, or any
+        other NO); a lost connection raises ImapError, and the message may then be stored.
+        """
+        limit = self.append_limit
+        if limit is not None and len(message) > limit:
+            raise AppendRefused(
+                f"Account {self.account.name}, folder {folder}: the message of "
+                f"{len(message)} bytes is larger than the server accepts (APPENDLIMIT={limit})."
+            )
+        try:
+            response = self._call(
+                f"APPEND to {folder}",
+                lambda: self._client.append(
+                    folder, message, flags=[f.encode() for f in flags], msg_time=internaldate
+                ),
+                folder,
+            )
+        except FolderError as exc:
+            if "[OVERQUOTA]" in str(exc).upper():
+                raise QuotaExceeded(
+                    f"{exc} (the account is over its storage quota; free some space on the "
+                    "server and run again)"
+                ) from None
+            raise AppendRefused(str(exc)) from None
+        match = APPENDUID.search(response if isinstance(response, bytes) else b"")
+        return AppendUid(int(match[1]), int(match[2])) if match else None
+
+    @property
+    def append_limit(self) -> int | None:
+        """The largest message the server accepts, where it announces one (RFC 7889)."""
+        capabilities = self._call("CAPABILITY", self._client.capabilities)
+        for capability in capabilities:
+            name, _, value = _text(capability).partition("=")
+            if name.upper() == "APPENDLIMIT" and value.isdigit():
+                return int(value)
+        return None
+
+    def create_folder(self, folder: str) -> None:
+        """CREATE *folder* (and any missing parents, as servers do by RFC 3501)."""
+        self._call(f"CREATE {folder}", lambda: self._client.create_folder(folder), folder)
+
+    def subscribe(self, folder: str) -> None:
+        """SUBSCRIBE to *folder*, so that mail clients that show subscribed folders list it."""
+        self._call(f"SUBSCRIBE {folder}", lambda: self._client.subscribe_folder(folder), folder)
+
+    def search_size(self, size: int) -> list[int]:
+        """Return UIDs of the selected folder's messages whose RFC822.SIZE is exactly *size*."""
+        folder = self.selected.name if self.selected else "?"
+        criteria: list[object] = ["SMALLER", size + 1]
+        if size > 0:
+            criteria = ["LARGER", size - 1, *criteria]
+        result = self._call("SEARCH", lambda: self._client.search(criteria), folder)
+        return sorted(int(uid) for uid in result)
+
+    def fetch_message_ids(self, uids: Sequence[int]) -> dict[int, str | None]:
+        """Return the Message-ID of each of *uids* (None where it has none); vanished are absent.
+
+        Parsed from the header field as the archive parses it, so that equal bytes give
+        equal answers whatever the server's own SEARCH HEADER matching does.
+        """
+        folder = self.selected.name if self.selected else "?"
+        found: dict[int, str | None] = {}
+        for start in range(0, len(uids), META_CHUNK):
+            chunk = list(uids[start : start + META_CHUNK])
+            data = self._call(
+                "FETCH",
+                partial(self._client.fetch, chunk, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"]),
+                folder,
+            )
+            for uid, item in data.items():
+                field = next((v for k, v in item.items() if k.startswith(b"BODY[HEADER")), None)
+                if isinstance(field, bytes):
+                    found[int(uid)] = message_id(field)
+        return found
 
 
 def _meta(uid: int, item: dict[bytes, Any]) -> MessageMeta | None:
