@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from archiver import __version__
-from archiver.cli import accounts, archive, restore
+from archiver.cli import accounts, archive, restore, search
 from archiver.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, human_bytes
 from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     accounts.register(commands)
     archive.register(commands)
+    search.register(commands)
     restore.register(commands)
     return parser
 

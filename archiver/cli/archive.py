@@ -193,6 +193,14 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
             f"{result.deleted} from the server.",
             file=out,
         )
+        if result.index_error:
+            print(
+                f"The search index was not updated ({result.index_error}); it catches up on "
+                "the next search, or run: imap-archiver reindex",
+                file=out,
+            )
+        elif result.indexed:
+            print(f"{result.indexed} messages indexed for search.", file=out)
     if result.closes:
         print(
             "Every message is accounted for: before = newer + kept + failed + not reached "

@@ -15,6 +15,7 @@ import pytest
 from archiver.core.accounts import Account
 from archiver.core.catalog import Catalog, State
 from archiver.core.imap import open_session
+from archiver.core.index.background import INDEXING
 from archiver.core.jobs.archive import (
     ArchiveOptions,
     ArchiveResult,
@@ -98,7 +99,9 @@ def test_archives_old_mail_verifies_and_frees_the_server(
         inbox.deleted,
         inbox.on_server_after,
     ) == (35, 5, 30, 30, 5)
-    assert seen and seen[-1].done == seen[-1].total == 33
+    archiving = [p for p in seen if p.message != INDEXING]
+    assert archiving and archiving[-1].done == archiving[-1].total == 33
+    assert seen[-1] == Progress(33, 33, INDEXING) and result.indexed == 33
     assert result.quota_before and result.quota_after
     assert result.quota_after.used < result.quota_before.used
     # The server keeps exactly the new messages.

@@ -6,7 +6,8 @@ catalogue as pending → sync the batch, move it into place, fsync the directori
 and compare SHA-256 and size → catalogue as verified. The next batch is fetched meanwhile.
 Only after every folder was archived, and only for verified messages whose folder still has
 the same UIDVALIDITY, does anything leave the server: UID STORE +FLAGS.SILENT (\\Deleted)
-and UID EXPUNGE of exactly those UIDs.
+and UID EXPUNGE of exactly those UIDs. A thread indexes verified batches for search as they
+come (archiver.core.index.background); the index is derived data and never holds up the rest.
 
 Every message on the server before the run is accounted for exactly once in the folder's
 report (newer, kept with a reason, failed, not reached, vanished or deleted), and the report
@@ -38,6 +39,7 @@ from archiver.core.imap import (
     WantedMessage,
     open_session,
 )
+from archiver.core.index.background import BackgroundIndexer
 from archiver.core.lock import archive_lock
 from archiver.core.message import message_id
 from archiver.core.prefetch import prefetch
@@ -184,6 +186,8 @@ class ArchiveResult:
     quota_after: Quota | None = None
     cancelled: bool = False
     error: str | None = None
+    indexed: int = 0  # messages added to the search index during the run
+    index_error: str | None = None  # why the index could not be updated (it catches up later)
 
     @property
     def archived(self) -> int:
@@ -239,6 +243,8 @@ class ArchiveResult:
             "cancelled": self.cancelled,
             "error": self.error,
             "closes": self.closes,
+            "indexed": self.indexed,
+            "index_error": self.index_error,
             "folders": [f.to_dict() for f in self.folders],
         }
 
@@ -302,13 +308,15 @@ def archive_account(
     *,
     report: ProgressCallback,
     cancel: CancelToken,
+    indexer: BackgroundIndexer | None = None,
 ) -> ArchiveResult:
     """Archive one account's old mail and, unless told otherwise, delete it from the server.
 
-    The caller holds the archive lock. A folder named in the options that does not exist
-    raises ArchiverError before anything starts. Errors that stop the run later (connection
-    lost, disk full) and cancellation are recorded in the result, which is then returned;
-    nothing whose archiving did not complete is deleted.
+    The caller holds the archive lock. An *indexer* is poked after each verified batch. A
+    folder named in the options that does not exist raises ArchiverError before anything
+    starts. Errors that stop the run later (connection lost, disk full) and cancellation are
+    recorded in the result, which is then returned; nothing whose archiving did not complete
+    is deleted.
     """
     result = ArchiveResult(account, options.dry_run)
     spool_dir = spool_path(store.archive_root)
@@ -327,7 +335,7 @@ def archive_account(
         if options.dry_run:
             _finish_dry_run(result, plans, options)
             return result
-        _archive_all(session, store, catalog, account, plans, options, report, cancel)
+        _archive_all(session, store, catalog, account, plans, options, report, cancel, indexer)
         cancel.raise_if_cancelled()
         for plan in plans:
             _delete_folder(session, catalog, account, plan, options)
@@ -427,6 +435,7 @@ def _archive_all(
     options: ArchiveOptions,
     report: ProgressCallback,
     cancel: CancelToken,
+    indexer: BackgroundIndexer | None,
 ) -> None:
     total = sum(len(p.fetch_uids) for p in plans)
     total_bytes = sum(sum(p.fetch_sizes) for p in plans)
@@ -447,6 +456,8 @@ def _archive_all(
             # The server sends the next batch while this one is stored (see prefetch).
             for batch in prefetch(session.fetch_bodies(plan.wanted(), spool_dir)):
                 _store_batch(store, catalog, account, plan, batch, options)
+                if indexer is not None:
+                    indexer.poke()
                 done += len(batch)
                 done_bytes += sum(m.meta.size for m in batch if isinstance(m, FetchedMessage))
                 report(Progress(done, total, folder, done_bytes, total_bytes))
@@ -681,10 +692,28 @@ def run_archive(
             archive_root, account.name, archive_format, default_format, remember=not options.dry_run
         )
         store = open_store(chosen, archive_root, account.name)
+        indexer = None if options.dry_run else BackgroundIndexer(archive_root, account.name)
         with (
             Catalog.open(archive_root) as catalog,
             open_session(account, password, timeout) as session,
         ):
-            return archive_account(
-                session, store, catalog, account.name, options, report=report, cancel=cancel
-            )
+            if indexer is not None:
+                indexer.start()
+            try:
+                result = archive_account(
+                    session,
+                    store,
+                    catalog,
+                    account.name,
+                    options,
+                    report=report,
+                    cancel=cancel,
+                    indexer=indexer,
+                )
+            finally:
+                if indexer is not None:
+                    indexer.finish(report=report, cancel=cancel)
+        if indexer is not None:
+            result.indexed = indexer.result.indexed
+            result.index_error = indexer.error
+        return result

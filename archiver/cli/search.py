@@ -1,0 +1,247 @@
+"""``imap-archiver search``, ``show`` and ``reindex``: finding mail in the local archive."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from archiver.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_OK,
+    Interrupts,
+    TerminalProgress,
+    human_bytes,
+)
+from archiver.core.catalog import CATALOG_NAME, Catalog, Record
+from archiver.core.config import Config
+from archiver.core.errors import ArchiveLocked, ArchiverError, StoreError
+from archiver.core.index.extract import extract
+from archiver.core.index.indexer import IndexReport, reindex, update_index
+from archiver.core.index.search import (
+    SORTS,
+    ArchiveSearcher,
+    Hit,
+    Snippet,
+    make_snippet,
+    word_matcher,
+)
+from archiver.core.lock import archive_lock
+from archiver.core.paths import AppDirs
+from archiver.core.progress import Cancelled, CancelToken, ProgressCallback, throttled
+from archiver.core.store.reading import read_message
+
+log = logging.getLogger(__name__)
+
+# Control characters a hostile message could use to drive the terminal (keep tab, newline).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``search``, ``show`` and ``reindex`` commands."""
+    search = commands.add_parser(
+        "search",
+        help="search the local archive",
+        description="Search archived mail. Words search subject, names, body and attachment "
+        'names; fields narrow it: from:meier subject:mahnung "exact phrase" folder:INBOX '
+        "account:work has:attachment is:flagged is:unread date:2022 "
+        "date:[2022-01-01 to 2022-06-30] size:>5MB, with AND, OR, NOT and parentheses. "
+        "Umlauts, word forms and parts of compound words are found too.",
+    )
+    search.add_argument("query", nargs="+", help="the query (several words are joined)")
+    search.add_argument("--account", metavar="A", help="only this account's mail")
+    search.add_argument(
+        "--limit", type=int, default=50, metavar="N", help="show at most N results (default 50)"
+    )
+    search.add_argument(
+        "--sort", choices=SORTS, default="date", help="newest first (date, default) or relevance"
+    )
+    search.add_argument("--json", action="store_true", help="print one JSON object per result")
+    search.set_defaults(func=cmd_search)
+
+    show = commands.add_parser("show", help="print one archived message")
+    show.add_argument("id", type=int, help="the message id, as search prints it")
+    show.add_argument(
+        "--raw", action="store_true", help="print the exact stored bytes (RFC 5322 source)"
+    )
+    show.set_defaults(func=cmd_show)
+
+    again = commands.add_parser(
+        "reindex", help="rebuild the search index from the archive and the catalog"
+    )
+    again.add_argument("account", nargs="?", help="only this account (default: all)")
+    again.set_defaults(func=cmd_reindex)
+
+
+def _catalog_path(dirs: AppDirs) -> Path:
+    path = dirs.archive / CATALOG_NAME
+    if not path.exists():
+        raise ArchiverError(
+            f"There is no archive in {dirs.archive} yet. Archive mail first: "
+            "imap-archiver archive NAME --older-than 1y"
+        )
+    return path
+
+
+def _progress(json_output: bool = False) -> tuple[ProgressCallback, TerminalProgress | None]:
+    if sys.stderr.isatty() and not json_output:
+        bar = TerminalProgress(sys.stderr)
+        return throttled(bar, 0.1), bar
+    return lambda _: None, None
+
+
+def _catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool) -> None:
+    """Index what the index lacks (after a crash, a deleted index), unless a job is running."""
+    if not catalog.unindexed():
+        return
+    report, bar = _progress(json_output)
+    try:
+        with archive_lock(dirs.archive):
+            update_index(dirs.archive, catalog, report=report, cancel=CancelToken())
+    except ArchiveLocked:
+        log.info("An archive job is running; searching what is indexed so far.")
+    finally:
+        if bar is not None:
+            bar.finish()
+
+
+def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
+    """Search the archive; print results newest first (or by relevance)."""
+    if args.limit < 1:
+        raise ArchiverError("--limit must be at least 1.")
+    text = " ".join(args.query)
+    with Catalog(_catalog_path(dirs)) as catalog:
+        _catch_up(dirs, catalog, args.json)
+        with ArchiveSearcher(dirs.archive) as searcher:
+            result = searcher.search(text, account=args.account, limit=args.limit, sort=args.sort)
+        records = catalog.get([hit.id for hit in result.hits])
+    matches = word_matcher(result.query)
+    out = sys.stdout
+    for hit in result.hits:
+        record = records.get(hit.id)
+        snippet = _snippet(dirs.archive, record, hit, matches)
+        if args.json:
+            item = hit.to_dict() | {"snippet": snippet.text, "highlights": snippet.spans}
+            if record is not None:
+                item |= {"path": str(dirs.archive / record.location.path)}
+                if record.location.offset is not None:
+                    item |= {"offset": record.location.offset}
+            print(json.dumps(item, ensure_ascii=False), file=out)
+            continue
+        bold = ("\033[1m", "\033[0m") if out.isatty() else ("", "")
+        when = f"{hit.date:%Y-%m-%d}"
+        print(
+            f"{hit.id:>7}  {when}  {_clean(hit.account)}/{_clean(hit.folder)}  "
+            f"{_clean(hit.sender)[:40]}",
+            file=out,
+        )
+        extra = f"  [{', '.join(hit.attachments)}]" if hit.attachments else ""
+        print(f"         {_clean(hit.subject) or '(no subject)'}{_clean(extra)}", file=out)
+        if snippet.text:
+            print(f"         {_clean_marked(snippet, *bold)}", file=out)
+    if not args.json:
+        shown = len(result.hits)
+        if result.total == 0:
+            print("No messages found.", file=out)
+        elif shown < result.total:
+            print(f"{shown} of {result.total} messages shown (--limit N for more).", file=out)
+        else:
+            print(f"{result.total} message{'s' if result.total != 1 else ''} found.", file=out)
+    return EXIT_OK
+
+
+def _snippet(
+    archive_root: Path, record: Record | None, hit: Hit, matches: Callable[[str], bool]
+) -> Snippet:
+    """Return the hit's snippet from its text, or its stored preview if the file is unreadable."""
+    if record is not None:
+        try:
+            body = extract(read_message(archive_root, record)).body
+            return make_snippet(body, matches)
+        except StoreError as exc:
+            log.warning("%s", exc)
+    return Snippet(hit.preview, ())
+
+
+def _clean(text: str) -> str:
+    """Replace control characters by spaces (one for one), so mail cannot drive the terminal."""
+    return _CONTROL.sub(" ", text)
+
+
+def _clean_marked(snippet: Snippet, before: str, after: str) -> str:
+    """Return the snippet cleaned of control characters, its matches marked."""
+    return Snippet(_clean(snippet.text), snippet.spans).marked(before, after)
+
+
+def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
+    """Print one message: decoded headers and text, or with --raw the exact bytes."""
+    with Catalog(_catalog_path(dirs)) as catalog:
+        record = catalog.get([args.id]).get(args.id)
+    if record is None:
+        raise ArchiverError(f"No archived message has the id {args.id}.")
+    data = read_message(dirs.archive, record)
+    if args.raw:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    content = extract(data)
+    when = content.date or record.internaldate.replace(tzinfo=None)
+    lines = [
+        f"Account:  {record.account}",
+        f"Folder:   {record.folder}",
+        f"Date:     {when:%Y-%m-%d %H:%M} UTC",
+        f"From:     {content.from_}",
+        f"To:       {content.to}",
+    ]
+    if content.cc:
+        lines.append(f"Cc:       {content.cc}")
+    lines.append(f"Subject:  {content.subject}")
+    if content.attachments:
+        lines.append(f"Attached: {', '.join(content.attachments)}")
+    lines.append(f"Size:     {human_bytes(record.size)}; flags: {' '.join(record.flags) or '-'}")
+    print(_clean("\n".join(lines)))
+    print()
+    print(_clean(content.body))
+    return EXIT_OK
+
+
+def cmd_reindex(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
+    """Rebuild the search index (all accounts, or one) from the archive files."""
+    token = CancelToken()
+    report, bar = _progress()
+    with (
+        Catalog(_catalog_path(dirs)) as catalog,
+        archive_lock(dirs.archive),
+        Interrupts(token),
+    ):
+        if args.account is not None and not catalog.stats(args.account)[0]:
+            raise ArchiverError(f"The archive holds no messages of an account {args.account!r}.")
+        try:
+            result = reindex(
+                dirs.archive, catalog, account=args.account, report=report, cancel=token
+            )
+        except Cancelled:
+            print("Reindexing cancelled; the rest is indexed on the next search.")
+            return EXIT_CANCELLED
+        finally:
+            if bar is not None:
+                bar.finish()
+    _print_index_report(result)
+    return EXIT_FAILED if result.unreadable else EXIT_OK
+
+
+def _print_index_report(result: IndexReport) -> None:
+    print(f"Indexed {result.indexed} messages.")
+    if result.partial:
+        print(f"{result.partial} could not be read as mail and are findable by date and folder.")
+    if result.unreadable:
+        print(
+            f"{len(result.unreadable)} archive files are missing or differ from the catalog "
+            "and were not indexed (see the log)."
+        )

@@ -1,0 +1,253 @@
+"""How text becomes index terms: folding, German and English stems, compounds, addresses.
+
+Our users search German and English mail, typed any which way: "Pfändung", "pfandung",
+"pfaendung" and "PFÄNDUNG" must be one term, as must "straße" and "strasse". Every word is
+therefore lower-cased, stripped of accents (ä → a, ß → ss), German ae/oe/ue spellings are
+folded the same way (as Lucene's GermanNormalizationFilter does), and the result is stemmed
+by the English and then the German Snowball stemmer. Both stemmers run on every word
+because neither the message nor the query says which language it is in; at worst a word is
+stemmed a little too far, the same way in documents and in queries.
+
+German compounds ("Pfändungsbeschluss", "Schlussrechnung") are found by their parts through
+two cheap lookups rather than a dictionary: a query word matches terms that *start* with it
+(a prefix query on the stems) and terms that *end* with it (a prefix query on reversed word
+forms kept in a side field). The side field holds the long words only, "lightly" stemmed
+(plural and case endings removed), because Snowball cuts long words differently from short
+ones ("schlussrechnung" → "schlussrechn", "rechnung" → "rechnung").
+
+The analyzers are one generator each rather than chains of Whoosh filters: indexing speed
+is what users wait for, and a word's term is cached once computed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import Analyzer, Token
+from whoosh.lang import stemmer_for_language
+
+# A word: letters and digits; "_" splits words as punctuation does.
+WORD = re.compile(r"[^\W_]+")
+# A capitalised word (a German noun, or the first word of a sentence).
+NOUN = re.compile(r"\b[^\W\d_a-zß][^\W_]*")
+# Longer "words" are base64, hashes or URLs run together: not worth an index term.
+MAX_WORD = 40
+# Words at least this long (folded) get a reversed entry, so that their ends can be found.
+COMPOUND_MIN = 7
+# Query words shorter than this match only themselves (no compound or prefix expansion).
+PART_MIN = 4
+
+_stem_en = stemmer_for_language("en")
+_stem_de = stemmer_for_language("de")
+
+# ß and ligatures that NFKD leaves alone; everything else with a diacritic decomposes.
+_SPECIAL = str.maketrans({"ß": "ss", "ẞ": "ss", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d", "ł": "l"})
+_GERMAN_DIGRAPH = re.compile(r"(?<!q)ue|ae|oe")
+_VALID_S_ENDING = frozenset("bdfghklmnrt")
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lower-case *word*, strip accents and fold German spellings: Pfaendung → pfandung."""
+    folded = word.lower()
+    if not folded.isascii():
+        folded = folded.translate(_SPECIAL)
+        folded = "".join(
+            c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+        )
+    if "e" in folded:
+        folded = _GERMAN_DIGRAPH.sub(lambda m: m.group()[0], folded)
+    return folded
+
+
+@functools.lru_cache(maxsize=200_000)
+def term(word: str) -> str:
+    """Return the index term of a word: folded, then stemmed for English and for German."""
+    folded = fold(word)
+    if folded.isdigit():
+        return folded
+    return str(_stem_de(_stem_en(folded)))
+
+
+def light_stem(folded: str) -> str:
+    """Remove German plural and case endings only (after Savoy's light stemmer).
+
+    Unlike Snowball this cuts the same ending whatever the word's length, so the tail of a
+    compound ("…rechnungen") and the word alone ("Rechnungen") agree.
+    """
+    word = folded
+    if len(word) > 5 and word.endswith("ern"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith(("em", "en", "er", "es")):
+        word = word[:-2]
+    elif len(word) > 3 and (
+        word.endswith("e") or (word.endswith("s") and word[-2] in _VALID_S_ENDING)
+    ):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("est"):
+        word = word[:-3]
+    elif len(word) > 4 and word.endswith(("er", "en", "st")):
+        word = word[:-2]
+    return word
+
+
+@functools.lru_cache(maxsize=200_000)
+def part_form(word: str) -> str:
+    """Return the form a word is matched in as part of a compound: folded, lightly stemmed."""
+    return light_stem(fold(word))
+
+
+def reversed_parts(text: str) -> str:
+    """Return the reversed part forms of the long nouns in *text*, space separated.
+
+    German compounds are nouns, and German nouns are capitalised: taking capitalised words
+    only halves the cost of this field and loses next to nothing.
+    """
+    words = {
+        w for w in NOUN.findall(text) if COMPOUND_MIN <= len(w) <= MAX_WORD and not w.isupper()
+    }
+    return " ".join({part_form(w)[::-1] for w in words})
+
+
+def positions(text: str) -> dict[str, list[int]]:
+    """Return each term of *text* with the positions it occurs at (as WordAnalyzer counts)."""
+    found: dict[str, list[int]] = {}
+    for pos, word in enumerate(w for w in WORD.findall(text) if len(w) <= MAX_WORD):
+        stem = term(word)
+        if stem in found:
+            found[stem].append(pos)
+        else:
+            found[stem] = [pos]
+    return found
+
+
+class WordAnalyzer(Analyzer):
+    """Words → folded, stemmed terms, with positions and character offsets for phrases."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for match in WORD.finditer(value):
+            word = match.group()
+            if len(word) > MAX_WORD:
+                continue
+            token.text = term(word)
+            if keeporiginal:
+                token.original = word
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = pos
+                pos += 1
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+ADDRESS = re.compile(r"[\w.+%'-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def address_terms(value: str, *, query: bool = False) -> list[str]:
+    """Return the terms of a From/To/Cc value: names and addresses, whole and in parts.
+
+    "Hans Meier <hans.meier@mail.ag-berlin.de>" gives the address, hans.meier, the domain
+    and its parent domains (ag-berlin.de), and the folded words hans, meier, mail, ag,
+    berlin, de; so each is findable. A query word with "@" or "." is looked up whole.
+    """
+    if query:
+        word = value.strip("<>").lower()
+        if "@" in word or "." in word:
+            return [word]
+        return [fold(w) for w in WORD.findall(word) if len(w) <= MAX_WORD]
+    terms: list[str] = []
+    for match in ADDRESS.finditer(value):
+        address = match.group().lower()
+        local, domain = address.rsplit("@", 1)
+        labels = domain.split(".")
+        terms += [address, local] + [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return terms + [fold(w) for w in WORD.findall(value) if len(w) <= MAX_WORD]
+
+
+class AddressAnalyzer(Analyzer):
+    """Names and addresses of From/To/Cc: folded, not stemmed, addresses also whole."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, text in enumerate(address_terms(value, query=mode == "query"), start_pos):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token
+
+
+class NameAnalyzer(Analyzer):
+    """Folder and attachment names: the whole name folded, and each word of it.
+
+    ``folder:INBOX`` finds INBOX and its subfolders (``INBOX/Akten``); ``attachment:pdf``
+    and ``attachment:"Beschluss 2022.pdf"`` both work.
+    """
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        names = [n for n in value.split("\n") if n] if mode != "query" else [value]
+        texts: list[str] = []
+        for name in names:
+            texts.append(" ".join(fold(w) for w in WORD.findall(name)))
+            if mode != "query":
+                texts += [fold(w) for w in WORD.findall(name)]
+        for pos, text in enumerate(dict.fromkeys(t for t in texts if t), start_pos):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char
+                token.endchar = start_char + len(value)
+            yield token

@@ -1,0 +1,227 @@
+"""What a message says, for the index: decoded headers, body text, attachment names, date.
+
+Real mail is messy: 8-bit bytes in headers, unknown or wrong charsets, broken MIME, HTML
+only. Every step here degrades instead of failing: an undecodable header is read as UTF-8
+or else Windows-1252, an unknown charset falls back the same way, a part that cannot be
+decoded is skipped, and a message that does not parse at all still yields its headers or
+nothing. The caller indexes whatever comes back.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import email
+import email.header
+import email.utils
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from email.message import Message
+from html.parser import HTMLParser
+
+log = logging.getLogger(__name__)
+
+# Text beyond this many characters per message is not indexed (logs, huge listings).
+MAX_TEXT = 200_000
+# Dates outside this range are typos or forgeries; INTERNALDATE is used instead.
+EARLIEST = dt.datetime(1980, 1, 1)
+
+
+@dataclass(slots=True)
+class Extracted:
+    """The searchable content of one message; empty strings where nothing could be read."""
+
+    subject: str = ""
+    from_: str = ""
+    to: str = ""
+    cc: str = ""
+    message_id: str = ""
+    date: dt.datetime | None = None  # naive UTC, from the Date header when sensible
+    body: str = ""
+    attachments: list[str] = field(default_factory=list)
+
+
+def _charset(name: str | None) -> str | None:
+    """Return a codec Python knows for a MIME charset name, or None."""
+    if not name:
+        return None
+    name = name.strip().strip('"').lower()
+    aliases = {"x-unknown": None, "unknown-8bit": None, "us-ascii": "cp1252"}
+    if name in aliases:
+        return aliases[name]
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(data: bytes, charset: str | None = None) -> str:
+    """Decode text in its declared charset, else UTF-8, else Windows-1252 (never fails)."""
+    codec = _charset(charset)
+    if codec is not None:
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def decode_header(value: object) -> str:
+    """Decode a header value: RFC 2047 words, and raw 8-bit bytes (as UTF-8 or cp1252)."""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):  # raw 8-bit bytes in the header
+        return _unfold(
+            "".join(
+                decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
+                for chunk, charset in email.header.decode_header(value)
+            )
+        )
+    raw = str(value)
+    if any("\udc80" <= c <= "\udcff" for c in raw):  # raw 8-bit bytes, surrogate-escaped
+        raw = decode_bytes(raw.encode("ascii", "surrogateescape"))
+    if "=?" not in raw:
+        return _unfold(raw)
+    try:
+        parts = email.header.decode_header(raw)
+    except (ValueError, email.errors.HeaderParseError):
+        return _unfold(raw)
+    out = []
+    for chunk, charset in parts:
+        out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
+    # decode_header drops the space between an encoded word and plain text; Header would
+    # restore it but raises on bad charsets. Joining with "" keeps adjacent encoded words
+    # together as RFC 2047 says.
+    return _unfold("".join(_spaced(parts, out)))
+
+
+def _spaced(parts: list[tuple[bytes | str, str | None]], texts: list[str]) -> list[str]:
+    """Put back the spaces decode_header removed between encoded and unencoded chunks."""
+    result = []
+    for index, text in enumerate(texts):
+        if index and (parts[index][1] is None) != (parts[index - 1][1] is None):
+            result.append(" ")
+        result.append(text)
+    return result
+
+
+def _unfold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class _HtmlText(HTMLParser):
+    """HTML → plain text: entities decoded, script and style dropped, blocks on new lines."""
+
+    BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "td", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head", "title"):
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head", "title") and self.skip:
+            self.skip -= 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Return the readable text of an HTML document (no scripts, entities decoded)."""
+    parser = _HtmlText()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except (AssertionError, ValueError):  # malformed markup deep inside: keep what we have
+        pass
+    text = "".join(parser.parts)
+    text = html.unescape(text) if "&" in text else text  # entities the parser left (broken)
+    return re.sub(r"[ \t\r\f\v]+", " ", re.sub(r"\n\s*\n+", "\n\n", text)).strip()
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    return decode_bytes(payload, part.get_content_charset())
+
+
+def _filename(part: Message) -> str | None:
+    try:
+        name = part.get_filename()
+    except (ValueError, LookupError, TypeError):
+        return None
+    if not name:
+        content_type = part.get("Content-Type", "")
+        match = re.search(r'name\s*=\s*"?([^";]+)', str(content_type))
+        name = match.group(1) if match else None
+    return decode_header(name) if name else None
+
+
+def _walk(message: Message, out: Extracted) -> None:
+    plain: list[str] = []
+    markup: list[str] = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = _filename(part)
+        disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
+        if name:
+            out.attachments.append(name)
+        content_type = part.get_content_type()
+        if disposition == "attachment" or (name and not content_type.startswith("text/")):
+            continue
+        try:
+            if content_type == "text/plain":
+                plain.append(_part_text(part))
+            elif content_type == "text/html":
+                markup.append(_part_text(part))
+        except (LookupError, ValueError, AssertionError) as exc:
+            log.debug("Skipping an undecodable part: %s", exc)
+    if plain:
+        out.body = "\n".join(plain)
+    elif markup:
+        out.body = "\n".join(html_to_text(m) for m in markup)
+
+
+def _date(value: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    latest = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=366)
+    return when if EARLIEST <= when <= latest else None
+
+
+def extract(data: bytes) -> Extracted:
+    """Return the searchable content of a raw message; never raises for bad mail."""
+    out = Extracted()
+    message = email.message_from_bytes(data)
+    out.subject = decode_header(message.get("Subject"))
+    out.from_ = decode_header(message.get("From"))
+    out.to = ", ".join(decode_header(v) for v in message.get_all("To", []))
+    out.cc = ", ".join(decode_header(v) for v in message.get_all("Cc", []))
+    out.message_id = decode_header(message.get("Message-ID")).strip().strip("<>")
+    out.date = _date(decode_header(message.get("Date")))
+    _walk(message, out)
+    out.body = out.body[:MAX_TEXT]
+    return out

@@ -1,0 +1,299 @@
+"""Searching the archive: our query language on Whoosh, results newest first, snippets.
+
+The query language is Whoosh's, with our fields (see docs/SEARCH.md): ``from:meier
+subject:mahnung "exact phrase" has:attachment is:flagged date:2022 size:>5MB``, AND, OR,
+NOT and parentheses. Words without a field search subject, names, addresses, body text and
+attachment names at once. A query the parser cannot make sense of raises
+:class:`QueryError` naming the problem, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.index import FileIndex
+from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, QueryParser
+from whoosh.searching import Searcher
+
+from archiver.core.errors import ArchiverError
+from archiver.core.index.analysis import WORD, fold, part_form, term
+from archiver.core.index.indexer import index_dir
+from archiver.core.index.schema import build_schema
+
+# Fields a user may name in a query (the others are internal), and other names for them.
+USER_FIELDS = (
+    "account",
+    "folder",
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "attachment",
+    "has",
+    "is",
+    "date",
+    "size",
+    "msgid",
+)
+ALIASES = {
+    "text": ["body", "text"],
+    "from": ["von"],
+    "to": ["an"],
+    "subject": ["betreff"],
+    "folder": ["ordner"],
+    "attachment": ["filename", "anhang"],
+    "msgid": ["message-id", "messageid"],
+}
+SORTS = ("date", "relevance")
+
+
+class QueryError(ArchiverError):
+    """Raised when a search query cannot be understood; the message says which part."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: what the result list shows, and the catalog id to open it by."""
+
+    id: int
+    account: str
+    folder: str
+    date: dt.datetime  # naive UTC
+    sender: str
+    to: str
+    subject: str
+    size: int
+    flags: tuple[str, ...]
+    attachments: tuple[str, ...]
+    preview: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the hit as JSON-ready values (the date in ISO 8601, UTC)."""
+        return {
+            "id": self.id,
+            "account": self.account,
+            "folder": self.folder,
+            "date": self.date.replace(tzinfo=dt.UTC).isoformat(),
+            "from": self.sender,
+            "to": self.to,
+            "subject": self.subject,
+            "size": self.size,
+            "flags": list(self.flags),
+            "attachments": list(self.attachments),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The hits of one page, how many messages matched in all, and the parsed query."""
+
+    hits: list[Hit]
+    total: int
+    query: wq.Query
+
+
+def build_parser() -> QueryParser:
+    """Return the query parser for our schema (fields, aliases, ``size:>5MB``)."""
+    schema = build_schema()
+    parser = QueryParser("text", schema)
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(FieldAliasPlugin(ALIASES))
+    return parser
+
+
+_FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z][\w-]*):(?=\S)")
+
+
+def parse_query(text: str, parser: QueryParser | None = None) -> wq.Query:
+    """Parse *text* in our query language; raise QueryError on what it cannot take."""
+    if not text.strip():
+        raise QueryError("The search query is empty.")
+    known = set(USER_FIELDS) | {a for names in ALIASES.values() for a in names}
+    for match in _FIELD_PREFIX.finditer(text):
+        name = match.group(1).lower()
+        if name not in known:
+            raise QueryError(
+                f"Unknown field {match.group(1)!r} at position {match.start() + 1} of the "
+                f"query; fields are: {', '.join(USER_FIELDS)} (or quote the text)."
+            )
+    parser = parser or build_parser()
+    parsed = parser.parse(_lower_field_names(text))
+    for leaf in _leaves(parsed):
+        error = getattr(leaf, "error", None)
+        if error is not None:
+            raise QueryError(f"Cannot read the query: {error}")
+    if parsed is wq.NullQuery:
+        raise QueryError(f"The query {text!r} has nothing to search for.")
+    return parsed
+
+
+def _lower_field_names(text: str) -> str:
+    return _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", text)
+
+
+def _leaves(q: wq.Query) -> Iterator[wq.Query]:
+    if q.is_leaf():
+        yield q
+        return
+    for child in q.children():
+        yield from _leaves(child)
+
+
+class ArchiveSearcher:
+    """An open index for several searches (the GUI, benchmarks); close it when done."""
+
+    def __init__(self, archive_root: Path) -> None:
+        path = index_dir(archive_root)
+        if not path.exists():
+            raise ArchiverError(
+                f"There is no search index in {archive_root} yet; archive some mail first "
+                "or run 'imap-archiver reindex'."
+            )
+        self._ix: FileIndex = whoosh_index.open_dir(str(path))
+        self._searcher: Searcher = self._ix.searcher()
+        self._parser = build_parser()
+
+    def close(self) -> None:
+        """Close the searcher and the index."""
+        self._searcher.close()
+        self._ix.close()
+
+    def __enter__(self) -> ArchiveSearcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def search(
+        self,
+        text: str,
+        *,
+        account: str | None = None,
+        limit: int | None = 50,
+        sort: str = "date",
+    ) -> SearchResult:
+        """Run a query; newest first by default, or by relevance; *limit* None for all."""
+        if sort not in SORTS:
+            raise QueryError(f"Unknown sort order {sort!r} (date or relevance).")
+        self._searcher = self._searcher.refresh()
+        parsed = parse_query(text, self._parser)
+        options: dict[str, Any] = {"limit": limit}
+        if account is not None:
+            options["filter"] = wq.Term("account", account.lower())
+        if sort == "date":
+            options |= {"sortedby": "date", "reverse": True}
+        results = self._searcher.search(parsed, **options)
+        hits = [_hit(r.fields(), r.score or 0.0) for r in results]
+        return SearchResult(hits, len(results), parsed)
+
+
+def _hit(stored: dict[str, Any], score: float) -> Hit:
+    attachments = stored.get("attachment", "")
+    return Hit(
+        id=int(stored["id"]),
+        account=stored.get("account", ""),
+        folder=stored.get("folder", ""),
+        date=stored.get("date") or dt.datetime(1970, 1, 1),
+        sender=stored.get("from", ""),
+        to=stored.get("to", ""),
+        subject=stored.get("subject", ""),
+        size=int(stored.get("size", 0)),
+        flags=tuple(stored.get("is", "").split()),
+        attachments=tuple(a for a in attachments.split("\n") if a),
+        preview=stored.get("preview", ""),
+        score=score,
+    )
+
+
+# --- snippets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A piece of a message's text around what matched, and the matched words' spans."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def marked(self, before: str, after: str) -> str:
+        """Return the text with each match wrapped, e.g. in ANSI bold or « »."""
+        out, last = [], 0
+        for start, end in self.spans:
+            out += [self.text[last:start], before, self.text[start:end], after]
+            last = end
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+def word_matcher(q: wq.Query) -> Callable[[str], bool]:
+    """Return a test: does a word of message text match one of the query's text terms?
+
+    It mirrors how the query matched (stems, compound heads and tails, wildcards) and
+    ignores negated parts.
+    """
+    stems: set[str] = set()
+    heads: set[str] = set()
+    tails: set[str] = set()
+    patterns: list[re.Pattern[str]] = []
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.Term) and node.fieldname in ("text", "subject"):
+            stems.add(node.text)
+        elif isinstance(node, wq.Prefix) and node.fieldname in ("text", "subject"):
+            heads.add(node.text)
+        elif isinstance(node, wq.Prefix) and node.fieldname.endswith("_parts"):
+            tails.add(node.text[::-1])
+        elif isinstance(node, wq.Phrase) and node.fieldname in ("text", "subject"):
+            stems.update(node.words)
+        elif isinstance(node, wq.Wildcard) and node.fieldname in ("text", "subject"):
+            patterns.append(re.compile(fnmatch.translate(node.text)))
+        if not node.is_leaf():
+            for child in node.children():
+                visit(child)
+
+    visit(q)
+
+    def matches(word: str) -> bool:
+        stem = term(word)
+        if stem in stems or any(stem.startswith(h) for h in heads):
+            return True
+        if tails and any(part_form(word).endswith(t) for t in tails):
+            return True
+        folded = fold(word)
+        return any(p.match(folded) or p.match(stem) for p in patterns)
+
+    return matches
+
+
+def make_snippet(text: str, matches: Callable[[str], bool], width: int = 200) -> Snippet:
+    """Return about *width* characters of *text* around its first matches (else its start)."""
+    flat = " ".join(text.split())
+    found = [m.span() for m in WORD.finditer(flat) if matches(m.group())]
+    start = 0
+    if found:
+        first = found[0][0]
+        start = max(0, first - width // 4)
+        if start:
+            space = flat.find(" ", start)
+            start = space + 1 if 0 <= space < first else start
+    end = min(len(flat), start + width)
+    if end < len(flat):
+        space = flat.rfind(" ", start, end)
+        end = space if space > start else end
+    spans = tuple((s - start, e - start) for s, e in found if s >= start and e <= end)
+    piece = flat[start:end]
+    prefix = "…" if start else ""
+    suffix = "…" if end < len(flat) else ""
+    shift = len(prefix)
+    return Snippet(prefix + piece + suffix, tuple((s + shift, e + shift) for s, e in spans))
