@@ -18,6 +18,7 @@ from archiver.cli.common import (
     human_bytes,
     password_for,
 )
+from archiver.cli.search import ids_for_query
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.config import Config
 from archiver.core.errors import ArchiverError
@@ -36,7 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "their original folder (created when missing), verify each copy, and record it. "
         "Messages already in the target folder are skipped. The archive keeps its copies.",
     )
-    restore.add_argument("ids", nargs="+", type=int, metavar="ID", help="catalog id of a message")
+    _selection(restore)
     restore.add_argument("--account", metavar="A", help="the messages must come from this account")
     restore.add_argument(
         "--to-account", metavar="B", help="restore into this account instead of their own"
@@ -64,7 +65,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Write archived messages, byte for byte, into a new mboxrd file (mutt, "
         "Thunderbird) or as one .eml file each into a folder.",
     )
-    export.add_argument("ids", nargs="+", type=int, metavar="ID", help="catalog id of a message")
+    _selection(export)
     target = export.add_mutually_exclusive_group(required=True)
     target.add_argument("--mbox", type=Path, metavar="FILE", help="a new (or empty) mbox file")
     target.add_argument("--eml-dir", type=Path, metavar="DIR", help="a folder for .eml files")
@@ -72,11 +73,29 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.set_defaults(func=cmd_export)
 
 
-def selected_records(dirs: AppDirs, ids: Sequence[int]) -> list[Record]:
-    """Return the catalog rows *ids*, in the order given, each once; unknown ids are an error."""
+def _selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "ids", nargs="*", type=int, metavar="ID", help="catalog id of a message (as search shows)"
+    )
+    parser.add_argument(
+        "--query", metavar="Q", help="every message this search query finds (see search --help)"
+    )
+
+
+def selected_records(
+    dirs: AppDirs, ids: Sequence[int], query: str | None = None, account: str | None = None
+) -> list[Record]:
+    """Return the catalog rows *ids*, or those *query* finds, each once; unknown ids are an error.
+
+    *account* narrows a query to one account's messages.
+    """
     if not (dirs.archive / CATALOG_NAME).exists():
         raise ArchiverError(f"There is no archive at {dirs.archive} yet.")
-    wanted = list(dict.fromkeys(ids))
+    if ids and query is not None:
+        raise ArchiverError("Give message ids or --query, not both.")
+    if not ids and query is None:
+        raise ArchiverError("Say which messages: give their ids (see search) or --query.")
+    wanted = list(dict.fromkeys(ids)) if query is None else ids_for_query(dirs, query, account)
     with Catalog.open(dirs.archive) as catalog:
         found = catalog.get(wanted)
     missing = [i for i in wanted if i not in found]
@@ -96,7 +115,7 @@ def _progress(json_output: bool) -> tuple[ProgressCallback, TerminalProgress | N
 
 def cmd_restore(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Restore archived messages; see ``imap-archiver restore --help``."""
-    records = selected_records(dirs, args.ids)
+    records = selected_records(dirs, args.ids, args.query, args.account)
     if args.account is not None:
         config.account(args.account)  # an unknown name is an error, not an empty selection
         foreign = [r for r in records if r.account != args.account]
@@ -173,7 +192,7 @@ def print_restore_summary(result: RestoreResult, out: TextIO) -> None:
 
 def cmd_export(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Export archived messages; see ``imap-archiver export --help``."""
-    records = selected_records(dirs, args.ids)
+    records = selected_records(dirs, args.ids, args.query)
     token = CancelToken()
     report, bar = _progress(args.json)
     with Interrupts(token):

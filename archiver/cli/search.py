@@ -95,7 +95,7 @@ def _progress(json_output: bool = False) -> tuple[ProgressCallback, TerminalProg
     return lambda _: None, None
 
 
-def _catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool) -> None:
+def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool) -> None:
     """Index what the index lacks (after a crash, a deleted index), unless a job is running."""
     if not catalog.unindexed():
         return
@@ -116,7 +116,7 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         raise ArchiverError("--limit must be at least 1.")
     text = " ".join(args.query)
     with Catalog(_catalog_path(dirs)) as catalog:
-        _catch_up(dirs, catalog, args.json)
+        catch_up(dirs, catalog, args.json)
         with ArchiveSearcher(dirs.archive) as searcher:
             result = searcher.search(text, account=args.account, limit=args.limit, sort=args.sort)
         records = catalog.get([hit.id for hit in result.hits])
@@ -153,6 +153,17 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         else:
             print(f"{result.total} message{'s' if result.total != 1 else ''} found.", file=out)
     return EXIT_OK
+
+
+def ids_for_query(dirs: AppDirs, text: str, account: str | None) -> list[int]:
+    """Return the ids of every archived message matching *text* (for restore and export)."""
+    with Catalog(_catalog_path(dirs)) as catalog:
+        catch_up(dirs, catalog, json_output=False)
+    with ArchiveSearcher(dirs.archive) as searcher:
+        hits = searcher.search(text, account=account, limit=None).hits
+    if not hits:
+        raise ArchiverError(f"No archived message matches the query {text!r}.")
+    return [hit.id for hit in hits]
 
 
 def _snippet(

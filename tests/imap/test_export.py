@@ -288,6 +288,8 @@ def test_cli_export(dovecot, imap_user, home, tmp_path, capsys):
     assert "Exported 2 messages" in capsys.readouterr().out
     assert main(["export", "1", "--mbox", str(tmp_path / "a.mbox")]) == 1
     assert "exists and is not empty" in capsys.readouterr().err
+    assert main(["export", "--query", "folder:inbox", "--eml-dir", str(tmp_path / "q")]) == 0
+    assert len(list((tmp_path / "q").iterdir())) == 2
     assert main(["export", "3", "--mbox", str(tmp_path / "b.mbox")]) == 1
     assert "No archived message with id 3" in capsys.readouterr().err
     with pytest.raises(SystemExit):

@@ -498,6 +498,21 @@ def test_cli_restore_bad_input(cli_archive, capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+def test_cli_restore_by_query(cli_archive, dovecot, imap_user, capsys):
+    assert main(["restore", "--query", "account:office folder:INBOX", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["restored"] == 2
+    assert len(server_state(dovecot, imap_user)) == 2
+    assert main(["restore", "--query", "from:nobody-at-all"]) == 1
+    assert "No archived message matches the query" in capsys.readouterr().err
+    assert main(["restore", "1", "--query", "x"]) == 1
+    assert "not both" in capsys.readouterr().err
+    assert main(["restore"]) == 1
+    assert "Say which messages" in capsys.readouterr().err
+    assert main(["restore", "--query", "colour:red"]) == 1
+    assert "Unknown field 'colour'" in capsys.readouterr().err
+
+
 def test_cli_restore_of_another_accounts_message(cli_archive, dovecot, home, capsys):
     other = dovecot.add_user()
     args = ["account", "add", "other", *dovecot.account_args(other), "--password-command", "true"]
