@@ -13,16 +13,16 @@ from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Interrupts,
-    TerminalProgress,
     human_bytes,
     password_for,
+    progress_bar,
 )
 from archiver.core.config import FORMATS, Config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
 from archiver.core.paths import AppDirs
-from archiver.core.progress import CancelToken, ProgressCallback, throttled
+from archiver.core.progress import CancelToken
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,11 +99,7 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     )
     password = password_for(args, account)
     token = CancelToken()
-    bar: TerminalProgress | None = None
-    report: ProgressCallback = lambda _: None  # noqa: E731 - a no-op default
-    if sys.stderr.isatty() and not args.json:
-        bar = TerminalProgress(sys.stderr)
-        report = throttled(bar, 0.1)
+    report, bar = progress_bar(args.json)
     with Interrupts(token):
         try:
             result = run_archive(

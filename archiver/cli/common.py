@@ -12,7 +12,13 @@ from types import FrameType
 from typing import TextIO
 
 from archiver.core.accounts import Account, PasswordSource
-from archiver.core.progress import CancelToken, Progress
+from archiver.core.progress import (
+    CancelToken,
+    Progress,
+    ProgressCallback,
+    ignore_progress,
+    throttled,
+)
 from archiver.core.secrets import Secret, get_password
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -99,3 +105,14 @@ class Interrupts:
 
     def __exit__(self, *exc_info: object) -> None:
         signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+
+
+def progress_bar(json_output: bool = False) -> tuple[ProgressCallback, TerminalProgress | None]:
+    """Return a progress callback: a bar on a terminal (not with --json), else nothing.
+
+    Call ``finish()`` on the returned bar, if any, when the job is done.
+    """
+    if sys.stderr.isatty() and not json_output:
+        bar = TerminalProgress(sys.stderr)
+        return throttled(bar, 0.1), bar
+    return ignore_progress, None

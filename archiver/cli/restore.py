@@ -14,9 +14,9 @@ from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Interrupts,
-    TerminalProgress,
     human_bytes,
     password_for,
+    progress_bar,
 )
 from archiver.cli.search import ids_for_query
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
@@ -25,7 +25,7 @@ from archiver.core.errors import ArchiverError
 from archiver.core.jobs.export import ExportResult, export_eml, export_mbox
 from archiver.core.jobs.restore import Login, Outcome, RestoreOptions, RestoreResult, run_restore
 from archiver.core.paths import AppDirs
-from archiver.core.progress import CancelToken, ProgressCallback, ignore_progress, throttled
+from archiver.core.progress import CancelToken
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -106,13 +106,6 @@ def selected_records(
     return [found[i] for i in wanted]
 
 
-def _progress(json_output: bool) -> tuple[ProgressCallback, TerminalProgress | None]:
-    if sys.stderr.isatty() and not json_output:
-        bar = TerminalProgress(sys.stderr)
-        return throttled(bar, 0.1), bar
-    return ignore_progress, None
-
-
 def cmd_restore(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Restore archived messages; see ``imap-archiver restore --help``."""
     records = selected_records(dirs, args.ids, args.query, args.account)
@@ -131,7 +124,7 @@ def cmd_restore(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     accounts = [config.account(name) for name in names]  # all known before asking passwords
     logins = {a.name: Login(a, password_for(args, a)) for a in accounts}
     token = CancelToken()
-    report, bar = _progress(args.json)
+    report, bar = progress_bar(args.json)
     with Interrupts(token):
         try:
             result = run_restore(
@@ -194,7 +187,7 @@ def cmd_export(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Export archived messages; see ``imap-archiver export --help``."""
     records = selected_records(dirs, args.ids, args.query)
     token = CancelToken()
-    report, bar = _progress(args.json)
+    report, bar = progress_bar(args.json)
     with Interrupts(token):
         try:
             if args.mbox is not None:

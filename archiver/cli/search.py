@@ -15,8 +15,8 @@ from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Interrupts,
-    TerminalProgress,
     human_bytes,
+    progress_bar,
 )
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.config import Config
@@ -33,7 +33,7 @@ from archiver.core.index.search import (
 )
 from archiver.core.lock import archive_lock
 from archiver.core.paths import AppDirs
-from archiver.core.progress import Cancelled, CancelToken, ProgressCallback, throttled
+from archiver.core.progress import Cancelled, CancelToken
 from archiver.core.store.reading import read_message
 
 log = logging.getLogger(__name__)
@@ -88,18 +88,11 @@ def _catalog_path(dirs: AppDirs) -> Path:
     return path
 
 
-def _progress(json_output: bool = False) -> tuple[ProgressCallback, TerminalProgress | None]:
-    if sys.stderr.isatty() and not json_output:
-        bar = TerminalProgress(sys.stderr)
-        return throttled(bar, 0.1), bar
-    return lambda _: None, None
-
-
 def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool) -> None:
     """Index what the index lacks (after a crash, a deleted index), unless a job is running."""
     if not catalog.unindexed():
         return
-    report, bar = _progress(json_output)
+    report, bar = progress_bar(json_output)
     try:
         with archive_lock(dirs.archive):
             update_index(dirs.archive, catalog, report=report, cancel=CancelToken())
@@ -225,7 +218,7 @@ def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
 def cmd_reindex(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Rebuild the search index (all accounts, or one) from the archive files."""
     token = CancelToken()
-    report, bar = _progress()
+    report, bar = progress_bar()
     with (
         Catalog(_catalog_path(dirs)) as catalog,
         archive_lock(dirs.archive),

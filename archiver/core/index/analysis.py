@@ -185,8 +185,15 @@ def address_terms(value: str, *, query: bool = False) -> list[str]:
     return terms + [fold(w) for w in WORD.findall(value) if len(w) <= MAX_WORD]
 
 
-class AddressAnalyzer(Analyzer):
-    """Names and addresses of From/To/Cc: folded, not stemmed, addresses also whole."""
+class _TermListAnalyzer(Analyzer):
+    """An analyzer for short values whose terms come from :meth:`terms`, not from positions.
+
+    Every term spans the whole value, so highlighting marks the value as a whole.
+    """
+
+    def terms(self, value: str, query: bool) -> list[str]:
+        """Return the terms of *value*; *query* says the value is a word of a query."""
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -202,7 +209,7 @@ class AddressAnalyzer(Analyzer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, text in enumerate(address_terms(value, query=mode == "query"), start_pos):
+        for pos, text in enumerate(self.terms(value, mode == "query"), start_pos):
             token.text = text
             token.boost = 1.0
             token.stopped = False
@@ -214,40 +221,26 @@ class AddressAnalyzer(Analyzer):
             yield token
 
 
-class NameAnalyzer(Analyzer):
+class AddressAnalyzer(_TermListAnalyzer):
+    """Names and addresses of From/To/Cc: folded, not stemmed, addresses also whole."""
+
+    def terms(self, value: str, query: bool) -> list[str]:
+        return address_terms(value, query=query)
+
+
+class NameAnalyzer(_TermListAnalyzer):
     """Folder and attachment names: the whole name folded, and each word of it.
 
     ``folder:INBOX`` finds INBOX and its subfolders (``INBOX/Akten``); ``attachment:pdf``
-    and ``attachment:"Beschluss 2022.pdf"`` both work.
+    and ``attachment:"Beschluss 2022.pdf"`` both work. Indexed values hold one name a line.
     """
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        names = [n for n in value.split("\n") if n] if mode != "query" else [value]
+    def terms(self, value: str, query: bool) -> list[str]:
+        names = [value] if query else [n for n in value.split("\n") if n]
         texts: list[str] = []
         for name in names:
-            texts.append(" ".join(fold(w) for w in WORD.findall(name)))
-            if mode != "query":
-                texts += [fold(w) for w in WORD.findall(name)]
-        for pos, text in enumerate(dict.fromkeys(t for t in texts if t), start_pos):
-            token.text = text
-            token.boost = 1.0
-            token.stopped = False
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar = start_char
-                token.endchar = start_char + len(value)
-            yield token
+            words = [fold(w) for w in WORD.findall(name)]
+            texts.append(" ".join(words))
+            if not query:
+                texts += words
+        return list(dict.fromkeys(t for t in texts if t))
