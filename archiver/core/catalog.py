@@ -404,6 +404,14 @@ class Catalog:
                 )
         return found
 
+    def restored_uids(self, account: str, folder: str, uidvalidity: int) -> set[int]:
+        """Return UIDs in the folder (at this UIDVALIDITY) that restores put there."""
+        cursor = self._db.execute(
+            "SELECT uid FROM restores WHERE account = ? AND folder = ? AND uidvalidity = ?",
+            (account, folder, uidvalidity),
+        )
+        return {row[0] for row in cursor}
+
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""

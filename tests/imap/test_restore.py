@@ -15,6 +15,7 @@ from archiver.core.accounts import Account, Security
 from archiver.core.catalog import Catalog, Record
 from archiver.core.errors import AppendRefused, ArchiveLocked, ArchiverError
 from archiver.core.imap import open_session
+from archiver.core.jobs.archive import Kept
 from archiver.core.jobs.restore import (
     Login,
     Outcome,
@@ -174,6 +175,18 @@ def test_force_restores_a_second_copy(dovecot, imap_user, account, password, log
     result = restore(records(tmp_path), tmp_path, login, force=True)
 
     assert result.count(Outcome.RESTORED) == 1
+    assert len(server_state(dovecot, imap_user)) == 2
+
+
+def test_archiving_again_leaves_restored_messages_on_the_server(
+    dovecot, imap_user, account, password, login, tmp_path
+):
+    fill_varied(dovecot, imap_user, [generate_message(i) for i in range(3)])
+    run(account, password, tmp_path)
+    restore(records(tmp_path)[:2], tmp_path, login)
+    again = run(account, password, tmp_path)
+    inbox = next(f for f in again.folders if f.folder == "INBOX")
+    assert inbox.kept == {Kept.RESTORED: 2} and again.deleted == 0 and again.closes
     assert len(server_state(dovecot, imap_user)) == 2
 
 

@@ -86,6 +86,7 @@ class Kept:
     CHANGED = "changed on the server since it was archived"
     NOT_EXPUNGED = "still on the server after UID EXPUNGE"
     STOPPED = "run stopped before deleting"
+    RESTORED = "restored from the archive by you"
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,10 +371,12 @@ def _plan_folder(
             else []
         )
         verified = catalog.verified_uids(account, info.name, plan.uidvalidity)
+        # A message put back by a restore is there because someone wants it there.
+        restored = catalog.restored_uids(account, info.name, plan.uidvalidity)
         seen = 0
         for meta in session.iter_meta(uids):
             seen += 1
-            _classify(plan, meta, meta.uid in verified, options)
+            _classify(plan, meta, meta.uid in verified, meta.uid in restored, options)
     except FolderError as exc:
         log.warning("%s", exc)
         rep.error = str(exc)
@@ -386,13 +389,19 @@ def _plan_folder(
 
 
 def _classify(
-    plan: _FolderPlan, meta: MessageMeta, is_verified: bool, options: ArchiveOptions
+    plan: _FolderPlan,
+    meta: MessageMeta,
+    is_verified: bool,
+    is_restored: bool,
+    options: ArchiveOptions,
 ) -> None:
     """Sort one message: newer, kept (and why), already archived, or to fetch."""
     rep = plan.report
     flags = {f.lower() for f in meta.flags}
     if meta.internaldate >= options.cutoff:
         rep.newer += 1
+    elif is_restored:
+        rep.kept[Kept.RESTORED] += 1
     elif meta.is_deleted and not is_verified:
         rep.kept[Kept.DELETED_ELSEWHERE] += 1
     elif options.keep_flagged and "\\flagged" in flags:
