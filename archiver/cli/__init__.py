@@ -18,6 +18,7 @@ from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config
 from archiver.core.errors import ArchiverError
 from archiver.core.paths import AppDirs, make_private_dir, resolve_dirs
+from archiver.core.secrets import RedactingFilter, redact
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def setup_logging(dirs: AppDirs, verbose: bool) -> None:
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(_BriefFormatter("imap-archiver: %(levelname)s: %(message)s"))
+    console.addFilter(RedactingFilter())
     root.addHandler(console)
     _handlers.append(console)
     try:
@@ -105,6 +107,7 @@ def setup_logging(dirs: AppDirs, verbose: bool) -> None:
         log.warning("Cannot write the log file in %s: %s", dirs.logs, exc)
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     _handlers.append(handler)
     # imapclient logs every command at DEBUG; keep the wire out of our log unless verbose.
@@ -122,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, dirs, config))
     except ArchiverError as exc:
         log.debug("Command failed", exc_info=True)
-        print(f"imap-archiver: error: {exc}", file=sys.stderr)
+        print(f"imap-archiver: error: {redact(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("imap-archiver: interrupted", file=sys.stderr)

@@ -18,6 +18,7 @@ from archiver.cli.common import (
     human_bytes,
     progress_bar,
 )
+from archiver.core.attachments import list_attachments, save_attachments
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.config import Config
 from archiver.core.errors import ArchiveLocked, ArchiverError, StoreError
@@ -68,6 +69,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     show.add_argument("id", type=int, help="the message id, as search prints it")
     show.add_argument(
         "--raw", action="store_true", help="print the exact stored bytes (RFC 5322 source)"
+    )
+    show.add_argument(
+        "--save-attachments",
+        type=Path,
+        metavar="DIR",
+        help="save the attachments into this folder (existing files are never replaced)",
+    )
+    show.add_argument(
+        "--attachment",
+        type=int,
+        action="append",
+        metavar="N",
+        help="with --save-attachments: only attachment N (as show lists them; repeatable)",
     )
     show.set_defaults(func=cmd_show)
 
@@ -189,6 +203,10 @@ def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     if record is None:
         raise ArchiverError(f"No archived message has the id {args.id}.")
     data = read_message(dirs.archive, record)
+    if args.save_attachments is not None:
+        for path in save_attachments(data, args.save_attachments, args.attachment):
+            print(f"Saved {path}")
+        return EXIT_OK
     if args.raw:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -206,8 +224,11 @@ def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     if content.cc:
         lines.append(f"Cc:       {content.cc}")
     lines.append(f"Subject:  {content.subject}")
-    if content.attachments:
-        lines.append(f"Attached: {', '.join(content.attachments)}")
+    for attachment in list_attachments(data):
+        lines.append(
+            f"Attached: {attachment.number}. {attachment.filename or '(no name)'} "
+            f"({attachment.content_type}, {human_bytes(attachment.size)})"
+        )
     lines.append(f"Size:     {human_bytes(record.size)}; flags: {' '.join(record.flags) or '-'}")
     print(_clean("\n".join(lines)))
     print()

@@ -1,13 +1,16 @@
 """Passwords: from the system keyring, a password command, or the user on each run.
 
 A password never goes into the settings file or a log. ``Secret`` hides its value from
-``repr()`` and ``str()`` so that it cannot leak into tracebacks or log lines by accident.
+``repr()`` and ``str()`` so that it cannot leak into tracebacks or log lines by accident, and
+:class:`RedactingFilter` replaces any password this process has seen by ``***`` in every log
+record, should one arrive there anyway (in a server's error message, say).
 """
 
 from __future__ import annotations
 
 import logging
 import subprocess
+import threading
 from collections.abc import Callable
 
 import keyring
@@ -22,6 +25,12 @@ KEYRING_SERVICE = "imap-archiver"
 COMMAND_TIMEOUT = 60.0
 
 
+# Passwords seen by this process, for RedactingFilter; shorter ones would mangle logs.
+_SEEN: set[str] = set()
+_SEEN_LOCK = threading.Lock()
+REDACT_MIN = 4
+
+
 class Secret:
     """A password that does not show itself in reprs, logs or tracebacks."""
 
@@ -29,6 +38,9 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        if len(value) >= REDACT_MIN:
+            with _SEEN_LOCK:
+                _SEEN.add(value)
 
     def reveal(self) -> str:
         """Return the password, for the one place that sends it to the server."""
@@ -38,6 +50,31 @@ class Secret:
         return "Secret('***')"
 
     __str__ = __repr__
+
+
+def redact(text: str) -> str:
+    """Return *text* with every password this process has seen replaced by ``***``."""
+    with _SEEN_LOCK:
+        values = sorted(_SEEN, key=len, reverse=True)
+    for value in values:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A handler filter that takes passwords out of log messages and tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
 
 
 def _keyring_key(account: Account) -> str:

@@ -161,7 +161,8 @@ def _part_text(part: Message) -> str:
     return decode_bytes(payload, part.get_content_charset())
 
 
-def _filename(part: Message) -> str | None:
+def part_filename(part: Message) -> str | None:
+    """Return a part's file name (RFC 2231 or 2047, or a bare name= parameter), decoded."""
     try:
         name = part.get_filename()
     except (ValueError, LookupError, TypeError):
@@ -179,7 +180,7 @@ def _walk(message: Message, out: Extracted) -> None:
     for part in message.walk():
         if part.is_multipart():
             continue
-        name = _filename(part)
+        name = part_filename(part)
         disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
         if name:
             out.attachments.append(name)

@@ -1,0 +1,136 @@
+"""Hostile content: attachment names that try to escape, HTML that phones home, leaked secrets."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from archiver.core.attachments import list_attachments, safe_filename, save_attachments
+from archiver.core.errors import ArchiverError
+from archiver.core.preview import safe_html
+from archiver.core.secrets import RedactingFilter, Secret, redact
+
+EVIL_NAMES = [
+    "../../../../etc/passwd",
+    "..\\..\\Windows\\System32\\evil.dll",
+    "/etc/cron.d/job",
+    "C:\\Users\\Public\\x.exe",
+    "..",
+    ".",
+    "",
+    "CON",
+    "nul.txt",
+    "a\x00b\x1b[31m.pdf",
+    "report\u202egpj.exe",
+    "x" * 400 + ".pdf",
+    "  .hidden  ",
+]
+
+
+def attachment_message(names: list[str]) -> bytes:
+    parts = [
+        f"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+        f'filename="{name}"\r\n\r\npayload {index}\r\n'
+        for index, name in enumerate(names)
+    ]
+    return (
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + "".join(parts) + "--b--\r\n"
+    ).encode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize("name", EVIL_NAMES)
+def test_safe_filename_keeps_one_harmless_component(name):
+    safe = safe_filename(name, "attachment-1")
+    assert safe and "/" not in safe and "\\" not in safe and safe not in (".", "..")
+    assert not any(ord(c) < 32 or c in '<>:"|?*' for c in safe)
+    assert safe.split(".")[0].upper() not in ("CON", "NUL") and len(safe) <= 150
+    assert "\u202e" not in safe and not safe.startswith(".")
+
+
+def test_saving_never_writes_outside_the_folder(tmp_path):
+    target = tmp_path / "target"
+    target.mkdir()
+    data = attachment_message(EVIL_NAMES)
+    written = save_attachments(data, target)
+    assert len(written) == len(EVIL_NAMES) == len(list_attachments(data))
+    for path in written:
+        assert path.parent == target.resolve() and path.is_file()
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        p.name for p in written
+    )
+
+
+def test_existing_files_and_planted_symlinks_are_not_followed(tmp_path):
+    (tmp_path / "secret").write_text("keep")
+    (tmp_path / "doc.pdf").symlink_to(tmp_path / "secret")
+    (written,) = save_attachments(attachment_message(["doc.pdf"]), tmp_path)
+    assert written.name == "doc (2).pdf"
+    assert (tmp_path / "secret").read_text() == "keep"
+    assert written.read_bytes() == b"payload 0"
+
+
+def test_bad_attachment_number_and_folder(tmp_path):
+    with pytest.raises(ArchiverError, match="no attachment 3"):
+        save_attachments(attachment_message(["a.pdf"]), tmp_path, [3])
+    with pytest.raises(ArchiverError, match="is not a folder"):
+        save_attachments(attachment_message(["a.pdf"]), tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<script>alert(1)</script>",
+        '<img src="http://tracker.example/p.gif">',
+        '<img src="//tracker.example/p.gif">',
+        "<img srcset='http://t.example/a 1x'>",
+        '<p style="background:url(http://t.example/x)">x</p>',
+        "<style>@import url(http://t.example/s.css)</style>",
+        '<link rel="stylesheet" href="http://t.example/s.css">',
+        '<body background="http://t.example/b.png" onload="x()">',
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        '<iframe src="http://t.example/"></iframe>',
+        '<object data="http://t.example/f.swf"></object>',
+        '<svg><image href="http://t.example/i.png"/></svg>',
+        '<form action="http://t.example/"><input name="a"></form>',
+        '<meta http-equiv="refresh" content="0;url=http://t.example/">',
+        '<video poster="http://t.example/p.png"></video>',
+        '<table background="http://t.example/t.png"><tr><td>x</td></tr></table>',
+    ],
+)
+def test_preview_html_loads_nothing_and_runs_nothing(markup):
+    clean = safe_html(markup).lower()
+    for bad in ("script", "http:", "//t", "javascript", "onload", "style", "iframe", "url("):
+        assert bad not in clean
+
+
+def test_preview_html_keeps_text_formatting_links_and_inline_images():
+    clean = safe_html(
+        '<p>Sehr <b>geehrte</b> &amp; <a href="https://example.org/x">Link</a></p>'
+        '<img src="cid:logo@x" alt="Logo"><img src="http://t.example/p.gif" alt="Zähler">'
+    )
+    assert "<b>geehrte</b> &amp; " in clean and 'href="https://example.org/x"' in clean
+    assert 'src="cid:logo@x"' in clean and "[Zähler]" in clean and "t.example" not in clean
+
+
+@pytest.mark.allow_warnings
+def test_passwords_are_redacted_from_log_records_and_tracebacks(tmp_path):
+    secret = Secret("Hunter2-very-secret")
+    handler = logging.FileHandler(tmp_path / "log.txt")
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    try:
+        logger.error("server said: bad password %s", secret.reveal())
+        try:
+            raise RuntimeError(f"LOGIN {secret.reveal()} refused")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    text = (tmp_path / "log.txt").read_text()
+    assert "Hunter2-very-secret" not in text and text.count("***") == 2
+    assert redact("a Hunter2-very-secret b") == "a *** b"
