@@ -23,7 +23,7 @@ from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.config import Config
 from archiver.core.errors import ArchiveLocked, ArchiverError, StoreError
 from archiver.core.index.extract import extract
-from archiver.core.index.indexer import IndexReport, reindex, update_index
+from archiver.core.index.indexer import IndexReport, index_usable, reindex, update_index
 from archiver.core.index.search import (
     SORTS,
     ArchiveSearcher,
@@ -104,7 +104,7 @@ def _catalog_path(dirs: AppDirs) -> Path:
 
 def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool) -> None:
     """Index what the index lacks (after a crash, a deleted index), unless a job is running."""
-    if not catalog.unindexed():
+    if not catalog.unindexed() and index_usable(dirs.archive):
         return
     report, bar = progress_bar(json_output)
     try:

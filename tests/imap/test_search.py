@@ -361,5 +361,8 @@ def test_cli_search_show_reindex(dovecot, imap_user, home, tmp_path, capsys):
 
     assert main(["reindex"]) == 0
     assert "Indexed 2 messages." in capsys.readouterr().out
+    shutil.rmtree(index_dir(home.archive))  # lost: the next search rebuilds it first
+    assert main(["search", "meeting"]) == 0
+    assert "1 message found." in capsys.readouterr().out
     assert main(["reindex", "nosuch"]) == 1
     assert "no messages of an account 'nosuch'" in capsys.readouterr().err

@@ -91,6 +91,20 @@ def _version_ok(path: Path) -> bool:
         return False
 
 
+def index_usable(archive_root: Path) -> bool:
+    """Whether the index exists, is of our schema version and opens (read-only check)."""
+    path = index_dir(archive_root)
+    if not _version_ok(path):
+        return False
+    try:
+        ix = PrivateStorage(str(path)).open_index()
+        ix.doc_count()
+        ix.close()
+    except Exception:  # any damage: not usable
+        return False
+    return True
+
+
 def open_index(archive_root: Path, catalog: Catalog) -> FileIndex:
     """Open the index, recreating it empty (and the catalog's marks cleared) when unusable.
 
