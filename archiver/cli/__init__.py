@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from archiver import __version__
-from archiver.cli import accounts, archive, restore, search
+from archiver.cli import accounts, archive, restore, search, verify
 from archiver.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, human_bytes
 from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     archive.register(commands)
     search.register(commands)
     restore.register(commands)
+    verify.register(commands)
     return parser
 
 

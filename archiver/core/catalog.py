@@ -412,6 +412,38 @@ class Catalog:
         )
         return {row[0] for row in cursor}
 
+    def rows_by_location(self, state: State, account: str | None = None) -> Iterator[Record]:
+        """Yield the rows in *state* (all, or one account's), ordered by path, offset and id.
+
+        Rows sharing one stored copy come one after another, and an mbox file's regions in
+        file order. Reads lazily, so memory stays flat in the catalog's size.
+        """
+        where, params = "WHERE state = ?", [state.value]
+        if account is not None:
+            where, params = where + " AND account = ?", [*params, account]
+        yield from self._rows(where + " ORDER BY path, offset, id", params)
+
+    def location_totals(self, state: State, account: str | None = None) -> tuple[int, int]:
+        """Return (rows, bytes of their distinct stored copies) in *state* (all, or one
+        account's)."""
+        where, params = "WHERE state = ?", [state.value]
+        if account is not None:
+            where, params = where + " AND account = ?", [*params, account]
+        row = self._db.execute(
+            f"SELECT (SELECT COUNT(*) FROM messages {where}), (SELECT COALESCE(SUM(size), 0) "
+            f"FROM (SELECT DISTINCT path, offset, size FROM messages {where}))",
+            params * 2,
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def indexed_ids(self, account: str | None = None) -> set[int]:
+        """Return the ids of verified rows marked as held by the search index."""
+        sql = "SELECT id FROM messages WHERE state = 'verified' AND indexed = 1"
+        params: tuple[str, ...] = ()
+        if account is not None:
+            sql, params = sql + " AND account = ?", (account,)
+        return {row[0] for row in self._db.execute(sql, params)}
+
 
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""

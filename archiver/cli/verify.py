@@ -1,0 +1,153 @@
+"""``imap-archiver verify``: re-read the archive, compare it with the catalog, check the index."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from archiver.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_OK,
+    Interrupts,
+    human_bytes,
+    progress_bar,
+)
+from archiver.core.config import Config
+from archiver.core.jobs.verify import IndexState, VerifyResult, run_verify
+from archiver.core.paths import AppDirs
+from archiver.core.progress import CancelToken
+
+# Ids shown per index problem line; --json lists them all.
+SHOWN_IDS = 10
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``verify`` command."""
+    verify = commands.add_parser(
+        "verify",
+        help="re-read every archived message and check it against the catalog",
+        description="Re-read every archived message, compare its size and SHA-256 with the "
+        "catalog, report missing or altered files (and whether the server still has each), "
+        "and check that the search index agrees with the catalog. Changes nothing unless "
+        "--repair is given, which repairs only the search index: damaged archive files are "
+        "reported, never removed or forgotten.",
+    )
+    verify.add_argument("account", nargs="?", help="only this account (default: all)")
+    verify.add_argument(
+        "--repair",
+        action="store_true",
+        help="bring the search index in line with the catalog (remove strays, index the rest)",
+    )
+    verify.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    verify.set_defaults(func=cmd_verify)
+
+
+def cmd_verify(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
+    """Verify the archive; see ``imap-archiver verify --help``."""
+    token = CancelToken()
+    report, bar = progress_bar(args.json)
+    with Interrupts(token):
+        try:
+            result = run_verify(
+                dirs.archive, account=args.account, repair=args.repair, report=report, cancel=token
+            )
+        finally:
+            if bar is not None:
+                bar.finish()
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_verify_summary(result, sys.stdout)
+    if result.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _ids(ids: Sequence[object]) -> str:
+    shown = ", ".join(str(i) for i in ids[:SHOWN_IDS])
+    return shown + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+
+
+def print_verify_summary(result: VerifyResult, out: TextIO) -> None:
+    """Print one line per problem found, then a one-line summary."""
+    for damage in result.damaged:
+        where = damage.path if damage.offset is None else f"{damage.path} at byte {damage.offset}"
+        print(
+            f"  {damage.problem.value.upper()} message {damage.id} ({damage.account}: "
+            f"{damage.folder}, UID {damage.uid}), {where}: {damage.reason}; {damage.advice}.",
+            file=out,
+        )
+    if result.pending:
+        accounts = ", ".join(dict.fromkeys(p.account for p in result.pending))
+        print(
+            f"  PENDING {len(result.pending)} messages of {accounts} (ids "
+            f"{_ids([p.id for p in result.pending])}) were left by an interrupted archive run; "
+            "that is not damage, the next archive run of the account settles them.",
+            file=out,
+        )
+    _print_index(result, out)
+    print(_summary(result), file=out)
+
+
+def _print_index(result: VerifyResult, out: TextIO) -> None:
+    check = result.index
+    if result.cancelled and not check.repaired:
+        return
+    fix = "repaired" if check.repaired else "run imap-archiver verify --repair"
+    if check.state is not IndexState.OK:
+        print(f"  INDEX the search index is {check.state.value}; {fix}.", file=out)
+    if check.missing:
+        print(
+            f"  INDEX {len(check.missing)} messages are marked indexed but absent from the "
+            f"search index (ids {_ids(check.missing)}); {fix}.",
+            file=out,
+        )
+    if check.stray:
+        print(
+            f"  INDEX {len(check.stray)} search index documents are no verified message "
+            f"(ids {_ids(check.stray)}); {fix}.",
+            file=out,
+        )
+    if check.repaired:
+        line = f"  INDEX {check.indexed} messages indexed"
+        if check.stray and check.state is IndexState.OK:
+            line += f", {len(check.stray)} stray documents removed"
+        if check.unreadable:
+            line += f"; {len(check.unreadable)} damaged ones could not be indexed"
+        print(line + ".", file=out)
+    elif check.unindexed:
+        print(
+            f"  NOTE {check.unindexed} messages are not indexed yet; the next search indexes them.",
+            file=out,
+        )
+
+
+def _summary(result: VerifyResult) -> str:
+    checked = (
+        f"{result.checked} messages ({human_bytes(result.bytes_checked)} in "
+        f"{result.copies} stored copies)"
+    )
+    if result.cancelled:
+        return (
+            f"Cancelled after {result.checked} of {result.total} messages; run verify again "
+            "to check them all."
+        )
+    damaged = len(result.missing) + len(result.altered)
+    if damaged:
+        files = (
+            f"{result.intact} intact, {len(result.missing)} missing, {len(result.altered)} "
+            "altered (kept in the catalog; see above)"
+        )
+    else:
+        files = "all intact"
+    if result.index.repaired:
+        index = "the search index was repaired"
+    elif result.index.agrees:
+        index = "the search index agrees with the catalog"
+    else:
+        index = "the search index disagrees with the catalog"
+    return f"Verified {checked}: {files}; {index}."
