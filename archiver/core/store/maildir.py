@@ -138,7 +138,10 @@ class MaildirStore:
             if digest == record.sha256 and length == record.size:
                 verified.append(record.id)
             else:
-                path.unlink(missing_ok=True)
+                # A pending row may point at another row's file (the same bytes archived
+                # before): that file is that row's copy, damaged or not, and stays.
+                if not catalog.verified_at(record.location.path):
+                    path.unlink(missing_ok=True)
                 removed.append(record.id)
         catalog.mark_verified(verified)
         catalog.remove(removed)
