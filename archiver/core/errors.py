@@ -37,6 +37,15 @@ class AuthenticationError(ImapError):
     """The server rejected the user name or password."""
 
 
+class ResponseTooLarge(ImapError):
+    """The server sent more than the command could bring: a literal larger than the message
+    or piece asked for, a line without end, or endless responses (a broken or hostile server).
+
+    Raised while reading, before the data is held in memory; the connection is closed, so
+    the run stops there and nothing more is deleted.
+    """
+
+
 class FolderError(ImapError):
     """A folder could not be selected or read (it may have been deleted or renamed mid-run).
 

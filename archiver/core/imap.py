@@ -21,6 +21,8 @@ from typing import Any, NamedTuple, TypeVar
 
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_exc
+from imapclient.datetime_util import datetime_to_INTERNALDATE
+from imapclient.imapclient import seq_to_parenstr
 
 from archiver.core.accounts import Account, Security
 from archiver.core.errors import (
@@ -30,6 +32,7 @@ from archiver.core.errors import (
     FolderError,
     ImapError,
     QuotaExceeded,
+    ResponseTooLarge,
     TlsError,
     UidValidityChanged,
     disk_error,
@@ -47,6 +50,12 @@ BATCH_MESSAGES = 200  # messages per body FETCH
 BATCH_BYTES = 8 * 1024 * 1024  # bytes per body FETCH: bounds memory whatever the mailbox size
 LARGE_MESSAGE = 4 * 1024 * 1024  # larger messages are fetched in pieces into a spool file
 CHUNK_BYTES = 4 * 1024 * 1024  # piece size for large messages
+# What one response may make us read (see _ReadGuard): literals of metadata commands (a folder
+# name, a header field) and everything a response to a command brings besides message bodies.
+SMALL_LITERAL = 1024 * 1024
+RESPONSE_BUDGET = 16 * 1024 * 1024
+SIZE_MARGIN = 64 * 1024  # a body may exceed its RFC822.SIZE by this much and then fails alone
+LINE_COST = 64  # bytes counted per line besides its length: what Python needs to keep it
 APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
 
@@ -141,10 +150,15 @@ class FetchedMessage:
 
 @dataclass(frozen=True, slots=True)
 class FetchFailure:
-    """A message that could not be fetched completely; it stays on the server."""
+    """A message that could not be fetched completely; it stays on the server.
+
+    ``vanished``: the server sent nothing at all for the UID, which a UID FETCH does for a
+    message that no longer exists (another client expunged it after we planned the run).
+    """
 
     uid: int
     reason: str
+    vanished: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +218,13 @@ def _translate(account: Account, exc: BaseException, doing: str) -> ImapError:
             f"(wrong user name or password?): {_server_text(exc)}"
         )
     if isinstance(exc, imap_exc.IMAPClientAbortError):
-        return ImapError(f"{where}: connection lost while {doing}: {_server_text(exc)}")
+        text = _server_text(exc)
+        if "unexpected" in text:  # imaplib's word for a line that is no IMAP response
+            return ImapError(
+                f"{where}: the server sent a malformed response while {doing} ({text}); "
+                "the connection cannot go on."
+            )
+        return ImapError(f"{where}: connection lost while {doing}: {text}")
     return ImapError(f"{where}: the server refused {doing}: {_server_text(exc)}")
 
 
@@ -213,6 +233,57 @@ def _server_text(exc: BaseException) -> str:
     if text.startswith(("b'", 'b"')):
         text = text[2:-1]
     return text or type(exc).__name__
+
+
+class _ReadGuard:
+    """Bound what the response to one command may make us read; raise ResponseTooLarge beyond.
+
+    imaplib reads a literal of whatever size the server announces in one piece (``{5000000000}``
+    allocates gigabytes before the first byte arrives) and keeps every untagged line until the
+    command completes, so a broken or hostile server streaming data would exhaust memory.
+    The guard replaces the ``read`` and ``readline`` of imapclient's imaplib connection: before
+    each command the session says how large a literal and how much in all the answer may
+    bring (a body FETCH: the RFC822.SIZE asked for; a partial FETCH: the piece; anything
+    else: a little), and a response beyond that is refused before it is read into memory.
+    """
+
+    def __init__(self, imap: Any, where: str) -> None:
+        self._imap = imap
+        self._where = where
+        self.expect("connecting")
+        imap.read = self.read
+        imap.readline = self.readline
+
+    def expect(
+        self, doing: str, literal: int = SMALL_LITERAL, total: int = RESPONSE_BUDGET
+    ) -> None:
+        """Allow the next response literals of at most *literal* bytes, *total* bytes in all."""
+        self._doing, self._literal, self._left = doing, literal, total
+
+    def read(self, size: int) -> bytes:
+        """Read a literal of *size* bytes, unless that is more than this response may bring."""
+        allowed = min(self._literal, self._left)
+        if size > allowed:
+            raise ResponseTooLarge(
+                f"{self._where}: the server announced {size} bytes where at most {allowed} "
+                f"were expected while {self._doing} (a broken or hostile server); the "
+                "connection was closed and nothing more is deleted."
+            )
+        data: bytes = self._imap.file.read(size)
+        self._left -= len(data)
+        return data
+
+    def readline(self) -> bytes:
+        """Read one line, but no more than what is left of this response's allowance."""
+        line: bytes = self._imap.file.readline(max(self._left, 0) + 1)
+        self._left -= len(line) + LINE_COST
+        if self._left < 0:
+            raise ResponseTooLarge(
+                f"{self._where}: the server sent more than expected while {self._doing} "
+                "(a line without end or endless responses: a broken or hostile server); the "
+                "connection was closed and nothing more is deleted."
+            )
+        return line
 
 
 class ImapSession:
@@ -227,6 +298,8 @@ class ImapSession:
             # of every response, message bodies included, before the logger drops it: a
             # tenth of an archive run's time. Only the wire log needs it.
             client._imap.debug = 0
+        self._guard = _guard(account, client)
+        self._broken: ResponseTooLarge | None = None  # set once the server sent too much
         self.selected: SelectedFolder | None = None
 
     @classmethod
@@ -251,6 +324,7 @@ class ImapSession:
                 client = IMAPClient(
                     account.host, account.effective_port, ssl=False, timeout=timeout
                 )
+            _guard(account, client)  # before anything but the greeting is read
             if account.security is Security.STARTTLS:
                 if not client.has_capability("STARTTLS"):
                     raise TlsError(
@@ -262,7 +336,7 @@ class ImapSession:
             elif account.security is Security.PLAIN:
                 log.warning("Account %s: connecting without encryption", account.name)
             client.login(account.user, password.reveal())
-        except TlsError:
+        except (TlsError, ResponseTooLarge):
             _close_quietly(client)
             raise
         except (OSError, imap_exc.IMAPClientError) as exc:
@@ -273,9 +347,12 @@ class ImapSession:
 
     def close(self) -> None:
         """Log out; errors on the way out are only logged."""
+        if self._broken is not None:
+            return  # the connection was closed when the server sent too much
+        self._guard.expect("logging out")
         try:
             self._client.logout()
-        except (OSError, imap_exc.IMAPClientError) as exc:
+        except (OSError, imap_exc.IMAPClientError, ResponseTooLarge) as exc:
             log.debug("Logout failed: %s", exc)
             _close_quietly(self._client)
 
@@ -285,10 +362,29 @@ class ImapSession:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _call(self, doing: str, func: Callable[[], T], folder: str | None = None) -> T:
-        """Run one imapclient call, translating its errors (FolderError for folder commands)."""
+    def _call(
+        self,
+        doing: str,
+        func: Callable[[], T],
+        folder: str | None = None,
+        *,
+        literal: int = SMALL_LITERAL,
+        total: int = RESPONSE_BUDGET,
+    ) -> T:
+        """Run one imapclient call, translating its errors (FolderError for folder commands).
+
+        Its response may bring literals of at most *literal* bytes, *total* bytes in all
+        (see _ReadGuard); beyond that the connection is closed and stays unusable.
+        """
+        if self._broken is not None:
+            raise ResponseTooLarge(str(self._broken))
+        self._guard.expect(doing, literal, total)
         try:
             return func()
+        except ResponseTooLarge as exc:
+            self._broken = exc
+            _close_quietly(self._client)  # stop a server that is still sending
+            raise
         except imap_exc.IMAPClientAbortError as exc:
             raise _translate(self.account, exc, doing) from None
         except imap_exc.IMAPClientError as exc:
@@ -413,6 +509,8 @@ class ImapSession:
                     [m.uid for m in metas], ["BODY.PEEK[]", "RFC822.SIZE", "FLAGS", "INTERNALDATE"]
                 ),
                 folder,
+                literal=max(m.size for m in metas) + SIZE_MARGIN,
+                total=sum(m.size + SIZE_MARGIN for m in metas) + RESPONSE_BUDGET,
             )
         except FolderError:
             if len(metas) == 1:
@@ -446,7 +544,29 @@ class ImapSession:
             results.append(
                 FetchedMessage(fresh, hashlib.sha256(body).hexdigest(), len(body), data=body)
             )
+        if any(isinstance(r, FetchFailure) for r in results):
+            return self._mark_vanished(results)
         return results
+
+    def _mark_vanished(
+        self, results: list[FetchedMessage | FetchFailure]
+    ) -> list[FetchedMessage | FetchFailure]:
+        """Tell failures whose message another client expunged (vanished) from real ones.
+
+        A server answers a UID FETCH of a message expunged by another session with nothing,
+        or (RFC 2180, as Dovecot does until it has told us) with NIL data; after a NOOP has
+        delivered the pending EXPUNGEs, a UID that FETCH no longer returns is gone.
+        """
+        folder = self.selected.name if self.selected else "?"
+        failed = [r.uid for r in results if isinstance(r, FetchFailure) and not r.vanished]
+        self._call("NOOP", self._client.noop, folder)
+        present = self.fetch_meta(failed)
+        return [
+            FetchFailure(r.uid, "expunged by another client meanwhile", vanished=True)
+            if isinstance(r, FetchFailure) and r.uid not in present
+            else r
+            for r in results
+        ]
 
     def _fetch_large(self, meta: WantedMessage, spool_dir: Path) -> FetchedMessage | FetchFailure:
         """Fetch one large message in pieces into a spool file, hashing as it goes."""
@@ -476,10 +596,14 @@ class ImapSession:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-        if fresh is None or received != fresh.size:
+        if fresh is None or received != fresh.size or received == 0:
             path.unlink(missing_ok=True)
             size = fresh.size if fresh else meta.size
-            return FetchFailure(meta.uid, f"received {received} bytes, but RFC822.SIZE is {size}")
+            failure = FetchFailure(
+                meta.uid, f"received {received} bytes, but RFC822.SIZE is {size}"
+            )
+            # Nothing at all (no data, or NIL with size 0): expunged by another client?
+            return self._mark_vanished([failure])[0] if received == 0 else failure
         return FetchedMessage(fresh, digest.hexdigest(), received, spool=path)
 
     def _fetch_piece(
@@ -490,6 +614,8 @@ class ImapSession:
             "FETCH",
             lambda: self._client.fetch([uid], [request, "RFC822.SIZE", "FLAGS", "INTERNALDATE"]),
             folder,
+            literal=CHUNK_BYTES,  # a partial FETCH never brings more than the piece asked for
+            total=CHUNK_BYTES + RESPONSE_BUDGET,
         )
         item = data.get(uid)
         if item is None:
@@ -569,9 +695,7 @@ class ImapSession:
         try:
             response = self._call(
                 f"APPEND to {folder}",
-                lambda: self._client.append(
-                    folder, message, flags=[f.encode() for f in flags], msg_time=internaldate
-                ),
+                partial(self._append_exact, folder, message, flags, internaldate),
                 folder,
             )
         except FolderError as exc:
@@ -583,6 +707,27 @@ class ImapSession:
             raise AppendRefused(str(exc)) from None
         match = APPENDUID.search(response if isinstance(response, bytes) else b"")
         return AppendUid(int(match[1]), int(match[2])) if match else None
+
+    def _append_exact(
+        self, folder: str, message: bytes, flags: Sequence[str], internaldate: dt.datetime
+    ) -> bytes:
+        """APPEND through imaplib's command machinery, with the literal exactly as given.
+
+        imaplib's own append() (which IMAPClient.append calls) runs the message through a
+        regular expression that turns every bare CR or LF into CRLF: a message is then not
+        restored byte for byte, and a 50 MB message costs two more copies in memory.
+        """
+        imap = self._client._imap
+        literal = b"UTF8 (" + message + b")" if imap.utf8_enabled else message
+        imap.literal = literal
+        typ, data = imap._simple_command(
+            "APPEND",
+            self._client._normalise_folder(folder),
+            seq_to_parenstr([f.encode() for f in flags]),
+            f'"{datetime_to_INTERNALDATE(internaldate)}"',
+        )
+        self._client._checkok("append", typ, data)
+        return bytes(data[0]) if data and isinstance(data[0], bytes) else b""
 
     @property
     def append_limit(self) -> int | None:
@@ -643,6 +788,18 @@ def _meta(uid: int, item: dict[bytes, Any]) -> MessageMeta | None:
         return MessageMeta(uid, int(item[b"RFC822.SIZE"]), flags, internaldate)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
+
+
+def _guard(account: Account, client: IMAPClient) -> _ReadGuard:
+    """Return the read guard of *client*'s connection, installing it on first use."""
+    imap = client._imap
+    guard = getattr(imap, "_archiver_guard", None)
+    if guard is None:
+        guard = _ReadGuard(
+            imap, f"Account {account.name} ({account.host}:{account.effective_port})"
+        )
+        imap._archiver_guard = guard
+    return guard
 
 
 def _close_quietly(client: IMAPClient | None) -> None:

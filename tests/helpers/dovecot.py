@@ -108,9 +108,16 @@ def _make_certificate(directory: Path) -> tuple[Path, Path]:
 class DovecotServer:
     """One Dovecot instance with IMAP (STARTTLS) and IMAPS listeners on 127.0.0.1."""
 
-    def __init__(self, binary: str, quota_mb: int = 100) -> None:
+    def __init__(
+        self, binary: str, quota_mb: int = 100, layout: str | None = None, separator: str = "/"
+    ) -> None:
+        """Write the config; *layout* ``"fs"`` stores folders as nested directories, which
+        allows "." inside names (Maildir++, the default, uses "." as its own separator);
+        *separator* is the hierarchy delimiter clients see."""
         self.binary = binary
         self.quota_mb = quota_mb
+        self.layout = layout
+        self.separator = separator
         self.is_root = os.geteuid() == 0
         # As root the mail processes run as nobody, who must be able to reach this folder.
         self.dir = Path(tempfile.mkdtemp(prefix="imap-archiver-dovecot-"))
@@ -158,7 +165,7 @@ default_internal_group = {group}
 default_login_user = {login_user}
 first_valid_uid = 1
 first_valid_gid = 1
-mail_location = maildir:~/Maildir
+mail_location = maildir:~/Maildir{f":LAYOUT={self.layout}" if self.layout else ""}
 mail_plugins = $mail_plugins quota
 imap_capability = +
 passdb {{
@@ -194,7 +201,7 @@ plugin {{
 }}
 namespace inbox {{
   inbox = yes
-  separator = /
+  separator = {self.separator}
   mailbox Sent {{
     special_use = \\Sent
     auto = subscribe

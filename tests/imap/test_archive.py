@@ -407,3 +407,30 @@ def test_deletes_in_chunks(dovecot, imap_user, account, password, tmp_path, monk
     inbox = result.folders[0]
     assert (inbox.archived, inbox.deleted, inbox.newer, inbox.on_server_after) == (7, 7, 1, 1)
     assert inbox.closes
+
+
+@pytest.mark.allow_warnings
+@pytest.mark.parametrize("fmt", ["maildir", "mbox"])
+def test_damaged_copy_from_an_earlier_run_keeps_the_server_copy(
+    dovecot, imap_user, account, password, tmp_path, fmt
+):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(4)], OLD)
+    run(account, password, tmp_path, fmt=fmt, keep_on_server=True)
+    with Catalog.open(tmp_path) as catalog:
+        first, second, *_ = catalog.records()
+    path = tmp_path / first.location.path
+    data = bytearray(path.read_bytes())
+    data[(first.location.offset or 0) + 200] ^= 0x20  # one flipped bit inside the message
+    path.write_bytes(bytes(data))
+    if fmt == "maildir":
+        (tmp_path / second.location.path).unlink()
+
+    result = run(account, password, tmp_path)
+
+    damaged = 1 if fmt == "mbox" else 2
+    inbox = next(f for f in result.folders if f.folder == "INBOX")
+    assert inbox.kept == {Kept.DAMAGED: damaged} and result.deleted == 4 - damaged
+    assert result.closes
+    left = {raw for raw, _flags, _when in server_state(dovecot, imap_user).values()}
+    assert len(left) == damaged  # the server keeps the only good copies

@@ -87,6 +87,9 @@ class Kept:
     NOT_EXPUNGED = "still on the server after UID EXPUNGE"
     STOPPED = "run stopped before deleting"
     RESTORED = "restored from the archive by you"
+    # Not kept, but gone: expunge_archived() counts these apart, and the report as vanished.
+    VANISHED = "vanished from the server meanwhile"
+    DAMAGED = "archived copy missing or damaged (see imap-archiver verify)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,7 @@ class _FolderPlan:
     to_delete: array[int] = field(default_factory=lambda: array("L"))  # verified, any run
     handled: int = 0  # of fetch_uids: stored, failed or found newer
     delete_accounted: int = 0  # of to_delete: deleted or kept with a reason so far
+    earlier: int = 0  # the first entries of to_delete, verified by an earlier run
 
     def wanted(self) -> Iterator[WantedMessage]:
         """Yield the messages to download, in UID order."""
@@ -339,7 +343,7 @@ def archive_account(
         _archive_all(session, store, catalog, account, plans, options, report, cancel, indexer)
         cancel.raise_if_cancelled()
         for plan in plans:
-            _delete_folder(session, catalog, account, plan, options)
+            _delete_folder(session, store, catalog, account, plan, options)
         result.quota_after = session.quota()
     except Cancelled:
         log.info("Account %s: archive cancelled", account)
@@ -384,7 +388,7 @@ def _plan_folder(
         return plan
     rep.newer += rep.on_server_before - len(uids)
     rep.vanished = len(uids) - seen
-    rep.already = len(plan.to_delete)
+    rep.already = plan.earlier = len(plan.to_delete)
     return plan
 
 
@@ -493,9 +497,14 @@ def _store_batch(
     )
     for item in batch:
         if isinstance(item, FetchFailure):
+            plan.handled += 1
+            if item.vanished:  # another client expunged it: nothing of ours to keep or lose
+                log.info("Account %s, folder %s, UID %d: %s", account, folder, item.uid,
+                         item.reason)  # fmt: skip
+                rep.vanished += 1
+                continue
             log.warning("Account %s, folder %s, UID %d: %s", account, folder, item.uid, item.reason)
             rep.fail(item.uid, item.reason)
-            plan.handled += 1
             continue
         meta = item.meta
         if meta.internaldate >= options.cutoff:
@@ -583,11 +592,18 @@ def _drop_spool(message: FetchedMessage) -> None:
 
 
 def _delete_folder(
-    session: ImapSession, catalog: Catalog, account: str, plan: _FolderPlan, options: ArchiveOptions
+    session: ImapSession,
+    store: ArchiveStore,
+    catalog: Catalog,
+    account: str,
+    plan: _FolderPlan,
+    options: ArchiveOptions,
 ) -> None:
     """Free the server of the folder's verified messages, or record why they stay.
 
     Works through the messages in chunks, so that memory stays flat in the folder's size.
+    Copies verified by an earlier run are read back once more first: the archive file may
+    have been damaged since, and then the server's copy is the last good one.
     """
     rep = plan.report
     if rep.error:
@@ -599,18 +615,53 @@ def _delete_folder(
         for start in range(0, len(plan.to_delete), DELETE_CHUNK):
             uids = plan.to_delete[start : start + DELETE_CHUNK]
             verified = catalog.verified_for(account, plan.info.name, plan.uidvalidity, uids)
+            damaged = _damaged(store, catalog, account, plan, uids[: max(0, plan.earlier - start)])
+            if damaged:
+                verified = [v for v in verified if v.uid not in damaged]
+                rep.kept[Kept.DAMAGED] += len(damaged)
             deleted, kept = expunge_archived(session, plan.info.name, verified, options.cutoff)
             catalog.mark_deleted(deleted)
             rep.deleted += len(deleted)
             rep.bytes_deleted += sum(m.size for m in deleted)
+            rep.vanished += kept.pop(Kept.VANISHED, 0)  # another client expunged them
             rep.kept.update(kept)
-            if len(verified) < len(uids):  # a row vanished or changed meanwhile
-                rep.kept[Kept.CHANGED] += len(uids) - len(verified)
+            if len(verified) + len(damaged) < len(uids):  # a row vanished or changed meanwhile
+                rep.kept[Kept.CHANGED] += len(uids) - len(verified) - len(damaged)
             plan.delete_accounted += len(uids)  # an error leaves the rest to _settle_unfinished
     try:
         rep.on_server_after = session.count_messages(plan.info.name)
     except FolderError as exc:
         log.warning("%s", exc)
+
+
+def _damaged(
+    store: ArchiveStore, catalog: Catalog, account: str, plan: _FolderPlan, uids: Sequence[int]
+) -> set[int]:
+    """Return those of *uids* whose archived copy no longer reads back as catalogued."""
+    if not uids:
+        return set()
+    folder = plan.info.name
+    rows = catalog.get(list(catalog.ids_for(account, folder, plan.uidvalidity, uids).values()))
+    damaged = set()
+    for record in rows.values():
+        try:
+            intact = store.read_digest(record.location, record.size) == (
+                record.sha256,
+                record.size,
+            )
+        except StoreError:
+            intact = False
+        if not intact:
+            damaged.add(record.uid)
+            log.error(
+                "Account %s, folder %s, UID %d: the archived copy (%s) is missing or damaged; "
+                "the message stays on the server. Run 'imap-archiver verify'.",
+                account,
+                folder,
+                record.uid,
+                record.location.path,
+            )
+    return damaged
 
 
 def expunge_archived(
@@ -620,8 +671,10 @@ def expunge_archived(
 
     Takes only records that come out of :meth:`Catalog.verified_for`, never bare UIDs. Checks,
     right before deleting, that UIDVALIDITY is unchanged and that each UID still names a
-    message of the catalogued size and INTERNALDATE, before the cut-off. Without UIDPLUS it
-    deletes nothing: a plain EXPUNGE would also remove other clients' \\Deleted messages.
+    message of the catalogued size and INTERNALDATE, before the cut-off; those no longer on
+    the server (expunged by another client) are counted under ``Kept.VANISHED``. Without
+    UIDPLUS it deletes nothing: a plain EXPUNGE would also remove other clients' \\Deleted
+    messages.
     """
     kept: Counter[str] = Counter()
     if not verified:
@@ -647,9 +700,10 @@ def expunge_archived(
     sure = []
     for message in verified:
         meta = metas.get(message.uid)
-        if (
-            meta is not None
-            and meta.size == message.size
+        if meta is None:  # another client expunged it since we planned: gone, not kept
+            kept[Kept.VANISHED] += 1
+        elif (
+            meta.size == message.size
             and meta.internaldate == message.internaldate
             and message.internaldate < cutoff
         ):

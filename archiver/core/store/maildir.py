@@ -93,7 +93,10 @@ class MaildirStore:
                     copy_into(out, message)
             os.utime(temp, (stamp, stamp))
         except OSError as exc:
-            temp.unlink(missing_ok=True)
+            try:
+                temp.unlink(missing_ok=True)
+            except OSError as cleanup:  # the path itself may be what failed (ENAMETOOLONG)
+                log.debug("Cannot remove %s: %s", temp, cleanup)
             raise disk_error(exc, f"writing {folder} UID {meta.uid}") from exc
         return Staged(Location(str(relative)), temp, final)
 
