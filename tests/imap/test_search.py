@@ -13,7 +13,7 @@ from whoosh import index
 from archiver.cli import main
 from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.catalog import Catalog
-from archiver.core.index.indexer import index_dir, reindex, update_index
+from archiver.core.index.indexer import index_dir, index_records, reindex, update_index
 from archiver.core.index.search import ArchiveSearcher, QueryError
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
@@ -366,3 +366,37 @@ def test_cli_search_show_reindex(dovecot, imap_user, home, tmp_path, capsys):
     assert "1 message found." in capsys.readouterr().out
     assert main(["reindex", "nosuch"]) == 1
     assert "no messages of an account 'nosuch'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["anbei", "to:kanzlei", "pfänd*", "NOT anbei", "anbei AND NOT has:attachment",
+     "(rechnung OR kündigung) OR is:flagged", "date:[2022-03-01 to 2022-06-30]", '"Grüßen"'],
+)  # fmt: skip
+def test_newest_first_matches_whooshs_own_sorting(archive, query):
+    """Our set evaluation finds exactly what Whoosh's collector finds, in date order."""
+    with ArchiveSearcher(archive) as searcher:
+        ours = searcher.search(query, limit=None)
+        reference = searcher._searcher.search(  # Whoosh's own evaluation and sorting
+            ours.query, limit=None, sortedby="date", reverse=True
+        )
+        assert sorted(h.id for h in ours.hits) == sorted(int(r["id"]) for r in reference)
+        assert [h.date for h in ours.hits] == [r["date"] for r in reference]
+        assert ours.total == len(reference)
+        top = searcher.search(query, limit=2).hits
+        assert [h.date for h in top] == [h.date for h in ours.hits][:2]
+
+
+def test_replaced_documents_are_found_once(dovecot, imap_user, account, password, tmp_path):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(6)], WHEN)
+    run(account, password, tmp_path, keep_on_server=True)
+    with Catalog.open(tmp_path) as catalog:
+        records = catalog.records()
+        ix = index.open_dir(str(index_dir(tmp_path)))
+        index_records(ix, tmp_path, catalog, records[:3])  # replaced: old copies deleted
+        ix.close()
+    with ArchiveSearcher(tmp_path) as searcher:
+        result = searcher.search("date:[1970 to 2100]", limit=None)
+        assert sorted(h.id for h in result.hits) == sorted(r.id for r in records)
+        assert result.total == 6 and searcher.search("NOT date:[1970 to 2100]").total == 0

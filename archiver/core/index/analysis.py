@@ -41,6 +41,9 @@ COMPOUND_MIN = 7
 # Query words shorter than this match only themselves (no compound or prefix expansion).
 PART_MIN = 4
 
+# Words whose fold, term and part form are remembered; about 25 MB for the three caches.
+CACHE_SIZE = 50_000
+
 _stem_en = stemmer_for_language("en")
 _stem_de = stemmer_for_language("de")
 
@@ -50,7 +53,7 @@ _GERMAN_DIGRAPH = re.compile(r"(?<!q)ue|ae|oe")
 _VALID_S_ENDING = frozenset("bdfghklmnrt")
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def fold(word: str) -> str:
     """Lower-case *word*, strip accents and fold German spellings: Pfaendung → pfandung."""
     folded = word.lower()
@@ -64,7 +67,7 @@ def fold(word: str) -> str:
     return folded
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def term(word: str) -> str:
     """Return the index term of a word: folded, then stemmed for English and for German."""
     folded = fold(word)
@@ -95,7 +98,7 @@ def light_stem(folded: str) -> str:
     return word
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=CACHE_SIZE)
 def part_form(word: str) -> str:
     """Return the form a word is matched in as part of a compound: folded, lightly stemmed."""
     return light_stem(fold(word))

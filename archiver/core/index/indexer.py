@@ -50,6 +50,8 @@ STRETCH_BYTES = 256 * 1024  # kept after each MIME boundary line: part headers, 
 WRITER_MB = 64
 # Batches at least this big are worth the worker processes' start-up.
 PARALLEL_MIN = 1000
+# Catalog rows read at a time while filling an index.
+CHUNK_READ = 500
 
 FLAG_WORDS = {
     "\\seen": "seen",
@@ -259,38 +261,90 @@ class IndexReport:
         self.unreadable += other.unreadable
 
 
+def _index_one(
+    writer: Any, archive_root: Path, record: Record, result: IndexReport, *, replace: bool = True
+) -> bool:
+    """Give the writer one message's document; return False if its file is unreadable.
+
+    With *replace*, a document of the same id (left by a crash before marking) is replaced.
+    """
+    try:
+        data = indexable_bytes(archive_root, record)
+    except StoreError as exc:
+        log.warning("Not indexed: %s", exc)
+        result.unreadable.append(record.id)
+        return False
+    try:
+        doc = document(record, data)
+    except Exception:  # a message our parser cannot take must not stop the rest
+        log.warning(
+            "Message %d (%s in %s) could not be read as mail; indexed without its content.",
+            record.id,
+            record.account,
+            record.folder,
+            exc_info=True,
+        )
+        doc = catalog_fields(record)
+        result.partial += 1
+    if replace:
+        writer.update_document(**doc)
+    else:
+        writer.add_document(**doc)
+    return True
+
+
 def index_records(
     ix: FileIndex, archive_root: Path, catalog: Catalog, records: Sequence[Record]
 ) -> IndexReport:
     """Add *records* to the index in one commit, then mark them indexed in the catalog."""
     result = IndexReport()
     done: list[int] = []
-    writer = ix.writer(limitmb=WRITER_MB, **_parallel(len(records)))
+    writer = ix.writer(limitmb=WRITER_MB)
     try:
         for record in records:
-            try:
-                data = indexable_bytes(archive_root, record)
-            except StoreError as exc:
-                log.warning("Not indexed: %s", exc)
-                result.unreadable.append(record.id)
-                continue
-            try:
-                doc = document(record, data)
-            except Exception:  # a message our parser cannot take must not stop the rest
-                log.warning(
-                    "Message %d (%s in %s) could not be read as mail; indexed without its content.",
-                    record.id,
-                    record.account,
-                    record.folder,
-                    exc_info=True,
-                )
-                doc = catalog_fields(record)
-                result.partial += 1
-            writer.update_document(**doc)
-            done.append(record.id)
+            if _index_one(writer, archive_root, record, result):
+                done.append(record.id)
     except BaseException:
         writer.cancel()
         raise
+    writer.commit()
+    catalog.mark_indexed(done)
+    result.indexed = len(done)
+    return result
+
+
+def _fill_index(
+    ix: FileIndex,
+    archive_root: Path,
+    catalog: Catalog,
+    ids: Sequence[int],
+    *,
+    report: ProgressCallback,
+    cancel: CancelToken,
+) -> IndexReport:
+    """Index *ids*, none of which the index holds, with one writer and one commit.
+
+    The fast path of a rebuild: documents are added without looking for older copies, the
+    multi-process writer's workers start once, and no segments are merged along the way.
+    Memory stays bounded (each writer spills to disk beyond WRITER_MB). A cancel or crash
+    leaves the catalog's marks untouched, so the next run starts over.
+    """
+    result = IndexReport()
+    done: list[int] = []
+    writer = ix.writer(limitmb=WRITER_MB, **_parallel(len(ids)))
+    try:
+        for start in range(0, len(ids), CHUNK_READ):
+            cancel.raise_if_cancelled()
+            chunk = ids[start : start + CHUNK_READ]
+            records = catalog.get(chunk)
+            for row_id in chunk:
+                if _index_one(writer, archive_root, records[row_id], result, replace=False):
+                    done.append(row_id)
+            report(Progress(start + len(chunk), len(ids), "Indexing"))
+    except BaseException:
+        writer.cancel()
+        raise
+    report(Progress(len(ids), len(ids), "Indexing: writing the index"))
     writer.commit()
     catalog.mark_indexed(done)
     result.indexed = len(done)
@@ -307,23 +361,26 @@ def update_index(
 ) -> IndexReport:
     """Index every verified message the index lacks (all of them after a rebuild).
 
-    Call with the archive lock held. Commits every COMMIT_EVERY messages, so a cancel or a
-    crash loses at most one batch of work, never consistency.
+    Call with the archive lock held. Into an empty index everything goes in one commit (see
+    _fill_index); otherwise it commits every COMMIT_EVERY messages, replacing any document a
+    crash left behind, so a cancel or a crash loses at most one batch of work.
     """
     ix = open_index(archive_root, catalog)
-    ids = catalog.unindexed(account)
-    total = IndexReport()
-    report(Progress(0, len(ids), "Indexing"))
     try:
+        ids = catalog.unindexed(account)
+        if ix.doc_count_all() == 0:
+            return _fill_index(ix, archive_root, catalog, ids, report=report, cancel=cancel)
+        total = IndexReport()
+        report(Progress(0, len(ids), "Indexing"))
         for start in range(0, len(ids), COMMIT_EVERY):
             cancel.raise_if_cancelled()
             chunk = ids[start : start + COMMIT_EVERY]
             records = catalog.get(chunk)
             total.add(index_records(ix, archive_root, catalog, [records[i] for i in chunk]))
             report(Progress(start + len(chunk), len(ids), "Indexing"))
+        return total
     finally:
         ix.close()
-    return total
 
 
 def reindex(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import heapq
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -149,7 +150,13 @@ def _leaves(q: wq.Query) -> Iterator[wq.Query]:
 
 
 class ArchiveSearcher:
-    """An open index for several searches (the GUI, benchmarks); close it when done."""
+    """An open index for several searches (the GUI, benchmarks); close it when done.
+
+    Newest-first searches do not go through Whoosh's scoring and sorting collector, which
+    visits every match in Python several times: the query is evaluated as sets of document
+    numbers (each leaf's postings read once, combined by set operations in C), and the newest
+    matches are picked by date from a per-index cache of dates.
+    """
 
     def __init__(self, archive_root: Path) -> None:
         path = index_dir(archive_root)
@@ -161,6 +168,8 @@ class ArchiveSearcher:
         self._ix: FileIndex = whoosh_index.open_dir(str(path))
         self._searcher: Searcher = self._ix.searcher()
         self._parser = build_parser()
+        self._dates: list[int] | None = None  # raw date of each document number
+        self._newest_first: list[int] | None = None  # document numbers, newest first
 
     def close(self) -> None:
         """Close the searcher and the index."""
@@ -184,16 +193,93 @@ class ArchiveSearcher:
         """Run a query; newest first by default, or by relevance; *limit* None for all."""
         if sort not in SORTS:
             raise QueryError(f"Unknown sort order {sort!r} (date or relevance).")
-        self._searcher = self._searcher.refresh()
+        fresh = self._searcher.refresh()
+        if fresh is not self._searcher:
+            self._searcher, self._dates, self._newest_first = fresh, None, None
         parsed = parse_query(text, self._parser)
-        options: dict[str, Any] = {"limit": limit}
-        if account is not None:
-            options["filter"] = wq.Term("account", account.lower())
-        if sort == "date":
-            options |= {"sortedby": "date", "reverse": True}
-        results = self._searcher.search(parsed, **options)
-        hits = [_hit(r.fields(), r.score or 0.0) for r in results]
-        return SearchResult(hits, len(results), parsed)
+        account_filter = None if account is None else wq.Term("account", account.lower())
+        if sort == "relevance":
+            results = self._searcher.search(parsed, limit=limit, filter=account_filter)
+            hits = [_hit(r.fields(), r.score or 0.0) for r in results]
+            return SearchResult(hits, len(results), parsed)
+        docs = _matches(self._searcher, parsed)
+        if account_filter is not None:
+            docs &= _matches(self._searcher, account_filter)
+        top = self._newest(docs, limit)
+        hits = [_hit(self._searcher.stored_fields(d), 0.0) for d in top]
+        return SearchResult(hits, len(docs), parsed)
+
+    def _newest(self, docs: set[int], limit: int | None) -> list[int]:
+        """Return the newest *limit* of *docs* (all of them for None), newest first."""
+        if self._dates is None and len(docs) <= DIRECT_DATES:
+            column = self._searcher.reader().column_reader("date", translate=False)
+            dated = {d: column[d] for d in docs}
+            return sorted(docs, key=lambda d: (dated[d], -d), reverse=True)[:limit]
+        if self._dates is None:
+            column = self._searcher.reader().column_reader("date", translate=False)
+            self._dates = list(column)
+        dates = self._dates
+        if limit is not None and len(docs) * 8 > len(dates):  # most documents match
+            if self._newest_first is None:
+                self._newest_first = sorted(range(len(dates)), key=dates.__getitem__)[::-1]
+            top: list[int] = []
+            for doc in self._newest_first:
+                if doc in docs:
+                    top.append(doc)
+                    if len(top) == limit:
+                        break
+            return top
+        if limit is None:
+            return sorted(docs, key=dates.__getitem__, reverse=True)
+        return heapq.nlargest(limit, docs, key=dates.__getitem__)
+
+
+# Below this many matches, dates are read per match instead of for the whole index.
+DIRECT_DATES = 20_000
+
+
+def _matches(searcher: Searcher, q: wq.Query) -> set[int]:
+    """Return the numbers of the documents *q* matches, by set operations on its leaves."""
+    if q is wq.NullQuery:
+        return set()
+    if isinstance(q, wq.And):
+        wanted = [c for c in q.subqueries if not isinstance(c, wq.Not)]
+        unwanted = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
+        sets = sorted((_matches(searcher, c) for c in wanted), key=len)
+        found = set.intersection(*sets) if sets else _all_docs(searcher)
+        for child in unwanted:
+            if found:
+                found -= _matches(searcher, child)
+        return found
+    if isinstance(q, wq.Or):
+        children = _without_covered_terms(q.subqueries)
+        return set().union(*(_matches(searcher, c) for c in children))
+    if isinstance(q, wq.Not):
+        return _all_docs(searcher) - _matches(searcher, q.query)
+    if isinstance(q, wq.AndNot):
+        return _matches(searcher, q.a) - _matches(searcher, q.b)
+    if isinstance(q, wq.AndMaybe):
+        return _matches(searcher, q.a)
+    if isinstance(q, wq.Require):
+        return _matches(searcher, q.a) & _matches(searcher, q.b)
+    return set(searcher.docs_for_query(q))
+
+
+def _all_docs(searcher: Searcher) -> set[int]:
+    return set(searcher.docs_for_query(wq.Every()))
+
+
+def _without_covered_terms(children: list[wq.Query]) -> list[wq.Query]:
+    """Drop terms that a prefix beside them matches anyway (a word and its compounds)."""
+    prefixes = [(c.fieldname, c.text) for c in children if isinstance(c, wq.Prefix)]
+    return [
+        c
+        for c in children
+        if not (
+            isinstance(c, wq.Term)
+            and any(c.fieldname == f and str(c.text).startswith(p) for f, p in prefixes)
+        )
+    ]
 
 
 def _hit(stored: dict[str, Any], score: float) -> Hit:
