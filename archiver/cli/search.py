@@ -23,7 +23,13 @@ from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.config import Config
 from archiver.core.errors import ArchiveLocked, ArchiverError, StoreError
 from archiver.core.index.extract import extract
-from archiver.core.index.indexer import IndexReport, index_usable, reindex, update_index
+from archiver.core.index.indexer import (
+    IndexReport,
+    index_usable,
+    indexable_bytes,
+    reindex,
+    update_index,
+)
 from archiver.core.index.search import (
     SORTS,
     ArchiveSearcher,
@@ -39,6 +45,8 @@ from archiver.core.store.reading import read_message
 
 log = logging.getLogger(__name__)
 
+# Messages bigger than this are read thinned for snippets (see indexable_bytes).
+SNIPPET_THIN = 256 * 1024
 # Control characters a hostile message could use to drive the terminal (keep tab, newline).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -179,7 +187,8 @@ def _snippet(
     """Return the hit's snippet from its text, or its stored preview if the file is unreadable."""
     if record is not None:
         try:
-            body = extract(read_message(archive_root, record)).body
+            # Thinned: a snippet needs the text, not the attachments' base64.
+            body = extract(indexable_bytes(archive_root, record, SNIPPET_THIN)).body
             return make_snippet(body, matches)
         except StoreError as exc:
             log.warning("%s", exc)

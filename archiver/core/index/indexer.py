@@ -195,16 +195,16 @@ def document(record: Record, data: bytes) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v != ""}
 
 
-def indexable_bytes(archive_root: Path, record: Record) -> bytes:
+def indexable_bytes(archive_root: Path, record: Record, thin_above: int = THIN_ABOVE) -> bytes:
     """Return the message's bytes to index, checked against the catalog like read_message.
 
-    A message over THIN_ABOVE bytes is thinned out as it is read, so that parsing it takes
+    A message over *thin_above* bytes is thinned out as it is read, so that parsing it takes
     bounded memory: every line starting with ``--`` (MIME boundaries) is kept, and of the
     lines between two of them the first STRETCH_BYTES; that holds every part's headers (so
     attachment names) and the start of every text, while the bulk of a big attachment's
     base64 is left out. Raises StoreError when the stored message is missing or altered.
     """
-    if record.size <= THIN_ABOVE:
+    if record.size <= thin_above:
         return read_message(archive_root, record)
     digest, length = hashlib.sha256(), 0
     kept: list[bytes] = []

@@ -234,8 +234,9 @@ class ArchiveSearcher:
         return heapq.nlargest(limit, docs, key=dates.__getitem__)
 
 
-# Below this many matches, dates are read per match instead of for the whole index.
-DIRECT_DATES = 20_000
+# Below this many matches, dates are read per match instead of for the whole index (which is
+# then kept for the searcher's later searches).
+DIRECT_DATES = 1000
 
 
 def _matches(searcher: Searcher, q: wq.Query) -> set[int]:
