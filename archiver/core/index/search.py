@@ -13,13 +13,14 @@ import datetime as dt
 import fnmatch
 import heapq
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.index import FileIndex
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, QueryParser
 from whoosh.searching import Searcher
@@ -263,7 +264,48 @@ def _matches(searcher: Searcher, q: wq.Query) -> set[int]:
         return _matches(searcher, q.a)
     if isinstance(q, wq.Require):
         return _matches(searcher, q.a) & _matches(searcher, q.b)
+    if isinstance(q, (wq.Term, wq.Prefix, wq.Wildcard)):
+        return _term_docs(searcher, q)
     return set(searcher.docs_for_query(q))
+
+
+def _term_docs(searcher: Searcher, q: wq.Query) -> set[int]:
+    """Return the documents with a term *q* names (or, for a prefix, expands to).
+
+    Reads each posting list a block at a time instead of through Whoosh's per-posting
+    matcher calls, which cost ten times as much.
+    """
+    if q.fieldname not in searcher.schema:
+        return set()
+    found: set[int] = set()
+    for sub, offset in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
+        reader = sub.reader()
+        if isinstance(q, wq.Term):
+            try:
+                texts = [searcher.schema[q.fieldname].to_bytes(q.text)]
+            except ValueError:
+                return set()
+        else:
+            texts = list(q._btexts(reader))
+        for text in texts:
+            if (q.fieldname, text) not in reader:
+                continue
+            ids = _posting_ids(reader.postings(q.fieldname, text))
+            found.update(ids if not offset else (i + offset for i in ids))
+    return found
+
+
+def _posting_ids(matcher: Any) -> Iterable[int]:
+    """Return a fresh matcher's document numbers, whole blocks at a time where possible."""
+    if type(matcher) is not W3LeafMatcher:  # e.g. filtered for deleted documents
+        return matcher.all_ids()  # type: ignore[no-any-return]
+    ids: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.extend(matcher._ids[matcher._i :])
+        matcher._next_block()
+    return ids
 
 
 def _all_docs(searcher: Searcher) -> set[int]:
@@ -364,12 +406,23 @@ def word_matcher(q: wq.Query) -> Callable[[str], bool]:
 
 
 def make_snippet(text: str, matches: Callable[[str], bool], width: int = 200) -> Snippet:
-    """Return about *width* characters of *text* around its first matches (else its start)."""
+    """Return about *width* characters of *text* around its first match (else its start).
+
+    Only words up to the first match and those inside the window are tested, each distinct
+    word once: a long message costs little more than a short one.
+    """
     flat = " ".join(text.split())
-    found = [m.span() for m in WORD.finditer(flat) if matches(m.group())]
+    known: dict[str, bool] = {}
+
+    def hit(word: str) -> bool:
+        found = known.get(word)
+        if found is None:
+            found = known[word] = matches(word)
+        return found
+
+    first = next((m.start() for m in WORD.finditer(flat) if hit(m.group())), None)
     start = 0
-    if found:
-        first = found[0][0]
+    if first is not None:
         start = max(0, first - width // 4)
         if start:
             space = flat.find(" ", start)
@@ -378,9 +431,12 @@ def make_snippet(text: str, matches: Callable[[str], bool], width: int = 200) ->
     if end < len(flat):
         space = flat.rfind(" ", start, end)
         end = space if space > start else end
-    spans = tuple((s - start, e - start) for s, e in found if s >= start and e <= end)
-    piece = flat[start:end]
     prefix = "…" if start else ""
     suffix = "…" if end < len(flat) else ""
-    shift = len(prefix)
-    return Snippet(prefix + piece + suffix, tuple((s + shift, e + shift) for s, e in spans))
+    shift = len(prefix) - start
+    spans = tuple(
+        (m.start() + shift, m.end() + shift)
+        for m in WORD.finditer(flat, start, end)
+        if first is not None and hit(m.group())
+    )
+    return Snippet(prefix + flat[start:end] + suffix, spans)

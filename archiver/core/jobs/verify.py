@@ -30,6 +30,7 @@ from archiver.core.index.indexer import (
     PrivateStorage,
     index_dir,
     open_index,
+    open_writer,
     update_index,
 )
 from archiver.core.index.schema import SCHEMA_VERSION
@@ -460,7 +461,7 @@ def _repair_index(
     if check.stray and check.state is IndexState.OK:
         ix = open_index(archive_root, catalog)
         try:
-            with ix.writer() as writer:
+            with open_writer(ix) as writer:
                 for doc_id in check.stray:
                     writer.delete_by_term("id", doc_id)
         finally:
