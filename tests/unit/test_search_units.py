@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh import index
 
 from archiver.core.index.analysis import (
     WordAnalyzer,
@@ -17,7 +20,13 @@ from archiver.core.index.analysis import (
 from archiver.core.index.extract import decode_header, extract, html_to_text
 from archiver.core.index.indexer import flag_words
 from archiver.core.index.schema import ByteSize, CompoundText, build_schema
-from archiver.core.index.search import Snippet, make_snippet, parse_query, word_matcher
+from archiver.core.index.search import (
+    ArchiveSearcher,
+    Snippet,
+    make_snippet,
+    parse_query,
+    word_matcher,
+)
 
 
 @pytest.mark.parametrize("word", ["Pfändung", "pfandung", "pfaendung", "PFÄNDUNG", "Pfaendung"])
@@ -120,3 +129,29 @@ def test_snippet_marks_matches_and_compound_parts():
 def test_negated_words_are_not_highlighted():
     matches = word_matcher(parse_query("anbei NOT beschluss"))
     assert matches("anbei") and not matches("Beschluss")
+
+
+def test_size_and_date_ranges_open_at_either_end(tmp_path):
+    """Ranges are read off the columns; Whoosh's own evaluation must agree with them."""
+    (tmp_path / ".index").mkdir()
+    ix = index.create_in(str(tmp_path / ".index"), build_schema())
+    sizes = [100, 900, 5000, 2_000_000]
+    with ix.writer() as writer:
+        for number, size in enumerate(sizes):
+            when = dt.datetime(2020 + number, 6, 1)
+            writer.add_document(id=str(number), size=size, date=when, text="x")
+    with ArchiveSearcher(tmp_path) as searcher:
+        for query, expected in [
+            ("size:<1KB", {0, 1}),
+            ("size:>1KB", {2, 3}),
+            ("size:[1KB to 5MB]", {2, 3}),
+            ("date:<2022", {0, 1}),
+            ("date:>=2022", {2, 3}),
+            ("date:2021", {1}),
+            ("date:>2021", {2, 3}),
+            ("date:[2021 to 2022]", {1, 2}),
+        ]:
+            result = searcher.search(query, limit=None)
+            assert {h.id for h in result.hits} == expected, query
+            reference = searcher._searcher.search(result.query, limit=None)  # Whoosh's own
+            assert {int(r["id"]) for r in reference} == expected, query

@@ -14,6 +14,7 @@ from whoosh import query
 from whoosh.analysis import IDAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser.common import QueryParserError
+from whoosh.util.times import datetime_to_long
 
 from archiver.core.index.analysis import (
     MAX_WORD,
@@ -29,7 +30,7 @@ from archiver.core.index.analysis import (
 )
 
 # Bumped when the fields or the analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class CompoundText(TEXT):
@@ -126,11 +127,34 @@ class MailDate(DATETIME):
             raise QueryParserError(str(exc)) from exc
         return super().parse_query(fieldname, qstring, boost)
 
-    def parse_range(self, *args: Any, **kwargs: Any) -> query.Query:
+    def parse_range(
+        self,
+        fieldname: str,
+        start: str | None,
+        end: str | None,
+        startexcl: bool,
+        endexcl: bool,
+        boost: float = 1.0,
+    ) -> query.Query:
+        """A range of dates; ``date:<2022`` is before 2022 began, ``date:>2022`` after it ended.
+
+        (Whoosh's own DATETIME ignores the exclusive ends: its ``<2022`` includes 2022.)
+        """
+        if start is None and end is None:
+            return query.Every(fieldname, boost=boost)
         try:
-            return super().parse_range(*args, **kwargs)
+            low = None if start is None else self._bound(start, after=startexcl)
+            high = None if end is None else self._bound(end, after=not endexcl)
         except (QueryParserError, ValueError) as exc:
             raise QueryParserError(str(exc)) from exc
+        return query.NumericRange(fieldname, low, high, startexcl, endexcl, boost=boost)
+
+    def _bound(self, text: str, *, after: bool) -> int:
+        """Return the first (or, *after*, the last) microsecond of a possibly partial date."""
+        at = self._parse_datestring(text)
+        if hasattr(at, "floor"):  # a partial date: a whole year, month or day
+            at = at.ceil() if after else at.floor()
+        return int(datetime_to_long(at))
 
 
 class ByteSize(NUMERIC):
@@ -140,7 +164,8 @@ class ByteSize(NUMERIC):
     UNITS |= {"m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3}
 
     def __init__(self) -> None:
-        super().__init__(int, 64, stored=True, sortable=True, signed=False, shift_step=16)
+        # Signed: Whoosh's range queries on unsigned fields match everything when open below.
+        super().__init__(int, 64, stored=True, sortable=True, shift_step=16)
 
     def bytes_of(self, text: str) -> int:
         """Return the number of bytes *text* stands for, or raise QueryParserError."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import heapq
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.fields import DATETIME
 from whoosh.index import FileIndex
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, QueryParser
 from whoosh.searching import Searcher
@@ -155,8 +157,7 @@ class ArchiveSearcher:
 
     Newest-first searches do not go through Whoosh's scoring and sorting collector, which
     visits every match in Python several times: the query is evaluated as sets of document
-    numbers (each leaf's postings read once, combined by set operations in C), and the newest
-    matches are picked by date from a per-index cache of dates.
+    numbers (see _Evaluator), and the newest matches are picked from the date column.
     """
 
     def __init__(self, archive_root: Path) -> None:
@@ -169,8 +170,7 @@ class ArchiveSearcher:
         self._ix: FileIndex = whoosh_index.open_dir(str(path))
         self._searcher: Searcher = self._ix.searcher()
         self._parser = build_parser()
-        self._dates: list[int] | None = None  # raw date of each document number
-        self._newest_first: list[int] | None = None  # document numbers, newest first
+        self._evaluator = _Evaluator(self._searcher)
 
     def close(self) -> None:
         """Close the searcher and the index."""
@@ -196,30 +196,55 @@ class ArchiveSearcher:
             raise QueryError(f"Unknown sort order {sort!r} (date or relevance).")
         fresh = self._searcher.refresh()
         if fresh is not self._searcher:
-            self._searcher, self._dates, self._newest_first = fresh, None, None
+            self._searcher, self._evaluator = fresh, _Evaluator(fresh)
         parsed = parse_query(text, self._parser)
         account_filter = None if account is None else wq.Term("account", account.lower())
         if sort == "relevance":
             results = self._searcher.search(parsed, limit=limit, filter=account_filter)
             hits = [_hit(r.fields(), r.score or 0.0) for r in results]
             return SearchResult(hits, len(results), parsed)
-        docs = _matches(self._searcher, parsed)
+        docs = self._evaluator.matches(parsed)
         if account_filter is not None:
-            docs &= _matches(self._searcher, account_filter)
-        top = self._newest(docs, limit)
+            docs &= self._evaluator.matches(account_filter)
+        top = self._evaluator.newest(docs, limit)
         hits = [_hit(self._searcher.stored_fields(d), 0.0) for d in top]
         return SearchResult(hits, len(docs), parsed)
 
-    def _newest(self, docs: set[int], limit: int | None) -> list[int]:
+
+# Below this many matches, dates are read per match instead of for the whole index (which is
+# then kept for the searcher's later searches).
+DIRECT_DATES = 1000
+# Range queries on these fields are answered from their columns, not from their many terms.
+COLUMN_RANGES = frozenset({"date", "size"})
+
+
+class _Evaluator:
+    """A query evaluated as a set of document numbers, for one searcher (one index state).
+
+    Each leaf's posting list is read once, a block at a time, and leaves are combined by set
+    operations, which run in C; date and size ranges are read off the columns. Column values
+    are cached, so a long-lived searcher (the GUI) pays for them once.
+    """
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self._columns: dict[str, list[int]] = {}
+        self._newest_first: list[int] | None = None  # document numbers, newest first
+
+    def column(self, field: str) -> list[int]:
+        """Return the raw values of a sortable field, by document number (cached)."""
+        if field not in self._columns:
+            reader = self.searcher.reader().column_reader(field, translate=False)
+            self._columns[field] = list(reader)
+        return self._columns[field]
+
+    def newest(self, docs: set[int], limit: int | None) -> list[int]:
         """Return the newest *limit* of *docs* (all of them for None), newest first."""
-        if self._dates is None and len(docs) <= DIRECT_DATES:
-            column = self._searcher.reader().column_reader("date", translate=False)
+        if "date" not in self._columns and len(docs) <= DIRECT_DATES:
+            column = self.searcher.reader().column_reader("date", translate=False)
             dated = {d: column[d] for d in docs}
             return sorted(docs, key=lambda d: (dated[d], -d), reverse=True)[:limit]
-        if self._dates is None:
-            column = self._searcher.reader().column_reader("date", translate=False)
-            self._dates = list(column)
-        dates = self._dates
+        dates = self.column("date")
         if limit is not None and len(docs) * 8 > len(dates):  # most documents match
             if self._newest_first is None:
                 self._newest_first = sorted(range(len(dates)), key=dates.__getitem__)[::-1]
@@ -234,39 +259,55 @@ class ArchiveSearcher:
             return sorted(docs, key=dates.__getitem__, reverse=True)
         return heapq.nlargest(limit, docs, key=dates.__getitem__)
 
+    def matches(self, q: wq.Query) -> set[int]:
+        """Return the numbers of the documents *q* matches."""
+        if q is wq.NullQuery:
+            return set()
+        if isinstance(q, wq.And):
+            wanted = [c for c in q.subqueries if not isinstance(c, wq.Not)]
+            unwanted = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
+            sets = sorted((self.matches(c) for c in wanted), key=len)
+            found = set.intersection(*sets) if sets else self.all_docs()
+            for child in unwanted:
+                if found:
+                    found -= self.matches(child)
+            return found
+        if isinstance(q, wq.Or):
+            children = _without_covered_terms(q.subqueries)
+            return set().union(*(self.matches(c) for c in children))
+        if isinstance(q, wq.Not):
+            return self.all_docs() - self.matches(q.query)
+        if isinstance(q, wq.AndNot):
+            return self.matches(q.a) - self.matches(q.b)
+        if isinstance(q, wq.AndMaybe):
+            return self.matches(q.a)
+        if isinstance(q, wq.Require):
+            return self.matches(q.a) & self.matches(q.b)
+        if isinstance(q, (wq.Term, wq.Prefix, wq.Wildcard, wq.TermRange)):
+            return _term_docs(self.searcher, q)
+        if isinstance(q, wq.NumericRange) and q.fieldname in COLUMN_RANGES:
+            return self._range(q)
+        return set(self.searcher.docs_for_query(q))
 
-# Below this many matches, dates are read per match instead of for the whole index (which is
-# then kept for the searcher's later searches).
-DIRECT_DATES = 1000
+    def all_docs(self) -> set[int]:
+        """Return every document that is not deleted."""
+        return set(self.searcher.docs_for_query(wq.Every()))
 
-
-def _matches(searcher: Searcher, q: wq.Query) -> set[int]:
-    """Return the numbers of the documents *q* matches, by set operations on its leaves."""
-    if q is wq.NullQuery:
-        return set()
-    if isinstance(q, wq.And):
-        wanted = [c for c in q.subqueries if not isinstance(c, wq.Not)]
-        unwanted = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
-        sets = sorted((_matches(searcher, c) for c in wanted), key=len)
-        found = set.intersection(*sets) if sets else _all_docs(searcher)
-        for child in unwanted:
-            if found:
-                found -= _matches(searcher, child)
+    def _range(self, q: wq.NumericRange) -> set[int]:
+        field = self.searcher.schema[q.fieldname]
+        # Bounds into column space: dates are stored as they are, signed numbers shifted.
+        raw = (lambda v: v) if isinstance(field, DATETIME) else field.to_column_value
+        low = -math.inf if q.start is None else raw(q.start)
+        high = math.inf if q.end is None else raw(q.end)
+        values = self.column(q.fieldname)
+        found = {
+            d
+            for d, v in enumerate(values)
+            if (low < v if q.startexcl else low <= v) and (v < high if q.endexcl else v <= high)
+        }
+        if self.searcher.reader().has_deletions():
+            found &= self.all_docs()
         return found
-    if isinstance(q, wq.Or):
-        children = _without_covered_terms(q.subqueries)
-        return set().union(*(_matches(searcher, c) for c in children))
-    if isinstance(q, wq.Not):
-        return _all_docs(searcher) - _matches(searcher, q.query)
-    if isinstance(q, wq.AndNot):
-        return _matches(searcher, q.a) - _matches(searcher, q.b)
-    if isinstance(q, wq.AndMaybe):
-        return _matches(searcher, q.a)
-    if isinstance(q, wq.Require):
-        return _matches(searcher, q.a) & _matches(searcher, q.b)
-    if isinstance(q, (wq.Term, wq.Prefix, wq.Wildcard)):
-        return _term_docs(searcher, q)
-    return set(searcher.docs_for_query(q))
 
 
 def _term_docs(searcher: Searcher, q: wq.Query) -> set[int]:
@@ -306,10 +347,6 @@ def _posting_ids(matcher: Any) -> Iterable[int]:
         ids.extend(matcher._ids[matcher._i :])
         matcher._next_block()
     return ids
-
-
-def _all_docs(searcher: Searcher) -> set[int]:
-    return set(searcher.docs_for_query(wq.Every()))
 
 
 def _without_covered_terms(children: list[wq.Query]) -> list[wq.Query]:
