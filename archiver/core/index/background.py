@@ -90,6 +90,9 @@ class BackgroundIndexer:
 
     def _loop(self, catalog: Catalog, ix: FileIndex) -> None:
         unreadable: set[int] = set()  # files that failed their check: not retried this run
+        # Into an index that was empty, every document is ours and marked right after its
+        # commit: no older copies to replace.
+        replace = ix.doc_count_all() > 0
         while True:
             self._wake.wait()
             self._wake.clear()
@@ -99,7 +102,9 @@ class BackgroundIndexer:
                     return
                 chunk = ids[:CHUNK]
                 records = catalog.get(chunk)
-                done = index_records(ix, self.archive_root, catalog, [records[i] for i in chunk])
+                done = index_records(
+                    ix, self.archive_root, catalog, [records[i] for i in chunk], replace=replace
+                )
                 self.result.add(done)
                 unreadable.update(done.unreadable)
             self.remaining = 0

@@ -304,15 +304,24 @@ def _index_one(
 
 
 def index_records(
-    ix: FileIndex, archive_root: Path, catalog: Catalog, records: Sequence[Record]
+    ix: FileIndex,
+    archive_root: Path,
+    catalog: Catalog,
+    records: Sequence[Record],
+    *,
+    replace: bool = True,
 ) -> IndexReport:
-    """Add *records* to the index in one commit, then mark them indexed in the catalog."""
+    """Add *records* to the index in one commit, then mark them indexed in the catalog.
+
+    *replace* False is for callers that know the index holds none of them: adding is then
+    cheaper than replacing, which looks each id up in every segment.
+    """
     result = IndexReport()
     done: list[int] = []
     writer = open_writer(ix)
     try:
         for record in records:
-            if _index_one(writer, archive_root, record, result):
+            if _index_one(writer, archive_root, record, result, replace=replace):
                 done.append(record.id)
     except BaseException:
         writer.cancel()
