@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import sys
 from typing import TextIO
 
 from archiver.cli.common import (
-    EXIT_CANCELLED,
-    EXIT_FAILED,
-    EXIT_OK,
-    Interrupts,
+    finish,
     human_bytes,
     password_for,
-    progress_bar,
+    run_in_terminal,
 )
 from archiver.core.config import FORMATS, Config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
 from archiver.core.paths import AppDirs
-from archiver.core.progress import CancelToken
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,31 +92,26 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         keep_unread=args.keep_unread,
     )
     password = password_for(args, account)
-    token = CancelToken()
-    report, bar = progress_bar(args.json)
-    with Interrupts(token):
-        try:
-            result = run_archive(
-                account,
-                password,
-                dirs.archive,
-                options,
-                args.format,
-                config.archive_format,
-                report=report,
-                cancel=token,
-                timeout=args.timeout,
-            )
-        finally:
-            if bar is not None:
-                bar.finish()
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print_summary(result, options, sys.stdout)
-    if result.cancelled:
-        return EXIT_CANCELLED
-    return EXIT_OK if result.ok and result.closes else EXIT_FAILED
+    result = run_in_terminal(
+        lambda report, cancel: run_archive(
+            account,
+            password,
+            dirs.archive,
+            options,
+            args.format,
+            config.archive_format,
+            report=report,
+            cancel=cancel,
+            timeout=args.timeout,
+        ),
+        args.json,
+    )
+    return finish(
+        result,
+        args.json,
+        lambda out: print_summary(result, options, out),
+        result.ok and result.closes,
+    )
 
 
 def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -> None:

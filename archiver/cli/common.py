@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import signal
 import sys
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from archiver.core.accounts import Account, PasswordSource
 from archiver.core.progress import (
@@ -116,3 +117,39 @@ def progress_bar(json_output: bool = False) -> tuple[ProgressCallback, TerminalP
         bar = TerminalProgress(sys.stderr)
         return throttled(bar, 0.1), bar
     return ignore_progress, None
+
+
+class JobResult(Protocol):
+    """What every job's result offers the command line."""
+
+    cancelled: bool
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=JobResult)
+
+
+def run_in_terminal(job: Callable[[ProgressCallback, CancelToken], R], json_output: bool) -> R:
+    """Run a job with a progress bar on a terminal, Ctrl-C cancelling it at a safe point."""
+    token = CancelToken()
+    report, bar = progress_bar(json_output)
+    with Interrupts(token):
+        try:
+            return job(report, token)
+        finally:
+            if bar is not None:
+                bar.finish()
+
+
+def finish(
+    result: JobResult, json_output: bool, summary: Callable[[TextIO], None], ok: bool
+) -> int:
+    """Print the result (JSON, or the summary for people) and return the exit code."""
+    if json_output:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        summary(sys.stdout)
+    if result.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_OK if ok else EXIT_FAILED

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from archiver.cli.common import (
-    EXIT_CANCELLED,
-    EXIT_FAILED,
-    EXIT_OK,
-    Interrupts,
+    finish,
     human_bytes,
     password_for,
-    progress_bar,
+    run_in_terminal,
 )
 from archiver.cli.search import ids_for_query
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
@@ -25,7 +20,7 @@ from archiver.core.errors import ArchiverError
 from archiver.core.jobs.export import ExportResult, export_eml, export_mbox
 from archiver.core.jobs.restore import Login, Outcome, RestoreOptions, RestoreResult, run_restore
 from archiver.core.paths import AppDirs
-from archiver.core.progress import CancelToken
+from archiver.core.progress import CancelToken, ProgressCallback
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -123,29 +118,19 @@ def cmd_restore(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     names = dict.fromkeys(options.target(r)[0] for r in records)
     accounts = [config.account(name) for name in names]  # all known before asking passwords
     logins = {a.name: Login(a, password_for(args, a)) for a in accounts}
-    token = CancelToken()
-    report, bar = progress_bar(args.json)
-    with Interrupts(token):
-        try:
-            result = run_restore(
-                records,
-                dirs.archive,
-                logins,
-                options,
-                report=report,
-                cancel=token,
-                timeout=args.timeout,
-            )
-        finally:
-            if bar is not None:
-                bar.finish()
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print_restore_summary(result, sys.stdout)
-    if result.cancelled:
-        return EXIT_CANCELLED
-    return EXIT_OK if result.ok else EXIT_FAILED
+    result = run_in_terminal(
+        lambda report, cancel: run_restore(
+            records,
+            dirs.archive,
+            logins,
+            options,
+            report=report,
+            cancel=cancel,
+            timeout=args.timeout,
+        ),
+        args.json,
+    )
+    return finish(result, args.json, lambda out: print_restore_summary(result, out), result.ok)
 
 
 def print_restore_summary(result: RestoreResult, out: TextIO) -> None:
@@ -186,26 +171,14 @@ def print_restore_summary(result: RestoreResult, out: TextIO) -> None:
 def cmd_export(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Export archived messages; see ``imap-archiver export --help``."""
     records = selected_records(dirs, args.ids, args.query)
-    token = CancelToken()
-    report, bar = progress_bar(args.json)
-    with Interrupts(token):
-        try:
-            if args.mbox is not None:
-                result = export_mbox(records, dirs.archive, args.mbox, report=report, cancel=token)
-            else:
-                result = export_eml(
-                    records, dirs.archive, args.eml_dir, report=report, cancel=token
-                )
-        finally:
-            if bar is not None:
-                bar.finish()
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print_export_summary(result, sys.stdout)
-    if result.cancelled:
-        return EXIT_CANCELLED
-    return EXIT_OK if result.ok else EXIT_FAILED
+
+    def export(report: ProgressCallback, cancel: CancelToken) -> ExportResult:
+        if args.mbox is not None:
+            return export_mbox(records, dirs.archive, args.mbox, report=report, cancel=cancel)
+        return export_eml(records, dirs.archive, args.eml_dir, report=report, cancel=cancel)
+
+    result = run_in_terminal(export, args.json)
+    return finish(result, args.json, lambda out: print_export_summary(result, out), result.ok)
 
 
 def print_export_summary(result: ExportResult, out: TextIO) -> None:

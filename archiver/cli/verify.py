@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from archiver.cli.common import (
-    EXIT_CANCELLED,
-    EXIT_FAILED,
-    EXIT_OK,
-    Interrupts,
+    finish,
     human_bytes,
-    progress_bar,
+    run_in_terminal,
 )
 from archiver.core.config import Config
 from archiver.core.jobs.verify import IndexState, VerifyResult, run_verify
 from archiver.core.paths import AppDirs
-from archiver.core.progress import CancelToken
 
 # Ids shown per index problem line; --json lists them all.
 SHOWN_IDS = 10
@@ -48,23 +42,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def cmd_verify(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Verify the archive; see ``imap-archiver verify --help``."""
-    token = CancelToken()
-    report, bar = progress_bar(args.json)
-    with Interrupts(token):
-        try:
-            result = run_verify(
-                dirs.archive, account=args.account, repair=args.repair, report=report, cancel=token
-            )
-        finally:
-            if bar is not None:
-                bar.finish()
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print_verify_summary(result, sys.stdout)
-    if result.cancelled:
-        return EXIT_CANCELLED
-    return EXIT_OK if result.ok else EXIT_FAILED
+    result = run_in_terminal(
+        lambda report, cancel: run_verify(
+            dirs.archive, account=args.account, repair=args.repair, report=report, cancel=cancel
+        ),
+        args.json,
+    )
+    return finish(result, args.json, lambda out: print_verify_summary(result, out), result.ok)
 
 
 def _ids(ids: Sequence[object]) -> str:

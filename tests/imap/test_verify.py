@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from whoosh import index
 
-from archiver.cli import main
+from archiver.cli import common, main
 from archiver.cli import verify as verify_cli
 from archiver.core.accounts import Account
 from archiver.core.catalog import Catalog, Location, NewRecord, Record
@@ -396,7 +396,7 @@ def test_cli_exit_codes_text_and_json(dovecot, imap_user, home, tmp_path, capsys
 
     cancelled = CancelToken()
     cancelled.cancel()
-    monkeypatch.setattr(verify_cli, "CancelToken", lambda: cancelled)
+    monkeypatch.setattr(common, "CancelToken", lambda: cancelled)
     assert main(["verify"]) == 130
     assert "Cancelled after 0 of 3 messages" in capsys.readouterr().out
 
