@@ -6,7 +6,7 @@ catalogue as pending → sync the batch, move it into place, fsync the directori
 and compare SHA-256 and size → catalogue as verified. The next batch is fetched meanwhile.
 Only after every folder was archived, and only for verified messages whose folder still has
 the same UIDVALIDITY, does anything leave the server: UID STORE +FLAGS.SILENT (\\Deleted)
-and UID EXPUNGE of exactly those UIDs. A thread indexes verified batches for search as they
+and UID EXPUNGE of exactly those UIDs. A process indexes verified batches for search as they
 come (archiver.core.index.background); the index is derived data and never holds up the rest.
 
 Every message on the server before the run is accounted for exactly once in the folder's
