@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
@@ -231,6 +232,32 @@ def test_cli_subprocess_exit_code_and_progress(added, dovecot, imap_user, home):
     assert done.returncode == 0, done.stderr
     assert "Archived 3 messages" in done.stdout
     assert "3 kept on the server: --keep-on-server" in done.stdout
+
+
+def test_installed_command_archives_and_indexes(added, dovecot, imap_user, home):
+    """The ``imap-archiver`` script pip installs: the job's indexer process starts from it."""
+    script = Path(sys.executable).parent / "imap-archiver"
+    if not script.exists():
+        pytest.skip(f"the package is not installed beside {sys.executable}")
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    archived = run("archive", "office", "--older-than", "1y", "--keep-on-server")
+    assert archived.returncode == 0, archived.stderr
+    assert "3 messages indexed for search" in archived.stdout
+    found = run("search", "date:[1970 to 2100]")
+    assert found.returncode == 0 and "3 messages found." in found.stdout
 
 
 @pytest.mark.allow_warnings
