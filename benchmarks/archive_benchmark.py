@@ -557,16 +557,20 @@ def snapshot_sources(work: Path) -> tuple[Path, str]:
     return snapshot, source_fingerprint(snapshot / "archiver")
 
 
-def machine_info() -> dict[str, Any]:
-    """Return CPU, core count, memory and the file system of the temp dir."""
-    cpu = "?"
+def cpu_model() -> str:
+    """Return the CPU's model name from /proc/cpuinfo, or "?"."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return "?"
+
+
+def machine_info() -> dict[str, Any]:
+    """Return CPU, core count, memory and the file system of the temp dir."""
+    cpu = cpu_model()
     df = subprocess.run(
         ["df", "-T", tempfile.gettempdir()], capture_output=True, text=True, check=False
     ).stdout.splitlines()

@@ -653,21 +653,15 @@ def run_end_to_end(
 
 def machine_info() -> dict[str, Any]:
     """Return CPU, core count, Python, kernel, notmuch and Whoosh versions."""
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     import whoosh  # noqa: PLC0415
+
+    from benchmarks.archive_benchmark import cpu_model  # noqa: PLC0415
 
     notmuch = subprocess.run(
         ["notmuch", "--version"], capture_output=True, text=True, check=False
     ).stdout
     return {
-        "cpu": cpu,
+        "cpu": cpu_model(),
         "nproc": os.cpu_count(),
         "python": platform.python_version(),
         "kernel": platform.release(),
