@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 from archiver import __version__
 from archiver.cli import accounts, archive, restore, search, verify
-from archiver.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, human_bytes
+from archiver.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
 from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config
 from archiver.core.errors import ArchiverError
-from archiver.core.paths import AppDirs, make_private_dir, resolve_dirs
-from archiver.core.secrets import RedactingFilter, redact
+from archiver.core.logsetup import setup_logging
+from archiver.core.paths import AppDirs, resolve_dirs
+from archiver.core.secrets import redact
+from archiver.core.sizes import human_bytes
 
 log = logging.getLogger(__name__)
 
@@ -74,47 +76,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_handlers: list[logging.Handler] = []
-
-
-class _BriefFormatter(logging.Formatter):
-    """One line per record on the terminal; tracebacks go to the log file only."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        brief = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
-        return super().format(brief)
-
-
-def setup_logging(dirs: AppDirs, verbose: bool) -> None:
-    """Log to one rotating file in the log folder, and warnings (or more) to stderr."""
-    root = logging.getLogger()
-    for old in _handlers:  # main() may run more than once in a process (tests)
-        root.removeHandler(old)
-        old.close()
-    _handlers.clear()
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.setFormatter(_BriefFormatter("imap-archiver: %(levelname)s: %(message)s"))
-    console.addFilter(RedactingFilter())
-    root.addHandler(console)
-    _handlers.append(console)
-    try:
-        make_private_dir(dirs.logs)
-        handler = logging.handlers.RotatingFileHandler(
-            dirs.logs / "imap-archiver.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
-        )
-    except OSError as exc:
-        log.warning("Cannot write the log file in %s: %s", dirs.logs, exc)
-        return
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactingFilter())
-    root.addHandler(handler)
-    _handlers.append(handler)
-    # imapclient logs every command at DEBUG; keep the wire out of our log unless verbose.
-    logging.getLogger("imapclient").setLevel(logging.DEBUG if verbose else logging.WARNING)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
@@ -123,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(dirs, args.verbose)
     try:
         config = load_config(dirs.config_file)
+        dirs = replace(dirs, archive=config.archive_root(dirs))
         return int(args.func(args, dirs, config))
     except ArchiverError as exc:
         log.debug("Command failed", exc_info=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from archiver.cli.common import EXIT_OK, human_bytes, password_for, read_stdin_password
-from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.cli.common import EXIT_OK, password_for, read_stdin_password
+from archiver.core.accounts import Account, PasswordSource, Security, parse_fingerprint
 from archiver.core.config import Config, save_config
 from archiver.core.errors import ArchiverError
 from archiver.core.imap import open_session
@@ -14,6 +14,7 @@ from archiver.core.jobs.inspect import inspect_account
 from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret, delete_from_keyring, store_in_keyring
+from archiver.core.sizes import human_bytes
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +35,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="ssl (default), starttls (never falls back) or plain",
     )
     add.add_argument("--cafile", help="trust this CA or self-signed certificate (PEM)")
+    add.add_argument(
+        "--trust-fingerprint",
+        metavar="SHA256",
+        help="trust exactly the server certificate with this SHA-256 fingerprint "
+        "(as 'account test' shows it for an untrusted certificate)",
+    )
     secret = add.add_mutually_exclusive_group()
     secret.add_argument(
         "--password-stdin",
@@ -78,6 +85,9 @@ def cmd_account_add(args: argparse.Namespace, dirs: AppDirs, config: Config) -> 
         cafile=Path(args.cafile).absolute() if args.cafile else None,
         password_source=source,
         password_command=args.password_command,
+        tls_fingerprint=parse_fingerprint(args.trust_fingerprint)
+        if args.trust_fingerprint
+        else None,
     )
     if account.cafile is not None and not account.cafile.is_file():
         raise ArchiverError(f"CA file {account.cafile} does not exist.")

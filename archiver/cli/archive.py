@@ -8,7 +8,6 @@ from typing import TextIO
 
 from archiver.cli.common import (
     finish,
-    human_bytes,
     password_for,
     run_in_terminal,
 )
@@ -17,6 +16,7 @@ from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
 from archiver.core.paths import AppDirs
+from archiver.core.sizes import human_bytes
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -25,15 +25,6 @@ from archiver.core.secrets import Secret, get_password
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
-def human_bytes(count: float) -> str:
-    """Format a byte count for people: 1.5 MB, 820 KB (powers of 1024)."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(count) < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    raise AssertionError("unreachable")
-
-
 class TerminalProgress:
     """A one-line progress bar on a terminal: messages, MB, rate and ETA."""
 

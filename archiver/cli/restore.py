@@ -9,7 +9,6 @@ from typing import TextIO
 
 from archiver.cli.common import (
     finish,
-    human_bytes,
     password_for,
     run_in_terminal,
 )
@@ -21,6 +20,7 @@ from archiver.core.jobs.export import ExportResult, export_eml, export_mbox
 from archiver.core.jobs.restore import Login, Outcome, RestoreOptions, RestoreResult, run_restore
 from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken, ProgressCallback
+from archiver.core.sizes import human_bytes
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -15,7 +15,6 @@ from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Interrupts,
-    human_bytes,
     progress_bar,
 )
 from archiver.core.attachments import list_attachments, save_attachments
@@ -41,6 +40,7 @@ from archiver.core.index.search import (
 from archiver.core.lock import archive_lock
 from archiver.core.paths import AppDirs
 from archiver.core.progress import Cancelled, CancelToken
+from archiver.core.sizes import human_bytes
 from archiver.core.store.reading import read_message
 
 log = logging.getLogger(__name__)

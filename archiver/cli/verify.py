@@ -8,12 +8,12 @@ from typing import TextIO
 
 from archiver.cli.common import (
     finish,
-    human_bytes,
     run_in_terminal,
 )
 from archiver.core.config import Config
 from archiver.core.jobs.verify import IndexState, VerifyResult, run_verify
 from archiver.core.paths import AppDirs
+from archiver.core.sizes import human_bytes
 
 # Ids shown per index problem line; --json lists them all.
 SHOWN_IDS = 10

@@ -10,6 +10,15 @@ from pathlib import Path
 from archiver.core.errors import ConfigError
 
 ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
+FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+
+
+def parse_fingerprint(text: str) -> str:
+    """Read a SHA-256 fingerprint as shown (AB:CD:..., with or without colons or spaces)."""
+    fingerprint = re.sub(r"[\s:]", "", text.removeprefix("SHA256:").removeprefix("sha256:"))
+    if not FINGERPRINT.match(fingerprint.lower()):
+        raise ConfigError(f"{text!r} is not a SHA-256 fingerprint (64 hex digits).")
+    return fingerprint.lower()
 
 
 class Security(enum.Enum):
@@ -45,6 +54,9 @@ class Account:
     cafile: Path | None = None
     password_source: PasswordSource = PasswordSource.PROMPT
     password_command: str | None = None
+    # SHA-256 of a server certificate the user chose to trust (lower-case hex), for servers
+    # whose certificate no CA vouches for; only that exact certificate is then accepted.
+    tls_fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         if not ACCOUNT_NAME.match(self.name):
@@ -60,6 +72,8 @@ class Account:
             raise ConfigError(f"Account {self.name}: port {self.port} is out of range.")
         if self.password_source is PasswordSource.COMMAND and not self.password_command:
             raise ConfigError(f"Account {self.name}: a password command is required.")
+        if self.tls_fingerprint is not None and not FINGERPRINT.match(self.tls_fingerprint):
+            raise ConfigError(f"Account {self.name}: invalid certificate fingerprint.")
 
     @property
     def effective_port(self) -> int:
@@ -76,6 +90,7 @@ class Account:
             "cafile": str(self.cafile) if self.cafile else None,
             "password_source": self.password_source.value,
             "password_command": self.password_command,
+            "tls_fingerprint": self.tls_fingerprint,
         }
 
     @classmethod
@@ -85,6 +100,7 @@ class Account:
             port = data.get("port")
             cafile = data.get("cafile")
             command = data.get("password_command")
+            fingerprint = data.get("tls_fingerprint")
             return cls(
                 name=name,
                 host=str(data["host"]),
@@ -94,6 +110,7 @@ class Account:
                 cafile=Path(str(cafile)) if cafile else None,
                 password_source=PasswordSource(data.get("password_source", "prompt")),
                 password_command=str(command) if command else None,
+                tls_fingerprint=str(fingerprint) if fingerprint else None,
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ConfigError(f"Account {name}: invalid settings ({exc}).") from exc

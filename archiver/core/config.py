@@ -10,17 +10,28 @@ from pathlib import Path
 
 from archiver.core.accounts import Account
 from archiver.core.errors import ConfigError
-from archiver.core.paths import make_private_dir
+from archiver.core.paths import AppDirs, make_private_dir
 
 FORMATS = ("maildir", "mbox")
+CUTOFF_PRESETS = ("3m", "6m", "1y", "2y")  # what the GUI offers; the CLI takes any age
+LANGUAGES = ("", "en", "de")  # "" follows the system's locale
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """All settings: the accounts by name, and the archive format for new archives."""
+    """All settings: the accounts by name, the archive format for new archives, where the
+    archive lives (None: the platform's data folder), the cut-off the GUI proposes, and the
+    GUI's language."""
 
     accounts: dict[str, Account] = field(default_factory=dict)
     archive_format: str = "maildir"
+    archive_dir: Path | None = None
+    default_cutoff: str = "1y"
+    language: str = ""
+
+    def archive_root(self, dirs: AppDirs) -> Path:
+        """Return the archive folder: the configured one, else the platform's default."""
+        return self.archive_dir if self.archive_dir is not None else dirs.archive
 
     def account(self, name: str) -> Account:
         """Return the account called *name*, or raise ConfigError listing the known ones."""
@@ -52,11 +63,23 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"The settings file {path} does not hold a JSON object.")
     accounts = data.get("accounts", {})
     archive_format = data.get("archive_format", "maildir")
-    if not isinstance(accounts, dict) or archive_format not in FORMATS:
+    archive_dir = data.get("archive_dir")
+    cutoff = data.get("default_cutoff", "1y")
+    language = data.get("language", "")
+    if (
+        not isinstance(accounts, dict)
+        or archive_format not in FORMATS
+        or not isinstance(archive_dir, str | None)
+        or cutoff not in CUTOFF_PRESETS
+        or language not in LANGUAGES
+    ):
         raise ConfigError(f"The settings file {path} has invalid values.")
     return Config(
         accounts={name: Account.from_dict(name, values) for name, values in accounts.items()},
         archive_format=archive_format,
+        archive_dir=Path(archive_dir) if archive_dir else None,
+        default_cutoff=cutoff,
+        language=language,
     )
 
 
@@ -65,6 +88,9 @@ def save_config(config: Config, path: Path) -> None:
     make_private_dir(path.parent)
     data = {
         "archive_format": config.archive_format,
+        "archive_dir": str(config.archive_dir) if config.archive_dir else None,
+        "default_cutoff": config.default_cutoff,
+        "language": config.language,
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")

@@ -33,6 +33,16 @@ class TlsError(ImapError):
     """TLS could not be established or the certificate is not trusted."""
 
 
+class UntrustedCertificate(TlsError):
+    """The server's certificate is not trusted: no CA vouches for it, or it is not the one
+    whose fingerprint the user chose to trust. ``fingerprint`` is the SHA-256 (hex) of the
+    certificate the server showed, or None if it could not be read; no password was sent."""
+
+    def __init__(self, message: str, fingerprint: str | None) -> None:
+        super().__init__(message)
+        self.fingerprint = fingerprint
+
+
 class AuthenticationError(ImapError):
     """The server rejected the user name or password."""
 

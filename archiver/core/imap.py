@@ -35,6 +35,7 @@ from archiver.core.errors import (
     ResponseTooLarge,
     TlsError,
     UidValidityChanged,
+    UntrustedCertificate,
     disk_error,
 )
 from archiver.core.message import message_id, read_head
@@ -178,7 +179,14 @@ def _text(value: bytes | str) -> str:
 
 
 def _ssl_context(account: Account) -> ssl.SSLContext:
-    """Return a verifying TLS context, trusting *account.cafile* in addition where given."""
+    """Return a verifying TLS context, trusting *account.cafile* in addition where given.
+
+    For an account with a pinned certificate, the context checks nothing itself: the
+    certificate is compared with the pin right after the handshake (_check_pin), before a
+    password is sent.
+    """
+    if account.tls_fingerprint is not None:
+        return _unverified_context()
     try:
         context = ssl.create_default_context()
         if account.cafile is not None:
@@ -188,6 +196,68 @@ def _ssl_context(account: Account) -> ssl.SSLContext:
             f"Account {account.name}: cannot load CA file {account.cafile}: {exc}"
         ) from exc
     return context
+
+
+def _unverified_context() -> ssl.SSLContext:
+    """A TLS context that accepts any certificate, for pinned ones and to read a fingerprint."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def format_fingerprint(fingerprint: str) -> str:
+    """Show a SHA-256 fingerprint as people compare them: AB:CD:... ."""
+    return ":".join(fingerprint[i : i + 2] for i in range(0, len(fingerprint), 2)).upper()
+
+
+def _peer_fingerprint(client: IMAPClient) -> str | None:
+    """Return the SHA-256 (hex) of the certificate on the client's TLS connection."""
+    sock = getattr(client._imap, "sock", None)
+    der = sock.getpeercert(binary_form=True) if isinstance(sock, ssl.SSLSocket) else None
+    return hashlib.sha256(der).hexdigest() if der else None
+
+
+def _check_pin(account: Account, client: IMAPClient) -> None:
+    """Raise UntrustedCertificate unless the server showed the pinned certificate."""
+    if account.tls_fingerprint is None or account.security is Security.PLAIN:
+        return
+    shown = _peer_fingerprint(client)
+    if shown != account.tls_fingerprint:
+        raise UntrustedCertificate(
+            f"Account {account.name} ({account.host}:{account.effective_port}): the server's "
+            "certificate is not the one you chose to trust; it may have been renewed, or "
+            "someone may be in between. Check its fingerprint "
+            f"{format_fingerprint(shown) if shown else '(unreadable)'} with your provider.",
+            shown,
+        )
+
+
+def read_fingerprint(account: Account, timeout: float = DEFAULT_TIMEOUT) -> str | None:
+    """Connect without checking the certificate and return its SHA-256, or None on failure.
+
+    Used only to show the user the fingerprint of a certificate that failed verification;
+    nothing is sent but what TLS (and STARTTLS) needs, and never a password.
+    """
+    client: IMAPClient | None = None
+    try:
+        secure = account.security is Security.SSL
+        client = IMAPClient(
+            account.host,
+            account.effective_port,
+            ssl=secure,
+            ssl_context=_unverified_context() if secure else None,
+            timeout=timeout,
+        )
+        if account.security is Security.STARTTLS:
+            client.starttls(_unverified_context())
+        return _peer_fingerprint(client)
+    except (OSError, imap_exc.IMAPClientError) as exc:
+        log.debug("Cannot read the certificate of %s: %s", account.host, exc)
+        return None
+    finally:
+        _close_quietly(client)
 
 
 def _translate(account: Account, exc: BaseException, doing: str) -> ImapError:
@@ -320,6 +390,7 @@ class ImapSession:
                     ssl_context=_ssl_context(account),
                     timeout=timeout,
                 )
+                _check_pin(account, client)
             else:
                 client = IMAPClient(
                     account.host, account.effective_port, ssl=False, timeout=timeout
@@ -333,12 +404,24 @@ class ImapSession:
                         "in plain text."
                     )
                 client.starttls(_ssl_context(account))
+                _check_pin(account, client)
             elif account.security is Security.PLAIN:
                 log.warning("Account %s: connecting without encryption", account.name)
             client.login(account.user, password.reveal())
         except (TlsError, ResponseTooLarge):
             _close_quietly(client)
             raise
+        except ssl.SSLCertVerificationError as exc:
+            _close_quietly(client)
+            fingerprint = read_fingerprint(account, timeout)
+            shown = (
+                f" Its SHA-256 fingerprint is {format_fingerprint(fingerprint)}."
+                if fingerprint
+                else ""
+            )
+            raise UntrustedCertificate(
+                f"{_translate(account, exc, 'connecting')}{shown}", fingerprint
+            ) from None
         except (OSError, imap_exc.IMAPClientError) as exc:
             _close_quietly(client)
             raise _translate(account, exc, "connecting") from None

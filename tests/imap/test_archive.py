@@ -24,6 +24,7 @@ from archiver.core.jobs.archive import (
     run_archive,
 )
 from archiver.core.progress import CancelToken, Progress
+from archiver.core.runlog import read_runs
 from archiver.core.secrets import Secret
 from archiver.core.store.mbox import MboxStore
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
@@ -174,6 +175,7 @@ def test_dry_run_changes_nothing(dovecot, imap_user, account, password, tmp_path
     assert not (tmp_path / "test").exists()
     with Catalog.open(tmp_path) as catalog:
         assert catalog.records() == []
+    assert read_runs(tmp_path) == []  # a preview is no run
 
 
 def test_keep_flagged_and_unread(dovecot, imap_user, account, password, tmp_path):

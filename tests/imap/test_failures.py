@@ -5,20 +5,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import errno
+import hashlib
 import os
+import ssl
 from pathlib import Path
 
 import pytest
 
-from archiver.core.accounts import Security
+from archiver.core.accounts import Security, parse_fingerprint
 from archiver.core.catalog import Catalog
 from archiver.core.errors import (
     ArchiveLocked,
     AuthenticationError,
+    ConfigError,
     ConnectError,
     TlsError,
+    UntrustedCertificate,
 )
-from archiver.core.imap import ImapSession, open_session
+from archiver.core.imap import ImapSession, format_fingerprint, open_session
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
 from archiver.core.lock import archive_lock
 from archiver.core.progress import CancelToken, Progress
@@ -77,6 +81,46 @@ def test_untrusted_certificate_is_refused(account, password):
     untrusting = dataclasses.replace(account, cafile=None)
     with pytest.raises(TlsError, match=r"certificate is not trusted.*--cafile"):
         ImapSession.connect(untrusting, password)
+
+
+def _certificate_fingerprint(dovecot) -> str:
+    pem = dovecot.cafile.read_text()
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+
+
+@pytest.mark.parametrize("security", [Security.SSL, Security.STARTTLS])
+def test_untrusted_certificate_names_its_fingerprint_and_can_be_pinned(
+    dovecot, account, password, security
+):
+    port = dovecot.ssl_port if security is Security.SSL else dovecot.port
+    untrusting = dataclasses.replace(account, cafile=None, security=security, port=port)
+    with pytest.raises(UntrustedCertificate) as caught:
+        ImapSession.connect(untrusting, password)
+    expected = _certificate_fingerprint(dovecot)
+    assert caught.value.fingerprint == expected
+    assert format_fingerprint(expected) in str(caught.value)
+    assert f"user=<{account.user}>" not in dovecot.log_tail(200)  # no password was sent
+
+    pinned = dataclasses.replace(untrusting, tls_fingerprint=expected)
+    with open_session(pinned, password) as session:
+        assert session.list_folders()[0].name == "INBOX"
+
+
+def test_a_pinned_certificate_that_changed_is_refused_before_login(dovecot, account, password):
+    other = "0" * 64
+    pinned = dataclasses.replace(account, cafile=None, tls_fingerprint=other)
+    with pytest.raises(UntrustedCertificate, match="not the one you chose to trust") as caught:
+        ImapSession.connect(pinned, password)
+    assert caught.value.fingerprint == _certificate_fingerprint(dovecot)
+    assert f"user=<{account.user}>" not in dovecot.log_tail(200)
+
+
+def test_fingerprints_are_read_as_shown():
+    shown = format_fingerprint("ab" * 32)
+    assert parse_fingerprint(shown) == "ab" * 32
+    assert parse_fingerprint("SHA256:" + "AB" * 32) == "ab" * 32
+    with pytest.raises(ConfigError, match="not a SHA-256 fingerprint"):
+        parse_fingerprint("12:34")
 
 
 def test_starttls_works_and_verifies(dovecot, account, password):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archiver.cli.common import TerminalProgress, human_bytes
+from archiver.cli.common import TerminalProgress
 from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.config import Config, load_config, save_config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
@@ -19,7 +19,9 @@ from archiver.core.errors import ArchiverError, ConfigError, SecretError
 from archiver.core.message import message_id
 from archiver.core.paths import AppDirs, resolve_dirs
 from archiver.core.progress import Cancelled, CancelToken, Progress, throttled
+from archiver.core.runlog import RUNLOG_NAME, read_runs, record_run
 from archiver.core.secrets import Secret, get_password
+from archiver.core.sizes import human_bytes
 from archiver.core.store.base import escape_segment, folder_segments
 from archiver.core.store.maildir import maildir_info
 from archiver.core.store.mbox import quote, unquote_digest
@@ -202,3 +204,35 @@ def test_terminal_progress_line(caplog):
 )
 def test_message_id(raw, expected):
     assert message_id(raw) == expected
+
+
+def test_gui_settings_round_trip_and_bad_values_are_refused(tmp_path):
+    account = Account(name="office", host="imap.example.org", user="u", tls_fingerprint="a" * 64)
+    config = Config(
+        accounts={"office": account},
+        archive_dir=tmp_path / "Archiv",
+        default_cutoff="2y",
+        language="de",
+    )
+    path = tmp_path / "config.json"
+    save_config(config, path)
+    assert load_config(path) == config
+    assert config.archive_root(AppDirs.under(tmp_path)) == tmp_path / "Archiv"
+    assert Config().archive_root(AppDirs.under(tmp_path)) == tmp_path / "archive"
+    path.write_text('{"language": "klingon"}')
+    with pytest.raises(ConfigError, match="invalid values"):
+        load_config(path)
+
+
+def test_run_log_reads_newest_first_and_skips_broken_lines(tmp_path):
+    started = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    summary = {"account": "a", "archived": 3, "deleted": 3, "bytes": 10, "errors": 0}
+    summary |= {"cancelled": False, "error": None, "quota_before": None, "quota_after": None}
+    record_run(tmp_path, started, summary)
+    with (tmp_path / RUNLOG_NAME).open("ab") as file:
+        file.write(b"{not json\n")
+    record_run(tmp_path, started, summary | {"account": "b", "quota_after": {"used": 5}})
+    runs = read_runs(tmp_path)
+    assert [r.account for r in runs] == ["b", "a"]
+    assert runs[0].quota_after == 5 and runs[1].started == started
+    assert (tmp_path / RUNLOG_NAME).stat().st_mode & 0o777 == 0o600

@@ -44,6 +44,7 @@ from archiver.core.lock import archive_lock
 from archiver.core.message import message_id
 from archiver.core.prefetch import prefetch
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
+from archiver.core.runlog import record_run
 from archiver.core.secrets import Secret
 from archiver.core.store import ArchiveStore, Staged, open_store, resolve_format
 
@@ -750,6 +751,7 @@ def run_archive(
     Raises ArchiveLocked when another job holds the archive, and ImapError when the account
     cannot be reached or logged in to; later problems are recorded in the result.
     """
+    started = dt.datetime.now(dt.UTC)
     with archive_lock(archive_root):
         chosen = resolve_format(
             archive_root, account.name, archive_format, default_format, remember=not options.dry_run
@@ -779,4 +781,5 @@ def run_archive(
         if indexer is not None:
             result.indexed = indexer.result.indexed
             result.index_error = indexer.error
+            record_run(archive_root, started, result.to_dict())
         return result

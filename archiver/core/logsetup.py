@@ -1,0 +1,56 @@
+"""Logging for both front ends: one rotating file in the log folder, brief lines on stderr,
+secrets redacted on every handler."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+
+from archiver.core.paths import AppDirs, make_private_dir
+from archiver.core.secrets import RedactingFilter
+
+log = logging.getLogger(__name__)
+
+_handlers: list[logging.Handler] = []
+
+
+class _BriefFormatter(logging.Formatter):
+    """One line per record on the terminal; tracebacks go to the log file only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        brief = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        return super().format(brief)
+
+
+def setup_logging(dirs: AppDirs, verbose: bool, prefix: str = "imap-archiver") -> None:
+    """Log to one rotating file in the log folder, and warnings (or more) to stderr.
+
+    Called by each front end's ``main()``, never at import time.
+    """
+    root = logging.getLogger()
+    for old in _handlers:  # main() may run more than once in a process (tests)
+        root.removeHandler(old)
+        old.close()
+    _handlers.clear()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    console.setFormatter(_BriefFormatter(f"{prefix}: %(levelname)s: %(message)s"))
+    console.addFilter(RedactingFilter())
+    root.addHandler(console)
+    _handlers.append(console)
+    try:
+        make_private_dir(dirs.logs)
+        handler = logging.handlers.RotatingFileHandler(
+            dirs.logs / "imap-archiver.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
+    except OSError as exc:
+        log.warning("Cannot write the log file in %s: %s", dirs.logs, exc)
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    _handlers.append(handler)
+    # imapclient logs every command at DEBUG; keep the wire out of our log unless verbose.
+    logging.getLogger("imapclient").setLevel(logging.DEBUG if verbose else logging.WARNING)
