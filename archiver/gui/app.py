@@ -1,0 +1,132 @@
+"""The desktop app's entry point: ``imap-archiver-gui`` (and ``imap-archiver gui``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from types import TracebackType
+
+from PySide6.QtCore import (
+    QLibraryInfo,
+    QLocale,
+    QMessageLogContext,
+    QTimer,
+    QtMsgType,
+    QTranslator,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from archiver import __version__
+from archiver.core.config import load_config
+from archiver.core.errors import ConfigError
+from archiver.core.logsetup import setup_logging
+from archiver.core.paths import resolve_dirs
+from archiver.gui.context import AppContext
+from archiver.gui.mainwindow import MainWindow
+from archiver.gui.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+APP_ID = "org.imaparchiver.ImapArchiver"  # .desktop file, AppStream metainfo and icon name
+LANGUAGES = ("en", "de")
+
+
+def ui_language(setting: str, locale: QLocale | None = None) -> str:
+    """Return the language to show: the setting, else the system's if we have it, else English."""
+    if setting:
+        return setting
+    system = (locale or QLocale.system()).name().split("_")[0]
+    return system if system in LANGUAGES else "en"
+
+
+def install_translators(app: QApplication, language: str) -> list[QTranslator]:
+    """Load our translation and Qt's own (standard buttons) for *language*.
+
+    English needs none: the source strings are English. The translators are returned so
+    that the caller keeps them alive.
+    """
+    if language == "en":
+        return []
+    installed = []
+    ours = QTranslator(app)
+    if ours.load(str(resource_path(f"translations/archiver_{language}.qm"))):
+        app.installTranslator(ours)
+        installed.append(ours)
+    else:
+        log.warning("No translation for language %s; showing English", language)
+    qt = QTranslator(app)
+    if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt)
+        installed.append(qt)
+    return installed
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def _qt_message(kind: QtMsgType, context: QMessageLogContext, text: str) -> None:
+    """Send Qt's own warnings into our log (qutebrowser's qtlog)."""
+    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.WARNING), "%s", text)
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Log an uncaught exception in a slot and tell the user, instead of dying silently."""
+    log.critical("Uncaught exception", exc_info=(kind, exc, tb))
+    QMessageBox.critical(
+        None,
+        "IMAP Archiver",
+        QApplication.translate(
+            "app", "An unexpected error occurred; the details are in the log file."
+        ),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of the app's few options."""
+    parser = argparse.ArgumentParser(prog="imap-archiver-gui", description="IMAP Archiver")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="open the main window, close it at once and exit 0 (for packaging tests)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Open the main window; return the exit code."""
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    dirs = resolve_dirs()
+    setup_logging(dirs, verbose=False, prefix="imap-archiver-gui")
+    qInstallMessageHandler(_qt_message)
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("IMAP Archiver")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(resource_path("icons/imap-archiver.svg"))))
+    try:
+        config = load_config(dirs.config_file)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        QMessageBox.critical(None, "IMAP Archiver", str(exc))
+        return 1
+    translators = install_translators(app, ui_language(config.language))
+    sys.excepthook = _excepthook
+    window = MainWindow(AppContext(dirs, config))
+    window.show()
+    if args.self_check:
+        QTimer.singleShot(0, window.close)
+    code = app.exec()
+    del translators
+    return code

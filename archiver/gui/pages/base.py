@@ -1,0 +1,101 @@
+"""What the pages share: one running job at a time, and errors shown the same way."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from archiver.core.errors import ArchiverError
+from archiver.core.progress import Progress
+from archiver.core.secrets import redact
+from archiver.gui.context import AppContext
+from archiver.gui.workers import Job, JobSlot
+
+log = logging.getLogger(__name__)
+
+
+def error_text(exc: BaseException) -> str:
+    """Return what the user is told about *exc*: our errors' own words, else a pointer to
+    the log (where the traceback is)."""
+    if isinstance(exc, ArchiverError):
+        return redact(str(exc))
+    if isinstance(exc, OSError):
+        return redact(f"{exc.strerror or exc} ({exc.filename or ''})".replace(" ()", ""))
+    log.error("Unexpected error in a job", exc_info=exc)
+    return QCoreApplication.translate(
+        "errors", "An unexpected error occurred; the details are in the log file."
+    )
+
+
+class JobPage(QWidget):
+    """A page that runs jobs off the GUI thread, one at a time.
+
+    Signals:
+        job_started(): a job was handed to the pool.
+        job_finished(): the job ended (succeeded, failed or cancelled) and its result shown.
+    """
+
+    job_started = Signal()
+    job_finished = Signal()
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.jobs = JobSlot(context.pool, self)
+        # Errors appear on the page, beside what failed, not in a modal box.
+        self.error_label = QLabel()
+        self.error_label.setObjectName("error")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setStyleSheet(
+            "QLabel#error { color: #8a1c1c; background: #fdecea; border: 1px solid #f5c2c0;"
+            " border-radius: 4px; padding: 6px; }"
+        )
+        self.error_label.hide()
+
+    def is_busy(self) -> bool:
+        """Whether a job of this page runs."""
+        return self.jobs.busy
+
+    def cancel_job(self) -> None:
+        """Ask the running job to stop at its next safe point."""
+        self.jobs.cancel()
+
+    def run_job(
+        self,
+        job: Job,
+        on_success: Callable[[object], None],
+        *,
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_cancelled: Callable[[], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
+        """Start *job*; the callbacks run on the GUI thread. Failures are shown on the page
+        unless *on_failure* handles them."""
+        self.clear_error()
+        signals = self.jobs.start(job)
+        signals.succeeded.connect(on_success)
+        signals.failed.connect(on_failure or self.show_error)
+        if on_progress is not None:
+            signals.progressed.connect(on_progress)
+        if on_cancelled is not None:
+            signals.cancelled.connect(on_cancelled)
+        if on_finished is not None:
+            signals.finished.connect(on_finished)
+        signals.finished.connect(self.job_finished)
+        self.job_started.emit()
+
+    def show_error(self, exc: BaseException | str) -> None:
+        """Tell the user what failed, in one clear message on the page."""
+        self.error_label.setText(exc if isinstance(exc, str) else error_text(exc))
+        self.error_label.show()
+
+    def clear_error(self) -> None:
+        """Hide the error message (when the user starts something new)."""
+        self.error_label.clear()
+        self.error_label.hide()

@@ -1,0 +1,111 @@
+"""Jobs off the GUI thread: a QRunnable per job, with signals back to the GUI.
+
+The core's jobs take ``report`` and ``cancel``; JobRunnable passes a signal's ``emit`` as
+``report`` and its own CancelToken, so the job never touches a widget and the event loop
+never waits on network or disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from archiver.core.progress import Cancelled, CancelToken, ProgressCallback
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[ProgressCallback, CancelToken], object]
+
+
+class JobSignals(QObject):
+    """Signals of a JobRunnable: one of succeeded/failed/cancelled, then finished.
+
+    Signals:
+        progressed(Progress): the job's progress report.
+        succeeded(object): the job's return value.
+        failed(Exception): the job raised; the exception.
+        cancelled(): the job stopped at a safe point after cancel().
+        finished(): after any of the three above.
+    """
+
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    finished = Signal()
+
+
+class JobRunnable(QRunnable):
+    """Run one job on a pool thread and report through JobSignals.
+
+    The signals object lives on the GUI thread, so its receivers run there (queued).
+    """
+
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the page keeps it until finished
+        self.signals = JobSignals()
+        self._job = job
+        self._cancel = CancelToken()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next safe point (from any thread)."""
+        self._cancel.cancel()
+
+    @property
+    def is_cancelled(self) -> bool:
+        """Whether cancel() was called."""
+        return self._cancel.is_cancelled
+
+    def run(self) -> None:  # on a pool thread
+        """Run the job; exactly one of succeeded/failed/cancelled follows, then finished."""
+        try:
+            result = self._job(self.signals.progressed.emit, self._cancel)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except Exception as exc:
+            log.debug("Job failed", exc_info=True)
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.succeeded.emit(result)
+        finally:
+            self.signals.finished.emit()
+
+
+class JobSlot(QObject):
+    """Holds at most one running job of a page and keeps it alive until it finishes.
+
+    A page asks ``busy`` before starting another, ``cancel()`` on Cancel or close. It is a
+    QObject so that its own slot runs on the GUI thread, before the page's ``finished`` slots.
+    """
+
+    def __init__(self, pool: QThreadPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool
+        self.runnable: JobRunnable | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a job runs."""
+        return self.runnable is not None
+
+    def start(self, job: Job) -> JobSignals:
+        """Start *job* on the pool; connect to the returned signals before the loop runs."""
+        if self.runnable is not None:
+            raise RuntimeError("a job is already running")
+        runnable = JobRunnable(job)
+        self.runnable = runnable
+        runnable.signals.finished.connect(self._forget)
+        self._pool.start(runnable)
+        return runnable.signals
+
+    def cancel(self) -> None:
+        """Ask the running job, if any, to stop at its next safe point."""
+        if self.runnable is not None:
+            self.runnable.cancel()
+
+    @Slot()
+    def _forget(self) -> None:
+        self.runnable = None
