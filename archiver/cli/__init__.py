@@ -6,6 +6,7 @@ Each command lives in a module of this package with a ``register`` function.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -51,6 +52,13 @@ def cmd_status(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     return EXIT_OK
 
 
+def cmd_gui(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
+    """Open the desktop app (the same as ``imap-archiver-gui``)."""
+    # Imported here, by name: the command line stays Qt-free unless the app is asked for.
+    app = importlib.import_module("archiver.gui.app")
+    return int(app.main([]))
+
+
 # --- plumbing -------------------------------------------------------------------------------
 
 
@@ -73,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.register(commands)
     restore.register(commands)
     verify.register(commands)
+    gui = commands.add_parser("gui", help="open the desktop app (also: imap-archiver-gui)")
+    gui.set_defaults(func=cmd_gui)
     return parser
 
 

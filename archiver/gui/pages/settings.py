@@ -2,17 +2,203 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
 
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from archiver.core.config import Config
+from archiver.core.errors import ConfigError
+from archiver.core.progress import CancelToken, ProgressCallback
+from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
-from archiver.gui.pages.base import JobPage
+from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.runlogmodel import RunLogModel
+
+
+def _read_runs(archive_root: Path, report: ProgressCallback, cancel: CancelToken) -> object:
+    return read_runs(archive_root)
 
 
 class SettingsPage(JobPage):
-    """Placeholder until the page is built."""
+    """Where the archive lives and in which format, the cut-off the archive page proposes,
+    the language, and the log of past runs.
+
+    Settings apply when saved; a changed language applies from the next start.
+    """
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setAccessibleName(self.tr("Archive folder"))
+        self.folder_edit.setPlaceholderText(str(context.dirs.archive))
+        browse = QPushButton(self.tr("&Browse…"))
+        browse.setAccessibleName(self.tr("Choose the archive folder"))
+        browse.clicked.connect(self._on_browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+
+        self.format_combo = QComboBox()
+        self.format_combo.setAccessibleName(self.tr("Archive format"))
+        self.format_combo.addItem(self.tr("Maildir (one file per message)"), "maildir")
+        self.format_combo.addItem(self.tr("mbox (one file per folder)"), "mbox")
+
+        self.cutoff_combo = QComboBox()
+        self.cutoff_combo.setAccessibleName(self.tr("Default cut-off"))
+        for label, value in [
+            (self.tr("3 months"), "3m"),
+            (self.tr("6 months"), "6m"),
+            (self.tr("1 year"), "1y"),
+            (self.tr("2 years"), "2y"),
+        ]:
+            self.cutoff_combo.addItem(label, value)
+
+        self.language_combo = QComboBox()
+        self.language_combo.setAccessibleName(self.tr("Language"))
+        self.language_combo.addItem(self.tr("System default"), "")
+        self.language_combo.addItem("English", "en")
+        self.language_combo.addItem("Deutsch", "de")
+
+        self.save_button = QPushButton(self.tr("&Save settings"))
+        self.save_button.setDefault(True)
+        self.save_button.setAccessibleName(self.tr("Save settings"))
+        self.save_button.clicked.connect(self._on_save)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self._caption(self.tr("Archive &folder:"), self.folder_edit), folder_row)
+        for text, combo in [
+            (self.tr("Archive f&ormat:"), self.format_combo),
+            (self.tr("Default &cut-off:"), self.cutoff_combo),
+            (self.tr("&Language:"), self.language_combo),
+        ]:
+            form.addRow(self._caption(text, combo), combo)
+        hint = QLabel(
+            self.tr(
+                "The format applies to accounts archived for the first time; an account keeps "
+                "the format of its existing archive. Changing the folder does not move an "
+                "existing archive: choose the folder where it is."
+            )
+        )
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        settings_box = QGroupBox(self.tr("Settings"))
+        box_layout = QVBoxLayout(settings_box)
+        box_layout.addLayout(form)
+        box_layout.addWidget(hint)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.notice, 1)
+        buttons.addWidget(self.save_button)
+        box_layout.addLayout(buttons)
+
+        self.runs_model = RunLogModel()
+        self.runs_view = QTableView()
+        self.runs_view.setAccessibleName(self.tr("Past archive runs"))
+        self.runs_view.setModel(self.runs_model)
+        self.runs_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.runs_view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.runs_view.verticalHeader().hide()
+        self.runs_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        refresh = QPushButton(self.tr("&Refresh"))
+        refresh.setAccessibleName(self.tr("Refresh the list of past runs"))
+        refresh.clicked.connect(self.refresh_runs)
+        runs_box = QGroupBox(self.tr("Past archive runs"))
+        runs_layout = QVBoxLayout(runs_box)
+        runs_layout.addWidget(self.runs_view)
+        runs_layout.addWidget(refresh, 0, Qt.AlignmentFlag.AlignRight)
+
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("SettingsPage"))
+        layout.addWidget(settings_box)
         layout.addWidget(self.error_label)
+        layout.addWidget(runs_box, 1)
+        self._show_config()
+        context.config_changed.connect(self._show_config)
+
+    @staticmethod
+    def _caption(text: str, field: QWidget) -> QLabel:
+        """A form label whose mnemonic (Alt+letter) jumps to *field*."""
+        caption = QLabel(text)
+        caption.setBuddy(field)
+        return caption
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Read the run log each time the page is shown: runs may have ended meanwhile."""
+        super().showEvent(event)
+        self.refresh_runs()
+
+    @Slot()
+    def refresh_runs(self) -> None:
+        """Read the run log in the background and show it."""
+        if not self.is_busy():
+            self.run_job(partial(_read_runs, self.context.archive_root), self._on_runs)
+
+    def _on_runs(self, runs: object) -> None:
+        assert isinstance(runs, list)
+        self.runs_model.set_runs([run for run in runs if isinstance(run, RunRecord)])
+
+    @Slot()
+    def _show_config(self) -> None:
+        config = self.context.config
+        self.folder_edit.setText(str(config.archive_dir) if config.archive_dir else "")
+        for combo, value in [
+            (self.format_combo, config.archive_format),
+            (self.cutoff_combo, config.default_cutoff),
+            (self.language_combo, config.language),
+        ]:
+            combo.setCurrentIndex(max(combo.findData(value), 0))
+
+    @Slot()
+    def _on_browse(self) -> None:
+        start = self.folder_edit.text() or str(self.context.archive_root)
+        chosen = QFileDialog.getExistingDirectory(self, self.tr("Archive folder"), start)
+        if chosen:
+            self.folder_edit.setText(chosen)
+
+    def edited_config(self) -> Config:
+        """The settings as the form shows them."""
+        text = self.folder_edit.text().strip()
+        return replace(
+            self.context.config,
+            archive_dir=Path(text).expanduser() if text else None,
+            archive_format=self.format_combo.currentData(),
+            default_cutoff=self.cutoff_combo.currentData(),
+            language=self.language_combo.currentData(),
+        )
+
+    @Slot()
+    def _on_save(self) -> None:
+        self.clear_error()
+        new = self.edited_config()
+        if new.archive_dir is not None and not new.archive_dir.is_absolute():
+            self.show_error(self.tr("The archive folder must be a full path."))
+            return
+        language_changed = new.language != self.context.config.language
+        try:
+            self.context.save_config(new)
+        except (ConfigError, OSError) as exc:
+            self.show_error(error_text(exc))
+            return
+        self.notice.setText(
+            self.tr("Saved. The language changes the next time you start the app.")
+            if language_changed
+            else self.tr("Saved.")
+        )
+        self.refresh_runs()

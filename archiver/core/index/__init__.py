@@ -1,0 +1,1 @@
+"""The search index: schema, text analysis, MIME extraction, indexing and search."""

@@ -1,0 +1,72 @@
+"""The settings page: saving settings, and the log of past runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QAbstractItemModelTester
+
+from archiver.core.config import load_config
+from archiver.core.paths import make_private_dir
+from archiver.core.runlog import read_runs, record_run
+from archiver.gui.pages.settings import SettingsPage
+from archiver.gui.runlogmodel import RunLogModel
+
+pytestmark = pytest.mark.gui
+
+
+def _summary(account: str, **values: object) -> dict[str, object]:
+    base = {"account": account, "archived": 120, "deleted": 118, "bytes": 48_000_000}
+    base |= {"errors": 2, "cancelled": False, "error": None}
+    base |= {"quota_before": {"used": 1_900_000_000, "limit": 2_000_000_000}}
+    base |= {"quota_after": {"used": 1_850_000_000, "limit": 2_000_000_000}}
+    return base | values
+
+
+def test_saves_settings_and_shows_past_runs(qtbot, context, tmp_path, screenshots):
+    make_private_dir(context.archive_root)
+    started = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
+    record_run(context.archive_root, started, _summary("office"))
+    record_run(context.archive_root, started, _summary("kanzlei", errors=0, cancelled=True))
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.resize(1000, 640)
+    page.show()
+    qtbot.waitUntil(lambda: page.runs_model.rowCount() == 2)
+    model = page.runs_model
+    assert model.index(0, 1).data() == "kanzlei" and model.index(0, 6).data() == "Cancelled"
+    assert model.index(1, 6).data() == "2 problem(s)"
+    page.grab().save(str(screenshots / "settings-en.png"))
+
+    page.folder_edit.setText(str(tmp_path / "Archiv"))
+    page.cutoff_combo.setCurrentIndex(page.cutoff_combo.findData("2y"))
+    page.language_combo.setCurrentIndex(page.language_combo.findData("de"))
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    saved = load_config(context.dirs.config_file)
+    assert saved.archive_dir == tmp_path / "Archiv" and saved.default_cutoff == "2y"
+    assert saved.language == "de" and context.archive_root == tmp_path / "Archiv"
+    assert "next time you start" in page.notice.text()
+    qtbot.waitUntil(lambda: not page.is_busy())
+
+
+def test_a_relative_archive_folder_is_refused(qtbot, context):
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.folder_edit.setText("relative/archive")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert "full path" in page.error_label.text()
+    assert context.config.archive_dir is None
+
+
+def test_run_log_model_passes_the_model_tester(qtbot, tmp_path):
+    started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for i in range(5):
+        record_run(tmp_path, started, _summary(f"a{i}", error="lost" if i == 2 else None))
+    model = RunLogModel()
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    model.set_runs(read_runs(tmp_path))
+    assert model.rowCount() == 5
+    assert model.index(2, 6).data() == "Stopped by an error"
+    assert model.index(2, 6).data(Qt.ItemDataRole.ToolTipRole) == "lost"
