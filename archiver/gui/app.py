@@ -74,9 +74,16 @@ _QT_LEVELS = {
 }
 
 
+# Notices of platforms without a window system (offscreen): nothing is wrong.
+_PLATFORM_NOTICE = "This plugin does not support"
+
+
 def _qt_message(kind: QtMsgType, context: QMessageLogContext, text: str) -> None:
     """Send Qt's own warnings into our log (qutebrowser's qtlog)."""
-    logging.getLogger("qt").log(_QT_LEVELS.get(kind, logging.WARNING), "%s", text)
+    level = _QT_LEVELS.get(kind, logging.WARNING)
+    if text.startswith(_PLATFORM_NOTICE):
+        level = logging.DEBUG
+    logging.getLogger("qt").log(level, "%s", text)
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -119,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(dirs.config_file)
     except ConfigError as exc:
         log.error("%s", exc)
-        QMessageBox.critical(None, "IMAP Archiver", str(exc))
+        if not args.self_check:  # a check runs unattended: the log line (on stderr) says it
+            QMessageBox.critical(None, "IMAP Archiver", str(exc))
         return 1
     translators = install_translators(app, ui_language(config.language))
     sys.excepthook = _excepthook

@@ -1,0 +1,45 @@
+"""The installed ``imap-archiver-gui`` script starts, shows its window and exits cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archiver import __version__
+
+pytestmark = pytest.mark.gui
+
+SCRIPT = Path(sys.executable).parent / "imap-archiver-gui"
+
+
+def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    if not SCRIPT.exists():
+        pytest.skip(f"the package is not installed beside {sys.executable}")
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run(
+        [str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_version(tmp_path):
+    done = _run(tmp_path, "--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"imap-archiver-gui {__version__}"
+
+
+def test_self_check_opens_and_closes_the_window(tmp_path):
+    done = _run(tmp_path, "--self-check")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no warnings, Qt's included
+    assert (tmp_path / "logs" / "imap-archiver.log").exists()
+
+
+def test_a_broken_settings_file_is_a_clear_error(tmp_path):
+    (tmp_path / "config").mkdir(mode=0o700)
+    (tmp_path / "config" / "config.json").write_text("{broken")
+    done = _run(tmp_path, "--self-check")
+    assert done.returncode == 1
+    assert "Cannot read the settings file" in done.stderr
