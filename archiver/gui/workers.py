@@ -91,13 +91,19 @@ class JobSlot(QObject):
         """Whether a job runs."""
         return self.runnable is not None
 
-    def start(self, job: Job) -> JobSignals:
-        """Start *job* on the pool; connect to the returned signals before the loop runs."""
+    def start(self, job: Job, connect: Callable[[JobSignals], None] | None = None) -> JobSignals:
+        """Start *job* on the pool after *connect* has connected the caller's slots.
+
+        A signal emitted before anything is connected to it is lost, and a fast job may end
+        before control returns to the caller: so the caller connects first, here.
+        """
         if self.runnable is not None:
             raise RuntimeError("a job is already running")
         runnable = JobRunnable(job)
-        self.runnable = runnable
         runnable.signals.finished.connect(self._forget)
+        if connect is not None:
+            connect(runnable.signals)
+        self.runnable = runnable
         self._pool.start(runnable)
         return runnable.signals
 

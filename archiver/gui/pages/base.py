@@ -12,7 +12,7 @@ from archiver.core.errors import ArchiverError
 from archiver.core.progress import Progress
 from archiver.core.secrets import redact
 from archiver.gui.context import AppContext
-from archiver.gui.workers import Job, JobSlot
+from archiver.gui.workers import Job, JobSignals, JobSlot
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +78,19 @@ class JobPage(QWidget):
         """Start *job*; the callbacks run on the GUI thread. Failures are shown on the page
         unless *on_failure* handles them."""
         self.clear_error()
-        signals = self.jobs.start(job)
-        signals.succeeded.connect(on_success)
-        signals.failed.connect(on_failure or self.show_error)
-        if on_progress is not None:
-            signals.progressed.connect(on_progress)
-        if on_cancelled is not None:
-            signals.cancelled.connect(on_cancelled)
-        if on_finished is not None:
-            signals.finished.connect(on_finished)
-        signals.finished.connect(self.job_finished)
+
+        def connect(signals: JobSignals) -> None:
+            signals.succeeded.connect(on_success)
+            signals.failed.connect(on_failure or self.show_error)
+            if on_progress is not None:
+                signals.progressed.connect(on_progress)
+            if on_cancelled is not None:
+                signals.cancelled.connect(on_cancelled)
+            if on_finished is not None:
+                signals.finished.connect(on_finished)
+            signals.finished.connect(self.job_finished)
+
+        self.jobs.start(job, connect)
         self.job_started.emit()
 
     def show_error(self, exc: BaseException | str) -> None:
