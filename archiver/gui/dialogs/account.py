@@ -1,0 +1,923 @@
+"""The account dialog: add or edit an account, test its connection, trust a certificate.
+
+The connection test and the keyring run as jobs on the app's pool, so the dialog stays
+responsive while a server is slow or a keyring asks to be unlocked. Closing the dialog
+during a job cancels it, and the dialog is deleted only once the job has finished, so no
+job ever reports to a deleted dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QFontDatabase, QIntValidator
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.errors import (
+    AuthenticationError,
+    ConfigError,
+    ConnectError,
+    ImapError,
+    SecretError,
+    TlsError,
+    UntrustedCertificate,
+)
+from archiver.core.imap import Quota, format_fingerprint, open_session
+from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
+from archiver.core.progress import CancelToken, Progress, ProgressCallback
+from archiver.core.secrets import Secret, delete_from_keyring, get_password, store_in_keyring
+from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.pages.base import error_text
+from archiver.gui.workers import JobSignals, JobSlot
+
+log = logging.getLogger(__name__)
+
+ERROR_STYLE = (
+    "QLabel { color: #8a1c1c; background: #fdecea; border: 1px solid #f5c2c0;"
+    " border-radius: 4px; padding: 6px; }"
+)
+WARNING_STYLE = (
+    "#warning { background: #fff6d6; border: 1px solid #f0d78a; border-radius: 4px; padding: 6px; }"
+)
+NEW_ACCOUNT_NAME = "new"  # what a connection test calls an account whose name is not typed yet
+
+
+def security_text(security: Security) -> str:
+    """Name a security mode as the dialog and the accounts page show it."""
+    return {
+        Security.SSL: QCoreApplication.translate("account", "SSL/TLS"),
+        Security.STARTTLS: QCoreApplication.translate("account", "STARTTLS"),
+        Security.PLAIN: QCoreApplication.translate("account", "Unencrypted"),
+    }[security]
+
+
+def password_source_text(source: PasswordSource) -> str:
+    """Say where an account's password comes from, as a sentence for the accounts page."""
+    return {
+        PasswordSource.KEYRING: QCoreApplication.translate(
+            "account", "Stored in the system keyring."
+        ),
+        PasswordSource.PROMPT: QCoreApplication.translate(
+            "account", "Asked for each time the app starts."
+        ),
+        PasswordSource.COMMAND: QCoreApplication.translate(
+            "account", "Printed by a password command."
+        ),
+    }[source]
+
+
+def size_text(count: int) -> str:
+    """Format a byte count for people in the user's locale: 1.2 GB, 820 kB."""
+    return QLocale().formattedDataSize(count, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+
+
+def quota_text(quota: Quota) -> str:
+    """Say how full the mailbox is: "1.2 GB of 2.0 GB used (60%)"."""
+    if quota.limit <= 0:
+        return QCoreApplication.translate("account", "{used} used (no limit)").format(
+            used=size_text(quota.used)
+        )
+    return QCoreApplication.translate("account", "{used} of {limit} used ({percent}%)").format(
+        used=size_text(quota.used),
+        limit=size_text(quota.limit),
+        percent=QLocale().toString(round(quota.used * 100 / quota.limit)),
+    )
+
+
+def fingerprint_lines(fingerprint: str) -> str:
+    """Show a SHA-256 fingerprint as AB:CD:... on two lines of 16 bytes, to fit a dialog."""
+    pairs = format_fingerprint(fingerprint).split(":")
+    return ":".join(pairs[:16]) + "\n" + ":".join(pairs[16:])
+
+
+def make_error_label() -> QLabel:
+    """Return a hidden label for an inline error, styled like the pages' error labels."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setStyleSheet(ERROR_STYLE)
+    label.hide()
+    return label
+
+
+class QuotaBar(QProgressBar):
+    """A bar showing a server's storage quota, with its figures as the bar's text.
+
+    QProgressBar holds ints, so the bar counts in thousandths of the limit: quotas beyond
+    2 GB would not fit as bytes.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRange(0, 1000)
+        self.setTextVisible(True)
+        self.setAccessibleName(self.tr("Quota on the server"))
+
+    def set_quota(self, quota: Quota) -> None:
+        """Show *quota*: the share of the limit in use, and the figures as text."""
+        share = min(quota.used / quota.limit, 1.0) if quota.limit > 0 else 0.0
+        self.setValue(round(share * 1000))
+        text = quota_text(quota)
+        self.setFormat(text)
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+
+
+class FolderTableModel(QAbstractTableModel):
+    """The folders a connection test found: name, messages and size, one row each."""
+
+    COLUMNS = 3
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._folders: list[FolderOverview] = []
+
+    def set_folders(self, folders: list[FolderOverview]) -> None:
+        """Replace the rows."""
+        self.beginResetModel()
+        self._folders = list(folders)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._folders)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.COLUMNS
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if orientation is not Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [self.tr("Folder"), self.tr("Messages"), self.tr("Size")][section]
+        if role == Qt.ItemDataRole.TextAlignmentRole and section > 0:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    def data(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> object:
+        if not index.isValid():
+            return None
+        folder = self._folders[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return folder.name
+            if folder.error is not None:
+                return "?"
+            if column == 1:
+                return QLocale().toString(folder.messages or 0)
+            return size_text(folder.size or 0)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.ToolTipRole and folder.error is not None:
+            return folder.error
+        return None
+
+
+def test_connection(
+    account: Account, password: PasswordGetter, report: ProgressCallback, cancel: CancelToken
+) -> AccountOverview:
+    """Log in as the form says and look at the account's folders and quota (a job)."""
+    secret = password()
+    cancel.raise_if_cancelled()
+    with open_session(account, secret) as session:
+        return inspect_account(session, report=report, cancel=cancel)
+
+
+def _same_keyring_entry(one: Account, other: Account) -> bool:
+    """Whether two accounts' passwords share one keyring entry (it is keyed by user@host)."""
+    return one.user == other.user and one.host == other.host
+
+
+def save_password(
+    account: Account,
+    typed: Secret | None,
+    previous: Account | None,
+    previous_shared: bool,
+    report: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    """Check the CA file and put the password where *account* keeps it (a job).
+
+    Runs before the settings are saved, so that a keyring failure leaves them unchanged.
+
+    Args:
+        account: the account as it will be saved.
+        typed: the password typed into the form, if any.
+        previous: the account as configured before an edit, None for a new one.
+        previous_shared: whether another account uses the previous keyring entry, which
+            must then stay.
+    """
+    if account.cafile is not None and not account.cafile.is_file():
+        raise ConfigError(
+            QCoreApplication.translate("account", "The CA file {path} does not exist.").format(
+                path=account.cafile
+            )
+        )
+    had_keyring = previous is not None and previous.password_source is PasswordSource.KEYRING
+    if account.password_source is PasswordSource.KEYRING:
+        if typed is None and previous is not None and had_keyring:
+            # An edit without a new password keeps the stored one, also when the user name
+            # or the server changed and it moves to a new entry.
+            typed = get_password(previous) if not _same_keyring_entry(account, previous) else None
+        if typed is not None:
+            store_in_keyring(account, typed)
+    moved = account.password_source is not PasswordSource.KEYRING or (
+        previous is not None and not _same_keyring_entry(account, previous)
+    )
+    if previous is not None and had_keyring and moved and not previous_shared:
+        delete_from_keyring(previous)
+
+
+class AccountDialog(QDialog):
+    """Add an account (*account* None) or edit one; test its connection before saving.
+
+    Open it with ``open()``. Settings are checked by :class:`Account`; problems are shown in
+    the dialog, which then stays open.
+
+    Signals:
+        test_started(): a connection test was handed to the pool.
+        test_finished(): the test ended and its result (folders, quota or error) is shown.
+        saved(str): the account was saved under this name; the dialog then closes.
+    """
+
+    test_started = Signal()
+    test_finished = Signal()
+    saved = Signal(str)
+
+    def __init__(
+        self, context: AppContext, account: Account | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.original = account
+        self.jobs = JobSlot(context.pool, self)
+        self._closed = False
+        self._fingerprint: str | None = account.tls_fingerprint if account else None
+        self._untrusted: str | None = None  # fingerprint the last test was shown
+        self.setWindowTitle(self.tr("Add account") if account is None else self.tr("Edit account"))
+        self.resize(980, 640)
+
+        left = QVBoxLayout()
+        left.addWidget(self._build_server_box())
+        left.addWidget(self._build_password_box())
+        left.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 5)
+        columns.addWidget(self._build_test_box(), 6)
+
+        self.error_label = make_error_label()
+        self.error_label.setAccessibleName(self.tr("Problem with the settings"))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setAccessibleName(self.tr("Save the account"))
+        self.save_button.setDefault(True)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName(self.tr("Cancel"))
+        self.buttons.accepted.connect(self._on_save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+        self._fill(account)
+        self._on_security_changed()
+        self._on_source_changed()
+        self._show_trusted()
+        (self.host_edit if account else self.name_edit).setFocus()
+
+    # Building the form
+
+    @staticmethod
+    def _caption(text: str, field: QWidget) -> QLabel:
+        """A form label whose mnemonic (Alt+letter) jumps to *field*."""
+        caption = QLabel(text)
+        caption.setBuddy(field)
+        return caption
+
+    def _line_edit(self, accessible: str, placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit()
+        edit.setAccessibleName(accessible)
+        edit.setPlaceholderText(placeholder)
+        edit.textEdited.connect(self._clear_form_error)
+        return edit
+
+    def _build_server_box(self) -> QGroupBox:
+        self.name_edit = self._line_edit(self.tr("Account name"), self.tr("e.g. office"))
+        self.host_edit = self._line_edit(self.tr("Server"), self.tr("imap.example.com"))
+        self.security_combo = QComboBox()
+        self.security_combo.setAccessibleName(self.tr("Security"))
+        self.security_combo.addItem(self.tr("SSL/TLS (recommended)"), Security.SSL)
+        self.security_combo.addItem(self.tr("STARTTLS"), Security.STARTTLS)
+        self.security_combo.addItem(self.tr("Unencrypted (not recommended)"), Security.PLAIN)
+        self.security_combo.currentIndexChanged.connect(self._on_security_changed)
+        self.plain_warning = QLabel(
+            self.tr(
+                "Without encryption, your password and your mail cross the network readable "
+                "by anyone in between. Use this only on a network you trust completely."
+            )
+        )
+        self.plain_warning.setObjectName("warning")
+        self.plain_warning.setWordWrap(True)
+        self.plain_warning.setStyleSheet(WARNING_STYLE)
+        self.port_edit = self._line_edit(self.tr("Port"))
+        self.port_edit.setValidator(QIntValidator(0, 65535, self.port_edit))
+        self.user_edit = self._line_edit(self.tr("User name"), self.tr("you@example.com"))
+        self.cafile_edit = self._line_edit(
+            self.tr("CA file"), self.tr("Optional: for a server with a private certificate")
+        )
+        self.cafile_button = QPushButton(self.tr("&Browse…"))
+        self.cafile_button.setAccessibleName(self.tr("Choose a CA file"))
+        self.cafile_button.clicked.connect(self._on_browse_cafile)
+        cafile_row = QHBoxLayout()
+        cafile_row.addWidget(self.cafile_edit, 1)
+        cafile_row.addWidget(self.cafile_button)
+        self.trusted_label = QLabel()
+        self.trusted_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.trusted_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.forget_trust_button = QPushButton(self.tr("F&orget"))
+        self.forget_trust_button.setAccessibleName(self.tr("Stop trusting this certificate"))
+        self.forget_trust_button.clicked.connect(self._on_forget_trust)
+        self.trusted_row = QWidget()
+        trusted_layout = QHBoxLayout(self.trusted_row)
+        trusted_layout.setContentsMargins(0, 0, 0, 0)
+        trusted_layout.addWidget(self.trusted_label, 1)
+        trusted_layout.addWidget(self.forget_trust_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        form = QFormLayout()
+        form.addRow(self._caption(self.tr("&Name:"), self.name_edit), self.name_edit)
+        form.addRow(self._caption(self.tr("&Server:"), self.host_edit), self.host_edit)
+        form.addRow(self._caption(self.tr("Securit&y:"), self.security_combo), self.security_combo)
+        form.addRow(self.plain_warning)
+        form.addRow(self._caption(self.tr("&Port:"), self.port_edit), self.port_edit)
+        form.addRow(self._caption(self.tr("&User name:"), self.user_edit), self.user_edit)
+        form.addRow(self._caption(self.tr("CA &file:"), self.cafile_edit), cafile_row)
+        self.trusted_caption = QLabel(self.tr("Trusted certificate:"))
+        form.addRow(self.trusted_caption, self.trusted_row)
+        self.server_form = form
+        self.server_box = QGroupBox(self.tr("Server"))
+        self.server_box.setLayout(form)
+        return self.server_box
+
+    def _build_password_box(self) -> QGroupBox:
+        self.keyring_radio = QRadioButton(self.tr("Store the password in the system &keyring"))
+        self.prompt_radio = QRadioButton(self.tr("&Ask each time"))
+        self.command_radio = QRadioButton(self.tr("Password co&mmand"))
+        self.source_radios = {
+            PasswordSource.KEYRING: self.keyring_radio,
+            PasswordSource.PROMPT: self.prompt_radio,
+            PasswordSource.COMMAND: self.command_radio,
+        }
+        self.source_group = QButtonGroup(self)
+        for radio in self.source_radios.values():
+            radio.setAccessibleName(radio.text().replace("&", ""))
+            self.source_group.addButton(radio)
+        self.keyring_radio.setChecked(True)
+        self.source_group.buttonToggled.connect(self._on_source_changed)
+        self.password_edit = self._line_edit(self.tr("Password"))
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.command_edit = self._line_edit(
+            self.tr("Password command"), self.tr("e.g. pass show mail/office")
+        )
+        self.password_hint = QLabel()
+        self.password_hint.setWordWrap(True)
+        self.password_hint.setEnabled(False)  # greyed: a hint, not a setting
+
+        form = QFormLayout()
+        form.addRow(self._caption(self.tr("Pass&word:"), self.password_edit), self.password_edit)
+        form.addRow(self._caption(self.tr("&Command:"), self.command_edit), self.command_edit)
+        form.addRow(self.password_hint)
+        self.password_box = QGroupBox(self.tr("Password"))
+        layout = QVBoxLayout(self.password_box)
+        layout.addWidget(self.keyring_radio)
+        layout.addWidget(self.prompt_radio)
+        layout.addWidget(self.command_radio)
+        layout.addLayout(form)
+        return self.password_box
+
+    def _build_test_box(self) -> QGroupBox:
+        self.test_button = QPushButton(self.tr("&Test connection"))
+        self.test_button.setAccessibleName(self.tr("Test the connection"))
+        self.test_button.clicked.connect(self.start_test)
+        self.test_status = QLabel(
+            self.tr("Check the settings: log in and look at the folders on the server.")
+        )
+        self.test_status.setWordWrap(True)
+        self.test_progress = QProgressBar()
+        self.test_progress.setAccessibleName(self.tr("Connection test progress"))
+        self.test_progress.setTextVisible(False)
+        self.test_progress.setMaximumHeight(8)
+        self.test_progress.hide()
+        self.test_error_label = make_error_label()
+        self.test_error_label.setAccessibleName(self.tr("Connection test error"))
+
+        self.certificate_box = self._build_certificate_box()
+        self.folders_model = FolderTableModel(self)
+        self.folders_view = QTableView()
+        self.folders_view.setAccessibleName(self.tr("Folders on the server"))
+        self.folders_view.setModel(self.folders_model)
+        self.folders_view.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
+        self.folders_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.folders_view.verticalHeader().hide()
+        header = self.folders_view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.quota_bar = QuotaBar()
+        self.quota_label = QLabel()
+        self.quota_label.setWordWrap(True)
+        quota_row = QHBoxLayout()
+        quota_row.addWidget(QLabel(self.tr("Quota:")))
+        quota_row.addWidget(self.quota_bar, 1)
+        quota_row.addWidget(self.quota_label, 1)
+        self.results = QWidget()
+        results_layout = QVBoxLayout(self.results)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.addWidget(self.folders_view, 1)
+        results_layout.addLayout(quota_row)
+        self.results.hide()
+
+        top = QHBoxLayout()
+        top.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.test_status, 1)
+        box = QGroupBox(self.tr("Connection test"))
+        layout = QVBoxLayout(box)
+        layout.addLayout(top)
+        layout.addWidget(self.test_progress)
+        layout.addWidget(self.test_error_label)
+        layout.addWidget(self.certificate_box)
+        layout.addWidget(self.results, 1)
+        layout.addStretch(0)
+        return box
+
+    def _build_certificate_box(self) -> QFrame:
+        box = QFrame()
+        box.setObjectName("warning")
+        box.setStyleSheet(WARNING_STYLE)
+        self.certificate_title = QLabel()
+        font = self.certificate_title.font()
+        font.setBold(True)
+        self.certificate_title.setFont(font)
+        self.certificate_title.setWordWrap(True)
+        self.certificate_text = QLabel()
+        self.certificate_text.setWordWrap(True)
+        self.fingerprint_label = QLabel()
+        self.fingerprint_label.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.fingerprint_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fingerprint_label.setAccessibleName(self.tr("SHA-256 fingerprint of the certificate"))
+        self.trust_button = QPushButton(self.tr("T&rust this certificate"))
+        self.trust_button.setAccessibleName(self.tr("Trust this certificate"))
+        self.trust_button.clicked.connect(self._on_trust)
+        layout = QVBoxLayout(box)
+        layout.addWidget(self.certificate_title)
+        layout.addWidget(self.certificate_text)
+        layout.addWidget(self.fingerprint_label)
+        layout.addWidget(self.trust_button, 0, Qt.AlignmentFlag.AlignLeft)
+        box.hide()
+        return box
+
+    def _fill(self, account: Account | None) -> None:
+        """Show *account*'s settings in the form; its name cannot change (it names the
+        account's archive)."""
+        if account is None:
+            return
+        self.name_edit.setText(account.name)
+        self.name_edit.setReadOnly(True)
+        self.name_edit.setToolTip(self.tr("The name cannot be changed: it names the archive."))
+        self.host_edit.setText(account.host)
+        self.security_combo.setCurrentIndex(self.security_combo.findData(account.security))
+        self.port_edit.setText(str(account.port) if account.port else "")
+        self.user_edit.setText(account.user)
+        self.cafile_edit.setText(str(account.cafile) if account.cafile else "")
+        self.source_radios[account.password_source].setChecked(True)
+        self.command_edit.setText(account.password_command or "")
+
+    # Reading the form
+
+    def password_source(self) -> PasswordSource:
+        """The password source chosen in the form."""
+        for source, radio in self.source_radios.items():
+            if radio.isChecked():
+                return source
+        return PasswordSource.KEYRING  # the button group keeps one checked; never reached
+
+    def account_from_form(self, name: str | None = None) -> Account:
+        """Return the account as the form describes it; raise ConfigError if it is invalid.
+
+        Args:
+            name: use this name instead of the typed one (a test before a name is typed).
+        """
+        port_text = self.port_edit.text().strip()
+        if port_text and not port_text.isdigit():
+            raise ConfigError(self.tr("The port must be a number from 1 to 65535."))
+        cafile = self.cafile_edit.text().strip()
+        source = self.password_source()
+        return Account(
+            name=name if name is not None else self.name_edit.text().strip(),
+            host=self.host_edit.text().strip(),
+            user=self.user_edit.text().strip(),
+            security=Security(self.security_combo.currentData()),
+            port=(int(port_text) or None) if port_text else None,  # 0: the default
+            cafile=Path(cafile).expanduser() if cafile else None,
+            password_source=source,
+            password_command=(self.command_edit.text().strip() or None)
+            if source is PasswordSource.COMMAND
+            else None,
+            tls_fingerprint=self._fingerprint,
+        )
+
+    def _typed_password(self) -> Secret | None:
+        """The password typed into the form, unless the form says a command gives it."""
+        if self.password_source() is PasswordSource.COMMAND or not self.password_edit.text():
+            return None
+        return Secret(self.password_edit.text())
+
+    def _test_password(self, account: Account) -> PasswordGetter | None:
+        """How the test gets the password: typed, else from where it is configured.
+
+        A command runs in the job; an edited account keeps its stored or remembered password
+        (asked for if need be). Returns None when there is none: the user declined the
+        prompt, or nothing was typed for a new account (said in the dialog).
+        """
+        typed = self._typed_password()
+        if typed is not None:
+            return lambda: typed
+        if account.password_source is PasswordSource.COMMAND:
+            return self.context.password_getter(account, self)
+        original = self.original
+        if original is not None and original.password_source is account.password_source:
+            return self.context.password_getter(original, self)
+        self._show_form_error(self.tr("Type the password to test the connection."))
+        self.password_edit.setFocus()
+        return None
+
+    # Slots: the form
+
+    @Slot()
+    def _clear_form_error(self) -> None:
+        self.error_label.hide()
+
+    def _show_form_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+
+    @Slot()
+    def _on_security_changed(self) -> None:
+        security = Security(self.security_combo.currentData())
+        self.plain_warning.setVisible(security is Security.PLAIN)
+        self.port_edit.setPlaceholderText(
+            self.tr("{port} (the default)").format(port=security.default_port)
+        )
+
+    @Slot()
+    def _on_source_changed(self) -> None:
+        source = self.password_source()
+        self.password_edit.setEnabled(source is not PasswordSource.COMMAND)
+        self.command_edit.setEnabled(source is PasswordSource.COMMAND)
+        keeps_stored = (
+            self.original is not None and self.original.password_source is PasswordSource.KEYRING
+        )
+        hints = {
+            PasswordSource.KEYRING: self.tr("Leave the password empty to keep the stored one.")
+            if keeps_stored
+            else self.tr("The password is stored in the system keyring when you save."),
+            PasswordSource.PROMPT: self.tr(
+                "The password is never stored: the app asks for it once each time it starts. "
+                "A password typed here is used for the test and until the app closes."
+            ),
+            PasswordSource.COMMAND: self.tr(
+                "The command runs each time the app connects; the first line it prints is "
+                "the password."
+            ),
+        }
+        self.password_hint.setText(hints[source])
+        self.password_edit.setPlaceholderText(
+            self.tr("Stored password") if keeps_stored and source is PasswordSource.KEYRING else ""
+        )
+
+    @Slot()
+    def _on_browse_cafile(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("Choose the CA file"),
+            self.cafile_edit.text(),
+            self.tr("Certificates (*.pem *.crt *.cer);;All files (*)"),
+        )
+        if path:
+            self.cafile_edit.setText(path)
+            self._clear_form_error()
+
+    def _show_trusted(self) -> None:
+        fingerprint = self._fingerprint
+        self.trusted_caption.setVisible(fingerprint is not None)
+        self.trusted_row.setVisible(fingerprint is not None)
+        if fingerprint is not None:
+            self.trusted_label.setText(fingerprint_lines(fingerprint))
+            self.trusted_label.setAccessibleName(
+                self.tr("Trusted certificate fingerprint {fingerprint}").format(
+                    fingerprint=format_fingerprint(fingerprint)
+                )
+            )
+
+    @Slot()
+    def _on_forget_trust(self) -> None:
+        self._fingerprint = None
+        self._show_trusted()
+
+    @Slot()
+    def _on_trust(self) -> None:
+        """Trust the certificate the last test was shown, and test again with it."""
+        if self._untrusted is None:
+            return
+        self._fingerprint = self._untrusted
+        self._show_trusted()
+        self.certificate_box.hide()
+        self.start_test()
+
+    # The connection test
+
+    @Slot()
+    def start_test(self) -> None:
+        """Test the settings in the form: log in, list the folders, read the quota."""
+        if self.jobs.busy:
+            return
+        self._clear_form_error()
+        try:
+            account = self.account_from_form(self.name_edit.text().strip() or NEW_ACCOUNT_NAME)
+        except ConfigError as exc:
+            self._show_form_error(error_text(exc))
+            return
+        password = self._test_password(account)
+        if password is None:
+            return
+        self._untrusted = None
+        self.test_error_label.hide()
+        self.certificate_box.hide()
+        self.results.hide()
+        self.test_status.setText(
+            self.tr("Connecting to {host}:{port}…").format(
+                host=account.host, port=account.effective_port
+            )
+        )
+        self.test_progress.setRange(0, 0)
+        self._set_busy(True)
+        self.jobs.start(
+            partial(test_connection, account, password), partial(self._connect_test, account)
+        )
+        self.test_started.emit()
+
+    def _connect_test(self, account: Account, signals: JobSignals) -> None:
+        signals.progressed.connect(self._on_test_progress)
+        signals.succeeded.connect(partial(self._on_test_succeeded, account))
+        signals.failed.connect(partial(self._on_test_failed, account))
+        signals.finished.connect(self._on_test_finished)
+
+    def _set_busy(self, busy: bool) -> None:
+        """Lock the form while a job runs on what it said when the job started."""
+        self.server_box.setEnabled(not busy)
+        self.password_box.setEnabled(not busy)
+        self.test_button.setEnabled(not busy)
+        self.save_button.setEnabled(not busy)
+        self.test_progress.setVisible(busy)
+
+    @Slot(object)
+    def _on_test_progress(self, progress: Progress) -> None:
+        if self._closed or progress.done >= progress.total:
+            return
+        self.test_progress.setRange(0, progress.total)
+        self.test_progress.setValue(progress.done)
+        self.test_status.setText(
+            self.tr("Reading folder {folder} ({done} of {total})…").format(
+                folder=progress.message,
+                done=QLocale().toString(progress.done + 1),
+                total=QLocale().toString(progress.total),
+            )
+        )
+
+    def _on_test_succeeded(self, account: Account, overview: AccountOverview) -> None:
+        if self._closed:
+            return
+        messages = sum(f.messages or 0 for f in overview.folders)
+        status = self.tr(
+            "Connected to {host}:{port} as {user}: {folders} folders, {messages} messages."
+        ).format(
+            host=account.host,
+            port=account.effective_port,
+            user=account.user,
+            folders=QLocale().toString(len(overview.folders)),
+            messages=QLocale().toString(messages),
+        )
+        if not overview.has_uidplus:
+            status += " " + self.tr(
+                "The server lacks UIDPLUS: archived messages will stay on the server."
+            )
+        self.test_status.setText(status)
+        self.folders_model.set_folders(list(overview.folders))
+        if overview.quota is not None:
+            self.quota_bar.set_quota(overview.quota)
+        else:
+            self.quota_label.setText(self.tr("The server reports no quota."))
+        self.quota_bar.setVisible(overview.quota is not None)
+        self.quota_label.setVisible(overview.quota is None)
+        self.results.show()
+
+    def _on_test_failed(self, account: Account, exc: BaseException) -> None:
+        if self._closed:
+            return
+        self.test_status.setText(self.tr("The test failed."))
+        if isinstance(exc, UntrustedCertificate) and exc.fingerprint is not None:
+            self._show_untrusted(exc.fingerprint, pinned=account.tls_fingerprint is not None)
+            return
+        if isinstance(exc, AuthenticationError) and self.original is not None:
+            self.context.forget_password(self.original.name)
+        headline, details = self._headline(exc), error_text(exc)
+        self.test_error_label.setText(
+            self.tr("{headline}\n{details}").format(headline=headline, details=details)
+            if headline
+            else details
+        )
+        self.test_error_label.show()
+
+    def _headline(self, exc: BaseException) -> str:
+        """Say in one translated sentence what kind of problem *exc* is ("" if unknown)."""
+        if isinstance(exc, AuthenticationError):
+            return self.tr("The server rejected the user name or the password.")
+        if isinstance(exc, ConnectError):
+            return self.tr(
+                "Cannot connect to the server. Check the server name, the port and your "
+                "network connection."
+            )
+        if isinstance(exc, TlsError):
+            return self.tr("No secure connection could be established.")
+        if isinstance(exc, SecretError):
+            return self.tr("The password could not be read.")
+        if isinstance(exc, ImapError):
+            return self.tr("The server reported a problem.")
+        return ""
+
+    def _show_untrusted(self, fingerprint: str, *, pinned: bool) -> None:
+        """Show the certificate's fingerprint, to compare with the provider's, and offer to
+        trust it."""
+        self._untrusted = fingerprint
+        if pinned:
+            self.certificate_title.setText(
+                self.tr("The server showed a different certificate from the one you trust.")
+            )
+            self.certificate_text.setText(
+                self.tr(
+                    "The server may have renewed its certificate, or someone may be "
+                    "intercepting the connection. No password was sent. Compare this SHA-256 "
+                    "fingerprint with the one your provider publishes, and trust the new "
+                    "certificate only if they match:"
+                )
+            )
+        else:
+            self.certificate_title.setText(self.tr("The server's certificate is not trusted."))
+            self.certificate_text.setText(
+                self.tr(
+                    "No certificate authority known to this computer vouches for it. That is "
+                    "usual for a server with a self-signed certificate, but it can also mean "
+                    "that someone is intercepting the connection. No password was sent. "
+                    "Compare this SHA-256 fingerprint with the one your provider publishes, "
+                    "and trust the certificate only if they match:"
+                )
+            )
+        self.fingerprint_label.setText(fingerprint_lines(fingerprint))
+        self.certificate_box.show()
+        self.trust_button.setFocus()
+
+    @Slot()
+    def _on_test_finished(self) -> None:
+        if self._closed:
+            return
+        self._set_busy(False)
+        self.test_finished.emit()
+
+    # Saving
+
+    @Slot()
+    def _on_save(self) -> None:
+        """Check the form, store the password, then save the settings and close."""
+        if self.jobs.busy:
+            return
+        self._clear_form_error()
+        try:
+            account = self.account_from_form()
+        except ConfigError as exc:
+            self._show_form_error(error_text(exc))
+            return
+        config = self.context.config
+        if self.original is None and account.name in config.accounts:
+            self._show_form_error(
+                self.tr("An account named {name} exists already.").format(name=account.name)
+            )
+            self.name_edit.setFocus()
+            return
+        typed = self._typed_password()
+        had_keyring = (
+            self.original is not None and self.original.password_source is PasswordSource.KEYRING
+        )
+        if account.password_source is PasswordSource.KEYRING and typed is None and not had_keyring:
+            self._show_form_error(self.tr("Type the password to store it in the system keyring."))
+            self.password_edit.setFocus()
+            return
+        previous = self.original
+        shared = previous is not None and any(
+            other.password_source is PasswordSource.KEYRING and _same_keyring_entry(other, previous)
+            for name, other in config.accounts.items()
+            if name != previous.name
+        )
+        stored = typed if account.password_source is PasswordSource.KEYRING else None
+        self._set_busy(True)
+        self.test_progress.setRange(0, 0)
+        self.jobs.start(
+            partial(save_password, account, stored, previous, shared),
+            partial(self._connect_save, account, typed),
+        )
+
+    def _connect_save(self, account: Account, typed: Secret | None, signals: JobSignals) -> None:
+        signals.succeeded.connect(partial(self._on_password_saved, account, typed))
+        signals.failed.connect(self._on_save_failed)
+        signals.finished.connect(self._on_save_finished)
+
+    def _on_password_saved(self, account: Account, typed: Secret | None, _: object) -> None:
+        if self._closed:
+            return
+        try:
+            self.context.save_config(self.context.config.with_account(account))
+        except (ConfigError, OSError) as exc:
+            self._show_form_error(error_text(exc))
+            return
+        log.info("Account %s saved", account.name)
+        if self.original is not None and not _same_keyring_entry(account, self.original):
+            self.context.forget_password(account.name)
+        if account.password_source is PasswordSource.PROMPT and typed is not None:
+            self.context.remember_password(account, typed)
+        self.saved.emit(account.name)
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if not self._closed:
+            self._show_form_error(error_text(exc))
+
+    @Slot()
+    def _on_save_finished(self) -> None:
+        if not self._closed:
+            self._set_busy(False)
+
+    # Closing
+
+    def done(self, result: int) -> None:
+        """Close (saved or cancelled); a running job is cancelled, and the dialog is deleted
+        once it has finished, so that the job never reports to a deleted dialog."""
+        self._closed = True
+        self.jobs.cancel()
+        super().done(result)
+        runnable = self.jobs.runnable
+        if runnable is not None:
+            runnable.signals.finished.connect(self.deleteLater)
+        else:
+            self.deleteLater()

@@ -1,0 +1,413 @@
+"""The accounts page and the account dialog, against the Dovecot fixture: add with a
+connection test, wrong passwords, untrusted certificates, quota and archive figures, edit,
+remove (the archive stays)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QLocale, QPoint, Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.catalog import Catalog, Location, NewRecord
+from archiver.core.config import load_config
+from archiver.core.imap import format_fingerprint
+from archiver.core.jobs.inspect import FolderOverview
+from archiver.core.paths import make_private_dir
+from archiver.core.secrets import KEYRING_SERVICE, Secret, store_in_keyring
+from archiver.gui.context import AppContext
+from archiver.gui.dialogs.account import AccountDialog, FolderTableModel
+from archiver.gui.mainwindow import MainWindow
+from archiver.gui.pages.accounts import AccountsPage
+from tests.helpers.dovecot import DovecotServer, append_messages
+
+pytestmark = [pytest.mark.gui, pytest.mark.imap]
+
+LEFT = Qt.MouseButton.LeftButton
+NETWORK = 30_000  # ms to wait for a job that talks to Dovecot
+
+
+@pytest.fixture
+def page(qtbot, context: AppContext) -> Iterator[AccountsPage]:
+    """The accounts page, shown at the size it has in the main window. At the end it waits
+    for its jobs and only then goes (qtbot.addWidget would delete it before)."""
+    page = AccountsPage(context)
+    page.resize(930, 680)
+    page.show()
+    yield page
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=NETWORK)
+    page.close()
+    page.deleteLater()
+
+
+def wait_for_figures(qtbot, page: AccountsPage) -> None:
+    """Wait until the page has read the selected account's quota and archive figures."""
+    qtbot.waitUntil(page.quota_bar.isVisible, timeout=NETWORK)
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=NETWORK)
+
+
+def open_add_dialog(qtbot, page: AccountsPage) -> AccountDialog:
+    qtbot.mouseClick(page.add_button, LEFT)
+    dialog = page.dialog
+    assert dialog is not None and dialog.isVisible()
+    return dialog
+
+
+def fill_form(qtbot, dialog: AccountDialog, account: Account, password: str) -> None:
+    """Type the account's settings into the dialog as a user would."""
+    qtbot.keyClicks(dialog.name_edit, "office")
+    qtbot.keyClicks(dialog.host_edit, account.host)
+    qtbot.keyClicks(dialog.port_edit, str(account.port))
+    qtbot.keyClicks(dialog.user_edit, account.user)
+    qtbot.keyClicks(dialog.password_edit, password)
+
+
+def choose_cafile(qtbot, dialog: AccountDialog, cafile: Path, monkeypatch) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(cafile), ""))
+    qtbot.mouseClick(dialog.cafile_button, LEFT)
+
+
+def run_test(qtbot, dialog: AccountDialog, button=None) -> None:
+    with qtbot.waitSignal(dialog.test_finished, timeout=NETWORK):
+        qtbot.mouseClick(button or dialog.test_button, LEFT)
+
+
+def shown_folders(dialog: AccountDialog) -> list[str]:
+    model = dialog.folders_model
+    return [model.index(row, 0).data() for row in range(model.rowCount())]
+
+
+def save(qtbot, dialog: AccountDialog) -> None:
+    with qtbot.waitSignal(dialog.saved, timeout=NETWORK):
+        qtbot.mouseClick(dialog.save_button, LEFT)
+
+
+def certificate_fingerprint(dovecot: DovecotServer) -> str:
+    der = ssl.PEM_cert_to_DER_cert(Path(dovecot.cafile).read_text())
+    return hashlib.sha256(der).hexdigest()
+
+
+def test_add_account_tests_the_connection_and_saves_the_password_in_the_keyring(
+    qtbot, page, account, password, dovecot, file_keyring, home, monkeypatch, screenshots, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    dialog = open_add_dialog(qtbot, page)
+    fill_form(qtbot, dialog, account, password.reveal())
+    choose_cafile(qtbot, dialog, dovecot.cafile, monkeypatch)
+    assert dialog.keyring_radio.isChecked()
+
+    run_test(qtbot, dialog)
+
+    assert not dialog.test_error_label.isVisible()
+    assert dialog.folders_view.isVisible()
+    assert {"INBOX", "Sent", "Trash"} <= set(shown_folders(dialog))
+    assert dialog.quota_bar.isVisible()
+    assert dialog.quota_bar.format().endswith(" of 100.0 MB used (0%)")
+    assert dialog.test_status.text().startswith(f"Connected to {account.host}:{account.port}")
+    dialog.grab().save(str(screenshots / "account-dialog-en.png"))
+
+    save(qtbot, dialog)
+
+    assert not dialog.isVisible()
+    saved = load_config(home.config_file).accounts["office"]
+    assert saved.password_source is PasswordSource.KEYRING
+    assert (saved.host, saved.port, saved.user) == (account.host, account.port, account.user)
+    assert saved.cafile == Path(dovecot.cafile)
+    assert file_keyring.get_password(KEYRING_SERVICE, f"{account.user}@{account.host}") == (
+        password.reveal()
+    )
+    assert password.reveal() not in home.config_file.read_text()
+    assert [page.accounts_list.item(i).text() for i in range(page.accounts_list.count())] == [
+        f"office\n{account.user}@{account.host}"
+    ]
+    assert page.accounts_list.currentRow() == 0 and page.title_label.text() == "office"
+    qtbot.waitUntil(page.quota_bar.isVisible, timeout=NETWORK)
+    assert password.reveal() not in caplog.text
+    assert repr(Secret(password.reveal())) == "Secret('***')"
+
+
+def test_wrong_password_shows_a_clear_error(qtbot, page, account, dovecot, monkeypatch):
+    dialog = open_add_dialog(qtbot, page)
+    fill_form(qtbot, dialog, account, "not-the-password")
+    choose_cafile(qtbot, dialog, dovecot.cafile, monkeypatch)
+
+    run_test(qtbot, dialog)
+
+    assert dialog.test_error_label.isVisible()
+    text = dialog.test_error_label.text()
+    assert text.startswith("The server rejected the user name or the password.")
+    assert "login failed" in text
+    assert "not-the-password" not in text
+    assert not dialog.results.isVisible() and not dialog.certificate_box.isVisible()
+    assert dialog.test_button.isEnabled() and dialog.save_button.isEnabled()
+
+
+def test_unreachable_server_says_it_cannot_connect(qtbot, page, account, monkeypatch):
+    dialog = open_add_dialog(qtbot, page)
+    closed = Account(name="x", host="127.0.0.1", user="u", port=_closed_port())
+    fill_form(qtbot, dialog, closed, "whatever")
+
+    run_test(qtbot, dialog)
+
+    assert dialog.test_error_label.text().startswith("Cannot connect to the server.")
+    assert "connection refused" in dialog.test_error_label.text()
+
+
+def _closed_port() -> int:
+    import socket  # noqa: PLC0415 - only this test needs a port nobody listens on
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_untrusted_certificate_shows_its_fingerprint_and_can_be_trusted(
+    qtbot, page, account, password, dovecot, file_keyring, home, screenshots
+):
+    dialog = open_add_dialog(qtbot, page)
+    fill_form(qtbot, dialog, account, password.reveal())  # no CA file
+
+    run_test(qtbot, dialog)
+
+    expected = certificate_fingerprint(dovecot)
+    assert dialog.certificate_box.isVisible()
+    assert dialog.certificate_title.text() == "The server's certificate is not trusted."
+    assert dialog.fingerprint_label.text().replace("\n", ":") == format_fingerprint(expected)
+    assert not dialog.test_error_label.isVisible()
+    dialog.grab().save(str(screenshots / "account-untrusted-en.png"))
+
+    run_test(qtbot, dialog, dialog.trust_button)  # trusting tests again
+
+    assert not dialog.certificate_box.isVisible()
+    assert "INBOX" in shown_folders(dialog)
+    assert dialog.trusted_row.isVisible()
+    save(qtbot, dialog)
+    saved = load_config(home.config_file).accounts["office"]
+    assert saved.tls_fingerprint == expected
+    assert saved.cafile is None
+
+
+def test_invalid_settings_are_shown_in_the_dialog_which_stays_open(
+    qtbot, account_context, account, password
+):
+    page = AccountsPage(account_context)  # hidden: no quota read
+    qtbot.addWidget(page)
+    page.add_account()
+    dialog = page.dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.name_edit, "my office")
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.isVisible() and dialog.error_label.isVisible()
+    assert dialog.error_label.text().startswith("Invalid account name 'my office'")
+
+    dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "office")
+    qtbot.keyClicks(dialog.host_edit, account.host)
+    qtbot.keyClicks(dialog.user_edit, account.user)
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.error_label.text() == "An account named office exists already."
+
+    dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "home")
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.error_label.text() == "Type the password to store it in the system keyring."
+
+    qtbot.mouseClick(dialog.command_radio, LEFT, pos=QPoint(8, dialog.command_radio.height() // 2))
+    assert dialog.command_edit.isEnabled() and not dialog.password_edit.isEnabled()
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.error_label.text() == "Account home: a password command is required."
+
+    dialog.security_combo.setCurrentIndex(dialog.security_combo.findData(Security.PLAIN))
+    assert dialog.plain_warning.isVisible()
+    assert dialog.port_edit.placeholderText() == "143 (the default)"
+    assert list(account_context.config.accounts) == ["office"]
+    dialog.reject()
+
+
+def test_page_shows_the_quota_and_the_archive(
+    qtbot, context, dovecot, file_keyring, password, screenshots
+):
+    user = dovecot.add_user(quota_mb=5)
+    office = Account(
+        name="office",
+        host=dovecot.host,
+        port=dovecot.ssl_port,
+        user=user.name,
+        cafile=Path(dovecot.cafile),
+        password_source=PasswordSource.KEYRING,
+    )
+    store_in_keyring(office, Secret(user.password))
+    context.save_config(context.config.with_account(office))
+    big = b"Subject: big\r\n\r\n" + b"x" * 76 + b"\r\n"
+    with dovecot.client(user) as client:
+        append_messages(client, "INBOX", [big * 20_000])
+        _, quotas = client.get_quota_root("INBOX")
+        used_kb = next(q.usage for q in quotas if q.resource.upper() == "STORAGE")
+    _write_catalog(context.archive_root, {"office": [1000, 2000, 3000], "other": [50]})
+
+    page = AccountsPage(context)
+    qtbot.addWidget(page)
+    page.resize(930, 680)
+    page.show()
+    qtbot.waitUntil(page.quota_bar.isVisible, timeout=NETWORK)
+    qtbot.waitUntil(lambda: page.archive_count_label.text() == "3")
+    qtbot.waitUntil(lambda: not page.is_busy())
+
+    used = QLocale().formattedDataSize(
+        used_kb * 1024, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat
+    )
+    percent = round(used_kb * 100 / (5 * 1024))
+    assert percent >= 25
+    assert page.quota_bar.format() == f"{used} of 5.0 MB used ({percent}%)"
+    assert page.quota_bar.value() == round(used_kb * 1000 / (5 * 1024))
+    assert page.title_label.text() == "office"
+    assert page.server_label.text() == f"{user.name} on {dovecot.host}, port {dovecot.ssl_port}"
+    assert page.archive_size_label.text() == "5.9 kB"
+    assert page.archive_folder_label.text() == str(context.archive_root)
+    assert page.quota_status.text().startswith("Read from the server at ")
+    page.grab().save(str(screenshots / "accounts-en.png"))
+
+
+def _write_catalog(archive_root: Path, sizes: dict[str, list[int]]) -> None:
+    """Catalogue verified messages of these sizes, per account, as an archive run would."""
+    make_private_dir(archive_root)
+    with Catalog.open(archive_root) as catalog:
+        for account, account_sizes in sizes.items():
+            catalog.add_pending(
+                NewRecord(
+                    account,
+                    "INBOX",
+                    1,
+                    uid,
+                    None,
+                    f"{account}{uid}",
+                    size,
+                    dt.datetime(2020, 1, 2, tzinfo=dt.UTC),
+                    (),
+                    Location(f"{account}/INBOX/cur/{uid}"),
+                )
+                for uid, size in enumerate(account_sizes, start=1)
+            )
+            uids = list(range(1, len(account_sizes) + 1))
+            catalog.mark_verified(catalog.ids_for(account, "INBOX", 1, uids).values())
+
+
+def test_page_without_an_archive_shows_no_messages(qtbot, account_context, page):
+    qtbot.waitUntil(lambda: page.archive_count_label.text() == "0")
+    assert not (account_context.archive_root / "catalog.sqlite3").exists()  # not created
+    qtbot.waitUntil(page.quota_bar.isVisible, timeout=NETWORK)
+    assert page.quota_bar.format().endswith(" of 100.0 MB used (0%)")
+
+
+def test_edit_keeps_the_name_and_the_stored_password(
+    qtbot, account_context, keyring_account, password, file_keyring, page, home
+):
+    wait_for_figures(qtbot, page)
+    qtbot.mouseClick(page.edit_button, LEFT)
+    dialog = page.dialog
+    assert dialog is not None
+    assert dialog.name_edit.text() == "office" and dialog.name_edit.isReadOnly()
+    assert dialog.password_edit.text() == ""
+    assert dialog.keyring_radio.isChecked()
+
+    run_test(qtbot, dialog)  # with the stored password
+
+    assert "INBOX" in shown_folders(dialog)
+    dialog.port_edit.clear()
+    qtbot.keyClicks(dialog.port_edit, "0")  # 0: the default port
+    with qtbot.waitSignal(account_context.config_changed, timeout=NETWORK):
+        qtbot.mouseClick(dialog.save_button, LEFT)
+
+    saved = load_config(home.config_file).accounts["office"]
+    assert saved.port is None and saved.effective_port == 993
+    key = f"{keyring_account.user}@{keyring_account.host}"
+    assert file_keyring.get_password(KEYRING_SERVICE, key) == password.reveal()
+    assert page.server_label.text().endswith("port 993")
+
+
+def test_closing_the_dialog_during_a_test_cancels_it_safely(
+    qtbot, page, account, password, dovecot, monkeypatch, context
+):
+    dialog = open_add_dialog(qtbot, page)
+    fill_form(qtbot, dialog, account, password.reveal())
+    choose_cafile(qtbot, dialog, dovecot.cafile, monkeypatch)
+    with qtbot.waitSignal(dialog.test_started):
+        qtbot.mouseClick(dialog.test_button, LEFT)
+    assert not dialog.save_button.isEnabled()
+
+    dialog.reject()
+
+    assert not dialog.isVisible() and page.dialog is None
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=NETWORK)  # job stopped
+
+    assert context.config.accounts == {}
+
+
+def test_remove_asks_then_keeps_the_archive_and_drops_the_password(
+    qtbot, account_context, keyring_account, file_keyring, page, monkeypatch, home
+):
+    wait_for_figures(qtbot, page)
+    kept = account_context.archive_root / "office" / "cur" / "1.eml"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"Subject: keep me\r\n\r\nbody\r\n")
+    questions: list[str] = []
+
+    def answer(reply):
+        def question(parent, title, text, *args):
+            questions.append(text)
+            return reply
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    qtbot.mouseClick(page.remove_button, LEFT)
+    assert list(account_context.config.accounts) == ["office"]
+    assert "The archive of this account stays on this computer" in questions[0]
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    qtbot.mouseClick(page.remove_button, LEFT)
+
+    assert load_config(home.config_file).accounts == {}
+    assert page.accounts_list.count() == 0 and page.empty_label.isVisible()
+    assert not page.details.isVisible() and not page.remove_button.isEnabled()
+    key = f"{keyring_account.user}@{keyring_account.host}"
+    qtbot.waitUntil(lambda: not page.is_busy())  # the keyring file is not read mid-write
+    assert file_keyring.get_password(KEYRING_SERVICE, key) is None
+    assert kept.read_bytes() == b"Subject: keep me\r\n\r\nbody\r\n"
+
+
+def test_folder_model_passes_the_model_tester(qtmodeltester):
+    model = FolderTableModel()
+    model.set_folders(
+        [
+            FolderOverview("INBOX", None, 3, 4096),
+            FolderOverview("Broken", None, None, None, "cannot select"),
+        ]
+    )
+    qtmodeltester.check(model)
+    assert model.index(1, 1).data() == "?"
+    assert model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole) == "cannot select"
+    assert model.index(0, 2).data() == "4.0 kB"
+
+
+def test_welcome_page_add_account_opens_the_dialog(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+
+    qtbot.mouseClick(window.welcome_page.add_button, LEFT)
+
+    dialog = window.accounts_page.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == "Add account"
+    assert dialog.name_edit.hasFocus() or dialog.focusWidget() is dialog.name_edit
+    dialog.reject()
+    assert window.accounts_page.dialog is None
