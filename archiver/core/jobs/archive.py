@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 SPOOL_NAME = ".spool"
 DELETE_CHUNK = 1000  # messages checked, flagged and expunged per round
 MAX_LISTED_FAILURES = 20
+# Progress messages: "Scanning INBOX" while folders are planned, then ARCHIVING once before
+# the first batch, then the folder's name per batch (and INDEXING at the end).
+SCANNING_PREFIX = "Scanning "
+ARCHIVING = "Archiving"
 
 # Used only where the server marks no folder with a special-use flag (RFC 6154).
 TRASH_AND_JUNK_NAMES = {
@@ -290,7 +294,7 @@ def select_folders(
         chosen = [by_name[_folder_key(n)] for n in dict.fromkeys(options.folders)]
     else:
         has_special_use = any(f.special_use for f in folders)
-        chosen = [f for f in selectable if not _is_trash_or_junk(f, has_special_use)]
+        chosen = [f for f in selectable if not is_trash_or_junk(f, has_special_use)]
     excluded = {_folder_key(n) for n in options.exclude_folders}
     return [f for f in chosen if _folder_key(f.name) not in excluded]
 
@@ -299,7 +303,13 @@ def _folder_key(name: str) -> str:
     return "INBOX" if name.upper() == "INBOX" else name
 
 
-def _is_trash_or_junk(folder: FolderInfo, has_special_use: bool) -> bool:
+def is_trash_or_junk(folder: FolderInfo, has_special_use: bool) -> bool:
+    """Whether the archive leaves *folder* out unless it is named: Trash and Junk.
+
+    *has_special_use* says whether the server marks any of its folders with a special-use
+    flag (RFC 6154); then only those flags count, else the folder's last name part does.
+    Front ends use it to preselect folders exactly as the job would choose them.
+    """
     if has_special_use:
         return folder.special_use in ("\\Trash", "\\Junk")
     return folder.name.rsplit(folder.delimiter or "/", 1)[-1].lower() in TRASH_AND_JUNK_NAMES
@@ -334,7 +344,7 @@ def archive_account(
         result.quota_before = session.quota()
         for index, info in enumerate(folders):
             cancel.raise_if_cancelled()
-            report(Progress(index, len(folders), f"Scanning {info.name}"))
+            report(Progress(index, len(folders), f"{SCANNING_PREFIX}{info.name}"))
             plan = _plan_folder(session, catalog, account, info, options)
             plans.append(plan)
             result.folders.append(plan.report)
@@ -455,7 +465,7 @@ def _archive_all(
     total_bytes = sum(sum(p.fetch_sizes) for p in plans)
     done = done_bytes = 0
     spool_dir = spool_path(store.archive_root)
-    report(Progress(0, total, "Archiving", 0, total_bytes))
+    report(Progress(0, total, ARCHIVING, 0, total_bytes))
     for plan in plans:
         if plan.report.error or not plan.fetch_uids:
             continue

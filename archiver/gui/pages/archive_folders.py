@@ -1,0 +1,234 @@
+"""The archive page's folder tree: the account's folders with counts, sizes and check boxes.
+
+The boxes start checked exactly as the archive job would choose folders on its own (all but
+Trash and Junk, by archiver.core.jobs.archive.is_trash_or_junk); the page then names the
+checked folders to the job, so what the user sees ticked is what gets archived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PySide6.QtCore import QDate, QLocale, Qt, Signal, Slot
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from archiver.core.accounts import Account
+from archiver.core.imap import FolderInfo, open_session
+from archiver.core.jobs.archive import ArchiveResult, Kept, is_trash_or_junk
+from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
+from archiver.core.progress import CancelToken, ProgressCallback
+from archiver.gui.context import PasswordGetter
+
+FOLDER_ROLE = Qt.ItemDataRole.UserRole  # the folder's full name on the server
+
+
+@dataclass(frozen=True, slots=True)
+class FolderListing:
+    """One look at an account: its folders as LISTed (hierarchy, special use) and their
+    counts, sizes and the quota."""
+
+    account: Account
+    folders: tuple[FolderInfo, ...]
+    overview: AccountOverview
+
+
+def load_folders(
+    account: Account, get_password: PasswordGetter, report: ProgressCallback, cancel: CancelToken
+) -> FolderListing:
+    """Connect and read the account's folders, their sizes and the quota (a job).
+
+    LIST is asked twice (here and in inspect_account): the overview has no delimiters, and
+    the tree needs them for the hierarchy.
+    """
+    with open_session(account, get_password()) as session:
+        folders = tuple(session.list_folders())
+        overview = inspect_account(session, report=report, cancel=cancel)
+    return FolderListing(account, folders, overview)
+
+
+def size_text(count: int) -> str:
+    """Format a byte count for people in the user's locale: 1.5 MB, 1,5 MB."""
+    return QLocale().formattedDataSize(count, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+
+
+def number_text(count: int) -> str:
+    """Format a count with the locale's digit grouping: 12,345 or 12.345."""
+    return QLocale().toString(count)
+
+
+def qdate(day: dt.date) -> QDate:
+    """Return *day* as a QDate."""
+    return QDate(day.year, day.month, day.day)
+
+
+def day_text(day: QDate) -> str:
+    """Format *day* as the locale's long date without the weekday: May 1, 2023; 1. Mai 2023."""
+    locale = QLocale()
+    pattern = locale.dateFormat(QLocale.FormatType.LongFormat)
+    without_weekday = re.sub(r"^dddd\W*|\W*dddd", "", pattern, count=1).strip()
+    return locale.toString(day, without_weekday or QLocale.FormatType.LongFormat)
+
+
+class FolderTree(QTreeWidget):
+    """The folders of one account, as the server nests them, with a check box each.
+
+    Signals:
+        checks_changed(): the user ticked or cleared a folder's box.
+    """
+
+    checks_changed = Signal()
+
+    NAME, MESSAGES, SIZE, TO_MOVE, MOVE_SIZE = range(5)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderLabels(
+            [
+                self.tr("Folder"),
+                self.tr("Messages"),
+                self.tr("Size"),
+                self.tr("To archive"),
+                self.tr("Size to archive"),
+            ]
+        )
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(self.NAME, QHeaderView.ResizeMode.Stretch)
+        for column in (self.MESSAGES, self.SIZE, self.TO_MOVE, self.MOVE_SIZE):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            self.headerItem().setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self.itemChanged.connect(self._on_item_changed)
+
+    def show_listing(self, listing: FolderListing, checks: Mapping[str, bool]) -> None:
+        """Show *listing*; folders in *checks* keep that state, new ones get the job's default.
+
+        Folders the server lists as not selectable (only parents) get no box: they hold no
+        mail of their own.
+        """
+        self.blockSignals(True)
+        try:
+            self.clear()
+            has_special_use = any(f.special_use for f in listing.folders)
+            sizes = {f.name: f for f in listing.overview.folders}
+            nodes: dict[tuple[str, ...], QTreeWidgetItem] = {}
+            for info in sorted(listing.folders, key=_tree_order):
+                path = _path(info)
+                item = self._node(nodes, path)
+                if not info.is_selectable:
+                    continue
+                default = not is_trash_or_junk(info, has_special_use)
+                self._make_folder_item(
+                    item, info, sizes.get(info.name), checks.get(info.name, default)
+                )
+            self.expandAll()
+        finally:
+            self.blockSignals(False)
+
+    def _node(
+        self, nodes: dict[tuple[str, ...], QTreeWidgetItem], path: tuple[str, ...]
+    ) -> QTreeWidgetItem:
+        """Return the item for *path*, making it and any missing parents."""
+        if path in nodes:
+            return nodes[path]
+        if len(path) == 1:
+            item = QTreeWidgetItem(self, [path[0]])
+        else:
+            item = QTreeWidgetItem(self._node(nodes, path[:-1]), [path[-1]])
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        nodes[path] = item
+        return item
+
+    def _make_folder_item(
+        self, item: QTreeWidgetItem, info: FolderInfo, size: FolderOverview | None, checked: bool
+    ) -> None:
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setData(self.NAME, FOLDER_ROLE, info.name)
+        item.setCheckState(self.NAME, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        item.setToolTip(self.NAME, info.name)
+        if size is None or size.messages is None or size.size is None:
+            item.setText(self.MESSAGES, "?")
+            if size is not None and size.error:
+                item.setToolTip(self.MESSAGES, size.error)
+        else:
+            item.setText(self.MESSAGES, number_text(size.messages))
+            item.setText(self.SIZE, size_text(size.size))
+        for column in (self.MESSAGES, self.SIZE, self.TO_MOVE, self.MOVE_SIZE):
+            item.setTextAlignment(
+                column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            )
+        self._items[info.name] = item
+
+    def clear(self) -> None:
+        """Remove every folder (the tree shows no account's folders)."""
+        self._items.clear()
+        super().clear()
+
+    def checks(self) -> dict[str, bool]:
+        """Return each folder's box state, by folder name."""
+        return {
+            name: item.checkState(self.NAME) == Qt.CheckState.Checked
+            for name, item in self._items.items()
+        }
+
+    def checked_folders(self) -> tuple[str, ...]:
+        """Return the names of the ticked folders, in the tree's order."""
+        return tuple(name for name, checked in self.checks().items() if checked)
+
+    def item_for(self, folder: str) -> QTreeWidgetItem | None:
+        """Return the tree item of *folder*, if it is shown."""
+        return self._items.get(folder)
+
+    def show_preview(self, result: ArchiveResult) -> None:
+        """Fill the "To archive" columns from a dry run's per-folder report."""
+        self.blockSignals(True)
+        try:
+            self._clear_preview()
+            for report in result.folders:
+                item = self._items.get(report.folder)
+                if item is None:
+                    continue
+                item.setText(self.TO_MOVE, number_text(report.kept[Kept.DRY_RUN]))
+                item.setText(self.MOVE_SIZE, size_text(report.bytes_selected))
+                if report.error:
+                    item.setText(self.TO_MOVE, "?")
+                    item.setToolTip(self.TO_MOVE, report.error)
+        finally:
+            self.blockSignals(False)
+
+    def clear_preview(self) -> None:
+        """Empty the "To archive" columns (the preview no longer matches the choices)."""
+        self.blockSignals(True)
+        try:
+            self._clear_preview()
+        finally:
+            self.blockSignals(False)
+
+    def _clear_preview(self) -> None:
+        for item in self._items.values():
+            item.setText(self.TO_MOVE, "")
+            item.setText(self.MOVE_SIZE, "")
+            item.setToolTip(self.TO_MOVE, "")
+
+    @Slot(QTreeWidgetItem, int)
+    def _on_item_changed(self, _item: QTreeWidgetItem, column: int) -> None:
+        if column == self.NAME:
+            self.checks_changed.emit()
+
+
+def _path(info: FolderInfo) -> tuple[str, ...]:
+    """Split a folder name into its hierarchy by the server's delimiter (flat without one)."""
+    if not info.delimiter:
+        return (info.name,)
+    return tuple(part for part in info.name.split(info.delimiter) if part) or (info.name,)
+
+
+def _tree_order(info: FolderInfo) -> tuple[bool, tuple[str, ...]]:
+    """INBOX first, then by name, level by level."""
+    path = _path(info)
+    return path[0].upper() != "INBOX", tuple(part.casefold() for part in path)

@@ -1,0 +1,214 @@
+"""What the archive page says after a run: what moved, what the server freed, what went wrong.
+
+The texts name every message that stayed on the server and why, so that a user who reads
+"Archived 1,200 messages" also learns about the 3 that could not be fetched.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from archiver.core.imap import Quota
+from archiver.core.jobs.archive import ArchiveResult, FolderReport, Kept
+from archiver.core.secrets import redact
+from archiver.gui.pages.archive_folders import number_text, size_text
+
+MAX_FAILURES_SHOWN = 5  # per folder; the log and the run log have them all
+
+
+def kept_reason(reason: str) -> str:
+    """Return why messages stayed on the server, in the user's words (Kept constants)."""
+    texts = {
+        Kept.FLAGGED: QCoreApplication.translate(
+            "ArchiveSummary", "they are flagged, as you chose"
+        ),
+        Kept.UNREAD: QCoreApplication.translate("ArchiveSummary", "they are unread, as you chose"),
+        Kept.DELETED_ELSEWHERE: QCoreApplication.translate(
+            "ArchiveSummary", "another mail program marked them as deleted"
+        ),
+        Kept.KEEP_ON_SERVER: QCoreApplication.translate(
+            "ArchiveSummary", "you chose to keep everything on the server"
+        ),
+        Kept.NO_UIDPLUS: QCoreApplication.translate(
+            "ArchiveSummary", "the server cannot delete single messages safely (no UIDPLUS)"
+        ),
+        Kept.UIDVALIDITY: QCoreApplication.translate(
+            "ArchiveSummary", "the folder was recreated on the server during the run"
+        ),
+        Kept.CHANGED: QCoreApplication.translate(
+            "ArchiveSummary", "they changed on the server after they were archived"
+        ),
+        Kept.NOT_EXPUNGED: QCoreApplication.translate(
+            "ArchiveSummary", "the server did not remove them when asked"
+        ),
+        Kept.STOPPED: QCoreApplication.translate(
+            "ArchiveSummary", "the run stopped before deleting"
+        ),
+        Kept.RESTORED: QCoreApplication.translate(
+            "ArchiveSummary", "you restored them from the archive"
+        ),
+        Kept.DAMAGED: QCoreApplication.translate(
+            "ArchiveSummary", "their archived copy is missing or damaged; check the archive"
+        ),
+    }
+    return texts.get(reason, reason)
+
+
+# Reasons that are the user's own choice, not a problem.
+CHOSEN = {Kept.FLAGGED, Kept.UNREAD, Kept.KEEP_ON_SERVER, Kept.RESTORED, Kept.DRY_RUN}
+
+
+def run_summary(result: ArchiveResult) -> tuple[str, bool]:
+    """Return the summary of an archive run and whether it needs the user's attention."""
+    lines = [_headline(result)]
+    quota = _quota_line(result.quota_before, result.quota_after)
+    if quota:
+        lines.append(quota)
+    problems = _problems(result)
+    if problems:
+        lines += [
+            "",
+            QCoreApplication.translate("ArchiveSummary", "Needs your attention:"),
+            *problems,
+        ]
+    kept = [
+        _kept_line(f, reason, count)
+        for f in result.folders
+        for reason, count in sorted(f.kept.items())
+        if count and reason in CHOSEN and reason != Kept.DRY_RUN
+    ]
+    if kept:
+        lines += ["", QCoreApplication.translate("ArchiveSummary", "Kept on the server:"), *kept]
+    attention = bool(problems) or result.cancelled
+    return "\n".join(lines), attention
+
+
+def _headline(result: ArchiveResult) -> str:
+    values = {
+        "archived": number_text(result.archived),
+        "size": size_text(result.bytes),
+        "deleted": number_text(result.deleted),
+        "freed": size_text(sum(f.bytes_deleted for f in result.folders)),
+        "account": result.account,
+    }
+    if result.cancelled:
+        if result.deleted:
+            return QCoreApplication.translate(
+                "ArchiveSummary",
+                "Cancelled: {archived} messages ({size}) were archived and checked before the "
+                "stop, and {deleted} messages ({freed}) were deleted from the server. "
+                "Everything else is still on the server; archive again to finish.",
+            ).format(**values)
+        return QCoreApplication.translate(
+            "ArchiveSummary",
+            "Cancelled: {archived} messages ({size}) were archived and checked before the "
+            "stop. Nothing was deleted from the server; everything is still there. Archive "
+            "again to finish.",
+        ).format(**values)
+    if result.error:
+        return QCoreApplication.translate(
+            "ArchiveSummary",
+            "The run stopped: {error}\n{archived} messages ({size}) were archived and checked; "
+            "{deleted} messages ({freed}) were deleted from the server. Messages not archived "
+            "are still on the server.",
+        ).format(**values, error=redact(result.error))
+    already = sum(f.already for f in result.folders)
+    if not result.deleted:
+        text = QCoreApplication.translate(
+            "ArchiveSummary",
+            "Archived {archived} messages ({size}) of {account}. Nothing was deleted from the "
+            "server.",
+        ).format(**values)
+    else:
+        text = QCoreApplication.translate(
+            "ArchiveSummary",
+            "Archived {archived} messages ({size}) of {account} and freed {freed} on the "
+            "server ({deleted} messages deleted).",
+        ).format(**values)
+    if already:
+        text += " " + QCoreApplication.translate(
+            "ArchiveSummary", "{already} messages were in the archive already."
+        ).format(already=number_text(already))
+    return text
+
+
+def _quota_line(before: Quota | None, after: Quota | None) -> str:
+    if before is None:
+        return ""
+    if after is None:
+        return QCoreApplication.translate(
+            "ArchiveSummary", "Server storage: {before} used before the run."
+        ).format(before=size_text(before.used))
+    if after.limit:
+        return QCoreApplication.translate(
+            "ArchiveSummary", "Server storage: {before} used before, {after} now, of {limit}."
+        ).format(
+            before=size_text(before.used), after=size_text(after.used), limit=size_text(after.limit)
+        )
+    return QCoreApplication.translate(
+        "ArchiveSummary", "Server storage: {before} used before, {after} now."
+    ).format(before=size_text(before.used), after=size_text(after.used))
+
+
+def _problems(result: ArchiveResult) -> list[str]:
+    lines: list[str] = []
+    for f in result.folders:
+        if f.error:
+            lines.append(
+                QCoreApplication.translate("ArchiveSummary", "• Folder {folder}: {error}").format(
+                    folder=f.folder, error=redact(f.error)
+                )
+            )
+        if f.failed:
+            lines.append(
+                QCoreApplication.translate(
+                    "ArchiveSummary",
+                    "• Folder {folder}: {count} messages could not be archived; they stay on "
+                    "the server.",
+                ).format(folder=f.folder, count=number_text(f.failed))
+            )
+            lines += [f"    {failure}" for failure in f.failures[:MAX_FAILURES_SHOWN]]
+        if f.not_reached and not result.cancelled:
+            lines.append(
+                QCoreApplication.translate(
+                    "ArchiveSummary",
+                    "• Folder {folder}: {count} messages were not reached; they stay on the "
+                    "server. Archive again to finish.",
+                ).format(folder=f.folder, count=number_text(f.not_reached))
+            )
+        if f.vanished:
+            lines.append(
+                QCoreApplication.translate(
+                    "ArchiveSummary",
+                    "• Folder {folder}: {count} messages were removed from the server by "
+                    "another mail program during the run.",
+                ).format(folder=f.folder, count=number_text(f.vanished))
+            )
+        lines += [
+            _kept_line(f, reason, count)
+            for reason, count in sorted(f.kept.items())
+            # After Cancel, the headline already says that nothing more was deleted.
+            if count and reason not in CHOSEN and not (result.cancelled and reason == Kept.STOPPED)
+        ]
+    if result.index_error:
+        lines.append(
+            QCoreApplication.translate(
+                "ArchiveSummary",
+                "• The search index was not updated ({error}); it catches up on the next search.",
+            ).format(error=redact(result.index_error))
+        )
+    if not result.closes:
+        lines.append(
+            QCoreApplication.translate(
+                "ArchiveSummary",
+                "• The counts do not add up for {folders}: mail arrived or was removed by "
+                "another mail program during the run. See the log for details.",
+            ).format(folders=", ".join(f.folder for f in result.folders if not f.closes))
+        )
+    return lines
+
+
+def _kept_line(report: FolderReport, reason: str, count: int) -> str:
+    return QCoreApplication.translate(
+        "ArchiveSummary", "• Folder {folder}: {count} messages stay on the server: {reason}."
+    ).format(folder=report.folder, count=number_text(count), reason=kept_reason(reason))
