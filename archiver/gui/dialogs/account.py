@@ -60,18 +60,13 @@ from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.secrets import Secret, delete_from_keyring, get_password, store_in_keyring
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.formatting import size_text
+from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import error_text
 from archiver.gui.workers import JobSignals, JobSlot
 
 log = logging.getLogger(__name__)
 
-ERROR_STYLE = (
-    "QLabel { color: #8a1c1c; background: #fdecea; border: 1px solid #f5c2c0;"
-    " border-radius: 4px; padding: 6px; }"
-)
-WARNING_STYLE = (
-    "#warning { background: #fff6d6; border: 1px solid #f0d78a; border-radius: 4px; padding: 6px; }"
-)
 NEW_ACCOUNT_NAME = "new"  # what a connection test calls an account whose name is not typed yet
 
 
@@ -99,11 +94,6 @@ def password_source_text(source: PasswordSource) -> str:
     }[source]
 
 
-def size_text(count: int) -> str:
-    """Format a byte count for people in the user's locale: 1.2 GB, 820 kB."""
-    return QLocale().formattedDataSize(count, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
-
-
 def quota_text(quota: Quota) -> str:
     """Say how full the mailbox is: "1.2 GB of 2.0 GB used (60%)"."""
     if quota.limit <= 0:
@@ -121,17 +111,6 @@ def fingerprint_lines(fingerprint: str) -> str:
     """Show a SHA-256 fingerprint as AB:CD:... on two lines of 16 bytes, to fit a dialog."""
     pairs = format_fingerprint(fingerprint).split(":")
     return ":".join(pairs[:16]) + "\n" + ":".join(pairs[16:])
-
-
-def make_error_label() -> QLabel:
-    """Return a hidden label for an inline error, styled like the pages' error labels."""
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setStyleSheet(ERROR_STYLE)
-    label.hide()
-    return label
 
 
 class QuotaBar(QProgressBar):
@@ -305,7 +284,7 @@ class AccountDialog(QDialog):
         columns.addLayout(left, 5)
         columns.addWidget(self._build_test_box(), 6)
 
-        self.error_label = make_error_label()
+        self.error_label = notice_label(Tone.ERROR)
         self.error_label.setAccessibleName(self.tr("Problem with the settings"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -362,7 +341,7 @@ class AccountDialog(QDialog):
         )
         self.plain_warning.setObjectName("warning")
         self.plain_warning.setWordWrap(True)
-        self.plain_warning.setStyleSheet(WARNING_STYLE)
+        self.plain_warning.setStyleSheet(stylesheet(Tone.WARNING, "#warning"))
         self.port_edit = self._line_edit(self.tr("Port"))
         self.port_edit.setValidator(QIntValidator(0, 65535, self.port_edit))
         self.user_edit = self._line_edit(self.tr("User name"), self.tr("you@example.com"))
@@ -451,7 +430,7 @@ class AccountDialog(QDialog):
         self.test_progress.setTextVisible(False)
         self.test_progress.setMaximumHeight(8)
         self.test_progress.hide()
-        self.test_error_label = make_error_label()
+        self.test_error_label = notice_label(Tone.ERROR)
         self.test_error_label.setAccessibleName(self.tr("Connection test error"))
 
         self.certificate_box = self._build_certificate_box()
@@ -496,7 +475,7 @@ class AccountDialog(QDialog):
     def _build_certificate_box(self) -> QFrame:
         box = QFrame()
         box.setObjectName("warning")
-        box.setStyleSheet(WARNING_STYLE)
+        box.setStyleSheet(stylesheet(Tone.WARNING, "#warning"))
         self.certificate_title = QLabel()
         font = self.certificate_title.font()
         font.setBold(True)

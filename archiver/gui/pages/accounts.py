@@ -34,8 +34,8 @@ from archiver.gui.dialogs.account import (
     QuotaBar,
     password_source_text,
     security_text,
-    size_text,
 )
+from archiver.gui.formatting import size_text
 from archiver.gui.pages.base import JobPage
 from archiver.gui.workers import Job, JobSignals, JobSlot
 

@@ -33,14 +33,12 @@ from archiver.core.imap import Quota
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_archive
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.formatting import day_text, number_text, qdate, size_text
+from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.archive_folders import (
     FolderListing,
     FolderTree,
-    day_text,
     load_folders,
-    number_text,
-    qdate,
-    size_text,
 )
 from archiver.gui.pages.archive_progress import Kind, ProgressPanel
 from archiver.gui.pages.archive_summary import kept_reason, run_summary
@@ -50,12 +48,6 @@ from archiver.gui.workers import Job
 log = logging.getLogger(__name__)
 
 BY_DATE = "date"  # the cut-off combo's entry for a chosen day; the others are config presets
-SUMMARY_STYLE = {
-    False: "QLabel#summary { background: #e8f5e9; border: 1px solid #a5d6a7;"
-    " border-radius: 4px; padding: 8px; }",
-    True: "QLabel#summary { background: #fff8e1; border: 1px solid #ffd54f;"
-    " border-radius: 4px; padding: 8px; }",
-}
 
 
 def archive_job(
@@ -688,7 +680,7 @@ class ArchivePage(JobPage):
 
     def _show_summary(self, text: str, attention: bool) -> None:
         self.summary.setText(text)
-        self.summary.setStyleSheet(SUMMARY_STYLE[attention])
+        self.summary.setStyleSheet(stylesheet(Tone.WARNING if attention else Tone.SUCCESS))
         self.summary.show()
 
     # ------------------------------------------------------------------ any job

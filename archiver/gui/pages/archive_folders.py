@@ -7,12 +7,10 @@ checked folders to the job, so what the user sees ticked is what gets archived.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from PySide6.QtCore import QDate, QLocale, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from archiver.core.accounts import Account
@@ -21,6 +19,7 @@ from archiver.core.jobs.archive import ArchiveResult, Kept, is_trash_or_junk
 from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import PasswordGetter
+from archiver.gui.formatting import number_text, size_text
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole  # the folder's full name on the server
 
@@ -47,29 +46,6 @@ def load_folders(
         folders = tuple(session.list_folders())
         overview = inspect_account(session, report=report, cancel=cancel)
     return FolderListing(account, folders, overview)
-
-
-def size_text(count: int) -> str:
-    """Format a byte count for people in the user's locale: 1.5 MB, 1,5 MB."""
-    return QLocale().formattedDataSize(count, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
-
-
-def number_text(count: int) -> str:
-    """Format a count with the locale's digit grouping: 12,345 or 12.345."""
-    return QLocale().toString(count)
-
-
-def qdate(day: dt.date) -> QDate:
-    """Return *day* as a QDate."""
-    return QDate(day.year, day.month, day.day)
-
-
-def day_text(day: QDate) -> str:
-    """Format *day* as the locale's long date without the weekday: May 1, 2023; 1. Mai 2023."""
-    locale = QLocale()
-    pattern = locale.dateFormat(QLocale.FormatType.LongFormat)
-    without_weekday = re.sub(r"^dddd\W*|\W*dddd", "", pattern, count=1).strip()
-    return locale.toString(day, without_weekday or QLocale.FormatType.LongFormat)
 
 
 class FolderTree(QTreeWidget):

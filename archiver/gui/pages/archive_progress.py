@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QW
 from archiver.core.index.background import INDEXING
 from archiver.core.jobs.archive import ARCHIVING, SCANNING_PREFIX
 from archiver.core.progress import Progress
-from archiver.gui.pages.archive_folders import number_text, size_text
+from archiver.gui.formatting import number_text, size_text
 
 STEPS = 1000  # the bar's range: fine enough for 1-2 GB without int overflow tricks
 # Share of the overall bar per phase of an archive run (scanning, copying; indexing is the rest).

@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from archiver.core.imap import Quota
 from archiver.core.jobs.archive import ArchiveResult, FolderReport, Kept
 from archiver.core.secrets import redact
-from archiver.gui.pages.archive_folders import number_text, size_text
+from archiver.gui.formatting import number_text, size_text
 
 MAX_FAILURES_SHOWN = 5  # per folder; the log and the run log have them all
 

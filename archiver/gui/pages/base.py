@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtWidgets import QWidget
 
 from archiver.core.errors import ArchiverError
 from archiver.core.progress import Progress
 from archiver.core.secrets import redact
 from archiver.gui.context import AppContext
+from archiver.gui.notices import Tone, notice_label
 from archiver.gui.workers import Job, JobSignals, JobSlot
 
 log = logging.getLogger(__name__)
@@ -46,16 +47,7 @@ class JobPage(QWidget):
         self.context = context
         self.jobs = JobSlot(context.pool, self)
         # Errors appear on the page, beside what failed, not in a modal box.
-        self.error_label = QLabel()
-        self.error_label.setObjectName("error")
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.setStyleSheet(
-            "QLabel#error { color: #8a1c1c; background: #fdecea; border: 1px solid #f5c2c0;"
-            " border-radius: 4px; padding: 6px; }"
-        )
-        self.error_label.hide()
+        self.error_label = notice_label(Tone.ERROR)
 
     def is_busy(self) -> bool:
         """Whether a job of this page runs."""

@@ -1,0 +1,34 @@
+"""Numbers, sizes and dates as the user's locale writes them (1.5 MB / 1,5 MB, 1. Mai 2023).
+
+The CLI writes sizes with archiver.core.sizes; the app follows the locale chosen for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from PySide6.QtCore import QDate, QLocale
+
+
+def size_text(count: int) -> str:
+    """Format a byte count for people in the user's locale: 1.5 MB, 1,5 MB."""
+    return QLocale().formattedDataSize(count, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
+
+
+def number_text(count: int) -> str:
+    """Format a count with the locale's digit grouping: 12,345 or 12.345."""
+    return QLocale().toString(count)
+
+
+def qdate(day: dt.date) -> QDate:
+    """Return *day* as a QDate."""
+    return QDate(day.year, day.month, day.day)
+
+
+def day_text(day: QDate) -> str:
+    """Format *day* as the locale's long date without the weekday: May 1, 2023; 1. Mai 2023."""
+    locale = QLocale()
+    pattern = locale.dateFormat(QLocale.FormatType.LongFormat)
+    without_weekday = re.sub(r"^dddd\W*|\W*dddd", "", pattern, count=1).strip()
+    return locale.toString(day, without_weekday or QLocale.FormatType.LongFormat)
