@@ -20,14 +20,13 @@ from archiver.cli.common import (
 from archiver.core.attachments import list_attachments, save_attachments
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.config import Config
-from archiver.core.errors import ArchiveLocked, ArchiverError, StoreError
+from archiver.core.errors import ArchiverError, StoreError
 from archiver.core.index.extract import extract
 from archiver.core.index.indexer import (
     IndexReport,
-    index_usable,
+    catch_up_index,
     indexable_bytes,
     reindex,
-    update_index,
 )
 from archiver.core.index.search import (
     SORTS,
@@ -112,14 +111,9 @@ def _catalog_path(dirs: AppDirs) -> Path:
 
 def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool) -> None:
     """Index what the index lacks (after a crash, a deleted index), unless a job is running."""
-    if not catalog.unindexed() and index_usable(dirs.archive):
-        return
     report, bar = progress_bar(json_output)
     try:
-        with archive_lock(dirs.archive):
-            update_index(dirs.archive, catalog, report=report, cancel=CancelToken())
-    except ArchiveLocked:
-        log.info("An archive job is running; searching what is indexed so far.")
+        catch_up_index(dirs.archive, catalog, report=report, cancel=CancelToken())
     finally:
         if bar is not None:
             bar.finish()

@@ -27,10 +27,11 @@ from whoosh.index import FileIndex
 from whoosh.util import random_name
 
 from archiver.core.catalog import Catalog, Record
-from archiver.core.errors import StoreError
+from archiver.core.errors import ArchiveLocked, StoreError
 from archiver.core.index.analysis import reversed_parts
 from archiver.core.index.extract import extract
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
+from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir, write_private_file
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.store.reading import iter_message, read_message
@@ -400,6 +401,27 @@ def update_index(
         return total
     finally:
         ix.close()
+
+
+def catch_up_index(
+    archive_root: Path, catalog: Catalog, *, report: ProgressCallback, cancel: CancelToken
+) -> bool:
+    """Index what the index lacks (after a crash, a deleted or damaged index) before a search.
+
+    Does nothing when the index holds every verified message. Returns False when an archive
+    job holds the archive (it indexes as it goes): the search then sees what is indexed so
+    far, and the caller may try again later. Cancellation stops at a safe point (see
+    update_index).
+    """
+    if not catalog.unindexed() and index_usable(archive_root):
+        return True
+    try:
+        with archive_lock(archive_root):
+            update_index(archive_root, catalog, report=report, cancel=cancel)
+    except ArchiveLocked:
+        log.info("An archive job is running; searching what is indexed so far.")
+        return False
+    return True
 
 
 def reindex(
