@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
@@ -16,7 +17,12 @@ from archiver.core.progress import Cancelled, CancelToken, ProgressCallback
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[ProgressCallback, CancelToken], object]
+
+class Job(Protocol):
+    """A job as the pool runs it: a core function with its arguments bound (functools.partial),
+    taking the progress callback and the cancel token by keyword, as the core's jobs do."""
+
+    def __call__(self, *, report: ProgressCallback, cancel: CancelToken) -> object: ...
 
 
 class JobSignals(QObject):
@@ -62,7 +68,7 @@ class JobRunnable(QRunnable):
     def run(self) -> None:  # on a pool thread
         """Run the job; exactly one of succeeded/failed/cancelled follows, then finished."""
         try:
-            result = self._job(self.signals.progressed.emit, self._cancel)
+            result = self._job(report=self.signals.progressed.emit, cancel=self._cancel)
         except Cancelled:
             self.signals.cancelled.emit()
         except Exception as exc:
@@ -91,7 +97,7 @@ class JobSlot(QObject):
         """Whether a job runs."""
         return self.runnable is not None
 
-    def start(self, job: Job, connect: Callable[[JobSignals], None] | None = None) -> JobSignals:
+    def start(self, job: Job, connect: Callable[[JobSignals], None]) -> JobSignals:
         """Start *job* on the pool after *connect* has connected the caller's slots.
 
         A signal emitted before anything is connected to it is lost, and a fast job may end
@@ -101,8 +107,7 @@ class JobSlot(QObject):
             raise RuntimeError("a job is already running")
         runnable = JobRunnable(job)
         runnable.signals.finished.connect(self._forget)
-        if connect is not None:
-            connect(runnable.signals)
+        connect(runnable.signals)
         self.runnable = runnable
         self._pool.start(runnable)
         return runnable.signals

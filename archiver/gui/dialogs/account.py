@@ -193,7 +193,7 @@ class FolderTableModel(QAbstractTableModel):
 
 
 def test_connection(
-    account: Account, password: PasswordGetter, report: ProgressCallback, cancel: CancelToken
+    account: Account, password: PasswordGetter, *, report: ProgressCallback, cancel: CancelToken
 ) -> AccountOverview:
     """Log in as the form says and look at the account's folders and quota (a job)."""
     secret = password()
@@ -212,6 +212,7 @@ def save_password(
     typed: Secret | None,
     previous: Account | None,
     previous_shared: bool,
+    *,
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> None:

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 
 def read_quota(
-    account: Account, password: PasswordGetter, report: ProgressCallback, cancel: CancelToken
+    account: Account, password: PasswordGetter, *, report: ProgressCallback, cancel: CancelToken
 ) -> Quota | None:
     """Log in and read the account's storage quota; None if the server has none (a job)."""
     secret = password()
@@ -54,7 +54,7 @@ def read_quota(
 
 
 def read_archive_stats(
-    archive_root: Path, account: str, report: ProgressCallback, cancel: CancelToken
+    archive_root: Path, account: str, *, report: ProgressCallback, cancel: CancelToken
 ) -> tuple[int, int]:
     """Return (messages, bytes) archived for *account* (a job).
 
@@ -69,7 +69,7 @@ def read_archive_stats(
 
 
 def forget_passwords(
-    accounts: tuple[Account, ...], report: ProgressCallback, cancel: CancelToken
+    accounts: tuple[Account, ...], *, report: ProgressCallback, cancel: CancelToken
 ) -> None:
     """Remove removed accounts' passwords from the system keyring (a job)."""
     for account in accounts:

@@ -56,6 +56,7 @@ def archive_job(
     archive_root: Path,
     options: ArchiveOptions,
     default_format: str,
+    *,
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> ArchiveResult:

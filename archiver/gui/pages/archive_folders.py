@@ -35,7 +35,7 @@ class FolderListing:
 
 
 def load_folders(
-    account: Account, get_password: PasswordGetter, report: ProgressCallback, cancel: CancelToken
+    account: Account, get_password: PasswordGetter, *, report: ProgressCallback, cancel: CancelToken
 ) -> FolderListing:
     """Connect and read the account's folders, their sizes and the quota (a job).
 

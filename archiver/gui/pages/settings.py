@@ -32,7 +32,7 @@ from archiver.gui.pages.base import JobPage, error_text
 from archiver.gui.runlogmodel import RunLogModel
 
 
-def _read_runs(archive_root: Path, report: ProgressCallback, cancel: CancelToken) -> object:
+def _read_runs(archive_root: Path, *, report: ProgressCallback, cancel: CancelToken) -> object:
     return read_runs(archive_root)
 
 
