@@ -6,7 +6,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QCoreApplication,
     QDateTime,
     QLocale,
     QModelIndex,
@@ -19,10 +18,6 @@ from archiver.core.sizes import human_bytes
 
 Index = QModelIndex | QPersistentModelIndex
 NUMERIC = frozenset({"archived", "deleted", "size", "quota"})  # right-aligned columns
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("RunLogModel", text)
 
 
 class RunLogModel(QAbstractTableModel):
@@ -52,13 +47,13 @@ class RunLogModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
         return [
-            _tr("Started"),
-            _tr("Account"),
-            _tr("Archived"),
-            _tr("Deleted from server"),
-            _tr("Size"),
-            _tr("Quota used after"),
-            _tr("Outcome"),
+            self.tr("Started"),
+            self.tr("Account"),
+            self.tr("Archived"),
+            self.tr("Deleted from server"),
+            self.tr("Size"),
+            self.tr("Quota used after"),
+            self.tr("Outcome"),
         ][section]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -95,9 +90,9 @@ class RunLogModel(QAbstractTableModel):
         if column == "quota":
             return human_bytes(run.quota_after) if run.quota_after is not None else "\N{EN DASH}"
         if run.error:
-            return _tr("Stopped by an error")
+            return self.tr("Stopped by an error")
         if run.cancelled:
-            return _tr("Cancelled")
+            return self.tr("Cancelled")
         if run.errors:
-            return QCoreApplication.translate("RunLogModel", "%n problem(s)", "", run.errors)
-        return _tr("OK")
+            return self.tr("%n problem(s)", "", run.errors)
+        return self.tr("OK")

@@ -1,0 +1,1568 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>AccountDialog</name>
+    <message>
+        <source>Add account</source>
+        <translation>Konto hinzufügen</translation>
+    </message>
+    <message>
+        <source>Edit account</source>
+        <translation>Konto bearbeiten</translation>
+    </message>
+    <message>
+        <source>Problem with the settings</source>
+        <translation>Problem mit den Einstellungen</translation>
+    </message>
+    <message>
+        <source>Save the account</source>
+        <translation>Konto speichern</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Account name</source>
+        <translation>Kontoname</translation>
+    </message>
+    <message>
+        <source>e.g. office</source>
+        <translation>z. B. Büro</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <source>imap.example.com</source>
+        <translation>imap.example.com</translation>
+    </message>
+    <message>
+        <source>Security</source>
+        <translation>Verbindungssicherheit</translation>
+    </message>
+    <message>
+        <source>SSL/TLS (recommended)</source>
+        <translation>SSL/TLS (empfohlen)</translation>
+    </message>
+    <message>
+        <source>STARTTLS</source>
+        <translation>STARTTLS</translation>
+    </message>
+    <message>
+        <source>Unencrypted (not recommended)</source>
+        <translation>Unverschlüsselt (nicht empfohlen)</translation>
+    </message>
+    <message>
+        <source>Without encryption, your password and your mail cross the network readable by anyone in between. Use this only on a network you trust completely.</source>
+        <translation>Ohne Verschlüsselung werden Ihr Passwort und Ihre E-Mails im Klartext übertragen und können unterwegs von jedem mitgelesen werden. Verwenden Sie diese Einstellung nur in einem Netzwerk, dem Sie vollständig vertrauen.</translation>
+    </message>
+    <message>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>you@example.com</source>
+        <translation>name@example.com</translation>
+    </message>
+    <message>
+        <source>CA file</source>
+        <translation>CA-Datei</translation>
+    </message>
+    <message>
+        <source>Optional: for a server with a private certificate</source>
+        <translation>Optional: bei privatem Zertifikat</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>D&amp;urchsuchen…</translation>
+    </message>
+    <message>
+        <source>Choose a CA file</source>
+        <translation>CA-Datei auswählen</translation>
+    </message>
+    <message>
+        <source>F&amp;orget</source>
+        <translation>Ver&amp;gessen</translation>
+    </message>
+    <message>
+        <source>Stop trusting this certificate</source>
+        <translation>Diesem Zertifikat nicht mehr vertrauen</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>&amp;Server:</source>
+        <translation>&amp;Server:</translation>
+    </message>
+    <message>
+        <source>Securit&amp;y:</source>
+        <translation>&amp;Verbindungssicherheit:</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>&amp;Port:</translation>
+    </message>
+    <message>
+        <source>&amp;User name:</source>
+        <translation>&amp;Benutzername:</translation>
+    </message>
+    <message>
+        <source>CA &amp;file:</source>
+        <translation>CA-&amp;Datei:</translation>
+    </message>
+    <message>
+        <source>Trusted certificate:</source>
+        <translation>Vertrautes Zertifikat:</translation>
+    </message>
+    <message>
+        <source>Store the password in the system &amp;keyring</source>
+        <translation>Passwort im Sc&amp;hlüsselbund des Systems speichern</translation>
+    </message>
+    <message>
+        <source>&amp;Ask each time</source>
+        <translation>&amp;Jedes Mal fragen</translation>
+    </message>
+    <message>
+        <source>Password co&amp;mmand</source>
+        <translation>Passwort-Be&amp;fehl</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <source>Password command</source>
+        <translation>Passwort-Befehl</translation>
+    </message>
+    <message>
+        <source>e.g. pass show mail/office</source>
+        <translation>z. B. pass show mail/buero</translation>
+    </message>
+    <message>
+        <source>Pass&amp;word:</source>
+        <translation>Pass&amp;wort:</translation>
+    </message>
+    <message>
+        <source>&amp;Command:</source>
+        <translation>B&amp;efehl:</translation>
+    </message>
+    <message>
+        <source>&amp;Test connection</source>
+        <translation>Verbindung &amp;testen</translation>
+    </message>
+    <message>
+        <source>Test the connection</source>
+        <translation>Verbindung testen</translation>
+    </message>
+    <message>
+        <source>Check the settings: log in and look at the folders on the server.</source>
+        <translation>Prüft die Einstellungen: Anmeldung am Server und Abruf der Ordnerliste.</translation>
+    </message>
+    <message>
+        <source>Connection test progress</source>
+        <translation>Fortschritt des Verbindungstests</translation>
+    </message>
+    <message>
+        <source>Connection test error</source>
+        <translation>Fehler beim Verbindungstest</translation>
+    </message>
+    <message>
+        <source>Folders on the server</source>
+        <translation>Ordner auf dem Server</translation>
+    </message>
+    <message>
+        <source>Quota:</source>
+        <translation>Speicherkontingent:</translation>
+    </message>
+    <message>
+        <source>Connection test</source>
+        <translation>Verbindungstest</translation>
+    </message>
+    <message>
+        <source>SHA-256 fingerprint of the certificate</source>
+        <translation>SHA-256-Fingerabdruck des Zertifikats</translation>
+    </message>
+    <message>
+        <source>T&amp;rust this certificate</source>
+        <translation>Diesem &amp;Zertifikat vertrauen</translation>
+    </message>
+    <message>
+        <source>Trust this certificate</source>
+        <translation>Diesem Zertifikat vertrauen</translation>
+    </message>
+    <message>
+        <source>The name cannot be changed: it names the archive.</source>
+        <translation>Der Name kann nicht geändert werden, da das Archiv nach ihm benannt ist.</translation>
+    </message>
+    <message>
+        <source>The port must be a number from 1 to 65535.</source>
+        <translation>Der Port muss eine Zahl von 1 bis 65535 sein.</translation>
+    </message>
+    <message>
+        <source>Type the password to test the connection.</source>
+        <translation>Geben Sie das Passwort ein, um die Verbindung zu testen.</translation>
+    </message>
+    <message>
+        <source>{port} (the default)</source>
+        <translation>{port} (Standard)</translation>
+    </message>
+    <message>
+        <source>Leave the password empty to keep the stored one.</source>
+        <translation>Lassen Sie das Feld leer, um das gespeicherte Passwort zu behalten.</translation>
+    </message>
+    <message>
+        <source>The password is stored in the system keyring when you save.</source>
+        <translation>Das Passwort wird beim Speichern im Schlüsselbund des Systems abgelegt.</translation>
+    </message>
+    <message>
+        <source>The password is never stored: the app asks for it once each time it starts. A password typed here is used for the test and until the app closes.</source>
+        <translation>Das Passwort wird nie gespeichert: Das Programm fragt nach jedem Start einmal danach. Ein hier eingegebenes Passwort gilt für den Test und bis zum Beenden des Programms.</translation>
+    </message>
+    <message>
+        <source>The command runs each time the app connects; the first line it prints is the password.</source>
+        <translation>Der Befehl wird bei jedem Verbindungsaufbau ausgeführt; die erste Zeile seiner Ausgabe ist das Passwort.</translation>
+    </message>
+    <message>
+        <source>Stored password</source>
+        <translation>Gespeichertes Passwort</translation>
+    </message>
+    <message>
+        <source>Choose the CA file</source>
+        <translation>CA-Datei auswählen</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
+        <translation>Zertifikate (*.pem *.crt *.cer);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Trusted certificate fingerprint {fingerprint}</source>
+        <translation>Fingerabdruck des vertrauten Zertifikats: {fingerprint}</translation>
+    </message>
+    <message>
+        <source>Connecting to {host}:{port}…</source>
+        <translation>Verbindung zu {host}:{port} wird hergestellt…</translation>
+    </message>
+    <message>
+        <source>Reading folder {folder} ({done} of {total})…</source>
+        <translation>Ordner {folder} wird gelesen ({done} von {total})…</translation>
+    </message>
+    <message>
+        <source>Connected to {host}:{port} as {user}: {folders} folders, {messages} messages.</source>
+        <translation>Verbunden mit {host}:{port} als {user}: {folders} Ordner, {messages} Nachrichten.</translation>
+    </message>
+    <message>
+        <source>The server lacks UIDPLUS: archived messages will stay on the server.</source>
+        <translation>Der Server unterstützt UIDPLUS nicht: Archivierte Nachrichten bleiben auf dem Server.</translation>
+    </message>
+    <message>
+        <source>The server reports no quota.</source>
+        <translation>Der Server meldet kein Speicherkontingent.</translation>
+    </message>
+    <message>
+        <source>The test failed.</source>
+        <translation>Der Test ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>{headline}
+{details}</source>
+        <translation>{headline}
+{details}</translation>
+    </message>
+    <message>
+        <source>The server rejected the user name or the password.</source>
+        <translation>Der Server hat den Benutzernamen oder das Passwort abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Cannot connect to the server. Check the server name, the port and your network connection.</source>
+        <translation>Keine Verbindung zum Server möglich. Prüfen Sie den Servernamen, den Port und Ihre Netzwerkverbindung.</translation>
+    </message>
+    <message>
+        <source>No secure connection could be established.</source>
+        <translation>Es konnte keine sichere Verbindung hergestellt werden.</translation>
+    </message>
+    <message>
+        <source>The password could not be read.</source>
+        <translation>Das Passwort konnte nicht gelesen werden.</translation>
+    </message>
+    <message>
+        <source>The server reported a problem.</source>
+        <translation>Der Server hat einen Fehler gemeldet.</translation>
+    </message>
+    <message>
+        <source>The server showed a different certificate from the one you trust.</source>
+        <translation>Der Server hat ein anderes Zertifikat vorgelegt als das, dem Sie vertrauen.</translation>
+    </message>
+    <message>
+        <source>The server may have renewed its certificate, or someone may be intercepting the connection. No password was sent. Compare this SHA-256 fingerprint with the one your provider publishes, and trust the new certificate only if they match:</source>
+        <translation>Möglicherweise hat der Server sein Zertifikat erneuert – oder jemand fängt die Verbindung ab. Es wurde kein Passwort gesendet. Vergleichen Sie diesen SHA-256-Fingerabdruck mit dem, den Ihr Anbieter veröffentlicht, und vertrauen Sie dem neuen Zertifikat nur, wenn beide übereinstimmen:</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted.</source>
+        <translation>Das Zertifikat des Servers ist nicht vertrauenswürdig.</translation>
+    </message>
+    <message>
+        <source>No certificate authority known to this computer vouches for it. That is usual for a server with a self-signed certificate, but it can also mean that someone is intercepting the connection. No password was sent. Compare this SHA-256 fingerprint with the one your provider publishes, and trust the certificate only if they match:</source>
+        <translation>Keine diesem Computer bekannte Zertifizierungsstelle bürgt für dieses Zertifikat. Das ist bei einem Server mit selbst signiertem Zertifikat üblich, kann aber auch bedeuten, dass jemand die Verbindung abfängt. Es wurde kein Passwort gesendet. Vergleichen Sie diesen SHA-256-Fingerabdruck mit dem, den Ihr Anbieter veröffentlicht, und vertrauen Sie dem Zertifikat nur, wenn beide übereinstimmen:</translation>
+    </message>
+    <message>
+        <source>An account named {name} exists already.</source>
+        <translation>Ein Konto mit dem Namen {name} ist bereits vorhanden.</translation>
+    </message>
+    <message>
+        <source>Type the password to store it in the system keyring.</source>
+        <translation>Geben Sie das Passwort ein, um es im Schlüsselbund des Systems zu speichern.</translation>
+    </message>
+</context>
+<context>
+    <name>AccountsPage</name>
+    <message>
+        <source>No account yet. Click “Add…” to set up your mail account.</source>
+        <translation>Noch kein Konto vorhanden. Klicken Sie auf „Hinzufügen…“, um Ihr E-Mail-Konto einzurichten.</translation>
+    </message>
+    <message>
+        <source>Accounts</source>
+        <translation>Konten</translation>
+    </message>
+    <message>
+        <source>&amp;Add…</source>
+        <translation>&amp;Hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Add an account</source>
+        <translation>Konto hinzufügen</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Bearbeiten…</translation>
+    </message>
+    <message>
+        <source>Edit the account</source>
+        <translation>Konto bearbeiten</translation>
+    </message>
+    <message>
+        <source>Re&amp;move…</source>
+        <translation>&amp;Entfernen…</translation>
+    </message>
+    <message>
+        <source>Remove the account</source>
+        <translation>Konto entfernen</translation>
+    </message>
+    <message>
+        <source>Server:</source>
+        <translation>Server:</translation>
+    </message>
+    <message>
+        <source>Security:</source>
+        <translation>Verbindungssicherheit:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Read the quota and the archive again</source>
+        <translation>Speicherkontingent und Archiv neu einlesen</translation>
+    </message>
+    <message>
+        <source>Mailbox on the server</source>
+        <translation>Postfach auf dem Server</translation>
+    </message>
+    <message>
+        <source>Archive on this computer</source>
+        <translation>Archiv auf diesem Computer</translation>
+    </message>
+    <message>
+        <source>Messages:</source>
+        <translation>Nachrichten:</translation>
+    </message>
+    <message>
+        <source>Size:</source>
+        <translation>Größe:</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>Ordner:</translation>
+    </message>
+    <message>
+        <source>Messages count here once they are stored in the archive and checked byte for byte; only then may they leave the server. Removing an account keeps its archive.</source>
+        <translation>Nachrichten werden hier gezählt, sobald sie im Archiv gespeichert und Byte für Byte geprüft sind; erst dann dürfen sie vom Server gelöscht werden. Wenn Sie ein Konto entfernen, bleibt sein Archiv erhalten.</translation>
+    </message>
+    <message>
+        <source>{user} on {host}, port {port}</source>
+        <translation>{user} auf {host}, Port {port}</translation>
+    </message>
+    <message>
+        <source>{security}, with a certificate you chose to trust</source>
+        <translation>{security}, mit einem Zertifikat, dem Sie ausdrücklich vertrauen</translation>
+    </message>
+    <message>
+        <source>{security}, trusting the CA file {path}</source>
+        <translation>{security}, mit Zertifikatsprüfung über die CA-Datei {path}</translation>
+    </message>
+    <message>
+        <source>The quota has not been read yet.</source>
+        <translation>Das Speicherkontingent wurde noch nicht abgefragt.</translation>
+    </message>
+    <message>
+        <source>…</source>
+        <translation>…</translation>
+    </message>
+    <message>
+        <source>Reading the quota from {host}…</source>
+        <translation>Speicherkontingent wird von {host} abgefragt…</translation>
+    </message>
+    <message>
+        <source>The password is needed to read the quota. Click Refresh to type it.</source>
+        <translation>Zum Abfragen des Speicherkontingents wird das Passwort benötigt. Klicken Sie auf „Aktualisieren“, um es einzugeben.</translation>
+    </message>
+    <message>
+        <source>The server reports no quota.</source>
+        <translation>Der Server meldet kein Speicherkontingent.</translation>
+    </message>
+    <message>
+        <source>Read from the server at {time}.</source>
+        <translation>Um {time} vom Server abgefragt.</translation>
+    </message>
+    <message>
+        <source>The quota could not be read.</source>
+        <translation>Das Speicherkontingent konnte nicht abgefragt werden.</translation>
+    </message>
+    <message>
+        <source>Remove account</source>
+        <translation>Konto entfernen</translation>
+    </message>
+    <message>
+        <source>Remove the account {name} ({user} on {host})?
+
+The archive of this account stays on this computer, in {folder}. Add the account again under the same name to go on using it. Nothing on the server changes.</source>
+        <translation>Das Konto {name} ({user} auf {host}) entfernen?
+
+Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es weiter zu verwenden, fügen Sie das Konto unter demselben Namen wieder hinzu. Auf dem Server ändert sich nichts.</translation>
+    </message>
+</context>
+<context>
+    <name>AppContext</name>
+    <message>
+        <source>Password</source>
+        <translation>Passwort</translation>
+    </message>
+    <message>
+        <source>Password for {user} on {host}:</source>
+        <translation>Passwort für {user} auf {host}:</translation>
+    </message>
+</context>
+<context>
+    <name>ArchivePage</name>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>Acc&amp;ount:</source>
+        <translation>&amp;Konto:</translation>
+    </message>
+    <message>
+        <source>Which mail to archive</source>
+        <translation>Welche E-Mails archiviert werden</translation>
+    </message>
+    <message>
+        <source>older than 3 months</source>
+        <translation>älter als 3 Monate</translation>
+    </message>
+    <message>
+        <source>older than 6 months</source>
+        <translation>älter als 6 Monate</translation>
+    </message>
+    <message>
+        <source>older than 1 year</source>
+        <translation>älter als 1 Jahr</translation>
+    </message>
+    <message>
+        <source>older than 2 years</source>
+        <translation>älter als 2 Jahre</translation>
+    </message>
+    <message>
+        <source>before a date:</source>
+        <translation>vor einem Stichtag:</translation>
+    </message>
+    <message>
+        <source>&amp;Archive mail</source>
+        <translation>E-Mails &amp;archivieren</translation>
+    </message>
+    <message>
+        <source>Archive mail before this date</source>
+        <translation>E-Mails vor diesem Stichtag archivieren</translation>
+    </message>
+    <message>
+        <source>Folders to archive</source>
+        <translation>Zu archivierende Ordner</translation>
+    </message>
+    <message>
+        <source>&amp;Reload folders</source>
+        <translation>Ordner &amp;neu einlesen</translation>
+    </message>
+    <message>
+        <source>Read the folders from the server again</source>
+        <translation>Ordner erneut vom Server einlesen</translation>
+    </message>
+    <message>
+        <source>Keep &amp;flagged messages on the server</source>
+        <translation>&amp;Markierte Nachrichten nicht archivieren</translation>
+    </message>
+    <message>
+        <source>Keep &amp;unread messages on the server</source>
+        <translation>&amp;Ungelesene Nachrichten nicht archivieren</translation>
+    </message>
+    <message>
+        <source>Keep &amp;everything on the server (copy only)</source>
+        <translation>A&amp;lles auf dem Server behalten (nur kopieren)</translation>
+    </message>
+    <message>
+        <source>Pre&amp;view</source>
+        <translation>&amp;Vorschau</translation>
+    </message>
+    <message>
+        <source>Preview what would be archived, without changing anything</source>
+        <translation>Vorschau auf das, was archiviert würde, ohne etwas zu ändern</translation>
+    </message>
+    <message>
+        <source>Archive the chosen mail</source>
+        <translation>Ausgewählte E-Mails archivieren</translation>
+    </message>
+    <message>
+        <source>Folders</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Options</source>
+        <translation>Optionen</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>Vorschau</translation>
+    </message>
+    <message>
+        <source>Archive older than 3 months</source>
+        <translation>Älter als 3 Monate archivieren</translation>
+    </message>
+    <message>
+        <source>Archive older than 6 months</source>
+        <translation>Älter als 6 Monate archivieren</translation>
+    </message>
+    <message>
+        <source>Archive older than 1 year</source>
+        <translation>Älter als 1 Jahr archivieren</translation>
+    </message>
+    <message>
+        <source>Archive older than 2 years</source>
+        <translation>Älter als 2 Jahre archivieren</translation>
+    </message>
+    <message>
+        <source>Archive mail before {date}</source>
+        <translation>E-Mails vor dem {date} archivieren</translation>
+    </message>
+    <message>
+        <source>See how many messages would be archived and how much space it frees, without changing anything.</source>
+        <translation>Zeigt, wie viele Nachrichten archiviert würden und wie viel Speicherplatz das freigibt, ohne etwas zu ändern.</translation>
+    </message>
+    <message>
+        <source>Click Reload folders to connect to {account}.</source>
+        <translation>Klicken Sie auf „Ordner neu einlesen“, um eine Verbindung zu {account} herzustellen.</translation>
+    </message>
+    <message>
+        <source>No password was given for {account}; nothing was done.</source>
+        <translation>Für {account} wurde kein Passwort eingegeben; es wurde nichts unternommen.</translation>
+    </message>
+    <message>
+        <source>Reading the folders of {account}…</source>
+        <translation>Ordner von {account} werden gelesen…</translation>
+    </message>
+    <message>
+        <source>This server cannot delete single messages safely (it lacks UIDPLUS): mail is copied into the archive but stays on the server.</source>
+        <translation>Dieser Server kann einzelne Nachrichten nicht sicher löschen (UIDPLUS fehlt): E-Mails werden ins Archiv kopiert, bleiben aber auf dem Server.</translation>
+    </message>
+    <message>
+        <source>The server reports no storage quota.</source>
+        <translation>Der Server meldet kein Speicherkontingent.</translation>
+    </message>
+    <message>
+        <source>Server storage: {used} used.</source>
+        <translation>Speicherplatz auf dem Server: {used} belegt.</translation>
+    </message>
+    <message>
+        <source>Server storage: {used} of {limit} used ({percent}%).</source>
+        <translation>Speicherplatz auf dem Server: {used} von {limit} belegt ({percent} %).</translation>
+    </message>
+    <message>
+        <source>Looking at what would be archived…</source>
+        <translation>Es wird ermittelt, was archiviert würde…</translation>
+    </message>
+    <message>
+        <source>The preview was cancelled.</source>
+        <translation>Die Vorschau wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) in {folders} folders would be archived.</source>
+        <translation>{count} Nachrichten ({size}) in {folders} Ordnern würden archiviert.</translation>
+    </message>
+    <message>
+        <source>Nothing would be deleted from the server.</source>
+        <translation>Vom Server würde nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>Server storage now: {used} of {limit} ({percent}%). After archiving: about {after} ({percent_after}%).</source>
+        <translation>Speicherplatz auf dem Server jetzt: {used} von {limit} ({percent} %). Nach dem Archivieren: etwa {after} ({percent_after} %).</translation>
+    </message>
+    <message>
+        <source>Server storage now: {used}. After archiving: about {after}.</source>
+        <translation>Speicherplatz auf dem Server jetzt: {used}. Nach dem Archivieren: etwa {after}.</translation>
+    </message>
+    <message>
+        <source>{count} older messages stay on the server: {reason}.</source>
+        <translation>{count} ältere Nachrichten bleiben auf dem Server: {reason}.</translation>
+    </message>
+    <message>
+        <source>Folder {folder} could not be read: {error}</source>
+        <translation>Ordner {folder} konnte nicht gelesen werden: {error}</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) older than {date} in {folders} folders will be copied to the archive on this computer and checked. Nothing is deleted from the server of {account}.</source>
+        <translation>{count} Nachrichten ({size}) mit Datum vor dem {date} aus {folders} Ordnern werden in das Archiv auf diesem Computer kopiert und geprüft. Vom Server des Kontos {account} wird nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) older than {date} in {folders} folders will be copied to the archive on this computer, checked, and then deleted from the server of {account}.</source>
+        <translation>{count} Nachrichten ({size}) mit Datum vor dem {date} aus {folders} Ordnern werden in das Archiv auf diesem Computer kopiert, geprüft und danach vom Server des Kontos {account} gelöscht.</translation>
+    </message>
+    <message>
+        <source>All messages older than {date} in the {folders} chosen folders will be copied to the archive on this computer and checked. Nothing is deleted from the server of {account}.</source>
+        <translation>Alle Nachrichten mit Datum vor dem {date} aus den {folders} ausgewählten Ordnern werden in das Archiv auf diesem Computer kopiert und geprüft. Vom Server des Kontos {account} wird nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>All messages older than {date} in the {folders} chosen folders will be copied to the archive on this computer, checked, and then deleted from the server of {account}.</source>
+        <translation>Alle Nachrichten mit Datum vor dem {date} aus den {folders} ausgewählten Ordnern werden in das Archiv auf diesem Computer kopiert, geprüft und danach vom Server des Kontos {account} gelöscht.</translation>
+    </message>
+    <message>
+        <source>Flagged messages stay on the server.</source>
+        <translation>Markierte Nachrichten bleiben auf dem Server.</translation>
+    </message>
+    <message>
+        <source>Unread messages stay on the server.</source>
+        <translation>Ungelesene Nachrichten bleiben auf dem Server.</translation>
+    </message>
+    <message>
+        <source>Archive old mail?</source>
+        <translation>Alte E-Mails archivieren?</translation>
+    </message>
+    <message>
+        <source>Starting the archive of {account}…</source>
+        <translation>Archivierung von {account} wird gestartet…</translation>
+    </message>
+    <message>
+        <source>The archive did not run: {error}</source>
+        <translation>Die Archivierung wurde nicht ausgeführt: {error}</translation>
+    </message>
+    <message>
+        <source>Cancelled before anything was archived. Messages are deleted from the server only after their archived copy was checked.</source>
+        <translation>Abgebrochen, bevor etwas archiviert wurde. Nachrichten werden erst dann vom Server gelöscht, wenn ihre archivierte Kopie geprüft ist.</translation>
+    </message>
+    <message>
+        <source>Reading the folders was cancelled. Click Reload folders to try again.</source>
+        <translation>Das Einlesen der Ordner wurde abgebrochen. Klicken Sie auf „Ordner neu einlesen“, um es erneut zu versuchen.</translation>
+    </message>
+</context>
+<context>
+    <name>ArchiveSummary</name>
+    <message>
+        <source>they are flagged, as you chose</source>
+        <translation>markiert, wie von Ihnen gewählt</translation>
+    </message>
+    <message>
+        <source>they are unread, as you chose</source>
+        <translation>ungelesen, wie von Ihnen gewählt</translation>
+    </message>
+    <message>
+        <source>another mail program marked them as deleted</source>
+        <translation>von einem anderen E-Mail-Programm als gelöscht markiert</translation>
+    </message>
+    <message>
+        <source>you chose to keep everything on the server</source>
+        <translation>Sie haben „Alles auf dem Server behalten“ gewählt</translation>
+    </message>
+    <message>
+        <source>the server cannot delete single messages safely (no UIDPLUS)</source>
+        <translation>der Server kann einzelne Nachrichten nicht sicher löschen (kein UIDPLUS)</translation>
+    </message>
+    <message>
+        <source>the folder was recreated on the server during the run</source>
+        <translation>der Ordner wurde während der Archivierung auf dem Server neu angelegt</translation>
+    </message>
+    <message>
+        <source>they changed on the server after they were archived</source>
+        <translation>nach dem Archivieren auf dem Server geändert</translation>
+    </message>
+    <message>
+        <source>the server did not remove them when asked</source>
+        <translation>vom Server trotz Aufforderung nicht entfernt</translation>
+    </message>
+    <message>
+        <source>the run stopped before deleting</source>
+        <translation>die Archivierung endete vor dem Löschen</translation>
+    </message>
+    <message>
+        <source>you restored them from the archive</source>
+        <translation>von Ihnen aus dem Archiv wiederhergestellt</translation>
+    </message>
+    <message>
+        <source>their archived copy is missing or damaged; check the archive</source>
+        <translation>die archivierte Kopie fehlt oder ist beschädigt; bitte prüfen Sie das Archiv</translation>
+    </message>
+    <message>
+        <source>Needs your attention:</source>
+        <translation>Bitte prüfen:</translation>
+    </message>
+    <message>
+        <source>Kept on the server:</source>
+        <translation>Auf dem Server behalten:</translation>
+    </message>
+    <message>
+        <source>Cancelled: {archived} messages ({size}) were archived and checked before the stop, and {deleted} messages ({freed}) were deleted from the server. Everything else is still on the server; archive again to finish.</source>
+        <translation>Abgebrochen: Bis dahin wurden {archived} Nachrichten ({size}) archiviert und geprüft und {deleted} Nachrichten ({freed}) vom Server gelöscht. Alles Übrige ist noch auf dem Server; archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
+        <source>Cancelled: {archived} messages ({size}) were archived and checked before the stop. Nothing was deleted from the server; everything is still there. Archive again to finish.</source>
+        <translation>Abgebrochen: Bis dahin wurden {archived} Nachrichten ({size}) archiviert und geprüft. Vom Server wurde nichts gelöscht; alles ist noch dort. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
+        <source>The run stopped: {error}
+{archived} messages ({size}) were archived and checked; {deleted} messages ({freed}) were deleted from the server. Messages not archived are still on the server.</source>
+        <translation>Die Archivierung wurde abgebrochen: {error}
+{archived} Nachrichten ({size}) wurden archiviert und geprüft; {deleted} Nachrichten ({freed}) wurden vom Server gelöscht. Nicht archivierte Nachrichten sind noch auf dem Server.</translation>
+    </message>
+    <message>
+        <source>Archived {archived} messages ({size}) of {account}. Nothing was deleted from the server.</source>
+        <translation>{archived} Nachrichten ({size}) von {account} archiviert. Vom Server wurde nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>Archived {archived} messages ({size}) of {account} and freed {freed} on the server ({deleted} messages deleted).</source>
+        <translation>{archived} Nachrichten ({size}) von {account} archiviert und {freed} auf dem Server freigegeben ({deleted} Nachrichten gelöscht).</translation>
+    </message>
+    <message>
+        <source>{already} messages were in the archive already.</source>
+        <translation>{already} Nachrichten waren bereits im Archiv.</translation>
+    </message>
+    <message>
+        <source>Server storage: {before} used before the run.</source>
+        <translation>Speicherplatz auf dem Server vor der Archivierung: {before} belegt.</translation>
+    </message>
+    <message>
+        <source>Server storage: {before} used before, {after} now, of {limit}.</source>
+        <translation>Speicherplatz auf dem Server: vorher {before}, jetzt {after} von {limit} belegt.</translation>
+    </message>
+    <message>
+        <source>Server storage: {before} used before, {after} now.</source>
+        <translation>Speicherplatz auf dem Server: vorher {before}, jetzt {after} belegt.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {error}</source>
+        <translation>• Ordner {folder}: {error}</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} messages could not be archived; they stay on the server.</source>
+        <translation>• Ordner {folder}: {count} Nachrichten konnten nicht archiviert werden; sie bleiben auf dem Server.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} messages were not reached; they stay on the server. Archive again to finish.</source>
+        <translation>• Ordner {folder}: {count} Nachrichten wurden nicht mehr bearbeitet; sie bleiben auf dem Server. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} messages were removed from the server by another mail program during the run.</source>
+        <translation>• Ordner {folder}: {count} Nachrichten wurden während der Archivierung von einem anderen E-Mail-Programm vom Server entfernt.</translation>
+    </message>
+    <message>
+        <source>• The search index was not updated ({error}); it catches up on the next search.</source>
+        <translation>• Der Suchindex wurde nicht aktualisiert ({error}); das wird bei der nächsten Suche nachgeholt.</translation>
+    </message>
+    <message>
+        <source>• The counts do not add up for {folders}: mail arrived or was removed by another mail program during the run. See the log for details.</source>
+        <translation>• Die Zahlen für {folders} gehen nicht auf: Während der Archivierung sind E-Mails eingegangen oder wurden von einem anderen E-Mail-Programm entfernt. Einzelheiten finden Sie im Protokoll.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} messages stay on the server: {reason}.</source>
+        <translation>• Ordner {folder}: {count} Nachrichten bleiben auf dem Server: {reason}.</translation>
+    </message>
+</context>
+<context>
+    <name>FolderTableModel</name>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Nachrichten</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+</context>
+<context>
+    <name>FolderTree</name>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Nachrichten</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>To archive</source>
+        <translation>Zu archivieren</translation>
+    </message>
+    <message>
+        <source>Size to archive</source>
+        <translation>Größe zu archivieren</translation>
+    </message>
+</context>
+<context>
+    <name>HitTableModel</name>
+    <message>
+        <source>Date</source>
+        <translation>Datum</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>Von</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>Betreff</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Anhänge</translation>
+    </message>
+    <message>
+        <source>(no subject)</source>
+        <translation>(kein Betreff)</translation>
+    </message>
+    <message>
+        <source>Attachments: {names}</source>
+        <translation>Anhänge: {names}</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>IMAP Archiver</source>
+        <translation>IMAP Archiver</translation>
+    </message>
+    <message>
+        <source>Pages</source>
+        <translation>Seiten</translation>
+    </message>
+    <message>
+        <source>Accounts</source>
+        <translation>Konten</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archivieren</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>Suche</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>A job is running</source>
+        <translation>Ein Vorgang läuft</translation>
+    </message>
+    <message>
+        <source>A job is still running. Stop it and close? It stops at a safe point: nothing is lost, and messages not yet archived stay on the server.</source>
+        <translation>Ein Vorgang läuft noch. Vorgang anhalten und schließen? Er wird an einem sicheren Punkt angehalten: Es geht nichts verloren, und noch nicht archivierte Nachrichten bleiben auf dem Server.</translation>
+    </message>
+    <message>
+        <source>Stopping at a safe point…</source>
+        <translation>Wird an einem sicheren Punkt angehalten…</translation>
+    </message>
+</context>
+<context>
+    <name>MessageView</name>
+    <message>
+        <source>From:</source>
+        <translation>Von:</translation>
+    </message>
+    <message>
+        <source>To:</source>
+        <translation>An:</translation>
+    </message>
+    <message>
+        <source>Cc:</source>
+        <translation>Kopie (CC):</translation>
+    </message>
+    <message>
+        <source>Date:</source>
+        <translation>Datum:</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>Ordner:</translation>
+    </message>
+    <message>
+        <source>Images and other content from the internet were not loaded.</source>
+        <translation>Bilder und andere Inhalte aus dem Internet wurden nicht geladen.</translation>
+    </message>
+    <message>
+        <source>Message text</source>
+        <translation>Nachrichtentext</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>Anhänge</translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve attachments…</source>
+        <translation>Anhänge s&amp;peichern…</translation>
+    </message>
+    <message>
+        <source>Save attachments</source>
+        <translation>Anhänge speichern</translation>
+    </message>
+    <message>
+        <source>Save the selected attachments (or all of them) into a folder.</source>
+        <translation>Die ausgewählten Anhänge (oder alle) in einem Ordner speichern.</translation>
+    </message>
+    <message>
+        <source>Attachments:</source>
+        <translation>Anhänge:</translation>
+    </message>
+    <message>
+        <source>Select a message to read it here.</source>
+        <translation>Wählen Sie eine Nachricht aus, um sie hier zu lesen.</translation>
+    </message>
+    <message>
+        <source>(no subject)</source>
+        <translation>(kein Betreff)</translation>
+    </message>
+    <message>
+        <source>{date}, {time}</source>
+        <translation>{date}, {time}</translation>
+    </message>
+    <message>
+        <source>{folder} (account {account})</source>
+        <translation>{folder} (Konto {account})</translation>
+    </message>
+    <message>
+        <source>{name} ({size})</source>
+        <translation>{name} ({size})</translation>
+    </message>
+    <message>
+        <source>(no name)</source>
+        <translation>(ohne Namen)</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <source>Overall progress</source>
+        <translation>Gesamtfortschritt</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>Ab&amp;brechen</translation>
+    </message>
+    <message>
+        <source>Cancel the running job</source>
+        <translation>Laufenden Vorgang abbrechen</translation>
+    </message>
+    <message>
+        <source>Stopping at a safe point…</source>
+        <translation>Wird an einem sicheren Punkt angehalten…</translation>
+    </message>
+    <message>
+        <source>Looking at folder {folder} ({number} of {count})…</source>
+        <translation>Ordner {folder} wird durchgesehen ({number} von {count})…</translation>
+    </message>
+    <message>
+        <source>All copies checked. Finishing…</source>
+        <translation>Alle Kopien geprüft. Wird abgeschlossen…</translation>
+    </message>
+    <message>
+        <source>All copies checked. Deleting them from the server…</source>
+        <translation>Alle Kopien geprüft. Die Nachrichten werden vom Server gelöscht…</translation>
+    </message>
+    <message>
+        <source>Archiving folder {folder}…</source>
+        <translation>Ordner {folder} wird archiviert…</translation>
+    </message>
+    <message>
+        <source>Archiving…</source>
+        <translation>Wird archiviert…</translation>
+    </message>
+    <message>
+        <source>{done} of {total} messages · {bytes_done} of {bytes_total}</source>
+        <translation>{done} von {total} Nachrichten · {bytes_done} von {bytes_total}</translation>
+    </message>
+    <message>
+        <source>{done} of {total} messages · {rate} messages/s · {bytes_done} of {bytes_total} · about {eta} left</source>
+        <translation>{done} von {total} Nachrichten · {rate} Nachrichten/s · {bytes_done} von {bytes_total} · noch etwa {eta}</translation>
+    </message>
+    <message>
+        <source>Indexing the archived messages for search ({done} of {total})…</source>
+        <translation>Archivierte Nachrichten werden für die Suche indiziert ({done} von {total})…</translation>
+    </message>
+</context>
+<context>
+    <name>QuotaBar</name>
+    <message>
+        <source>Quota on the server</source>
+        <translation>Speicherkontingent auf dem Server</translation>
+    </message>
+</context>
+<context>
+    <name>RunLogModel</name>
+    <message>
+        <source>Started</source>
+        <translation>Beginn</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>Archived</source>
+        <translation>Archiviert</translation>
+    </message>
+    <message>
+        <source>Deleted from server</source>
+        <translation>Gelöscht</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <source>Quota used after</source>
+        <translation>Danach belegt</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Stopped by an error</source>
+        <translation>Durch Fehler abgebrochen</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n problem(s)</source>
+        <translation>
+            <numerusform>%n Problem</numerusform>
+            <numerusform>%n Probleme</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+</context>
+<context>
+    <name>SearchPage</name>
+    <message>
+        <source>Search query</source>
+        <translation>Suchanfrage</translation>
+    </message>
+    <message>
+        <source>Search: words, from:meier, subject:invoice, date:2022, has:attachment …</source>
+        <translation>Suchen: Wörter, von:meier, betreff:rechnung, date:2022, has:attachment …</translation>
+    </message>
+    <message>
+        <source>Words are searched in subject, names, text and attachment names; umlauts, word forms and parts of compound words are found too. Fields narrow it: from: to: cc: subject: folder: account: &quot;exact phrase&quot; has:attachment is:unread is:flagged date:2022 date:[2022-01-01 to 2022-06-30] size:&gt;5MB, with AND, OR, NOT and parentheses.</source>
+        <translation>Gesucht wird in Betreff, Namen, Text und Namen von Anhängen; auch Umlaute, Wortformen und Teile zusammengesetzter Wörter werden gefunden. Felder grenzen die Suche ein: von: an: cc: betreff: ordner: account: &quot;genaue Wortfolge&quot; has:attachment is:unread is:flagged date:2022 date:[2022-01-01 to 2022-06-30] size:&gt;5MB, kombinierbar mit AND, OR, NOT und Klammern.</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>&amp;Suchen</translation>
+    </message>
+    <message>
+        <source>Search now</source>
+        <translation>Jetzt suchen</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <source>Any folder</source>
+        <translation>Alle Ordner</translation>
+    </message>
+    <message>
+        <source>Fro&amp;m</source>
+        <translation>&amp;Ab</translation>
+    </message>
+    <message>
+        <source>Only messages from this date on</source>
+        <translation>Nur Nachrichten ab diesem Datum</translation>
+    </message>
+    <message>
+        <source>From date</source>
+        <translation>Anfangsdatum</translation>
+    </message>
+    <message>
+        <source>&amp;To</source>
+        <translation>&amp;Bis</translation>
+    </message>
+    <message>
+        <source>Only messages up to this date</source>
+        <translation>Nur Nachrichten bis zu diesem Datum</translation>
+    </message>
+    <message>
+        <source>To date</source>
+        <translation>Enddatum</translation>
+    </message>
+    <message>
+        <source>&amp;Has attachment</source>
+        <translation>&amp;Mit Anhang</translation>
+    </message>
+    <message>
+        <source>Only messages with attachments</source>
+        <translation>Nur Nachrichten mit Anhängen</translation>
+    </message>
+    <message>
+        <source>Search results</source>
+        <translation>Suchergebnisse</translation>
+    </message>
+    <message>
+        <source>&amp;Restore to server</source>
+        <translation>Auf dem Server &amp;wiederherstellen</translation>
+    </message>
+    <message>
+        <source>Put the selected messages back into their folders on the server.</source>
+        <translation>Die ausgewählten Nachrichten in ihren Ordnern auf dem Server wiederherstellen.</translation>
+    </message>
+    <message>
+        <source>As .&amp;eml files into a folder…</source>
+        <translation>Als .eml-Dateien in einen &amp;Ordner…</translation>
+    </message>
+    <message>
+        <source>As one &amp;mbox file…</source>
+        <translation>Als eine &amp;mbox-Datei…</translation>
+    </message>
+    <message>
+        <source>&amp;Open in mail program</source>
+        <translation>Im &amp;E-Mail-Programm öffnen</translation>
+    </message>
+    <message>
+        <source>Open the message in your mail program.</source>
+        <translation>Die Nachricht in Ihrem E-Mail-Programm öffnen.</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>Restore to server</source>
+        <translation>Auf dem Server wiederherstellen</translation>
+    </message>
+    <message>
+        <source>E&amp;xport…</source>
+        <translation>E&amp;xportieren…</translation>
+    </message>
+    <message>
+        <source>Write the selected messages as .eml files or into one mbox file.</source>
+        <translation>Die ausgewählten Nachrichten als .eml-Dateien oder in eine mbox-Datei exportieren.</translation>
+    </message>
+    <message>
+        <source>Open in mail program</source>
+        <translation>Im E-Mail-Programm öffnen</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Account:</source>
+        <translation>&amp;Konto:</translation>
+    </message>
+    <message>
+        <source>&amp;Folder:</source>
+        <translation>&amp;Ordner:</translation>
+    </message>
+    <message>
+        <source>Search status</source>
+        <translation>Suchstatus</translation>
+    </message>
+    <message>
+        <source>All accounts</source>
+        <translation>Alle Konten</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>Suche läuft…</translation>
+    </message>
+    <message>
+        <source>Type what you are looking for, or choose a folder or dates.</source>
+        <translation>Geben Sie ein, wonach Sie suchen, oder wählen Sie einen Ordner oder einen Zeitraum.</translation>
+    </message>
+    <message>
+        <source>Preparing the search index: {done} of {total} messages…</source>
+        <translation>Suchindex wird vorbereitet: {done} von {total} Nachrichten…</translation>
+    </message>
+    <message>
+        <source>Nothing is archived yet. Archive mail on the Archive page first.</source>
+        <translation>Noch nichts archiviert. Archivieren Sie zuerst E-Mails auf der Seite „Archivieren“.</translation>
+    </message>
+    <message>
+        <source>No messages found.</source>
+        <translation>Keine Nachrichten gefunden.</translation>
+    </message>
+    <message>
+        <source>Showing the newest {shown} of {total} messages.</source>
+        <translation>Die neuesten {shown} von {total} Nachrichten werden angezeigt.</translation>
+    </message>
+    <message>
+        <source>1 message</source>
+        <translation>1 Nachricht</translation>
+    </message>
+    <message>
+        <source>{count} messages</source>
+        <translation>{count} Nachrichten</translation>
+    </message>
+    <message>
+        <source>This message cannot be shown: {reason}</source>
+        <translation>Diese Nachricht kann nicht angezeigt werden: {reason}</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done} von {total}</translation>
+    </message>
+    <message>
+        <source>The account {name} is not set up any more; add it on the Accounts page to restore its messages.</source>
+        <translation>Das Konto {name} ist nicht mehr eingerichtet. Fügen Sie es auf der Seite „Konten“ wieder hinzu, um seine Nachrichten wiederherzustellen.</translation>
+    </message>
+    <message>
+        <source>Put this message back into its folder on the server?</source>
+        <translation>Diese Nachricht in ihrem Ordner auf dem Server wiederherstellen?</translation>
+    </message>
+    <message>
+        <source>Put these {count} messages back into their folders on the server?</source>
+        <translation>Diese {count} Nachrichten in ihren Ordnern auf dem Server wiederherstellen?</translation>
+    </message>
+    <message>
+        <source>Each copy is checked after the upload, messages already there are skipped, and the archive keeps its copies.</source>
+        <translation>Jede Kopie wird nach dem Hochladen geprüft, bereits vorhandene Nachrichten werden übersprungen, und das Archiv behält seine Kopien.</translation>
+    </message>
+    <message>
+        <source>Restoring…</source>
+        <translation>Wird wiederhergestellt…</translation>
+    </message>
+    <message>
+        <source>Restore finished: {restored} restored, {already} already there, {failed} failed, {not_reached} not reached. The archive keeps every message.</source>
+        <translation>Wiederherstellung abgeschlossen: {restored} wiederhergestellt, {already} bereits vorhanden, {failed} fehlgeschlagen, {not_reached} nicht bearbeitet. Das Archiv behält alle Nachrichten.</translation>
+    </message>
+    <message>
+        <source>Message {id} failed: {reason}</source>
+        <translation>Nachricht {id} fehlgeschlagen: {reason}</translation>
+    </message>
+    <message>
+        <source>Stopped: {reason}</source>
+        <translation>Abgebrochen: {reason}</translation>
+    </message>
+    <message>
+        <source>Restore again to finish; nothing is restored twice.</source>
+        <translation>Starten Sie die Wiederherstellung erneut, um sie abzuschließen; keine Nachricht wird doppelt wiederhergestellt.</translation>
+    </message>
+    <message>
+        <source>Export as .eml files into a folder</source>
+        <translation>Als .eml-Dateien in einen Ordner exportieren</translation>
+    </message>
+    <message>
+        <source>Export into an mbox file</source>
+        <translation>In eine mbox-Datei exportieren</translation>
+    </message>
+    <message>
+        <source>mbox files (*.mbox);;All files (*)</source>
+        <translation>mbox-Dateien (*.mbox);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Wird exportiert…</translation>
+    </message>
+    <message>
+        <source>Export cancelled; {target} was not written.</source>
+        <translation>Export abgebrochen; {target} wurde nicht geschrieben.</translation>
+    </message>
+    <message>
+        <source>Export finished: {count} written ({size}) to {target}.</source>
+        <translation>Export abgeschlossen: {count} Nachrichten ({size}) nach {target} geschrieben.</translation>
+    </message>
+    <message>
+        <source>Already there from an earlier export: {count}.</source>
+        <translation>Bereits aus einem früheren Export vorhanden: {count}.</translation>
+    </message>
+    <message>
+        <source>Message {id} was left out: {reason}</source>
+        <translation>Nachricht {id} wurde ausgelassen: {reason}</translation>
+    </message>
+    <message>
+        <source>Cancelled; export again to finish.</source>
+        <translation>Abgebrochen; exportieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
+        <source>Opening…</source>
+        <translation>Wird geöffnet…</translation>
+    </message>
+    <message>
+        <source>No program is set up to open .eml files. The message was saved as {path}.</source>
+        <translation>Es ist kein Programm zum Öffnen von .eml-Dateien eingerichtet. Die Nachricht wurde als {path} gespeichert.</translation>
+    </message>
+    <message>
+        <source>Save attachments into a folder</source>
+        <translation>Anhänge in einem Ordner speichern</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>Wird gespeichert…</translation>
+    </message>
+    <message>
+        <source>Saved the attachment into {folder}.</source>
+        <translation>Der Anhang wurde in {folder} gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saved {count} attachments into {folder}.</source>
+        <translation>{count} Anhänge wurden in {folder} gespeichert.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Archive folder</source>
+        <translation>Archivordner</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Choose the archive folder</source>
+        <translation>Archivordner auswählen</translation>
+    </message>
+    <message>
+        <source>Archive format</source>
+        <translation>Archivformat</translation>
+    </message>
+    <message>
+        <source>Maildir (one file per message)</source>
+        <translation>Maildir (eine Datei pro Nachricht)</translation>
+    </message>
+    <message>
+        <source>mbox (one file per folder)</source>
+        <translation>mbox (eine Datei pro Ordner)</translation>
+    </message>
+    <message>
+        <source>Default cut-off</source>
+        <translation>Standard-Stichtag</translation>
+    </message>
+    <message>
+        <source>3 months</source>
+        <translation>vor 3 Monaten</translation>
+    </message>
+    <message>
+        <source>6 months</source>
+        <translation>vor 6 Monaten</translation>
+    </message>
+    <message>
+        <source>1 year</source>
+        <translation>vor 1 Jahr</translation>
+    </message>
+    <message>
+        <source>2 years</source>
+        <translation>vor 2 Jahren</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>Systemeinstellung</translation>
+    </message>
+    <message>
+        <source>&amp;Save settings</source>
+        <translation>&amp;Einstellungen speichern</translation>
+    </message>
+    <message>
+        <source>Save settings</source>
+        <translation>Einstellungen speichern</translation>
+    </message>
+    <message>
+        <source>Archive &amp;folder:</source>
+        <translation>Archiv&amp;ordner:</translation>
+    </message>
+    <message>
+        <source>Archive f&amp;ormat:</source>
+        <translation>Archiv&amp;format:</translation>
+    </message>
+    <message>
+        <source>Default &amp;cut-off:</source>
+        <translation>Standard-S&amp;tichtag:</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>&amp;Sprache:</translation>
+    </message>
+    <message>
+        <source>The format applies to accounts archived for the first time; an account keeps the format of its existing archive. Changing the folder does not move an existing archive: choose the folder where it is.</source>
+        <translation>Das Format gilt für Konten, die zum ersten Mal archiviert werden; ein Konto behält das Format seines vorhandenen Archivs. Ein anderer Ordner verschiebt kein vorhandenes Archiv: Wählen Sie den Ordner, in dem es liegt.</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Past archive runs</source>
+        <translation>Bisherige Archivierungen</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Refresh the list of past runs</source>
+        <translation>Liste der bisherigen Archivierungen aktualisieren</translation>
+    </message>
+    <message>
+        <source>The archive folder must be a full path.</source>
+        <translation>Der Archivordner muss als vollständiger Pfad angegeben werden.</translation>
+    </message>
+    <message>
+        <source>Saved. The language changes the next time you start the app.</source>
+        <translation>Gespeichert. Die Sprache ändert sich beim nächsten Programmstart.</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Gespeichert.</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>Welcome to IMAP Archiver</source>
+        <translation>Willkommen bei IMAP Archiver</translation>
+    </message>
+    <message>
+        <source>Your mailbox on the server is small. IMAP Archiver moves old mail into an archive on this computer, checks every message byte for byte, and only then deletes it from the server. Archived mail stays searchable here and can be put back on the server at any time.
+
+Start by adding your mail account.</source>
+        <translation>Ihr Postfach auf dem Server ist klein. IMAP Archiver verschiebt alte E-Mails in ein Archiv auf diesem Computer, prüft jede Nachricht Byte für Byte und löscht sie erst dann vom Server. Archivierte E-Mails bleiben hier durchsuchbar und lassen sich jederzeit auf dem Server wiederherstellen.
+
+Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
+    </message>
+    <message>
+        <source>Add account…</source>
+        <translation>Konto hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Add account</source>
+        <translation>Konto hinzufügen</translation>
+    </message>
+</context>
+<context>
+    <name>account</name>
+    <message>
+        <source>SSL/TLS</source>
+        <translation>SSL/TLS</translation>
+    </message>
+    <message>
+        <source>STARTTLS</source>
+        <translation>STARTTLS</translation>
+    </message>
+    <message>
+        <source>Unencrypted</source>
+        <translation>Unverschlüsselt</translation>
+    </message>
+    <message>
+        <source>Stored in the system keyring.</source>
+        <translation>Im Schlüsselbund des Systems gespeichert.</translation>
+    </message>
+    <message>
+        <source>Asked for each time the app starts.</source>
+        <translation>Wird bei jedem Programmstart abgefragt.</translation>
+    </message>
+    <message>
+        <source>Printed by a password command.</source>
+        <translation>Wird von einem Passwort-Befehl geliefert.</translation>
+    </message>
+    <message>
+        <source>{used} used (no limit)</source>
+        <translation>{used} belegt (ohne Begrenzung)</translation>
+    </message>
+    <message>
+        <source>{used} of {limit} used ({percent}%)</source>
+        <translation>{used} von {limit} belegt ({percent} %)</translation>
+    </message>
+    <message>
+        <source>The CA file {path} does not exist.</source>
+        <translation>Die CA-Datei {path} existiert nicht.</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>An unexpected error occurred; the details are in the log file.</source>
+        <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+    </message>
+</context>
+<context>
+    <name>errors</name>
+    <message>
+        <source>An unexpected error occurred; the details are in the log file.</source>
+        <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+    </message>
+</context>
+</TS>
