@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName(self.tr("Pages"))
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setFixedWidth(170)
+        self.nav.setStyleSheet("QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome_page)
         for page, title in [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from archiver.gui.resources import resource_path
 
@@ -51,7 +51,13 @@ class WelcomePage(QWidget):
         layout.addWidget(icon)
         layout.addWidget(title)
         layout.addSpacing(12)
-        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by an alignment flag: a layout item with an alignment
+        # ignores heightForWidth, and the wrapped text would be clipped.
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(text, 4)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addSpacing(18)
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
