@@ -93,6 +93,8 @@ class RunLogModel(QAbstractTableModel):
             return self.tr("Stopped by an error")
         if run.cancelled:
             return self.tr("Cancelled")
+        if run.errors == 1:
+            return self.tr("{count} problem").format(count=locale.toString(run.errors))
         if run.errors:
-            return self.tr("%n problem(s)", "", run.errors)
+            return self.tr("{count} problems").format(count=locale.toString(run.errors))
         return self.tr("OK")

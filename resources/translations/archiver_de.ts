@@ -256,8 +256,24 @@
         <translation>Ordner {folder} wird gelesen ({done} von {total})…</translation>
     </message>
     <message>
-        <source>Connected to {host}:{port} as {user}: {folders} folders, {messages} messages.</source>
-        <translation>Verbunden mit {host}:{port} als {user}: {folders} Ordner, {messages} Nachrichten.</translation>
+        <source>{count} folder</source>
+        <translation>{count} Ordner</translation>
+    </message>
+    <message>
+        <source>{count} folders</source>
+        <translation>{count} Ordner</translation>
+    </message>
+    <message>
+        <source>{count} message</source>
+        <translation>{count} Nachricht</translation>
+    </message>
+    <message>
+        <source>{count} messages</source>
+        <translation>{count} Nachrichten</translation>
+    </message>
+    <message>
+        <source>Connected to {host}:{port} as {user}: {folders}, {messages}.</source>
+        <translation>Verbunden mit {host}:{port} als {user}: {folders}, {messages}.</translation>
     </message>
     <message>
         <source>The server lacks UIDPLUS: archived messages will stay on the server.</source>
@@ -615,8 +631,40 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Die Vorschau wurde abgebrochen.</translation>
     </message>
     <message>
-        <source>{count} messages ({size}) in {folders} folders would be archived.</source>
-        <translation>{count} Nachrichten ({size}) in {folders} Ordnern würden archiviert.</translation>
+        <source>{count} message ({size}) {in_folders} would be archived.</source>
+        <translation>{count} Nachricht ({size}) {in_folders} würde archiviert.</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) {in_folders} would be archived.</source>
+        <translation>{count} Nachrichten ({size}) {in_folders} würden archiviert.</translation>
+    </message>
+    <message>
+        <source>in {count} folder</source>
+        <translation>in {count} Ordner</translation>
+    </message>
+    <message>
+        <source>in {count} folders</source>
+        <translation>in {count} Ordnern</translation>
+    </message>
+    <message>
+        <source>{count} message ({size}) older than {date} {in_folders} will be copied to the archive on this computer and checked. Nothing is deleted from the server of {account}.</source>
+        <translation>{count} Nachricht ({size}) mit Datum vor dem {date} {in_folders} wird in das Archiv auf diesem Computer kopiert und geprüft. Vom Server des Kontos {account} wird nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) older than {date} {in_folders} will be copied to the archive on this computer and checked. Nothing is deleted from the server of {account}.</source>
+        <translation>{count} Nachrichten ({size}) mit Datum vor dem {date} {in_folders} werden in das Archiv auf diesem Computer kopiert und geprüft. Vom Server des Kontos {account} wird nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>{count} message ({size}) older than {date} {in_folders} will be copied to the archive on this computer, checked, and then deleted from the server of {account}.</source>
+        <translation>{count} Nachricht ({size}) mit Datum vor dem {date} {in_folders} wird in das Archiv auf diesem Computer kopiert, geprüft und danach vom Server des Kontos {account} gelöscht.</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) older than {date} {in_folders} will be copied to the archive on this computer, checked, and then deleted from the server of {account}.</source>
+        <translation>{count} Nachrichten ({size}) mit Datum vor dem {date} {in_folders} werden in das Archiv auf diesem Computer kopiert, geprüft und danach vom Server des Kontos {account} gelöscht.</translation>
+    </message>
+    <message>
+        <source>All messages older than {date} in the chosen folder will be copied to the archive on this computer and checked. Nothing is deleted from the server of {account}.</source>
+        <translation>Alle Nachrichten mit Datum vor dem {date} aus dem ausgewählten Ordner werden in das Archiv auf diesem Computer kopiert und geprüft. Vom Server des Kontos {account} wird nichts gelöscht.</translation>
     </message>
     <message>
         <source>Nothing would be deleted from the server.</source>
@@ -631,6 +679,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Speicherplatz auf dem Server jetzt: {used}. Nach dem Archivieren: etwa {after}.</translation>
     </message>
     <message>
+        <source>{count} older message stays on the server: {reason}.</source>
+        <translation>{count} ältere Nachricht bleibt auf dem Server: {reason}.</translation>
+    </message>
+    <message>
         <source>{count} older messages stay on the server: {reason}.</source>
         <translation>{count} ältere Nachrichten bleiben auf dem Server: {reason}.</translation>
     </message>
@@ -639,16 +691,12 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Ordner {folder} konnte nicht gelesen werden: {error}</translation>
     </message>
     <message>
-        <source>{count} messages ({size}) older than {date} in {folders} folders will be copied to the archive on this computer and checked. Nothing is deleted from the server of {account}.</source>
-        <translation>{count} Nachrichten ({size}) mit Datum vor dem {date} aus {folders} Ordnern werden in das Archiv auf diesem Computer kopiert und geprüft. Vom Server des Kontos {account} wird nichts gelöscht.</translation>
-    </message>
-    <message>
-        <source>{count} messages ({size}) older than {date} in {folders} folders will be copied to the archive on this computer, checked, and then deleted from the server of {account}.</source>
-        <translation>{count} Nachrichten ({size}) mit Datum vor dem {date} aus {folders} Ordnern werden in das Archiv auf diesem Computer kopiert, geprüft und danach vom Server des Kontos {account} gelöscht.</translation>
-    </message>
-    <message>
         <source>All messages older than {date} in the {folders} chosen folders will be copied to the archive on this computer and checked. Nothing is deleted from the server of {account}.</source>
         <translation>Alle Nachrichten mit Datum vor dem {date} aus den {folders} ausgewählten Ordnern werden in das Archiv auf diesem Computer kopiert und geprüft. Vom Server des Kontos {account} wird nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>All messages older than {date} in the chosen folder will be copied to the archive on this computer, checked, and then deleted from the server of {account}.</source>
+        <translation>Alle Nachrichten mit Datum vor dem {date} aus dem ausgewählten Ordner werden in das Archiv auf diesem Computer kopiert, geprüft und danach vom Server des Kontos {account} gelöscht.</translation>
     </message>
     <message>
         <source>All messages older than {date} in the {folders} chosen folders will be copied to the archive on this computer, checked, and then deleted from the server of {account}.</source>
@@ -686,12 +734,24 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
 <context>
     <name>ArchiveSummary</name>
     <message>
+        <source>it is flagged, as you chose</source>
+        <translation>markiert, wie von Ihnen gewählt</translation>
+    </message>
+    <message>
         <source>they are flagged, as you chose</source>
         <translation>markiert, wie von Ihnen gewählt</translation>
     </message>
     <message>
+        <source>it is unread, as you chose</source>
+        <translation>ungelesen, wie von Ihnen gewählt</translation>
+    </message>
+    <message>
         <source>they are unread, as you chose</source>
         <translation>ungelesen, wie von Ihnen gewählt</translation>
+    </message>
+    <message>
+        <source>another mail program marked it as deleted</source>
+        <translation>von einem anderen E-Mail-Programm als gelöscht markiert</translation>
     </message>
     <message>
         <source>another mail program marked them as deleted</source>
@@ -702,6 +762,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Sie haben „Alles auf dem Server behalten“ gewählt</translation>
     </message>
     <message>
+        <source>this was only a preview, which changes nothing</source>
+        <translation>dies war nur eine Vorschau, die nichts ändert</translation>
+    </message>
+    <message>
         <source>the server cannot delete single messages safely (no UIDPLUS)</source>
         <translation>der Server kann einzelne Nachrichten nicht sicher löschen (kein UIDPLUS)</translation>
     </message>
@@ -710,8 +774,16 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>der Ordner wurde während der Archivierung auf dem Server neu angelegt</translation>
     </message>
     <message>
+        <source>it changed on the server after it was archived</source>
+        <translation>nach dem Archivieren auf dem Server geändert</translation>
+    </message>
+    <message>
         <source>they changed on the server after they were archived</source>
         <translation>nach dem Archivieren auf dem Server geändert</translation>
+    </message>
+    <message>
+        <source>the server did not remove it when asked</source>
+        <translation>vom Server trotz Aufforderung nicht entfernt</translation>
     </message>
     <message>
         <source>the server did not remove them when asked</source>
@@ -722,12 +794,28 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>die Archivierung endete vor dem Löschen</translation>
     </message>
     <message>
+        <source>you restored it from the archive</source>
+        <translation>von Ihnen aus dem Archiv wiederhergestellt</translation>
+    </message>
+    <message>
         <source>you restored them from the archive</source>
         <translation>von Ihnen aus dem Archiv wiederhergestellt</translation>
     </message>
     <message>
-        <source>their archived copy is missing or damaged; check the archive</source>
+        <source>another mail program removed it from the server meanwhile</source>
+        <translation>inzwischen von einem anderen E-Mail-Programm vom Server entfernt</translation>
+    </message>
+    <message>
+        <source>another mail program removed them from the server meanwhile</source>
+        <translation>inzwischen von einem anderen E-Mail-Programm vom Server entfernt</translation>
+    </message>
+    <message>
+        <source>its archived copy is missing or damaged; check the archive</source>
         <translation>die archivierte Kopie fehlt oder ist beschädigt; bitte prüfen Sie das Archiv</translation>
+    </message>
+    <message>
+        <source>their archived copy is missing or damaged; check the archive</source>
+        <translation>die archivierten Kopien fehlen oder sind beschädigt; bitte prüfen Sie das Archiv</translation>
     </message>
     <message>
         <source>Needs your attention:</source>
@@ -738,26 +826,70 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Auf dem Server behalten:</translation>
     </message>
     <message>
-        <source>Cancelled: {archived} messages ({size}) were archived and checked before the stop, and {deleted} messages ({freed}) were deleted from the server. Everything else is still on the server; archive again to finish.</source>
-        <translation>Abgebrochen: Bis dahin wurden {archived} Nachrichten ({size}) archiviert und geprüft und {deleted} Nachrichten ({freed}) vom Server gelöscht. Alles Übrige ist noch auf dem Server; archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+        <source>{count} message</source>
+        <translation>{count} Nachricht</translation>
+    </message>
+    <message>
+        <source>{count} messages</source>
+        <translation>{count} Nachrichten</translation>
+    </message>
+    <message>
+        <source>{count} message ({size}) was archived and checked before the stop</source>
+        <translation>{count} Nachricht ({size}) wurde bis dahin archiviert und geprüft</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) were archived and checked before the stop</source>
+        <translation>{count} Nachrichten ({size}) wurden bis dahin archiviert und geprüft</translation>
+    </message>
+    <message>
+        <source>{count} message ({size}) was archived and checked</source>
+        <translation>{count} Nachricht ({size}) wurde archiviert und geprüft</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) were archived and checked</source>
+        <translation>{count} Nachrichten ({size}) wurden archiviert und geprüft</translation>
+    </message>
+    <message>
+        <source>{count} message ({size}) was deleted from the server</source>
+        <translation>{count} Nachricht ({size}) wurde vom Server gelöscht</translation>
+    </message>
+    <message>
+        <source>{count} messages ({size}) were deleted from the server</source>
+        <translation>{count} Nachrichten ({size}) wurden vom Server gelöscht</translation>
+    </message>
+    <message>
+        <source>Cancelled: {archived}, and {deleted}. Everything else is still on the server; archive again to finish.</source>
+        <translation>Abgebrochen: {archived}, und {deleted}. Alles Übrige ist noch auf dem Server; archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
+        <source>Cancelled: {archived} message ({size}) was archived and checked before the stop. Nothing was deleted from the server; everything is still there. Archive again to finish.</source>
+        <translation>Abgebrochen: Bis dahin wurde {archived} Nachricht ({size}) archiviert und geprüft. Vom Server wurde nichts gelöscht; alles ist noch dort. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
+        <source>The run stopped: {error}
+{archived}; {deleted}. Messages not archived are still on the server.</source>
+        <translation>Die Archivierung wurde abgebrochen: {error}
+{archived}; {deleted}. Nicht archivierte Nachrichten sind noch auf dem Server.</translation>
+    </message>
+    <message>
+        <source>Archived {archived} ({size}) of {account} and freed {freed} on the server ({deleted} deleted).</source>
+        <translation>{archived} ({size}) von {account} archiviert und {freed} auf dem Server freigegeben ({deleted} gelöscht).</translation>
+    </message>
+    <message>
+        <source>Archived {archived} message ({size}) of {account}. Nothing was deleted from the server.</source>
+        <translation>{archived} Nachricht ({size}) von {account} archiviert. Vom Server wurde nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>{already} message was in the archive already.</source>
+        <translation>{already} Nachricht war bereits im Archiv.</translation>
     </message>
     <message>
         <source>Cancelled: {archived} messages ({size}) were archived and checked before the stop. Nothing was deleted from the server; everything is still there. Archive again to finish.</source>
         <translation>Abgebrochen: Bis dahin wurden {archived} Nachrichten ({size}) archiviert und geprüft. Vom Server wurde nichts gelöscht; alles ist noch dort. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
     </message>
     <message>
-        <source>The run stopped: {error}
-{archived} messages ({size}) were archived and checked; {deleted} messages ({freed}) were deleted from the server. Messages not archived are still on the server.</source>
-        <translation>Die Archivierung wurde abgebrochen: {error}
-{archived} Nachrichten ({size}) wurden archiviert und geprüft; {deleted} Nachrichten ({freed}) wurden vom Server gelöscht. Nicht archivierte Nachrichten sind noch auf dem Server.</translation>
-    </message>
-    <message>
         <source>Archived {archived} messages ({size}) of {account}. Nothing was deleted from the server.</source>
         <translation>{archived} Nachrichten ({size}) von {account} archiviert. Vom Server wurde nichts gelöscht.</translation>
-    </message>
-    <message>
-        <source>Archived {archived} messages ({size}) of {account} and freed {freed} on the server ({deleted} messages deleted).</source>
-        <translation>{archived} Nachrichten ({size}) von {account} archiviert und {freed} auf dem Server freigegeben ({deleted} Nachrichten gelöscht).</translation>
     </message>
     <message>
         <source>{already} messages were in the archive already.</source>
@@ -780,12 +912,24 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>• Ordner {folder}: {error}</translation>
     </message>
     <message>
+        <source>• Folder {folder}: {count} message could not be archived; it stays on the server.</source>
+        <translation>• Ordner {folder}: {count} Nachricht konnte nicht archiviert werden; sie bleibt auf dem Server.</translation>
+    </message>
+    <message>
         <source>• Folder {folder}: {count} messages could not be archived; they stay on the server.</source>
         <translation>• Ordner {folder}: {count} Nachrichten konnten nicht archiviert werden; sie bleiben auf dem Server.</translation>
     </message>
     <message>
+        <source>• Folder {folder}: {count} message was not reached; it stays on the server. Archive again to finish.</source>
+        <translation>• Ordner {folder}: {count} Nachricht wurde nicht mehr bearbeitet; sie bleibt auf dem Server. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
         <source>• Folder {folder}: {count} messages were not reached; they stay on the server. Archive again to finish.</source>
         <translation>• Ordner {folder}: {count} Nachrichten wurden nicht mehr bearbeitet; sie bleiben auf dem Server. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} message was removed from the server by another mail program during the run.</source>
+        <translation>• Ordner {folder}: {count} Nachricht wurde während der Archivierung von einem anderen E-Mail-Programm vom Server entfernt.</translation>
     </message>
     <message>
         <source>• Folder {folder}: {count} messages were removed from the server by another mail program during the run.</source>
@@ -798,6 +942,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>• The counts do not add up for {folders}: mail arrived or was removed by another mail program during the run. See the log for details.</source>
         <translation>• Die Zahlen für {folders} gehen nicht auf: Während der Archivierung sind E-Mails eingegangen oder wurden von einem anderen E-Mail-Programm entfernt. Einzelheiten finden Sie im Protokoll.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} message stays on the server: {reason}.</source>
+        <translation>• Ordner {folder}: {count} Nachricht bleibt auf dem Server: {reason}.</translation>
     </message>
     <message>
         <source>• Folder {folder}: {count} messages stay on the server: {reason}.</source>
@@ -1034,8 +1182,16 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Wird archiviert…</translation>
     </message>
     <message>
+        <source>{done} of {total} message · {bytes_done} of {bytes_total}</source>
+        <translation>{done} von {total} Nachricht · {bytes_done} von {bytes_total}</translation>
+    </message>
+    <message>
         <source>{done} of {total} messages · {bytes_done} of {bytes_total}</source>
         <translation>{done} von {total} Nachrichten · {bytes_done} von {bytes_total}</translation>
+    </message>
+    <message>
+        <source>{done} of {total} messages · {rate} message/s · {bytes_done} of {bytes_total} · about {eta} left</source>
+        <translation>{done} von {total} Nachrichten · {rate} Nachricht/s · {bytes_done} von {bytes_total} · noch etwa {eta}</translation>
     </message>
     <message>
         <source>{done} of {total} messages · {rate} messages/s · {bytes_done} of {bytes_total} · about {eta} left</source>
@@ -1091,12 +1247,13 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <source>Cancelled</source>
         <translation>Abgebrochen</translation>
     </message>
-    <message numerus="yes">
-        <source>%n problem(s)</source>
-        <translation>
-            <numerusform>%n Problem</numerusform>
-            <numerusform>%n Probleme</numerusform>
-        </translation>
+    <message>
+        <source>{count} problem</source>
+        <translation>{count} Problem</translation>
+    </message>
+    <message>
+        <source>{count} problems</source>
+        <translation>{count} Probleme</translation>
     </message>
     <message>
         <source>OK</source>
@@ -1250,6 +1407,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Geben Sie ein, wonach Sie suchen, oder wählen Sie einen Ordner oder einen Zeitraum.</translation>
     </message>
     <message>
+        <source>Preparing the search index: {done} of {total} message…</source>
+        <translation>Suchindex wird vorbereitet: {done} von {total} Nachricht…</translation>
+    </message>
+    <message>
         <source>Preparing the search index: {done} of {total} messages…</source>
         <translation>Suchindex wird vorbereitet: {done} von {total} Nachrichten…</translation>
     </message>
@@ -1339,7 +1500,7 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
     <message>
         <source>Export finished: {count} written ({size}) to {target}.</source>
-        <translation>Export abgeschlossen: {count} Nachrichten ({size}) nach {target} geschrieben.</translation>
+        <translation>Export abgeschlossen: {count} ({size}) nach {target} geschrieben.</translation>
     </message>
     <message>
         <source>Already there from an earlier export: {count}.</source>

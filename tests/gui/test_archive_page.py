@@ -402,7 +402,7 @@ def test_the_summary_names_every_problem():
     text, attention = run_summary(result)
 
     assert attention
-    assert "• Folder INBOX: 1 messages could not be archived; they stay on the server." in text
+    assert "• Folder INBOX: 1 message could not be archived; it stays on the server." in text
     assert "UID 7: the server sent no body (expunged?)" in text
     assert "2 messages stay on the server: the server cannot delete single messages" in text
     assert "• Folder Work: Folder Work is gone" in text

@@ -37,7 +37,7 @@ def test_saves_settings_and_shows_past_runs(qtbot, context, tmp_path, screenshot
     qtbot.waitUntil(lambda: page.runs_model.rowCount() == 2)
     model = page.runs_model
     assert model.index(0, 1).data() == "kanzlei" and model.index(0, 6).data() == "Cancelled"
-    assert model.index(1, 6).data() == "2 problem(s)"
+    assert model.index(1, 6).data() == "2 problems"
     page.grab().save(str(screenshots / "settings-en.png"))
 
     page.folder_edit.setText(str(tmp_path / "Archiv"))

@@ -720,15 +720,20 @@ class AccountDialog(QDialog):
     def _on_test_succeeded(self, account: Account, overview: AccountOverview) -> None:
         if self._closed:
             return
+        folders = len(overview.folders)
         messages = sum(f.messages or 0 for f in overview.folders)
-        status = self.tr(
-            "Connected to {host}:{port} as {user}: {folders} folders, {messages} messages."
-        ).format(
+        folders_text = (
+            self.tr("{count} folder") if folders == 1 else self.tr("{count} folders")
+        ).format(count=QLocale().toString(folders))
+        messages_text = (
+            self.tr("{count} message") if messages == 1 else self.tr("{count} messages")
+        ).format(count=QLocale().toString(messages))
+        status = self.tr("Connected to {host}:{port} as {user}: {folders}, {messages}.").format(
             host=account.host,
             port=account.effective_port,
             user=account.user,
-            folders=QLocale().toString(len(overview.folders)),
-            messages=QLocale().toString(messages),
+            folders=folders_text,
+            messages=messages_text,
         )
         if not overview.has_uidplus:
             status += " " + self.tr(

@@ -546,9 +546,17 @@ class ArchivePage(JobPage):
         """Totals of a dry run: what would move, the quota now and after, what stays."""
         moving = sum(f.kept[Kept.DRY_RUN] for f in result.folders)
         folders = sum(1 for f in result.folders if f.kept[Kept.DRY_RUN])
+        # The verb follows the messages' count; the folders' count is a phrase of its own.
+        moving_text = (
+            self.tr("{count} message ({size}) {in_folders} would be archived.")
+            if moving == 1
+            else self.tr("{count} messages ({size}) {in_folders} would be archived.")
+        )
         lines = [
-            self.tr("{count} messages ({size}) in {folders} folders would be archived.").format(
-                count=number_text(moving), size=size_text(result.bytes), folders=folders
+            moving_text.format(
+                count=number_text(moving),
+                size=size_text(result.bytes),
+                in_folders=self._in_folders(folders),
             )
         ]
         if copy_only:
@@ -577,9 +585,11 @@ class ArchivePage(JobPage):
         for f in result.folders:
             staying.update({k: v for k, v in f.kept.items() if k != Kept.DRY_RUN})
         lines += [
-            self.tr("{count} older messages stay on the server: {reason}.").format(
-                count=number_text(count), reason=kept_reason(reason)
-            )
+            (
+                self.tr("{count} older message stays on the server: {reason}.")
+                if count == 1
+                else self.tr("{count} older messages stay on the server: {reason}.")
+            ).format(count=number_text(count), reason=kept_reason(reason, count))
             for reason, count in sorted(staying.items())
             if count
         ]
@@ -594,6 +604,12 @@ class ArchivePage(JobPage):
 
     # ------------------------------------------------------------------ archive
 
+    def _in_folders(self, count: int) -> str:
+        """Return "in 1 folder" or "in 3 folders" (with the preposition: its case may differ)."""
+        if count == 1:
+            return self.tr("in {count} folder").format(count=number_text(count))
+        return self.tr("in {count} folders").format(count=number_text(count))
+
     def confirmation_text(self, account: Account, options: ArchiveOptions) -> str:
         """Say plainly what the run will copy and what it will delete from the server."""
         preview = self._preview
@@ -601,30 +617,58 @@ class ArchivePage(JobPage):
         values = {
             "date": day_text(qdate(self.cutoff_day())),
             "account": account.name,
-            "folders": len(options.folders),
+            "folders": number_text(len(options.folders)),
         }
         if preview is not None and counted:
             result = preview.result
-            values["count"] = number_text(sum(f.kept[Kept.DRY_RUN] for f in result.folders))
+            moving = sum(f.kept[Kept.DRY_RUN] for f in result.folders)
+            values["count"] = number_text(moving)
             values["size"] = size_text(result.bytes)
-            values["folders"] = sum(1 for f in result.folders if f.kept[Kept.DRY_RUN])
-            if options.keep_on_server:
+            values["in_folders"] = self._in_folders(
+                sum(1 for f in result.folders if f.kept[Kept.DRY_RUN])
+            )
+            # The verb follows the messages' count; the folders' count is a phrase of its own.
+            if options.keep_on_server and moving == 1:
                 text = self.tr(
-                    "{count} messages ({size}) older than {date} in {folders} folders will be "
-                    "copied to the archive on this computer and checked. Nothing is deleted "
-                    "from the server of {account}."
+                    "{count} message ({size}) older than {date} {in_folders} will be copied to "
+                    "the archive on this computer and checked. Nothing is deleted from the "
+                    "server of {account}."
+                )
+            elif options.keep_on_server:
+                text = self.tr(
+                    "{count} messages ({size}) older than {date} {in_folders} will be copied to "
+                    "the archive on this computer and checked. Nothing is deleted from the "
+                    "server of {account}."
+                )
+            elif moving == 1:
+                text = self.tr(
+                    "{count} message ({size}) older than {date} {in_folders} will be copied to "
+                    "the archive on this computer, checked, and then deleted from the server of "
+                    "{account}."
                 )
             else:
                 text = self.tr(
-                    "{count} messages ({size}) older than {date} in {folders} folders will be "
-                    "copied to the archive on this computer, checked, and then deleted from the "
-                    "server of {account}."
+                    "{count} messages ({size}) older than {date} {in_folders} will be copied to "
+                    "the archive on this computer, checked, and then deleted from the server of "
+                    "{account}."
                 )
+        elif options.keep_on_server and len(options.folders) == 1:
+            text = self.tr(
+                "All messages older than {date} in the chosen folder will be copied to the "
+                "archive on this computer and checked. Nothing is deleted from the server of "
+                "{account}."
+            )
         elif options.keep_on_server:
             text = self.tr(
                 "All messages older than {date} in the {folders} chosen folders will be copied "
                 "to the archive on this computer and checked. Nothing is deleted from the "
                 "server of {account}."
+            )
+        elif len(options.folders) == 1:
+            text = self.tr(
+                "All messages older than {date} in the chosen folder will be copied to the "
+                "archive on this computer, checked, and then deleted from the server of "
+                "{account}."
             )
         else:
             text = self.tr(

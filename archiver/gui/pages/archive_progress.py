@@ -163,18 +163,29 @@ class ProgressPanel(QWidget):
         }
         elapsed = time.monotonic() - self._copy_started
         if elapsed < RATE_AFTER or not progress.done or progress.done >= progress.total:
-            return self.tr("{done} of {total} messages · {bytes_done} of {bytes_total}").format(
-                **values
+            text = (
+                self.tr("{done} of {total} message · {bytes_done} of {bytes_total}")
+                if progress.total == 1
+                else self.tr("{done} of {total} messages · {bytes_done} of {bytes_total}")
             )
+            return text.format(**values)
         rate = progress.done / elapsed
         if progress.bytes_total and progress.bytes_done:
             left = (progress.bytes_total - progress.bytes_done) * elapsed / progress.bytes_done
         else:
             left = (progress.total - progress.done) / rate
-        return self.tr(
-            "{done} of {total} messages · {rate} messages/s · {bytes_done} of {bytes_total} · "
-            "about {eta} left"
-        ).format(**values, rate=QLocale().toString(rate, "f", 0), eta=_duration(left))
+        # Here 0 < done < total: the total is at least 2, only the rate may show as 1.
+        if 0.5 <= rate < 1.5:
+            text = self.tr(
+                "{done} of {total} messages · {rate} message/s · {bytes_done} of {bytes_total} "
+                "· about {eta} left"
+            )
+        else:
+            text = self.tr(
+                "{done} of {total} messages · {rate} messages/s · {bytes_done} of {bytes_total} "
+                "· about {eta} left"
+            )
+        return text.format(**values, rate=QLocale().toString(rate, "f", 0), eta=_duration(left))
 
     def _show_indexing(self, progress: Progress) -> None:
         self._set_status(

@@ -16,18 +16,29 @@ from archiver.gui.formatting import number_text, size_text
 MAX_FAILURES_SHOWN = 5  # per folder; the log and the run log have them all
 
 
-def kept_reason(reason: str) -> str:
-    """Return why messages stayed on the server, in the user's words (Kept constants)."""
+def kept_reason(reason: str, count: int) -> str:
+    """Return why *count* messages stayed on the server, in the user's words (Kept
+    constants); unknown reasons as the core words them."""
+    one = count == 1
     texts = {
-        Kept.FLAGGED: QCoreApplication.translate(
-            "ArchiveSummary", "they are flagged, as you chose"
-        ),
-        Kept.UNREAD: QCoreApplication.translate("ArchiveSummary", "they are unread, as you chose"),
+        Kept.FLAGGED: QCoreApplication.translate("ArchiveSummary", "it is flagged, as you chose")
+        if one
+        else QCoreApplication.translate("ArchiveSummary", "they are flagged, as you chose"),
+        Kept.UNREAD: QCoreApplication.translate("ArchiveSummary", "it is unread, as you chose")
+        if one
+        else QCoreApplication.translate("ArchiveSummary", "they are unread, as you chose"),
         Kept.DELETED_ELSEWHERE: QCoreApplication.translate(
+            "ArchiveSummary", "another mail program marked it as deleted"
+        )
+        if one
+        else QCoreApplication.translate(
             "ArchiveSummary", "another mail program marked them as deleted"
         ),
         Kept.KEEP_ON_SERVER: QCoreApplication.translate(
             "ArchiveSummary", "you chose to keep everything on the server"
+        ),
+        Kept.DRY_RUN: QCoreApplication.translate(
+            "ArchiveSummary", "this was only a preview, which changes nothing"
         ),
         Kept.NO_UIDPLUS: QCoreApplication.translate(
             "ArchiveSummary", "the server cannot delete single messages safely (no UIDPLUS)"
@@ -36,18 +47,39 @@ def kept_reason(reason: str) -> str:
             "ArchiveSummary", "the folder was recreated on the server during the run"
         ),
         Kept.CHANGED: QCoreApplication.translate(
+            "ArchiveSummary", "it changed on the server after it was archived"
+        )
+        if one
+        else QCoreApplication.translate(
             "ArchiveSummary", "they changed on the server after they were archived"
         ),
         Kept.NOT_EXPUNGED: QCoreApplication.translate(
+            "ArchiveSummary", "the server did not remove it when asked"
+        )
+        if one
+        else QCoreApplication.translate(
             "ArchiveSummary", "the server did not remove them when asked"
         ),
         Kept.STOPPED: QCoreApplication.translate(
             "ArchiveSummary", "the run stopped before deleting"
         ),
         Kept.RESTORED: QCoreApplication.translate(
-            "ArchiveSummary", "you restored them from the archive"
+            "ArchiveSummary", "you restored it from the archive"
+        )
+        if one
+        else QCoreApplication.translate("ArchiveSummary", "you restored them from the archive"),
+        Kept.VANISHED: QCoreApplication.translate(
+            "ArchiveSummary", "another mail program removed it from the server meanwhile"
+        )
+        if one
+        else QCoreApplication.translate(
+            "ArchiveSummary", "another mail program removed them from the server meanwhile"
         ),
         Kept.DAMAGED: QCoreApplication.translate(
+            "ArchiveSummary", "its archived copy is missing or damaged; check the archive"
+        )
+        if one
+        else QCoreApplication.translate(
             "ArchiveSummary", "their archived copy is missing or damaged; check the archive"
         ),
     }
@@ -83,52 +115,133 @@ def run_summary(result: ArchiveResult) -> tuple[str, bool]:
     return "\n".join(lines), attention
 
 
+def _messages(count: int) -> str:
+    """Return "1 message" or "12,345 messages", for sentences with several counts."""
+    if count == 1:
+        return QCoreApplication.translate("ArchiveSummary", "{count} message").format(
+            count=number_text(count)
+        )
+    return QCoreApplication.translate("ArchiveSummary", "{count} messages").format(
+        count=number_text(count)
+    )
+
+
+def _archived_clause(count: int, size: int, *, before_the_stop: bool) -> str:
+    """Return "1 message (1 kB) was archived and checked[ before the stop]" and the like."""
+    values = {"count": number_text(count), "size": size_text(size)}
+    if before_the_stop:
+        if count == 1:
+            text = QCoreApplication.translate(
+                "ArchiveSummary",
+                "{count} message ({size}) was archived and checked before the stop",
+            )
+        else:
+            text = QCoreApplication.translate(
+                "ArchiveSummary",
+                "{count} messages ({size}) were archived and checked before the stop",
+            )
+    elif count == 1:
+        text = QCoreApplication.translate(
+            "ArchiveSummary", "{count} message ({size}) was archived and checked"
+        )
+    else:
+        text = QCoreApplication.translate(
+            "ArchiveSummary", "{count} messages ({size}) were archived and checked"
+        )
+    return text.format(**values)
+
+
+def _deleted_clause(count: int, size: int) -> str:
+    """Return "1 message (1 kB) was deleted from the server" and the like."""
+    if count == 1:
+        text = QCoreApplication.translate(
+            "ArchiveSummary", "{count} message ({size}) was deleted from the server"
+        )
+    else:
+        text = QCoreApplication.translate(
+            "ArchiveSummary", "{count} messages ({size}) were deleted from the server"
+        )
+    return text.format(count=number_text(count), size=size_text(size))
+
+
 def _headline(result: ArchiveResult) -> str:
+    freed = sum(f.bytes_deleted for f in result.folders)
     values = {
         "archived": number_text(result.archived),
         "size": size_text(result.bytes),
-        "deleted": number_text(result.deleted),
-        "freed": size_text(sum(f.bytes_deleted for f in result.folders)),
         "account": result.account,
     }
     if result.cancelled:
         if result.deleted:
             return QCoreApplication.translate(
                 "ArchiveSummary",
+                "Cancelled: {archived}, and {deleted}. Everything else is still on the server; "
+                "archive again to finish.",
+            ).format(
+                archived=_archived_clause(result.archived, result.bytes, before_the_stop=True),
+                deleted=_deleted_clause(result.deleted, freed),
+            )
+        if result.archived == 1:
+            text = QCoreApplication.translate(
+                "ArchiveSummary",
+                "Cancelled: {archived} message ({size}) was archived and checked before the "
+                "stop. Nothing was deleted from the server; everything is still there. Archive "
+                "again to finish.",
+            )
+        else:
+            text = QCoreApplication.translate(
+                "ArchiveSummary",
                 "Cancelled: {archived} messages ({size}) were archived and checked before the "
-                "stop, and {deleted} messages ({freed}) were deleted from the server. "
-                "Everything else is still on the server; archive again to finish.",
-            ).format(**values)
-        return QCoreApplication.translate(
-            "ArchiveSummary",
-            "Cancelled: {archived} messages ({size}) were archived and checked before the "
-            "stop. Nothing was deleted from the server; everything is still there. Archive "
-            "again to finish.",
-        ).format(**values)
+                "stop. Nothing was deleted from the server; everything is still there. Archive "
+                "again to finish.",
+            )
+        return text.format(**values)
     if result.error:
         return QCoreApplication.translate(
             "ArchiveSummary",
-            "The run stopped: {error}\n{archived} messages ({size}) were archived and checked; "
-            "{deleted} messages ({freed}) were deleted from the server. Messages not archived "
-            "are still on the server.",
-        ).format(**values, error=redact(result.error))
+            "The run stopped: {error}\n{archived}; {deleted}. Messages not archived are still "
+            "on the server.",
+        ).format(
+            error=redact(result.error),
+            archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
+            deleted=_deleted_clause(result.deleted, freed),
+        )
     already = sum(f.already for f in result.folders)
-    if not result.deleted:
+    if result.deleted:
         text = QCoreApplication.translate(
             "ArchiveSummary",
-            "Archived {archived} messages ({size}) of {account}. Nothing was deleted from the "
+            "Archived {archived} ({size}) of {account} and freed {freed} on the server "
+            "({deleted} deleted).",
+        ).format(
+            archived=_messages(result.archived),
+            size=size_text(result.bytes),
+            account=result.account,
+            freed=size_text(freed),
+            deleted=_messages(result.deleted),
+        )
+    elif result.archived == 1:
+        text = QCoreApplication.translate(
+            "ArchiveSummary",
+            "Archived {archived} message ({size}) of {account}. Nothing was deleted from the "
             "server.",
         ).format(**values)
     else:
         text = QCoreApplication.translate(
             "ArchiveSummary",
-            "Archived {archived} messages ({size}) of {account} and freed {freed} on the "
-            "server ({deleted} messages deleted).",
+            "Archived {archived} messages ({size}) of {account}. Nothing was deleted from the "
+            "server.",
         ).format(**values)
     if already:
-        text += " " + QCoreApplication.translate(
-            "ArchiveSummary", "{already} messages were in the archive already."
-        ).format(already=number_text(already))
+        already_text = (
+            QCoreApplication.translate(
+                "ArchiveSummary", "{already} message was in the archive already."
+            )
+            if already == 1
+            else QCoreApplication.translate(
+                "ArchiveSummary", "{already} messages were in the archive already."
+            )
+        )
+        text += " " + already_text.format(already=number_text(already))
     return text
 
 
@@ -160,30 +273,51 @@ def _problems(result: ArchiveResult) -> list[str]:
                 )
             )
         if f.failed:
-            lines.append(
+            text = (
                 QCoreApplication.translate(
+                    "ArchiveSummary",
+                    "• Folder {folder}: {count} message could not be archived; it stays on "
+                    "the server.",
+                )
+                if f.failed == 1
+                else QCoreApplication.translate(
                     "ArchiveSummary",
                     "• Folder {folder}: {count} messages could not be archived; they stay on "
                     "the server.",
-                ).format(folder=f.folder, count=number_text(f.failed))
+                )
             )
+            lines.append(text.format(folder=f.folder, count=number_text(f.failed)))
             lines += [f"    {failure}" for failure in f.failures[:MAX_FAILURES_SHOWN]]
         if f.not_reached and not result.cancelled:
-            lines.append(
+            text = (
                 QCoreApplication.translate(
+                    "ArchiveSummary",
+                    "• Folder {folder}: {count} message was not reached; it stays on the "
+                    "server. Archive again to finish.",
+                )
+                if f.not_reached == 1
+                else QCoreApplication.translate(
                     "ArchiveSummary",
                     "• Folder {folder}: {count} messages were not reached; they stay on the "
                     "server. Archive again to finish.",
-                ).format(folder=f.folder, count=number_text(f.not_reached))
+                )
             )
+            lines.append(text.format(folder=f.folder, count=number_text(f.not_reached)))
         if f.vanished:
-            lines.append(
+            text = (
                 QCoreApplication.translate(
+                    "ArchiveSummary",
+                    "• Folder {folder}: {count} message was removed from the server by "
+                    "another mail program during the run.",
+                )
+                if f.vanished == 1
+                else QCoreApplication.translate(
                     "ArchiveSummary",
                     "• Folder {folder}: {count} messages were removed from the server by "
                     "another mail program during the run.",
-                ).format(folder=f.folder, count=number_text(f.vanished))
+                )
             )
+            lines.append(text.format(folder=f.folder, count=number_text(f.vanished)))
         lines += [
             _kept_line(f, reason, count)
             for reason, count in sorted(f.kept.items())
@@ -209,6 +343,15 @@ def _problems(result: ArchiveResult) -> list[str]:
 
 
 def _kept_line(report: FolderReport, reason: str, count: int) -> str:
-    return QCoreApplication.translate(
-        "ArchiveSummary", "• Folder {folder}: {count} messages stay on the server: {reason}."
-    ).format(folder=report.folder, count=number_text(count), reason=kept_reason(reason))
+    text = (
+        QCoreApplication.translate(
+            "ArchiveSummary", "• Folder {folder}: {count} message stays on the server: {reason}."
+        )
+        if count == 1
+        else QCoreApplication.translate(
+            "ArchiveSummary", "• Folder {folder}: {count} messages stay on the server: {reason}."
+        )
+    )
+    return text.format(
+        folder=report.folder, count=number_text(count), reason=kept_reason(reason, count)
+    )

@@ -720,8 +720,13 @@ class SearchPage(JobPage):
     @Slot(object)
     def _on_search_progress(self, progress: Progress) -> None:
         self._busy_hint.stop()
+        text = (
+            self.tr("Preparing the search index: {done} of {total} message…")
+            if progress.total == 1
+            else self.tr("Preparing the search index: {done} of {total} messages…")
+        )
         self.status_label.setText(
-            self.tr("Preparing the search index: {done} of {total} messages…").format(
+            text.format(
                 done=QLocale().toString(progress.done), total=QLocale().toString(progress.total)
             )
         )
