@@ -14,7 +14,7 @@ from PySide6.QtCore import (
 )
 
 from archiver.core.runlog import RunRecord
-from archiver.core.sizes import human_bytes
+from archiver.gui.formatting import number_text, size_text
 
 Index = QModelIndex | QPersistentModelIndex
 NUMERIC = frozenset({"archived", "deleted", "size", "quota"})  # right-aligned columns
@@ -82,13 +82,13 @@ class RunLogModel(QAbstractTableModel):
         if column == "account":
             return run.account
         if column == "archived":
-            return locale.toString(run.archived)
+            return number_text(run.archived)
         if column == "deleted":
-            return locale.toString(run.deleted)
+            return number_text(run.deleted)
         if column == "size":
-            return human_bytes(run.bytes)
+            return size_text(run.bytes)
         if column == "quota":
-            return human_bytes(run.quota_after) if run.quota_after is not None else "\N{EN DASH}"
+            return size_text(run.quota_after) if run.quota_after is not None else "\N{EN DASH}"
         if run.error:
             return self.tr("Stopped by an error")
         if run.cancelled:

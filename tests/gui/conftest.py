@@ -21,8 +21,6 @@ from tests.helpers.filekeyring import FileKeyring
 
 pytestmark = pytest.mark.gui
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 
 @pytest.fixture(autouse=True)
 def _english_and_offscreen(qapp: QApplication) -> None:
@@ -78,8 +76,15 @@ def account_context(context: AppContext, keyring_account: Account) -> AppContext
     return context
 
 
-@pytest.fixture
-def screenshots() -> Path:
-    """Where tests save what the windows look like (docs/screenshots)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where tests save what the windows look like, to look at after a run.
+
+    A temporary folder, or IMAP_ARCHIVER_SCREENSHOTS when set. The screenshots in
+    docs/screenshots come from docs/make_screenshots.py, never from a test run.
+    """
+    chosen = os.environ.get("IMAP_ARCHIVER_SCREENSHOTS")
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        return Path(chosen)
+    return tmp_path_factory.mktemp("screenshots")

@@ -196,10 +196,10 @@ class ArchivePage(JobPage):
         folders = QVBoxLayout(folders_box)
         folders.addWidget(self.folder_tree, 1)
         folders.addWidget(self.notice_label)
-        below = QHBoxLayout()
-        below.addWidget(self.quota_label, 1)
-        below.addWidget(self.reload_button)
-        folders.addLayout(below)
+        # The wrapped quota text gets its own row: a horizontal layout does not give a
+        # word-wrapped label the height its text needs (heightForWidth), and clips it.
+        folders.addWidget(self.quota_label)
+        folders.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignRight)
 
         options_box = QGroupBox(self.tr("Options"))
         options = QVBoxLayout(options_box)
