@@ -31,7 +31,7 @@ from imapclient import IMAPClient
 
 SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin")
 PASSWORD = "secret-Passw0rd"  # every test user's password; never a real one
-USER_POOLS: dict[int | None, int] = {None: 500, 1: 30, 5: 30}  # quota in MB -> users
+USER_POOLS: dict[int | None, int] = {None: 500, 1: 30, 5: 30, 10: 4}  # quota in MB -> users
 
 
 def find_dovecot() -> str | None:

@@ -1,0 +1,217 @@
+"""Regenerate the screenshots in docs/screenshots/, in English and in German.
+
+    python docs/make_screenshots.py            # both languages
+    python docs/make_screenshots.py --lang de  # one
+
+It needs Dovecot (as the tests do) and no screen: Qt draws offscreen. A private Dovecot gets a
+user with a 10 MB quota and a few hundred generated German and English business messages
+from 2019 to now; then the real main window (1100x720) is driven as a user would: the
+welcome page, the account dialog after "Test connection", the accounts page, the archive
+page before and after "Preview", during and after "Archive older than 1 year", a search
+with a message open, and the settings with the run just made. Passwords go to a keyring in
+a file in the temporary folder, never to the system keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import email.utils
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keyring
+from PySide6.QtCore import (
+    QLocale,
+    QMessageLogContext,
+    QThreadPool,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from archiver.core.config import Config
+from archiver.core.paths import AppDirs
+from archiver.gui.app import install_translators
+from archiver.gui.context import AppContext
+from archiver.gui.mainwindow import MainWindow
+from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages, find_dovecot
+from tests.helpers.filekeyring import FileKeyring
+from tests.helpers.mailgen import generate_mailbox
+
+OUT = Path(__file__).resolve().parent / "screenshots"
+SIZE = (1100, 720)
+FOLDERS = {"INBOX": 0.55, "Sent": 0.25, "Akten/2021": 0.1, "Trash": 0.1}
+LOCALES = {
+    "en": QLocale(QLocale.Language.English, QLocale.Country.UnitedStates),
+    "de": QLocale(QLocale.Language.German, QLocale.Country.Germany),
+}
+_DATE = re.compile(rb"^Date: .*$", re.MULTILINE)
+
+
+def quiet_platform(kind: QtMsgType, context: QMessageLogContext, text: str) -> None:
+    """Print Qt's messages, but the offscreen platform's notices."""
+    if not text.startswith("This plugin does not support"):
+        print(f"Qt: {text}", file=sys.stderr)
+
+
+def wait(app: QApplication, done: Callable[[], bool], timeout: float = 120) -> None:
+    """Run the event loop until *done()*."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def settle(app: QApplication) -> None:
+    """Let pending layouts and paints happen."""
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def save(app: QApplication, widget: QWidget, name: str, lang: str) -> None:
+    """Grab *widget* into docs/screenshots/<name>-<lang>.png."""
+    settle(app)
+    path = OUT / f"{name}-{lang}.png"
+    widget.grab().save(str(path))
+    print(f"  {path.relative_to(OUT.parent.parent)}")
+
+
+def fill_mailbox(server: DovecotServer, user: ImapUser, count: int = 240) -> None:
+    """Put *count* generated messages on the server, dated from 2019 to last week."""
+    newest = dt.datetime.now(dt.UTC) - dt.timedelta(days=7)
+    span = newest - dt.datetime(2019, 1, 7, tzinfo=dt.UTC)
+    messages = list(generate_mailbox(count, seed=11, mean_size=24_000))
+    with server.client(user) as client:
+        start = 0
+        for folder, share in FOLDERS.items():
+            size = round(count * share)
+            for offset, raw in enumerate(messages[start : start + size]):
+                when = newest - span * ((start + offset) * 7919 % count) / count
+                dated = _DATE.sub(
+                    b"Date: " + email.utils.format_datetime(when).encode(), raw, count=1
+                )
+                append_messages(client, folder, [dated], when=when, flags=(b"\\Seen",))
+            start += size
+
+
+def answer_yes(*args: object, **kwargs: object) -> QMessageBox.StandardButton:
+    """Stand in for the confirmation box: the user clicks Yes."""
+    return QMessageBox.StandardButton.Yes
+
+
+def shoot(app: QApplication, server: DovecotServer, lang: str, work: Path) -> None:
+    """Take every screenshot in *lang*."""
+    print(f"{lang}:")
+    QLocale.setDefault(LOCALES[lang])
+    translators = install_translators(app, lang)
+    user = server.add_user(quota_mb=10)
+    fill_mailbox(server, user)
+    keyring.set_keyring(FileKeyring(work / f"keyring-{lang}.json"))
+    context = AppContext(AppDirs.under(work / lang), Config(), QThreadPool())
+    window = MainWindow(context)
+    window.resize(*SIZE)
+    window.show()
+    save(app, window, "welcome", lang)
+
+    window.welcome_page.add_button.click()
+    dialog = window.accounts_page.dialog
+    assert dialog is not None
+    dialog.name_edit.setText("kanzlei")
+    dialog.host_edit.setText(server.host)
+    dialog.port_edit.setText(str(server.ssl_port))
+    dialog.user_edit.setText(user.name)
+    dialog.cafile_edit.setText(str(server.cafile))
+    dialog.keyring_radio.setChecked(True)
+    dialog.password_edit.setText(user.password)
+    finished: list[bool] = []
+    dialog.test_finished.connect(lambda: finished.append(True))
+    dialog.test_button.click()
+    wait(app, lambda: bool(finished))
+    save(app, dialog, "account-dialog", lang)
+    dialog.save_button.click()
+    wait(app, lambda: bool(context.config.accounts) and window.accounts_page.dialog is None)
+
+    window.show_page(window.accounts_page)
+    wait(app, lambda: not window.accounts_page.is_busy())
+    save(app, window, "accounts", lang)
+
+    page = window.archive_page
+    window.show_page(page)
+    wait(app, lambda: page.folder_tree.topLevelItemCount() > 0 and not page.is_busy())
+    save(app, window, "archive", lang)
+    page.preview_button.click()
+    wait(app, lambda: not page.is_busy())
+    save(app, window, "archive-preview", lang)
+    QMessageBox.question = answer_yes  # type: ignore[method-assign]
+    shots: list[bool] = []
+
+    def during(_: object) -> None:
+        if not shots and page.progress_bar.value() > page.progress_bar.maximum() // 3:
+            shots.append(True)
+            save(app, window, "archive-running", lang)
+
+    page.job_started.connect(lambda: page.jobs.runnable.signals.progressed.connect(during))
+    reloaded: list[bool] = []
+    page.folders_loaded.connect(lambda: reloaded.append(True))  # after the run, new counts
+    page.archive_button.click()
+    wait(app, lambda: bool(reloaded) and not page.is_busy(), timeout=600)
+    save(app, window, "archive-done", lang)
+
+    search = window.search_page
+    window.show_page(search)
+    search.focus_query()
+    search.query_edit.setText("betreff:rechnung" if lang == "de" else "subject:rechnung")
+    searched: list[bool] = []
+    search.search_finished.connect(lambda: searched.append(True))
+    search.query_edit.returnPressed.emit()
+    wait(app, lambda: bool(searched))
+    previewed: list[bool] = []
+    search.preview_finished.connect(lambda: previewed.append(True))
+    search.results_view.selectRow(0)
+    wait(app, lambda: bool(previewed))
+    save(app, window, "search", lang)
+
+    window.show_page(window.settings_page)
+    wait(app, lambda: not window.settings_page.is_busy())
+    save(app, window, "settings", lang)
+    window.close()
+    for translator in translators:
+        app.removeTranslator(translator)
+
+
+def main() -> int:
+    """Start Dovecot and take the screenshots of each language asked for."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", choices=sorted(LOCALES), action="append")
+    args = parser.parse_args()
+    binary = find_dovecot()
+    if binary is None:
+        raise SystemExit("dovecot is not installed (apt-get install dovecot-imapd)")
+    qInstallMessageHandler(quiet_platform)
+    app = QApplication(sys.argv[:1])
+    OUT.mkdir(exist_ok=True)
+    server = DovecotServer(binary)
+    server.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
+            for lang in args.lang or sorted(LOCALES):
+                shoot(app, server, lang, Path(tmp))
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
