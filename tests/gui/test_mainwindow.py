@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QTextBrowser,
+    QWidget,
+)
 
 from archiver.core.accounts import Account
 from archiver.gui.mainwindow import MainWindow
@@ -50,3 +61,43 @@ def test_closing_during_a_job_asks_then_cancels_and_closes(qtbot, context, monke
     with qtbot.waitSignal(window.settings_page.job_finished, timeout=10_000):
         window.close()
     qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_every_input_has_an_accessible_name(qtbot, context):
+    """Screen readers name each field: line edits, combos, dates, tables and trees carry an
+    accessible name (buttons and check boxes are named by their text)."""
+    context.save_config(
+        context.config.with_account(Account(name="office", host="127.0.0.1", user="u"))
+    )
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    kinds = (QLineEdit, QComboBox, QDateEdit, QAbstractItemView, QTextBrowser)
+    unnamed = [
+        f"{type(w).__name__} in {type(w.window()).__name__}"
+        for w in window.findChildren(QWidget)
+        if isinstance(w, kinds)
+        and not isinstance(w, QHeaderView)  # a table's header, named by its sections
+        and w.window() is window  # not a combo box's pop-up list
+        and not w.accessibleName()
+        and not isinstance(w.parent(), (QComboBox, QDateEdit))  # a combo's own line edit
+    ]
+    assert not unnamed
+    buttons = [b for b in window.findChildren(QAbstractButton) if b.isVisibleTo(window)]
+    assert buttons and all(b.text() or b.accessibleName() for b in buttons)
+
+
+def test_ctrl_f_goes_to_the_search_field(qtbot, context):
+    context.save_config(
+        context.config.with_account(Account(name="office", host="127.0.0.1", user="u"))
+    )
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    # Offscreen, no window becomes active, and Qt delivers window shortcuts only to the
+    # active one: so the shortcut is checked, then activated as a key press would.
+    (find,) = window.findChildren(QShortcut)
+    assert find.key() == QKeySequence("Ctrl+F")
+    find.activated.emit()
+    assert window.stack.currentWidget() is window.search_page
+    qtbot.waitUntil(window.search_page.query_edit.hasFocus)
