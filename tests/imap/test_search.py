@@ -400,3 +400,20 @@ def test_replaced_documents_are_found_once(dovecot, imap_user, account, password
         result = searcher.search("date:[1970 to 2100]", limit=None)
         assert sorted(h.id for h in result.hits) == sorted(r.id for r in records)
         assert result.total == 6 and searcher.search("NOT date:[1970 to 2100]").total == 0
+
+
+def test_an_empty_index_answers_every_query_and_then_grows(
+    dovecot, imap_user, account, password, tmp_path
+):
+    """An index with no document yet (an archive whose first run archived nothing) answers
+    with no hits, not an error; the same searcher finds what is archived later."""
+    with Catalog.open(tmp_path) as catalog:
+        reindex(tmp_path, catalog, report=lambda _: None, cancel=CancelToken())
+    with ArchiveSearcher(tmp_path) as searcher:
+        for query in ("foo", "date:2022", "size:>5MB", "from:x AND NOT foo", "has:attachment"):
+            assert searcher.search(query).hits == []
+        assert searcher.search("foo", sort="relevance").hits == []
+        with dovecot.client(imap_user) as client:
+            append_messages(client, "INBOX", [generate_message(i) for i in range(3)])
+        assert run(account, password, tmp_path).archived == 3
+        assert searcher.search("date:[1970 to 2100]").total == 3

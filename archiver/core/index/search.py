@@ -194,9 +194,12 @@ class ArchiveSearcher:
         """Run a query; newest first by default, or by relevance; *limit* None for all."""
         if sort not in SORTS:
             raise QueryError(f"Unknown sort order {sort!r} (date or relevance).")
-        fresh = self._searcher.refresh()
-        if fresh is not self._searcher:
-            self._searcher, self._evaluator = fresh, _Evaluator(fresh)
+        if not self._searcher.up_to_date():
+            # A new searcher, not Searcher.refresh(): refreshing one opened on an empty index
+            # fails inside Whoosh (its empty reader lists no segments to reuse).
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
+            self._evaluator = _Evaluator(self._searcher)
         parsed = parse_query(text, self._parser)
         account_filter = None if account is None else wq.Term("account", account.lower())
         if sort == "relevance":
@@ -234,12 +237,16 @@ class _Evaluator:
     def column(self, field: str) -> list[int]:
         """Return the raw values of a sortable field, by document number (cached)."""
         if field not in self._columns:
+            if self.searcher.doc_count_all() == 0:
+                return []  # Whoosh's empty reader has no columns at all
             reader = self.searcher.reader().column_reader(field, translate=False)
             self._columns[field] = list(reader)
         return self._columns[field]
 
     def newest(self, docs: set[int], limit: int | None) -> list[int]:
         """Return the newest *limit* of *docs* (all of them for None), newest first."""
+        if not docs:
+            return []  # also: an empty index has no columns to read
         if "date" not in self._columns and len(docs) <= DIRECT_DATES:
             column = self.searcher.reader().column_reader("date", translate=False)
             dated = {d: column[d] for d in docs}
