@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import resources
+import importlib
 from pathlib import Path, PurePosixPath
 
 _CHECKOUT = Path(__file__).resolve().parents[2] / "resources"
@@ -18,7 +18,11 @@ def resource_path(name: str) -> Path:
     if parts.is_absolute() or ".." in parts.parts or not parts.parts:
         raise ValueError(f"invalid resource name {name!r}")
     try:
-        root = Path(str(resources.files("archiver.resources")))
+        package = importlib.import_module("archiver.resources")
     except ModuleNotFoundError:
         root = _CHECKOUT
+    else:
+        # resources/ has no __init__.py: archiver.resources is a namespace package, for which
+        # importlib.resources.files() returns a MultiplexedPath whose str() is no path (3.11).
+        root = Path(next(iter(package.__path__)))
     return root.joinpath(*parts.parts)
