@@ -1,0 +1,216 @@
+"""Build the one-folder app with PyInstaller, then smoke-test what was built.
+
+    pip install -e '.[package]'             # PyInstaller
+    python packaging/build.py               # build into dist/imap-archiver/, then test it
+    python packaging/build.py --smoke-only  # test an existing build
+
+The work files go to build/pyinstaller/, the app to dist/imap-archiver/ (both ignored by git).
+The smoke test runs the built executables, never the checkout's code: the app's --version,
+its --self-check (the main window opens and closes) in English and German on Qt's offscreen
+platform, the command line's --version, a reindex and verify of an empty archive (SQLite and
+the Whoosh index), and on Linux a password command that must not inherit the bundle's library
+path. Each run gets a fresh IMAP_ARCHIVER_HOME. Exit status 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "packaging" / "imap-archiver.spec"
+WORK = ROOT / "build" / "pyinstaller"
+DIST = ROOT / "dist"
+APP = DIST / "imap-archiver"
+EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
+GUI = APP / f"imap-archiver-gui{EXE_SUFFIX}"
+CLI = APP / f"imap-archiver{EXE_SUFFIX}"
+TIMEOUT = 180.0  # seconds per run; the first start of a cold bundle is slow
+LIBRARY_PATH = "LD_LIBRARY_PATH"
+# The app's log lines on stderr (WARNING and up; the offscreen platform's notices are DEBUG).
+TROUBLE = ("imap-archiver-gui: WARNING", "imap-archiver-gui: ERROR", "imap-archiver-gui: CRITICAL")
+
+
+def version() -> str:
+    """The version the build must report: archiver.__version__, read without importing."""
+    for line in (ROOT / "archiver" / "__init__.py").read_text(encoding="utf-8").splitlines():
+        if line.startswith("__version__"):
+            return line.split("=", 1)[1].strip().strip("\"'")
+    raise SystemExit("no __version__ in archiver/__init__.py")
+
+
+def build(clean: bool) -> float:
+    """Run PyInstaller on the spec; return the seconds it took."""
+    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN"]
+    command += ["--workpath", str(WORK), "--distpath", str(DIST)]
+    if clean:
+        command.append("--clean")
+    started = time.monotonic()
+    result = subprocess.run([*command, str(SPEC)], cwd=ROOT, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"PyInstaller failed with exit status {result.returncode}")
+    return time.monotonic() - started
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    """Return the total bytes and the number of files below *folder* (links not followed)."""
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def largest(folder: Path, count: int) -> list[tuple[int, Path]]:
+    """The *count* largest files below *folder*, largest first."""
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
+    return sorted(((p.stat().st_size, p) for p in files), reverse=True)[:count]
+
+
+# --- the smoke test ---------------------------------------------------------------------------
+
+
+def run(args: Sequence[str | Path], home: Path) -> subprocess.CompletedProcess[str]:
+    """Run a built executable with its own IMAP_ARCHIVER_HOME and no screen."""
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PYTHONPATH", None)  # the bundle must not lean on the checkout
+    return subprocess.run(
+        [str(a) for a in args],
+        env=env,
+        cwd=home,  # not the checkout: nothing may be found there by accident
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def write_config(home: Path, config: dict[str, object]) -> None:
+    """Write a settings file into *home* (the app's format: see archiver/core/config.py)."""
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+
+
+def expect(result: subprocess.CompletedProcess[str], code: int = 0, stdout: str = "") -> str:
+    """Return "" if *result* exited with *code* and printed *stdout* (a prefix), else why not."""
+    problems = []
+    if result.returncode != code:
+        problems.append(f"exit status {result.returncode}, expected {code}")
+    if stdout and not result.stdout.startswith(stdout):
+        problems.append(f"printed {result.stdout.strip()!r}, expected {stdout!r}")
+    trouble = [line for line in result.stderr.splitlines() if line.startswith(TROUBLE)]
+    if trouble:
+        problems.append("logged:\n      " + "\n      ".join(dict.fromkeys(trouble)))
+    elif problems and result.stderr.strip():
+        problems.append(f"stderr:\n      {result.stderr.strip()[-2000:]}")
+    return "; ".join(problems)
+
+
+def check_gui_version(home: Path) -> str:
+    result = run([GUI, "--version"], home)
+    # A windowed Windows executable has no stdout: there only the exit status counts.
+    printed = "" if sys.platform == "win32" else f"imap-archiver-gui {version()}"
+    return expect(result, stdout=printed)
+
+
+def check_self_check(home: Path) -> str:
+    return expect(run([GUI, "--self-check"], home))
+
+
+def check_self_check_german(home: Path) -> str:
+    # A translation that is not found is logged as a WARNING: resources must resolve.
+    write_config(home, {"language": "de"})
+    return expect(run([GUI, "--self-check"], home))
+
+
+def check_cli_version(home: Path) -> str:
+    return expect(run([CLI, "--version"], home), stdout=f"imap-archiver {version()}")
+
+
+def check_empty_archive(home: Path) -> str:
+    # An empty catalog written here, then the bundle builds and checks the search index on it.
+    (home / "archive").mkdir()
+    sys.path.insert(0, str(ROOT))
+    from archiver.core.catalog import Catalog  # noqa: PLC0415 (the checkout's, for the data)
+
+    Catalog(home / "archive" / "catalog.sqlite3").close()
+    return expect(run([CLI, "reindex"], home), stdout="Indexed 0 messages") or expect(
+        run([CLI, "verify"], home), stdout="Verified 0 messages"
+    )
+
+
+def check_child_environment(home: Path) -> str:
+    # "account test" runs the password command before it connects (to port 9: refused at once).
+    seen = home / "child-library-path"
+    command = f'printf %s "${{{LIBRARY_PATH}-unset}}" > "{seen}"; echo password'
+    account = {"host": "127.0.0.1", "port": 9, "user": "u", "security": "ssl"}
+    account |= {"password_source": "command", "password_command": command}
+    write_config(home, {"accounts": {"probe": account}})
+    result = run([CLI, "--timeout", "10", "account", "test", "probe"], home)
+    if not seen.exists():
+        return f"the password command did not run\n    stderr: {result.stderr.strip()}"
+    expected = os.environ.get(LIBRARY_PATH, "unset")
+    got = seen.read_text(encoding="utf-8")
+    if got != expected:
+        return f"a child process got {LIBRARY_PATH}={got!r}, expected {expected!r}"
+    return ""
+
+
+CHECKS: list[tuple[str, Callable[[Path], str]]] = [
+    ("imap-archiver-gui --version", check_gui_version),
+    ("imap-archiver-gui --self-check", check_self_check),
+    ("imap-archiver-gui --self-check, in German", check_self_check_german),
+    ("imap-archiver --version", check_cli_version),
+    ("imap-archiver reindex and verify, empty archive", check_empty_archive),
+]
+if sys.platform not in ("win32", "darwin"):
+    CHECKS.append((f"a password command gets the user's {LIBRARY_PATH}", check_child_environment))
+
+
+def smoke_test() -> bool:
+    """Run every check against the built app; print each result; return True if all pass."""
+    missing = [exe for exe in (GUI, CLI) if not exe.is_file()]
+    if missing:
+        print(f"FAIL: not built: {', '.join(map(str, missing))}")
+        return False
+    failures = 0
+    for name, check in CHECKS:
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="imap-archiver-smoke-") as tmp:
+            try:
+                problem = check(Path(tmp))
+            except subprocess.TimeoutExpired:
+                problem = f"no exit within {TIMEOUT:.0f} s"
+        seconds = time.monotonic() - started
+        print(f"{'FAIL' if problem else 'ok'}: {name} ({seconds:.1f} s)")
+        if problem:
+            print(f"    {problem}")
+            failures += 1
+    return failures == 0
+
+
+def main() -> int:
+    """Build (unless --smoke-only), smoke-test, and report the size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke-only", action="store_true", help="test the existing build")
+    parser.add_argument("--clean", action="store_true", help="empty PyInstaller's cache first")
+    args = parser.parse_args()
+    if not args.smoke_only:
+        seconds = build(args.clean)
+        print(f"Built {APP.relative_to(ROOT)} in {seconds:.0f} s")
+    passed = smoke_test()
+    size, count = folder_size(APP)
+    print(f"Bundle: {APP.relative_to(ROOT)}, {size / 1e6:.1f} MB in {count} files; largest:")
+    for file_size, path in largest(APP, 5):
+        print(f"  {file_size / 1e6:6.1f} MB  {path.relative_to(APP)}")
+    print("Smoke test passed." if passed else "Smoke test FAILED.")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
