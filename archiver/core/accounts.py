@@ -1,4 +1,5 @@
-"""IMAP accounts: where the server is and how to reach it securely. Never a password."""
+"""IMAP accounts: where the server is and how to reach it securely, and the settings of
+common providers. Never a password."""
 
 from __future__ import annotations
 
@@ -114,3 +115,139 @@ class Account:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise ConfigError(f"Account {name}: invalid settings ({exc}).") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPreset:
+    """The IMAP settings a mail provider publishes, for filling in an account.
+
+    Attributes:
+        name: the provider's name as users know it (not translated).
+        host, port, security: where and how its IMAP server is reached.
+        note: what a user must know before logging in (English; "" if nothing). The GUI
+            translates it: archiver/gui/dialogs/account.py lists each note for lupdate.
+        domains: the e-mail domains whose addresses live there, lower case (providers
+            hosting their customers' own domains have none).
+    """
+
+    name: str
+    host: str
+    port: int
+    security: Security
+    note: str = ""
+    domains: tuple[str, ...] = ()
+
+
+# Providers common with small offices in Germany, then international ones, with the servers
+# they publish for mail programs (as does Thunderbird's provider database, ISPDB). All of
+# them offer IMAP over implicit TLS on 993. The GUI adds "Other" for any other server.
+PRESETS: tuple[ProviderPreset, ...] = (
+    ProviderPreset(
+        "GMX",
+        "imap.gmx.net",
+        993,
+        Security.SSL,
+        "If the login is refused, allow access by POP3 and IMAP in the settings of the GMX "
+        "web mail.",
+        ("gmx.de", "gmx.net", "gmx.at", "gmx.ch"),
+    ),
+    ProviderPreset(
+        "WEB.DE",
+        "imap.web.de",
+        993,
+        Security.SSL,
+        "If the login is refused, allow access by POP3 and IMAP in the settings of the WEB.DE "
+        "web mail.",
+        ("web.de",),
+    ),
+    ProviderPreset(
+        "T-Online",
+        "secureimap.t-online.de",
+        993,
+        Security.SSL,
+        "Use your e-mail password, which you set in the Telekom E-Mail Center, not the "
+        "password of your Telekom login.",
+        ("t-online.de", "magenta.de"),
+    ),
+    ProviderPreset(
+        "IONOS",
+        "imap.ionos.de",
+        993,
+        Security.SSL,
+        "The user name is your full e-mail address.",
+    ),
+    ProviderPreset(
+        "Strato",
+        "imap.strato.de",
+        993,
+        Security.SSL,
+        "The user name is your full e-mail address.",
+    ),
+    ProviderPreset(
+        "Posteo",
+        "posteo.de",
+        993,
+        Security.SSL,
+        domains=("posteo.de", "posteo.net", "posteo.at", "posteo.ch", "posteo.eu", "posteo.org"),
+    ),
+    ProviderPreset("mailbox.org", "imap.mailbox.org", 993, Security.SSL, domains=("mailbox.org",)),
+    ProviderPreset(
+        "Gmail",
+        "imap.gmail.com",
+        993,
+        Security.SSL,
+        "Gmail accepts an app password here, not your Google password: create one in your "
+        "Google Account under Security (2-Step Verification must be on).",
+        ("gmail.com", "googlemail.com"),
+    ),
+    ProviderPreset(
+        "Outlook.com / Microsoft 365",
+        "outlook.office365.com",
+        993,
+        Security.SSL,
+        "Microsoft usually lets mail programs in only with OAuth sign-in, which IMAP Archiver "
+        "does not support: logging in with a password will most likely be refused.",
+        (
+            "outlook.com",
+            "outlook.de",
+            "hotmail.com",
+            "hotmail.de",
+            "live.com",
+            "live.de",
+            "msn.com",
+        ),
+    ),
+    ProviderPreset(
+        "Yahoo",
+        "imap.mail.yahoo.com",
+        993,
+        Security.SSL,
+        "Yahoo accepts an app password here, not your Yahoo password: create one in the "
+        "security settings of your Yahoo account.",
+        ("yahoo.com", "yahoo.de", "ymail.com"),
+    ),
+    ProviderPreset(
+        "iCloud",
+        "imap.mail.me.com",
+        993,
+        Security.SSL,
+        "iCloud accepts an app-specific password here, not your Apple Account password: "
+        "create one in your Apple Account's security settings.",
+        ("icloud.com", "me.com", "mac.com"),
+    ),
+)
+
+
+def preset_for_address(address: str) -> ProviderPreset | None:
+    """Return the preset of the provider hosting the e-mail *address*, if known."""
+    _, at, domain = address.strip().rpartition("@")
+    if not at or not domain:
+        return None
+    domain = domain.lower()
+    return next((preset for preset in PRESETS if domain in preset.domains), None)
+
+
+def preset_for_host(host: str) -> ProviderPreset | None:
+    """Return the preset whose IMAP server is *host*, if any."""
+    host = host.strip().lower()
+    return next((preset for preset in PRESETS if preset.host == host), None)

@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self._closing = False
 
-        self.welcome_page = WelcomePage()
+        self.welcome_page = WelcomePage(context)
         self.accounts_page = AccountsPage(context)
         self.archive_page = ArchivePage(context)
         self.search_page = SearchPage(context)

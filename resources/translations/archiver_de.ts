@@ -24,6 +24,18 @@
         <translation>Abbrechen</translation>
     </message>
     <message>
+        <source>Provider</source>
+        <translation>Anbieter</translation>
+    </message>
+    <message>
+        <source>Other (enter the server yourself)</source>
+        <translation>Anderer (Server selbst eingeben)</translation>
+    </message>
+    <message>
+        <source>Note on the provider</source>
+        <translation>Hinweis zum Anbieter</translation>
+    </message>
+    <message>
         <source>Account name</source>
         <translation>Kontoname</translation>
     </message>
@@ -94,6 +106,10 @@
     <message>
         <source>Stop trusting this certificate</source>
         <translation>Diesem Zertifikat nicht mehr vertrauen</translation>
+    </message>
+    <message>
+        <source>Pro&amp;vider:</source>
+        <translation>&amp;Anbieter:</translation>
     </message>
     <message>
         <source>&amp;Name:</source>
@@ -1638,6 +1654,30 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Liste der bisherigen Archivierungen aktualisieren</translation>
     </message>
     <message>
+        <source>Open &amp;archive folder</source>
+        <translation>Arc&amp;hivordner öffnen</translation>
+    </message>
+    <message>
+        <source>Open the archive folder in the file manager</source>
+        <translation>Den Archivordner im Dateimanager öffnen</translation>
+    </message>
+    <message>
+        <source>Open lo&amp;g folder</source>
+        <translation>&amp;Protokollordner öffnen</translation>
+    </message>
+    <message>
+        <source>Open the log folder in the file manager</source>
+        <translation>Den Protokollordner im Dateimanager öffnen</translation>
+    </message>
+    <message>
+        <source>The folder {path} could not be opened.</source>
+        <translation>Der Ordner {path} konnte nicht geöffnet werden.</translation>
+    </message>
+    <message>
+        <source>The archive folder {path} does not exist. Is the drive it is on connected?</source>
+        <translation>Der Archivordner {path} existiert nicht. Ist das Laufwerk, auf dem er liegt, angeschlossen?</translation>
+    </message>
+    <message>
         <source>The archive folder must be a full path.</source>
         <translation>Der Archivordner muss als vollständiger Pfad angegeben werden.</translation>
     </message>
@@ -1657,12 +1697,32 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Willkommen bei IMAP Archiver</translation>
     </message>
     <message>
-        <source>Your mailbox on the server is small. IMAP Archiver moves old mail into an archive on this computer, checks every message byte for byte, and only then deletes it from the server. Archived mail stays searchable here and can be put back on the server at any time.
+        <source>Mail older than a cut-off you choose moves from the server into an archive on this computer, where it stays searchable and can be put back on the server at any time. Nothing is deleted from the server before it is safely stored here and checked byte for byte.
 
 Start by adding your mail account.</source>
-        <translation>Ihr Postfach auf dem Server ist klein. IMAP Archiver verschiebt alte E-Mails in ein Archiv auf diesem Computer, prüft jede Nachricht Byte für Byte und löscht sie erst dann vom Server. Archivierte E-Mails bleiben hier durchsuchbar und lassen sich jederzeit auf dem Server wiederherstellen.
+        <translation>E-Mails mit Datum vor einem von Ihnen gewählten Stichtag werden vom Server in ein Archiv auf diesem Computer verschoben, wo sie durchsuchbar bleiben und sich jederzeit auf dem Server wiederherstellen lassen. Vom Server wird nichts gelöscht, bevor es hier sicher gespeichert und Byte für Byte geprüft ist.
 
 Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
+    </message>
+    <message>
+        <source>The archive is kept in:</source>
+        <translation>Das Archiv wird hier gespeichert:</translation>
+    </message>
+    <message>
+        <source>Archive folder</source>
+        <translation>Archivordner</translation>
+    </message>
+    <message>
+        <source>&amp;Change…</source>
+        <translation>&amp;Ändern…</translation>
+    </message>
+    <message>
+        <source>Choose another archive folder</source>
+        <translation>Einen anderen Archivordner auswählen</translation>
+    </message>
+    <message>
+        <source>Problem with the archive folder</source>
+        <translation>Problem mit dem Archivordner</translation>
     </message>
     <message>
         <source>Add account…</source>
@@ -1671,6 +1731,14 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>Add account</source>
         <translation>Konto hinzufügen</translation>
+    </message>
+    <message>
+        <source>Choose the archive folder</source>
+        <translation>Archivordner auswählen</translation>
+    </message>
+    <message>
+        <source>The archive folder must be a full path.</source>
+        <translation>Der Archivordner muss als vollständiger Pfad angegeben werden.</translation>
     </message>
 </context>
 <context>
@@ -1724,6 +1792,41 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
         <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+    </message>
+</context>
+<context>
+    <name>providers</name>
+    <message>
+        <source>If the login is refused, allow access by POP3 and IMAP in the settings of the GMX web mail.</source>
+        <translation>Wird die Anmeldung abgelehnt, erlauben Sie den Zugriff per POP3 und IMAP in den Einstellungen des GMX-Webmailers.</translation>
+    </message>
+    <message>
+        <source>If the login is refused, allow access by POP3 and IMAP in the settings of the WEB.DE web mail.</source>
+        <translation>Wird die Anmeldung abgelehnt, erlauben Sie den Zugriff per POP3 und IMAP in den Einstellungen des WEB.DE-Webmailers.</translation>
+    </message>
+    <message>
+        <source>Use your e-mail password, which you set in the Telekom E-Mail Center, not the password of your Telekom login.</source>
+        <translation>Verwenden Sie Ihr E-Mail-Passwort, das Sie im Telekom E-Mail Center festgelegt haben, nicht das Passwort Ihres Telekom-Logins.</translation>
+    </message>
+    <message>
+        <source>The user name is your full e-mail address.</source>
+        <translation>Der Benutzername ist Ihre vollständige E-Mail-Adresse.</translation>
+    </message>
+    <message>
+        <source>Gmail accepts an app password here, not your Google password: create one in your Google Account under Security (2-Step Verification must be on).</source>
+        <translation>Gmail akzeptiert hier ein App-Passwort, nicht Ihr Google-Passwort: Erstellen Sie eines in Ihrem Google-Konto unter „Sicherheit“ (dafür muss die Bestätigung in zwei Schritten aktiviert sein).</translation>
+    </message>
+    <message>
+        <source>Microsoft usually lets mail programs in only with OAuth sign-in, which IMAP Archiver does not support: logging in with a password will most likely be refused.</source>
+        <translation>Microsoft lässt E-Mail-Programme meist nur mit einer OAuth-Anmeldung zu, die IMAP Archiver nicht unterstützt: Eine Anmeldung mit Passwort wird sehr wahrscheinlich abgelehnt.</translation>
+    </message>
+    <message>
+        <source>Yahoo accepts an app password here, not your Yahoo password: create one in the security settings of your Yahoo account.</source>
+        <translation>Yahoo akzeptiert hier ein App-Passwort, nicht Ihr Yahoo-Passwort: Erstellen Sie eines in den Sicherheitseinstellungen Ihres Yahoo-Kontos.</translation>
+    </message>
+    <message>
+        <source>iCloud accepts an app-specific password here, not your Apple Account password: create one in your Apple Account&apos;s security settings.</source>
+        <translation>iCloud akzeptiert hier ein app-spezifisches Passwort, nicht das Passwort Ihres Apple Accounts: Erstellen Sie eines in den Sicherheitseinstellungen Ihres Apple Accounts.</translation>
     </message>
 </context>
 </TS>

@@ -1,6 +1,6 @@
-"""The accounts page and the account dialog, against the Dovecot fixture: add with a
-connection test, wrong passwords, untrusted certificates, quota and archive figures, edit,
-remove (the archive stays)."""
+"""The accounts page and the account dialog, against the Dovecot fixture: provider presets,
+add with a connection test, wrong passwords, untrusted certificates, quota and archive
+figures, edit, remove (the archive stays)."""
 
 from __future__ import annotations
 
@@ -14,17 +14,23 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import QLocale, QPoint, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.accounts import PRESETS, Account, PasswordSource, Security, preset_for_host
 from archiver.core.catalog import Catalog, Location, NewRecord
 from archiver.core.config import load_config
 from archiver.core.imap import format_fingerprint
 from archiver.core.jobs.inspect import FolderOverview
 from archiver.core.paths import make_private_dir
 from archiver.core.secrets import KEYRING_SERVICE, Secret, store_in_keyring
+from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
-from archiver.gui.dialogs.account import AccountDialog, FolderTableModel
+from archiver.gui.dialogs.account import (
+    PRESET_NOTES,
+    AccountDialog,
+    FolderTableModel,
+    preset_note,
+)
 from archiver.gui.mainwindow import MainWindow
 from archiver.gui.pages.accounts import AccountsPage
 from tests.helpers.dovecot import DovecotServer, append_messages
@@ -33,6 +39,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.imap]
 
 LEFT = Qt.MouseButton.LeftButton
 NETWORK = 30_000  # ms to wait for a job that talks to Dovecot
+OTHER = "Other (enter the server yourself)"
 
 
 @pytest.fixture
@@ -73,6 +80,25 @@ def fill_form(qtbot, dialog: AccountDialog, account: Account, password: str) -> 
 def choose_cafile(qtbot, dialog: AccountDialog, cafile: Path, monkeypatch) -> None:
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(cafile), ""))
     qtbot.mouseClick(dialog.cafile_button, LEFT)
+
+
+def choose_provider(dialog: AccountDialog, name: str) -> None:
+    """Pick a provider in the dialog's combo, as the user does from its list."""
+    combo = dialog.provider_combo
+    index = combo.findText(name)
+    assert index >= 0, name
+    combo.setCurrentIndex(index)
+
+
+def server_fields(dialog: AccountDialog) -> tuple[str, str, Security]:
+    return dialog.host_edit.text(), dialog.port_edit.text(), dialog.security_combo.currentData()
+
+
+def retype(qtbot, edit, text: str) -> None:
+    """Select what the field holds and type *text* over it, key by key."""
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(edit, text)
 
 
 def run_test(qtbot, dialog: AccountDialog, button=None) -> None:
@@ -411,3 +437,126 @@ def test_welcome_page_add_account_opens_the_dialog(qtbot, context):
     assert dialog.name_edit.hasFocus() or dialog.focusWidget() is dialog.name_edit
     dialog.reject()
     assert window.accounts_page.dialog is None
+
+
+def test_presets_fill_the_form_and_other_lets_the_user_type(
+    qtbot, page, account, password, dovecot, monkeypatch, screenshots
+):
+    dialog = open_add_dialog(qtbot, page)
+    combo = dialog.provider_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        *(preset.name for preset in PRESETS),
+        OTHER,
+    ]
+    assert combo.currentText() == OTHER and not dialog.provider_note.isVisible()
+
+    choose_provider(dialog, "GMX")
+    assert server_fields(dialog) == ("imap.gmx.net", "993", Security.SSL)
+    assert dialog.provider_note.isVisible()
+    assert "allow access by POP3 and IMAP" in dialog.provider_note.text()
+
+    choose_provider(dialog, "Gmail")
+    assert server_fields(dialog) == ("imap.gmail.com", "993", Security.SSL)
+    assert "app password" in dialog.provider_note.text()
+
+    choose_provider(dialog, "Posteo")  # nothing to know
+    assert server_fields(dialog) == ("posteo.de", "993", Security.SSL)
+    assert not dialog.provider_note.isVisible()
+
+    choose_provider(dialog, "Outlook.com / Microsoft 365")
+    assert server_fields(dialog) == ("outlook.office365.com", "993", Security.SSL)
+    note = dialog.provider_note.text()
+    assert "OAuth" in note and "does not support" in note
+    qtbot.keyClicks(dialog.user_edit, "anna@outlook.de")
+    dialog.grab().save(str(screenshots / "account-preset-en.png"))
+
+    # The filled-in fields stay editable; the provider stays until the server changes.
+    retype(qtbot, dialog.port_edit, "1993")
+    assert combo.currentText() == "Outlook.com / Microsoft 365"
+
+    choose_provider(dialog, OTHER)
+    assert dialog.host_edit.text() == "" and dialog.port_edit.text() == ""
+    assert not dialog.provider_note.isVisible()
+
+    dialog.user_edit.clear()
+    fill_form(qtbot, dialog, account, password.reveal())
+    choose_cafile(qtbot, dialog, dovecot.cafile, monkeypatch)
+    assert combo.currentText() == OTHER
+    run_test(qtbot, dialog)
+
+    assert not dialog.test_error_label.isVisible()
+    assert "INBOX" in shown_folders(dialog)
+    assert dialog.test_status.text().startswith(f"Connected to {account.host}:{account.port}")
+
+
+def test_an_e_mail_address_suggests_its_provider(qtbot, context):
+    dialog = AccountDialog(context)
+    dialog.show()
+    combo = dialog.provider_combo
+
+    qtbot.keyClicks(dialog.user_edit, "anna@GMX.de")
+    assert combo.currentText() == "GMX"
+    assert server_fields(dialog) == ("imap.gmx.net", "993", Security.SSL)
+    assert dialog.provider_note.isVisible()
+
+    # A suggestion follows the address, and is taken back when the address no longer fits.
+    retype(qtbot, dialog.user_edit, "anna@web.de")
+    assert combo.currentText() == "WEB.DE" and dialog.host_edit.text() == "imap.web.de"
+    qtbot.keyClicks(dialog.user_edit, "x")  # anna@web.dex
+    assert combo.currentText() == OTHER
+    assert dialog.host_edit.text() == "" and dialog.port_edit.text() == ""
+    assert not dialog.provider_note.isVisible()
+
+    # A server the user typed is never replaced.
+    qtbot.keyClicks(dialog.host_edit, "mail.kanzlei-muster.de")
+    retype(qtbot, dialog.user_edit, "bob@gmx.de")
+    assert combo.currentText() == OTHER and dialog.host_edit.text() == "mail.kanzlei-muster.de"
+
+    # Nor is a provider the user chose (a company domain at IONOS, say).
+    choose_provider(dialog, "IONOS")
+    retype(qtbot, dialog.user_edit, "info@gmx.de")
+    assert combo.currentText() == "IONOS" and dialog.host_edit.text() == "imap.ionos.de"
+
+    # Typing over a preset's server leaves the preset: the server is the user's now.
+    retype(qtbot, dialog.host_edit, "imap.kanzlei-muster.de")
+    assert combo.currentText() == OTHER and dialog.port_edit.text() == "993"
+    dialog.reject()
+
+
+def test_editing_an_account_on_a_preset_server_shows_its_provider(qtbot, context):
+    account = Account(name="office", host="secureimap.t-online.de", user="info@t-online.de")
+    dialog = AccountDialog(context, account)
+    dialog.show()
+    assert dialog.provider_combo.currentText() == "T-Online"
+    assert server_fields(dialog) == ("secureimap.t-online.de", "", Security.SSL)  # unchanged
+    assert "Telekom E-Mail Center" in dialog.provider_note.text()
+
+    retype(qtbot, dialog.user_edit, "info@gmx.de")  # the configured server stays
+    assert dialog.host_edit.text() == "secureimap.t-online.de"
+    dialog.reject()
+
+
+def test_every_preset_note_is_offered_for_translation(
+    qtbot, qapp: QApplication, context, screenshots
+):
+    assert {preset.note for preset in PRESETS if preset.note} == set(PRESET_NOTES)
+    assert all(preset_for_host(preset.host) is preset for preset in PRESETS)
+    outlook = next(preset for preset in PRESETS if preset.host == "outlook.office365.com")
+    translators = install_translators(qapp, "de")
+    try:
+        assert translators, "the German translation did not load"
+        note = preset_note(outlook)
+        assert note.startswith("Microsoft lässt E-Mail-Programme meist nur mit einer OAuth")
+        dialog = AccountDialog(context)
+        assert dialog.provider_combo.itemText(dialog.provider_combo.count() - 1) == (
+            "Anderer (Server selbst eingeben)"
+        )
+        assert dialog.provider_combo.itemText(0) == "GMX"  # names stay as they are
+        dialog.show()
+        choose_provider(dialog, "Outlook.com / Microsoft 365")
+        assert dialog.provider_note.text() == note
+        dialog.grab().save(str(screenshots / "account-preset-de.png"))
+        dialog.reject()
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)

@@ -1,11 +1,17 @@
-"""The settings page: saving settings, and the log of past runs."""
+"""The settings page: saving settings, the log of past runs, opening the archive and log
+folders."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QAbstractItemModelTester
 
 from archiver.core.config import load_config
@@ -15,6 +21,8 @@ from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.runlogmodel import RunLogModel
 
 pytestmark = pytest.mark.gui
+
+LEFT = Qt.MouseButton.LeftButton
 
 
 def _summary(account: str, **values: object) -> dict[str, object]:
@@ -70,3 +78,82 @@ def test_run_log_model_passes_the_model_tester(qtbot, tmp_path):
     assert model.rowCount() == 5
     assert model.index(2, 6).data() == "Stopped by an error"
     assert model.index(2, 6).data(Qt.ItemDataRole.ToolTipRole) == "lost"
+
+
+@pytest.fixture
+def opened(monkeypatch) -> list[QUrl]:
+    """The URLs the page asked the desktop to open (nothing is opened)."""
+    urls: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: urls.append(url) or True)
+    return urls
+
+
+@pytest.fixture
+def page(qtbot, context) -> SettingsPage:
+    """The settings page, not shown (no run log is read)."""
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    return page
+
+
+def test_open_log_folder_creates_it_and_opens_it(qtbot, page, context, opened):
+    logs = context.dirs.logs
+    assert not logs.exists()
+
+    qtbot.mouseClick(page.open_logs_button, LEFT)
+
+    assert opened == [QUrl.fromLocalFile(str(logs))]
+    assert logs.is_dir()
+    if os.name == "posix":
+        assert stat.S_IMODE(logs.stat().st_mode) == 0o700
+    assert page.error_label.isHidden()
+
+
+def test_open_archive_folder_creates_the_default_one(qtbot, page, context, opened):
+    qtbot.mouseClick(page.open_archive_button, LEFT)
+
+    assert opened == [QUrl.fromLocalFile(str(context.dirs.archive))]
+    assert context.dirs.archive.is_dir()
+    assert page.error_label.isHidden()
+
+
+def test_open_archive_folder_opens_the_chosen_one(qtbot, page, context, opened, tmp_path):
+    context.save_config(replace(context.config, archive_dir=tmp_path))
+
+    qtbot.mouseClick(page.open_archive_button, LEFT)
+
+    assert opened == [QUrl.fromLocalFile(str(tmp_path))]
+
+
+def test_a_missing_chosen_archive_folder_is_not_created(qtbot, page, context, opened, tmp_path):
+    missing = tmp_path / "usb-stick" / "Archiv"
+    context.save_config(replace(context.config, archive_dir=missing))
+
+    qtbot.mouseClick(page.open_archive_button, LEFT)
+
+    assert opened == []
+    assert not missing.parent.exists()
+    assert page.error_label.text() == (
+        f"The archive folder {missing} does not exist. Is the drive it is on connected?"
+    )
+
+
+def test_a_folder_the_desktop_cannot_open_is_reported(qtbot, page, context, monkeypatch):
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
+
+    qtbot.mouseClick(page.open_logs_button, LEFT)
+
+    assert page.error_label.text() == f"The folder {context.dirs.logs} could not be opened."
+
+
+@pytest.mark.parametrize("button", ["open_logs_button", "open_archive_button"])
+def test_a_folder_that_cannot_be_created_is_reported(qtbot, page, opened, monkeypatch, button):
+    def refuse(path: Path) -> Path:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("archiver.gui.pages.settings.make_private_dir", refuse)
+
+    qtbot.mouseClick(getattr(page, button), LEFT)
+
+    assert opened == []
+    assert page.error_label.text().startswith("Permission denied (")

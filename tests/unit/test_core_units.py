@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archiver.cli.common import TerminalProgress
-from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.accounts import (
+    PRESETS,
+    Account,
+    PasswordSource,
+    Security,
+    preset_for_address,
+    preset_for_host,
+)
 from archiver.core.config import Config, load_config, save_config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError, ConfigError, SecretError
@@ -236,3 +243,46 @@ def test_run_log_reads_newest_first_and_skips_broken_lines(tmp_path):
     assert [r.account for r in runs] == ["b", "a"]
     assert runs[0].quota_after == 5 and runs[1].started == started
     assert (tmp_path / RUNLOG_NAME).stat().st_mode & 0o777 == 0o600
+
+
+def test_provider_presets_are_usable_accounts():
+    names = [preset.name for preset in PRESETS]
+    assert len(set(names)) == len(names)
+    assert len({preset.host for preset in PRESETS}) == len(PRESETS)
+    domains = [domain for preset in PRESETS for domain in preset.domains]
+    assert len(set(domains)) == len(domains)
+    for preset in PRESETS:
+        assert (preset.port, preset.security) == (993, Security.SSL)  # all offer IMAPS
+        assert all(domain == domain.lower() and "@" not in domain for domain in preset.domains)
+        account = Account(name="office", host=preset.host, user="u", port=preset.port)
+        assert account.effective_port == 993
+    assert {"GMX", "WEB.DE", "T-Online", "IONOS", "Strato", "Posteo", "mailbox.org"} <= set(names)
+
+
+@pytest.mark.parametrize(
+    ("address", "provider"),
+    [
+        ("anna@gmx.de", "GMX"),
+        ("  Anna.Muster@GMX.NET ", "GMX"),
+        ("info@web.de", "WEB.DE"),
+        ("kanzlei@t-online.de", "T-Online"),
+        ("x@googlemail.com", "Gmail"),
+        ("x@hotmail.de", "Outlook.com / Microsoft 365"),
+        ("x@me.com", "iCloud"),
+        ("a@b@posteo.de", "Posteo"),  # the domain follows the last @
+        ("info@kanzlei-muster.de", None),  # own domains: no guess (IONOS, Strato, ...)
+        ("gmx.de", None),
+        ("anna@", None),
+        ("", None),
+    ],
+)
+def test_preset_for_an_address_goes_by_its_domain(address, provider):
+    preset = preset_for_address(address)
+    assert (preset.name if preset else None) == provider
+
+
+def test_preset_for_a_host():
+    preset = preset_for_host(" IMAP.GMX.NET ")
+    assert preset is not None and preset.name == "GMX"
+    assert preset_for_host("imap.example.com") is None
+    assert preset_for_host("") is None

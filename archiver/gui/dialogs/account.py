@@ -13,12 +13,14 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSignalBlocker,
     Qt,
     Signal,
     Slot,
@@ -45,7 +47,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.accounts import (
+    PRESETS,
+    Account,
+    PasswordSource,
+    ProviderPreset,
+    Security,
+    preset_for_address,
+    preset_for_host,
+)
 from archiver.core.errors import (
     AuthenticationError,
     ConfigError,
@@ -68,6 +78,53 @@ from archiver.gui.workers import JobSignals, JobSlot
 log = logging.getLogger(__name__)
 
 NEW_ACCOUNT_NAME = "new"  # what a connection test calls an account whose name is not typed yet
+
+# The notes of the provider presets, for lupdate: the core keeps them in English (it knows
+# no Qt) and preset_note() looks up their translations. A test checks this list against
+# archiver.core.accounts.PRESETS, so that a new or changed note is not left untranslated.
+PRESET_NOTES = (
+    QT_TRANSLATE_NOOP(
+        "providers",
+        "If the login is refused, allow access by POP3 and IMAP in the settings of the GMX "
+        "web mail.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "providers",
+        "If the login is refused, allow access by POP3 and IMAP in the settings of the WEB.DE "
+        "web mail.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "providers",
+        "Use your e-mail password, which you set in the Telekom E-Mail Center, not the "
+        "password of your Telekom login.",
+    ),
+    QT_TRANSLATE_NOOP("providers", "The user name is your full e-mail address."),
+    QT_TRANSLATE_NOOP(
+        "providers",
+        "Gmail accepts an app password here, not your Google password: create one in your "
+        "Google Account under Security (2-Step Verification must be on).",
+    ),
+    QT_TRANSLATE_NOOP(
+        "providers",
+        "Microsoft usually lets mail programs in only with OAuth sign-in, which IMAP Archiver "
+        "does not support: logging in with a password will most likely be refused.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "providers",
+        "Yahoo accepts an app password here, not your Yahoo password: create one in the "
+        "security settings of your Yahoo account.",
+    ),
+    QT_TRANSLATE_NOOP(
+        "providers",
+        "iCloud accepts an app-specific password here, not your Apple Account password: "
+        "create one in your Apple Account's security settings.",
+    ),
+)
+
+
+def preset_note(preset: ProviderPreset) -> str:
+    """Return what the user must know about *preset*, in their language ("" if nothing)."""
+    return QCoreApplication.translate("providers", preset.note) if preset.note else ""
 
 
 def security_text(security: Security) -> str:
@@ -274,6 +331,7 @@ class AccountDialog(QDialog):
         self._closed = False
         self._fingerprint: str | None = account.tls_fingerprint if account else None
         self._untrusted: str | None = None  # fingerprint the last test was shown
+        self._suggested = False  # the provider was chosen by the e-mail address, not the user
         self.setWindowTitle(self.tr("Add account") if account is None else self.tr("Edit account"))
         self.resize(980, 640)
 
@@ -326,8 +384,20 @@ class AccountDialog(QDialog):
         return edit
 
     def _build_server_box(self) -> QGroupBox:
+        # Provider names are names: only "Other" is translated. The item data is the
+        # preset's name, "" for Other.
+        self.provider_combo = QComboBox()
+        self.provider_combo.setAccessibleName(self.tr("Provider"))
+        for preset in PRESETS:
+            self.provider_combo.addItem(preset.name, preset.name)
+        self.provider_combo.addItem(self.tr("Other (enter the server yourself)"), "")
+        self.provider_combo.setCurrentIndex(self.provider_combo.count() - 1)
+        self.provider_combo.currentIndexChanged.connect(self._on_provider_changed)
+        self.provider_note = notice_label(Tone.WARNING)
+        self.provider_note.setAccessibleName(self.tr("Note on the provider"))
         self.name_edit = self._line_edit(self.tr("Account name"), self.tr("e.g. office"))
         self.host_edit = self._line_edit(self.tr("Server"), self.tr("imap.example.com"))
+        self.host_edit.textEdited.connect(self._on_host_edited)
         self.security_combo = QComboBox()
         self.security_combo.setAccessibleName(self.tr("Security"))
         self.security_combo.addItem(self.tr("SSL/TLS (recommended)"), Security.SSL)
@@ -346,6 +416,7 @@ class AccountDialog(QDialog):
         self.port_edit = self._line_edit(self.tr("Port"))
         self.port_edit.setValidator(QIntValidator(0, 65535, self.port_edit))
         self.user_edit = self._line_edit(self.tr("User name"), self.tr("you@example.com"))
+        self.user_edit.textEdited.connect(self._on_user_edited)
         self.cafile_edit = self._line_edit(
             self.tr("CA file"), self.tr("Optional: for a server with a private certificate")
         )
@@ -368,6 +439,8 @@ class AccountDialog(QDialog):
         trusted_layout.addWidget(self.forget_trust_button, 0, Qt.AlignmentFlag.AlignTop)
 
         form = QFormLayout()
+        form.addRow(self._caption(self.tr("Pro&vider:"), self.provider_combo), self.provider_combo)
+        form.addRow(self.provider_note)
         form.addRow(self._caption(self.tr("&Name:"), self.name_edit), self.name_edit)
         form.addRow(self._caption(self.tr("&Server:"), self.host_edit), self.host_edit)
         form.addRow(self._caption(self.tr("Securit&y:"), self.security_combo), self.security_combo)
@@ -508,6 +581,7 @@ class AccountDialog(QDialog):
         self.name_edit.setReadOnly(True)
         self.name_edit.setToolTip(self.tr("The name cannot be changed: it names the archive."))
         self.host_edit.setText(account.host)
+        self._show_provider(preset_for_host(account.host))
         self.security_combo.setCurrentIndex(self.security_combo.findData(account.security))
         self.port_edit.setText(str(account.port) if account.port else "")
         self.user_edit.setText(account.user)
@@ -583,6 +657,72 @@ class AccountDialog(QDialog):
     def _show_form_error(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
+
+    def current_preset(self) -> ProviderPreset | None:
+        """The provider chosen in the form; None for "Other"."""
+        name = self.provider_combo.currentData()
+        return next((preset for preset in PRESETS if preset.name == name), None)
+
+    def _show_provider(self, preset: ProviderPreset | None) -> None:
+        """Select *preset* (None: Other) and show its note, leaving the fields as they are."""
+        with QSignalBlocker(self.provider_combo):
+            self.provider_combo.setCurrentIndex(
+                self.provider_combo.findData(preset.name if preset else "")
+            )
+        note = preset_note(preset) if preset else ""
+        self.provider_note.setText(note)
+        self.provider_note.setVisible(bool(note))
+
+    def _apply_preset(self, preset: ProviderPreset) -> None:
+        """Fill in the preset's server, port and security (the user may still change them)."""
+        self._show_provider(preset)
+        self.host_edit.setText(preset.host)
+        self.security_combo.setCurrentIndex(self.security_combo.findData(preset.security))
+        self.port_edit.setText(str(preset.port))
+        self._clear_form_error()
+
+    def _clear_preset_fields(self) -> None:
+        """Empty the server and port if a preset filled them in, for the user to type."""
+        if preset_for_host(self.host_edit.text()) is not None:
+            self.host_edit.clear()
+            self.port_edit.clear()
+
+    @Slot()
+    def _on_provider_changed(self) -> None:
+        """The user chose a provider: fill in its settings; "Other": empty them."""
+        self._suggested = False
+        preset = self.current_preset()
+        if preset is None:
+            self._show_provider(None)
+            self._clear_preset_fields()
+        else:
+            self._apply_preset(preset)
+
+    @Slot(str)
+    def _on_host_edited(self, text: str) -> None:
+        """Show the provider of a typed server, or Other; a typed server is never replaced."""
+        self._suggested = False
+        self._show_provider(preset_for_host(text))
+
+    @Slot(str)
+    def _on_user_edited(self, text: str) -> None:
+        """Suggest the provider of a typed e-mail address.
+
+        Only while the server is empty or was itself suggested: a server the user typed or a
+        provider the user chose stays as it is.
+        """
+        if self.host_edit.text().strip() and not self._suggested:
+            return
+        preset = preset_for_address(text)
+        if preset is self.current_preset():
+            return
+        if preset is None:  # the address no longer matches the suggestion: take it back
+            self._show_provider(None)
+            self._clear_preset_fields()
+            self._suggested = False
+            return
+        self._apply_preset(preset)
+        self._suggested = True
 
     @Slot()
     def _on_security_changed(self) -> None:

@@ -1,4 +1,5 @@
-"""Settings: archive folder and format, default cut-off, language; the log of past runs."""
+"""Settings: archive folder and format, default cut-off, language; the log of past runs;
+the archive and log folders, opened in the file manager."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from archiver.core.config import Config
 from archiver.core.errors import ConfigError
+from archiver.core.paths import make_private_dir
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
@@ -120,10 +122,23 @@ class SettingsPage(JobPage):
         refresh = QPushButton(self.tr("&Refresh"))
         refresh.setAccessibleName(self.tr("Refresh the list of past runs"))
         refresh.clicked.connect(self.refresh_runs)
+        self.open_archive_button = QPushButton(self.tr("Open &archive folder"))
+        self.open_archive_button.setAccessibleName(
+            self.tr("Open the archive folder in the file manager")
+        )
+        self.open_archive_button.clicked.connect(self._on_open_archive)
+        self.open_logs_button = QPushButton(self.tr("Open lo&g folder"))
+        self.open_logs_button.setAccessibleName(self.tr("Open the log folder in the file manager"))
+        self.open_logs_button.clicked.connect(self._on_open_logs)
+        runs_buttons = QHBoxLayout()
+        runs_buttons.addWidget(self.open_archive_button)
+        runs_buttons.addWidget(self.open_logs_button)
+        runs_buttons.addStretch(1)
+        runs_buttons.addWidget(refresh)
         runs_box = QGroupBox(self.tr("Past archive runs"))
         runs_layout = QVBoxLayout(runs_box)
         runs_layout.addWidget(self.runs_view)
-        runs_layout.addWidget(refresh, 0, Qt.AlignmentFlag.AlignRight)
+        runs_layout.addLayout(runs_buttons)
 
         layout = QVBoxLayout(self)
         layout.addWidget(settings_box)
@@ -164,6 +179,47 @@ class SettingsPage(JobPage):
             (self.language_combo, config.language),
         ]:
             combo.setCurrentIndex(max(combo.findData(value), 0))
+
+    def _open_folder(self, folder: Path) -> None:
+        """Show *folder* in the system's file manager."""
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_error(self.tr("The folder {path} could not be opened.").format(path=folder))
+
+    @Slot()
+    def _on_open_logs(self) -> None:
+        """Open the log folder, created first if no log was written yet."""
+        self.clear_error()
+        try:
+            folder = make_private_dir(self.context.dirs.logs)
+        except OSError as exc:
+            self.show_error(error_text(exc))
+            return
+        self._open_folder(folder)
+
+    @Slot()
+    def _on_open_archive(self) -> None:
+        """Open the archive folder in use (as saved, not as typed in the form).
+
+        The default folder is created if need be. A chosen one that is missing is not: it
+        may be on a drive that is not plugged in, and creating it would put the archive on
+        the wrong disk.
+        """
+        self.clear_error()
+        root = self.context.archive_root
+        if self.context.config.archive_dir is None:
+            try:
+                make_private_dir(root)
+            except OSError as exc:
+                self.show_error(error_text(exc))
+                return
+        elif not root.is_dir():
+            self.show_error(
+                self.tr(
+                    "The archive folder {path} does not exist. Is the drive it is on connected?"
+                ).format(path=root)
+            )
+            return
+        self._open_folder(root)
 
     @Slot()
     def _on_browse(self) -> None:
