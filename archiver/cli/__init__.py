@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,6 +23,7 @@ from archiver.core.logsetup import setup_logging
 from archiver.core.paths import AppDirs, resolve_dirs
 from archiver.core.secrets import redact
 from archiver.core.sizes import human_bytes
+from archiver.demo import DemoSession, keep_off_the_keyring
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,51 @@ def cmd_gui(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     return int(app.main([]))
 
 
+def cmd_demo(args: argparse.Namespace, demo: DemoSession) -> int:
+    """Start the demo server and open the app on it; without Qt, serve it to the command line.
+
+    The caller stops the demo and removes its files, also after Ctrl-C or SIGTERM.
+    """
+    keep_off_the_keyring()
+    print("Starting the demo mail server...", file=sys.stderr)
+    demo.start()
+    try:
+        # Imported here, by name: the command line stays Qt-free unless the app is asked for.
+        app = importlib.import_module("archiver.gui.app")
+    except ImportError as exc:
+        log.debug("The desktop app cannot start", exc_info=True)
+        print(
+            f"imap-archiver: the desktop app needs Qt (PySide6), which cannot be loaded ({exc}); "
+            "pip install PySide6-Essentials. The demo runs for the command line instead.",
+            file=sys.stderr,
+        )
+        return _serve_demo(demo)
+    return int(app.main([], demo=demo))
+
+
+def _serve_demo(demo: DemoSession) -> int:
+    """Keep the demo server up for commands typed in another terminal, until Ctrl-C or SIGTERM."""
+    home = demo.dirs.config.parent
+    print(
+        f"\nIn another terminal:\n  export IMAP_ARCHIVER_HOME={home}\n"
+        "  imap-archiver archive demo --older-than 1y --dry-run\n"
+        "  imap-archiver archive demo --older-than 1y\n"
+        "  imap-archiver search rechnung\n"
+        "  imap-archiver restore --query 'folder:inbox'\n"
+        "\nPress Ctrl-C to stop the demo; its mail, settings and archive are then removed."
+    )
+    # SIGTERM (a closed session, kill) as Ctrl-C: unwinding is what stops the server.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        code = demo.wait()
+    except KeyboardInterrupt:
+        return EXIT_OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(f"imap-archiver: error: the demo server stopped (exit code {code}).", file=sys.stderr)
+    return EXIT_FAILED
+
+
 # --- plumbing -------------------------------------------------------------------------------
 
 
@@ -83,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.register(commands)
     gui = commands.add_parser("gui", help="open the desktop app (also: imap-archiver-gui)")
     gui.set_defaults(func=cmd_gui)
+    demo = commands.add_parser(
+        "demo",
+        help="try the app on a throw-away local mail server with generated mail (needs Dovecot)",
+        description="Start a private Dovecot on 127.0.0.1 filled with a few hundred generated "
+        "messages, and open the app on it. Your own settings, archive and keyring are not "
+        "touched; everything of the demo is removed when the app closes.",
+    )
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 
@@ -90,9 +145,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    dirs = resolve_dirs()
+    if args.func is cmd_demo:
+        # The demo's own home (logs included), removed at the end: the user's stays as is.
+        with DemoSession() as demo:
+            return _run(args, demo.dirs, demo)
+    return _run(args, resolve_dirs(), None)
+
+
+def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> int:
+    """Run the chosen command, turning every failure into a clear line and an exit code."""
     setup_logging(dirs, args.verbose)
     try:
+        if demo is not None:
+            return cmd_demo(args, demo)
         config = load_config(dirs.config_file)
         dirs = replace(dirs, archive=config.archive_root(dirs))
         return int(args.func(args, dirs, config))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from types import TracebackType
@@ -12,6 +13,7 @@ from PySide6.QtCore import (
     QLibraryInfo,
     QLocale,
     QMessageLogContext,
+    QThreadPool,
     QTimer,
     QtMsgType,
     QTranslator,
@@ -22,9 +24,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from archiver import __version__
 from archiver.core.config import load_config
-from archiver.core.errors import ConfigError
+from archiver.core.errors import ArchiverError, ConfigError
 from archiver.core.logsetup import setup_logging
 from archiver.core.paths import resolve_dirs
+from archiver.demo import DemoSession, keep_off_the_keyring
 from archiver.gui.context import AppContext
 from archiver.gui.mainwindow import MainWindow
 from archiver.gui.resources import resource_path
@@ -98,6 +101,43 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
     )
 
 
+def _close_when_idle(window: MainWindow) -> None:
+    """Close *window* as soon as no job runs (--self-check).
+
+    Closing during a job would ask the user first, and an account whose folders are read
+    on start (the demo's) has a job running at once.
+    """
+
+    def close_if_idle() -> None:
+        if not window.busy_pages():
+            window.close()
+
+    for page in window.job_pages:
+        page.job_finished.connect(close_if_idle)
+    QTimer.singleShot(0, close_if_idle)
+
+
+def _quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
+    """Quit on SIGINT, SIGTERM and SIGHUP, cancelling jobs, so that the demo is cleaned up.
+
+    Returns the timer that lets Python run its signal handlers at all: it gets no control
+    while Qt's event loop waits. Keep it until the loop ends.
+    """
+
+    def quit_now(signum: int, _frame: object) -> None:
+        log.info("Quitting on signal %d", signum)
+        for page in window.busy_pages():
+            page.cancel_job()
+        app.quit()
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, quit_now)
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return timer
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of the app's few options."""
     parser = argparse.ArgumentParser(prog="imap-archiver-gui", description="IMAP Archiver")
@@ -105,15 +145,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--self-check",
         action="store_true",
-        help="open the main window, close it at once and exit 0 (for packaging tests)",
+        help="open the main window, close it once no job runs, and exit 0 (for packaging tests)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="try the app on a throw-away local mail server with generated mail (needs "
+        "Dovecot); your own settings and archive are not touched",
     )
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Open the main window; return the exit code."""
+def main(argv: Sequence[str] | None = None, demo: DemoSession | None = None) -> int:
+    """Open the main window; return the exit code.
+
+    Args:
+        argv: the options (default: the process's).
+        demo: a demo session to open the app on (``imap-archiver demo`` starts one and
+            removes it afterwards). With ``--demo`` and none given, the app starts its own
+            and removes it when it quits.
+    """
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    dirs = resolve_dirs()
+    if args.demo and demo is None:
+        with DemoSession() as own:
+            return _run(args, own)
+    return _run(args, demo)
+
+
+def _run(args: argparse.Namespace, demo: DemoSession | None) -> int:
+    """Set up logging and Qt, (start the demo,) and run the main window until it closes."""
+    # A demo keeps everything, logs included, in its own throw-away home.
+    dirs = demo.dirs if demo is not None else resolve_dirs()
     setup_logging(dirs, verbose=False, prefix="imap-archiver-gui")
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -122,6 +184,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons/imap-archiver.svg"))))
+    if demo is not None and not demo.is_running:
+        keep_off_the_keyring()
+        try:
+            demo.start()
+        except ArchiverError as exc:  # no Dovecot (the message says how to install it)
+            log.error("%s", exc)
+            if not args.self_check:
+                QMessageBox.critical(None, "IMAP Archiver", str(exc))
+            return 1
     try:
         config = load_config(dirs.config_file)
     except ConfigError as exc:
@@ -132,9 +203,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     translators = install_translators(app, ui_language(config.language))
     sys.excepthook = _excepthook
     window = MainWindow(AppContext(dirs, config))
+    if demo is not None:
+        # "Demo" reads the same in every language we have, so it needs no translation.
+        window.setWindowTitle(f"{window.windowTitle()} — Demo")
     window.show()
+    signal_timer = _quit_on_signals(app, window) if demo is not None else None
     if args.self_check:
-        QTimer.singleShot(0, window.close)
+        _close_when_idle(window)
     code = app.exec()
+    if signal_timer is not None:
+        signal_timer.stop()
+        # The window closes only once its jobs stopped, but a job's last steps may still
+        # run on the pool; the demo's home is removed next.
+        QThreadPool.globalInstance().waitForDone(10_000)
     del translators
     return code

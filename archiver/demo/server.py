@@ -1,0 +1,371 @@
+"""A private Dovecot IMAP server on 127.0.0.1, with its own config in a temp dir.
+
+Shared by the demo and the test suite (``tests/helpers/dovecot.py`` builds on it). Shaped
+like qutebrowser's end2end webserver fixture: find the binary, write a config, users file and
+self-signed certificate, start the process without a shell, wait for the greeting, stop it by
+PID.
+
+Rootless on a developer's machine (every Dovecot process runs as the current user). As root
+(CI, containers) Dovecot refuses to run mail processes as root, so mail belongs to ``nobody``
+and the login processes run as Debian's ``dovenull``/``dovecot`` users; the temp dir is then
+readable by everyone (0755) so that those users can reach it, and must not sit inside a
+private (0700) folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from imapclient import IMAPClient
+
+from archiver.core.errors import ArchiverError
+
+if sys.platform != "win32":  # Dovecot is POSIX-only, but the front ends import this anywhere
+    import grp
+    import pwd
+
+log = logging.getLogger(__name__)
+
+SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin", "/opt/homebrew/sbin")
+GREETING_TIMEOUT = 15.0
+
+
+class ServerError(ArchiverError):
+    """Raised when the private Dovecot cannot be set up or does not start (bad config,
+    missing users, no openssl for its certificate)."""
+
+
+def find_dovecot() -> str | None:
+    """Return the path of the dovecot binary, looking in sbin directories too."""
+    found = shutil.which("dovecot")
+    if found:
+        return found
+    for directory in SBIN_DIRS:
+        candidate = Path(directory, "dovecot")
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_greeting(port: int, timeout: float = GREETING_TIMEOUT) -> None:
+    """Poll until the plain IMAP port on 127.0.0.1 greets with ``* OK``.
+
+    Raises:
+        ServerError: nothing greeted within *timeout* seconds.
+    """
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+                if sock.recv(200).startswith(b"* OK"):
+                    return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.05)
+    raise ServerError(f"Dovecot did not greet on port {port}: {last}")
+
+
+@dataclass(frozen=True, slots=True)
+class ImapUser:
+    """A mailbox on the server."""
+
+    name: str
+    password: str = field(repr=False)
+    maildir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class UserEntry:
+    """A line of the users file: name, password and an optional own quota."""
+
+    name: str
+    password: str = field(repr=False)
+    quota_mb: int | None = None  # None: the server-wide quota
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    """Write a self-signed certificate for IP 127.0.0.1 (also the CA file) and its key.
+
+    Raises:
+        ServerError: openssl is missing or failed.
+    """
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    try:
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "3650",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    except FileNotFoundError:
+        raise ServerError("openssl is needed to make the server's certificate.") from None
+    except subprocess.CalledProcessError as exc:
+        detail = exc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise ServerError(f"openssl could not make a certificate: {' '.join(detail)}") from None
+    return cert, key
+
+
+class DovecotServer:
+    """One Dovecot instance with IMAP (STARTTLS) and IMAPS listeners on 127.0.0.1.
+
+    The constructor writes everything into a fresh temp dir (``dir``) and picks free ports;
+    ``write_users()`` sets who may log in (Dovecot re-reads the file when it changes);
+    ``start()`` runs the server as a child process and ``stop()`` ends it and, by default,
+    removes the temp dir with all mail.
+    """
+
+    def __init__(
+        self,
+        binary: str,
+        quota_mb: int = 100,
+        layout: str | None = None,
+        separator: str = "/",
+        *,
+        instance: str = "imap-archiver",
+    ) -> None:
+        """Write the config.
+
+        Args:
+            binary: the dovecot executable.
+            quota_mb: every user's storage quota unless their users-file entry has its own.
+            layout: ``"fs"`` stores folders as nested directories, which allows "." inside
+                names (Maildir++, the default, uses "." as its own separator).
+            separator: the hierarchy delimiter clients see.
+            instance: the start of Dovecot's instance name (shown by ``doveadm instance``).
+
+        Raises:
+            ServerError: the certificate could not be made.
+        """
+        self.binary = binary
+        self.quota_mb = quota_mb
+        self.layout = layout
+        self.separator = separator
+        self.is_root = os.geteuid() == 0
+        # As root the mail processes run as nobody, who must be able to reach this folder.
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{instance}-dovecot-"))
+        self.dir.chmod(0o755 if self.is_root else 0o700)
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.ssl_port = free_port()
+        self.users_file = self.dir / "users"
+        self.mail_root = self.dir / "mail"
+        self.process: subprocess.Popen[bytes] | None = None
+        try:
+            if self.is_root:
+                nobody = pwd.getpwnam("nobody")
+                self.mail_uid, self.mail_gid = nobody.pw_uid, nobody.pw_gid
+                internal_user, login_user = "dovecot", "dovenull"
+            else:
+                self.mail_uid, self.mail_gid = os.getuid(), os.getgid()
+                internal_user = login_user = pwd.getpwuid(os.getuid()).pw_name
+            # The auth process reads the users file as the internal user (root's case).
+            self._internal_gid = pwd.getpwnam(internal_user).pw_gid
+            pwd.getpwnam(login_user)  # KeyError now, not a failing login later
+            self.cafile, self.keyfile = make_certificate(self.dir)
+            self.mail_root.mkdir()
+            if self.is_root:
+                os.chown(self.mail_root, self.mail_uid, self.mail_gid)
+            self.write_users(())
+            self.config = self.dir / "dovecot.conf"
+            self.config.write_text(self._config_text(instance, internal_user, login_user))
+        except KeyError as exc:  # pwd/grp: a user Dovecot runs as does not exist
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise ServerError(f"Dovecot's system users are missing ({exc}).") from None
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+
+    def _config_text(self, instance: str, internal_user: str, login_user: str) -> str:
+        d = self.dir
+        group = grp.getgrgid(self._internal_gid).gr_name
+        return f"""
+base_dir = {d}/run
+state_dir = {d}/state
+instance_name = {instance}-{self.port}
+listen = 127.0.0.1
+protocols = imap
+log_path = {d}/dovecot.log
+ssl = yes
+ssl_cert = <{self.cafile}
+ssl_key = <{self.keyfile}
+ssl_min_protocol = TLSv1.2
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {internal_user}
+default_internal_group = {group}
+default_login_user = {login_user}
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:~/Maildir{f":LAYOUT={self.layout}" if self.layout else ""}
+mail_plugins = $mail_plugins quota
+imap_capability = +
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.users_file}
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {self.users_file}
+  default_fields = uid={self.mail_uid} gid={self.mail_gid} home={self.mail_root}/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {self.ssl_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+protocol imap {{
+  mail_plugins = $mail_plugins imap_quota
+}}
+plugin {{
+  quota = maildir:User quota
+  quota_rule = *:storage={self.quota_mb}M
+}}
+namespace inbox {{
+  inbox = yes
+  separator = {self.separator}
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+  mailbox Trash {{
+    special_use = \\Trash
+    auto = subscribe
+  }}
+  mailbox Junk {{
+    special_use = \\Junk
+    auto = subscribe
+  }}
+}}
+"""
+
+    def write_users(self, users: Iterable[UserEntry]) -> None:
+        """Replace the users file (passwords in plain text, readable by Dovecot's auth only).
+
+        Dovecot notices changes to the file only once a second, so a user who must log in
+        at once belongs in the file before start().
+        """
+        lines = []
+        for user in users:
+            extra = (
+                f"userdb_quota_rule=*:storage={user.quota_mb}M" if user.quota_mb is not None else ""
+            )
+            lines.append(f"{user.name}:{user.password}::::::{extra}\n")
+        fd = os.open(self.users_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            if self.is_root:  # auth runs as the internal user: let its group read
+                os.fchown(file.fileno(), 0, self._internal_gid)
+                os.fchmod(file.fileno(), 0o640)
+            file.writelines(lines)
+
+    def user(self, name: str, password: str) -> ImapUser:
+        """Return the ImapUser for an entry of the users file."""
+        return ImapUser(name, password, self.mail_root / name / "Maildir")
+
+    def start(self, timeout: float = GREETING_TIMEOUT) -> None:
+        """Start Dovecot in the foreground (as a child) and wait until it greets.
+
+        Raises:
+            ServerError: it exited or did not greet in time (the message holds its log).
+        """
+        self.process = subprocess.Popen(
+            [self.binary, "-F", "-c", str(self.config)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        log.debug("Dovecot started (PID %s) on ports %s and %s", self.process.pid, self.port,
+                  self.ssl_port)  # fmt: skip
+        try:
+            wait_for_greeting(self.port, timeout)
+        except ServerError:
+            tail = self.log_tail()
+            self.stop(remove=False)
+            raise ServerError(f"Dovecot failed to start: {tail}") from None
+
+    def restart(self) -> None:
+        """Stop and start the server on the same ports, keeping all mail."""
+        self.stop(remove=False)
+        self.start()
+
+    def stop(self, remove: bool = True) -> None:
+        """Stop the server by PID: terminate, wait, kill as a last resort. Idempotent."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+            if self.process.stderr is not None:
+                self.process.stderr.close()
+            self.process = None
+        if remove:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 30) -> str:
+        """Return the end of Dovecot's log (and its stderr once it exited), for messages."""
+        log_file = self.dir / "dovecot.log"
+        text = log_file.read_text(errors="replace") if log_file.exists() else ""
+        stderr = b""
+        if self.process is not None and self.process.poll() is not None and self.process.stderr:
+            stderr = self.process.stderr.read()
+        return "\n".join(text.splitlines()[-lines:]) + stderr.decode(errors="replace")
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """Return a client context that trusts this server's certificate."""
+        return ssl.create_default_context(cafile=str(self.cafile))
+
+    @contextmanager
+    def client(self, user: ImapUser) -> Iterator[IMAPClient]:
+        """Log in as *user* over IMAPS and yield a raw IMAPClient, for set-up and checks."""
+        with IMAPClient(
+            self.host, self.ssl_port, ssl_context=self.ssl_context(), timeout=30
+        ) as client:
+            client.login(user.name, user.password)
+            yield client

@@ -1,0 +1,178 @@
+"""A demo session: a throw-away Dovecot full of generated mail, and an app home set up for it.
+
+Everything lives below one private temp dir (and the server's own temp dir), removed by
+``stop()``: the settings file with the one ``demo`` account, the archive, the logs and the
+password. The user's real settings, archive and keyring are never read or written: the front
+ends build their folders from ``DemoSession.dirs`` instead of ``resolve_dirs()``, and call
+``keep_off_the_keyring()``.
+
+The password is random for each session. It is in the server's users file and in a private
+file the account's password command reads (``cat FILE``), never in the settings file; a
+password command works for every front end alike (the app, and the command line in another
+terminal with ``IMAP_ARCHIVER_HOME`` set to the demo's home).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import shlex
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import keyring
+import keyring.backends.fail
+from imapclient import IMAPClient
+
+from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.config import Config, save_config
+from archiver.core.paths import AppDirs, write_private_file
+from archiver.core.secrets import Secret
+from archiver.demo.mail import DemoMessage, generate_mail
+from archiver.demo.server import DovecotServer, ServerError, UserEntry, find_dovecot
+
+log = logging.getLogger(__name__)
+
+ACCOUNT_NAME = "demo"
+USER_NAME = "demo"
+APPEND_CHUNK = 50  # messages per MULTIAPPEND command
+QUOTA_FILL = 0.65  # the quota is chosen so that the generated mail fills this much of it
+INSTALL_HINT = (
+    "The demo needs Dovecot: sudo apt-get install dovecot-imapd (Debian/Ubuntu), "
+    "sudo dnf install dovecot (Fedora), brew install dovecot (macOS Homebrew)."
+)
+
+
+class DovecotMissing(ServerError):
+    """Raised by DemoSession.start() where no dovecot binary is found (the message says how
+    to install it)."""
+
+
+def keep_off_the_keyring() -> None:
+    """Make every keyring call of this process fail, so the demo never touches the user's keyring.
+
+    The demo account needs none; an account the user adds or switches to the keyring
+    during the demo gets the usual "no usable system keyring" error. Process-wide: for the
+    front ends, which run the demo and nothing else.
+    """
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+
+
+def quota_for(messages: Sequence[DemoMessage]) -> int:
+    """Return a quota in MiB that the messages fill to about QUOTA_FILL (at least 1)."""
+    size = sum(len(message.raw) for message in messages)
+    return max(1, math.ceil(size / QUOTA_FILL / 2**20))
+
+
+def fill_mailbox(client: IMAPClient, messages: Sequence[DemoMessage]) -> None:
+    """APPEND *messages* with their flags and INTERNALDATE, creating and subscribing folders.
+
+    Uses MULTIAPPEND (RFC 3502, which Dovecot has): one command per chunk instead of one
+    round trip per message.
+    """
+    by_folder: dict[str, list[DemoMessage]] = {}
+    for message in messages:
+        by_folder.setdefault(message.folder, []).append(message)
+    for folder, group in by_folder.items():
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+            client.subscribe_folder(folder)
+        for start in range(0, len(group), APPEND_CHUNK):
+            chunk = group[start : start + APPEND_CHUNK]
+            client.multiappend(
+                folder,
+                [{"msg": m.raw, "flags": m.flags, "date": m.internaldate} for m in chunk],
+            )
+
+
+class DemoSession:
+    """The demo's home, and once started its server and account; a context manager.
+
+    ``dirs`` is known from construction on (so that logging can go there before the server
+    starts); ``start()`` brings up the server and writes the settings; ``stop()`` ends the
+    server and removes everything. Use ``with DemoSession() as demo: demo.start() ...``.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="imap-archiver-demo-"))  # mode 0700
+        self.dirs = AppDirs.under(self.root / "home")
+        self.server: DovecotServer | None = None
+        self.account: Account | None = None
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the server runs: start() got that far, and stop() was not called since."""
+        return self.server is not None and self.server.process is not None
+
+    def start(self, messages: Sequence[DemoMessage] | None = None) -> Config:
+        """Start the server, fill the demo mailbox, write the settings; return them.
+
+        Args:
+            messages: the mail to put on the server; default: generate_mail().
+
+        Raises:
+            DovecotMissing: no dovecot binary was found.
+            ServerError: the server could not be set up, did not start or refused the mail.
+            OSError: the settings could not be written.
+        """
+        binary = find_dovecot()
+        if binary is None:
+            raise DovecotMissing(INSTALL_HINT)
+        messages = generate_mail() if messages is None else messages
+        password = Secret(secrets.token_urlsafe(18))  # also registers it for redaction
+        self.server = DovecotServer(binary, quota_for(messages), instance="imap-archiver-demo")
+        self.server.write_users([UserEntry(USER_NAME, password.reveal())])
+        self.server.start()
+        try:
+            with self.server.client(self.server.user(USER_NAME, password.reveal())) as client:
+                fill_mailbox(client, messages)
+        except (IMAPClient.Error, OSError) as exc:
+            raise ServerError(f"Could not fill the demo mailbox: {exc}") from exc
+        log.info(
+            "Demo server on 127.0.0.1:%s with %d messages; demo home %s",
+            self.server.ssl_port,
+            len(messages),
+            self.root,
+        )
+        password_file = self.root / "password"
+        write_private_file(password_file, password.reveal().encode() + b"\n")
+        self.account = Account(
+            name=ACCOUNT_NAME,
+            host=self.server.host,
+            port=self.server.ssl_port,
+            user=USER_NAME,
+            security=Security.SSL,
+            cafile=self.server.cafile,
+            password_source=PasswordSource.COMMAND,
+            password_command=f"cat {shlex.quote(str(password_file))}",
+        )
+        config = Config(accounts={ACCOUNT_NAME: self.account})
+        save_config(config, self.dirs.config_file)
+        return config
+
+    def wait(self) -> int:
+        """Block until the server exits (Ctrl-C raises KeyboardInterrupt); return its code."""
+        assert self.server is not None and self.server.process is not None
+        return self.server.process.wait()
+
+    def stop(self) -> None:
+        """Stop the server and remove the demo's mail, settings, archive and logs. Idempotent."""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> DemoSession:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
