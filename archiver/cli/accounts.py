@@ -56,10 +56,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing = account_commands.add_parser("list", help="list accounts")
     listing.set_defaults(func=cmd_account_list)
     remove = account_commands.add_parser("remove", help="remove an account (keeps its archive)")
-    remove.add_argument("name")
+    remove.add_argument("name", help="the account to remove")
     remove.set_defaults(func=cmd_account_remove)
     test = account_commands.add_parser("test", help="connect and show folders and quota")
-    test.add_argument("name")
+    test.add_argument("name", help="the account to connect to")
     test.add_argument(
         "--password-stdin",
         action="store_true",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import hashlib
 import io
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from archiver.cli import build_parser
 from archiver.cli.common import TerminalProgress
 from archiver.core.accounts import (
     PRESETS,
@@ -286,3 +288,29 @@ def test_preset_for_a_host():
     assert preset is not None and preset.name == "GMX"
     assert preset_for_host("imap.example.com") is None
     assert preset_for_host("") is None
+
+
+def test_every_command_and_option_of_the_cli_explains_itself(capsys):
+    """``--help`` works on every command, and every option and argument has a help text."""
+    silent: list[str] = []
+    commands: list[list[str]] = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        commands.append(path)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*path, name])
+            elif not action.help and not isinstance(
+                action, argparse._HelpAction | argparse._VersionAction
+            ):
+                silent.append(" ".join([*path, action.dest]))
+
+    walk(build_parser(), [])
+    assert not silent
+    for path in commands:
+        with pytest.raises(SystemExit) as done:
+            build_parser().parse_args([*path, "--help"])
+        assert done.value.code == 0
+        assert capsys.readouterr().out.startswith("usage: imap-archiver")
+    assert len(commands) > 12
