@@ -43,6 +43,7 @@ from archiver.core.index.extract import decode_bytes, extract
 from archiver.core.preview import safe_html
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.core.store.reading import read_message
+from archiver.gui.formatting import size_text
 
 log = logging.getLogger(__name__)
 
@@ -419,9 +420,7 @@ class MessageView(QWidget):
             item = QListWidgetItem(
                 self.tr("{name} ({size})").format(
                     name=attachment.filename or self.tr("(no name)"),
-                    size=locale.formattedDataSize(
-                        attachment.size, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat
-                    ),
+                    size=size_text(attachment.size),
                 )
             )
             item.setData(Qt.ItemDataRole.UserRole, attachment.number)

@@ -27,6 +27,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette
 from PySide6.QtWidgets import QApplication
 
 from archiver.core.index.search import Hit
+from archiver.gui.formatting import size_text
 from archiver.gui.messageview import local_datetime
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -197,9 +198,7 @@ class HitTableModel(QAbstractTableModel):
         if column is Column.ACCOUNT:
             return hit.account
         if column is Column.SIZE:
-            return QLocale().formattedDataSize(
-                hit.size, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat
-            )
+            return size_text(hit.size)
         return ""
 
     def _tooltip(self, hit: Hit, column: Column) -> str | None:

@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
-    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -70,7 +69,7 @@ from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.secrets import Secret, delete_from_keyring, get_password, store_in_keyring
 from archiver.gui.context import AppContext, PasswordGetter
-from archiver.gui.formatting import size_text
+from archiver.gui.formatting import number_text, size_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import error_text
 from archiver.gui.workers import JobSignals, JobSlot
@@ -160,7 +159,7 @@ def quota_text(quota: Quota) -> str:
     return QCoreApplication.translate("account", "{used} of {limit} used ({percent}%)").format(
         used=size_text(quota.used),
         limit=size_text(quota.limit),
-        percent=QLocale().toString(round(quota.used * 100 / quota.limit)),
+        percent=number_text(round(quota.used * 100 / quota.limit)),
     )
 
 
@@ -240,7 +239,7 @@ class FolderTableModel(QAbstractTableModel):
             if folder.error is not None:
                 return "?"
             if column == 1:
-                return QLocale().toString(folder.messages or 0)
+                return number_text(folder.messages or 0)
             return size_text(folder.size or 0)
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -852,8 +851,8 @@ class AccountDialog(QDialog):
         self.test_status.setText(
             self.tr("Reading folder {folder} ({done} of {total})…").format(
                 folder=progress.message,
-                done=QLocale().toString(progress.done + 1),
-                total=QLocale().toString(progress.total),
+                done=number_text(progress.done + 1),
+                total=number_text(progress.total),
             )
         )
 
@@ -864,10 +863,10 @@ class AccountDialog(QDialog):
         messages = sum(f.messages or 0 for f in overview.folders)
         folders_text = (
             self.tr("{count} folder") if folders == 1 else self.tr("{count} folders")
-        ).format(count=QLocale().toString(folders))
+        ).format(count=number_text(folders))
         messages_text = (
             self.tr("{count} message") if messages == 1 else self.tr("{count} messages")
-        ).format(count=QLocale().toString(messages))
+        ).format(count=number_text(messages))
         status = self.tr("Connected to {host}:{port} as {user}: {folders}, {messages}.").format(
             host=account.host,
             port=account.effective_port,

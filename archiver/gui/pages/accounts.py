@@ -35,7 +35,7 @@ from archiver.gui.dialogs.account import (
     password_source_text,
     security_text,
 )
-from archiver.gui.formatting import size_text
+from archiver.gui.formatting import number_text, size_text
 from archiver.gui.pages.base import JobPage
 from archiver.gui.workers import Job, JobSignals, JobSlot
 
@@ -468,7 +468,7 @@ class AccountsPage(JobPage):
         if shown is None or shown.name != name or root != self._shown_root:
             return
         messages, size = stats
-        self.archive_count_label.setText(QLocale().toString(messages))
+        self.archive_count_label.setText(number_text(messages))
         self.archive_size_label.setText(size_text(size))
 
     @Slot()

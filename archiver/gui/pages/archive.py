@@ -447,6 +447,19 @@ class ArchivePage(JobPage):
         )
         self._update_controls()
 
+    def _archive_job(
+        self, account: Account, getter: PasswordGetter, options: ArchiveOptions
+    ) -> Job:
+        """The archive job (a dry run for a preview) for the settings as they are now."""
+        return partial(
+            archive_job,
+            account,
+            getter,
+            self.context.archive_root,
+            options,
+            self.context.config.archive_format,
+        )
+
     def _password(self, account: Account) -> PasswordGetter | None:
         getter = self.context.password_getter(account, self)
         if getter is None:
@@ -518,14 +531,7 @@ class ArchivePage(JobPage):
         self._forget_preview()
         self._start(
             Kind.PREVIEW,
-            partial(
-                archive_job,
-                account,
-                getter,
-                self.context.archive_root,
-                options,
-                self.context.config.archive_format,
-            ),
+            self._archive_job(account, getter, options),
             partial(self._on_preview_done, account, replace(options, dry_run=False)),
             self.tr("Looking at what would be archived…"),
         )
@@ -704,14 +710,7 @@ class ArchivePage(JobPage):
         log.info("Archive of %s confirmed: %s", account.name, options)
         self._start(
             Kind.ARCHIVE,
-            partial(
-                archive_job,
-                account,
-                getter,
-                self.context.archive_root,
-                options,
-                self.context.config.archive_format,
-            ),
+            self._archive_job(account, getter, options),
             self._on_archive_done,
             self.tr("Starting the archive of {account}…").format(account=account.name),
             copy_only=options.keep_on_server,

@@ -67,6 +67,7 @@ from archiver.core.jobs.restore import Login, Outcome, RestoreOptions, RestoreRe
 from archiver.core.progress import CancelToken, Progress, ProgressCallback, throttled
 from archiver.core.store.reading import read_message
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.formatting import number_text, size_text
 from archiver.gui.messageview import MessageContent, MessageView, catalog_record, load_message
 from archiver.gui.models import Column, HitTableModel
 from archiver.gui.pages.base import JobPage, error_text
@@ -494,7 +495,7 @@ class SearchPage(JobPage):
             Column.SENDER: "M" * 12,
             Column.FOLDER: "M" * 8,
             Column.ACCOUNT: "M" * 5,
-            Column.SIZE: locale.formattedDataSize(1023),
+            Column.SIZE: size_text(1023),
         }
         for column, sample in samples.items():
             title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
@@ -726,9 +727,7 @@ class SearchPage(JobPage):
             else self.tr("Preparing the search index: {done} of {total} messages…")
         )
         self.status_label.setText(
-            text.format(
-                done=QLocale().toString(progress.done), total=QLocale().toString(progress.total)
-            )
+            text.format(done=number_text(progress.done), total=number_text(progress.total))
         )
 
     def _on_search_succeeded(self, result: object) -> None:
@@ -852,8 +851,8 @@ class SearchPage(JobPage):
             self.progress.setValue(progress.done)
             self.progress.setFormat(
                 self.tr("{done} of {total}").format(
-                    done=QLocale().toString(progress.done),
-                    total=QLocale().toString(progress.total),
+                    done=number_text(progress.done),
+                    total=number_text(progress.total),
                 )
             )
 
@@ -888,7 +887,7 @@ class SearchPage(JobPage):
             self.tr("Put this message back into its folder on the server?")
             if len(hits) == 1
             else self.tr("Put these {count} messages back into their folders on the server?")
-        ).format(count=QLocale().toString(len(hits)))
+        ).format(count=number_text(len(hits)))
         answer = QMessageBox.question(
             self,
             self.tr("Restore to server"),
@@ -981,17 +980,15 @@ class SearchPage(JobPage):
             return
         lines = [
             self.tr("Export finished: {count} written ({size}) to {target}.").format(
-                count=QLocale().toString(result.exported),
-                size=QLocale().formattedDataSize(
-                    result.bytes, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat
-                ),
+                count=number_text(result.exported),
+                size=size_text(result.bytes),
                 target=result.target,
             )
         ]
         if result.already:
             lines.append(
                 self.tr("Already there from an earlier export: {count}.").format(
-                    count=QLocale().toString(result.already)
+                    count=number_text(result.already)
                 )
             )
         lines += [
@@ -1056,4 +1053,4 @@ class SearchPage(JobPage):
             if len(result) == 1
             else self.tr("Saved {count} attachments into {folder}.")
         )
-        self._tell(text.format(count=QLocale().toString(len(result)), folder=folder))
+        self._tell(text.format(count=number_text(len(result)), folder=folder))
