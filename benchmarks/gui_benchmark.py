@@ -46,7 +46,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QElapsedTimer, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
 
-from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.config import Config
 from archiver.core.index.search import Hit
 from archiver.core.paths import AppDirs
@@ -120,15 +119,7 @@ def bench_archive(app: QApplication, messages: int, work: Path) -> dict[str, Any
     try:
         user, fill, _ = prepare_user(server, messages, big_every=0, seed=7)
         print(f"filled {fill.messages} messages ({fill.bytes / 1e6:.0f} MB)", flush=True)
-        account = Account(
-            name="bench",
-            host=server.host,
-            port=server.ssl_port,
-            user=user.name,
-            security=Security.SSL,
-            cafile=server.cafile,
-            password_source=PasswordSource.PROMPT,
-        )
+        account = server.account(user, "bench")
         dirs = AppDirs.under(work / "home")
         context = AppContext(dirs, Config(accounts={"bench": account}), QThreadPool())
         context.remember_password(account, Secret(user.password))

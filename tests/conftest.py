@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.core.accounts import Account
 from archiver.core.paths import AppDirs
 from archiver.core.secrets import Secret
 from tests.helpers.dovecot import DovecotServer, ImapUser, find_dovecot
@@ -38,15 +38,7 @@ def imap_user(dovecot: DovecotServer) -> ImapUser:
 @pytest.fixture
 def account(dovecot: DovecotServer, imap_user: ImapUser) -> Account:
     """An Account for the fresh user over IMAPS, trusting the test certificate."""
-    return Account(
-        name="test",
-        host=dovecot.host,
-        port=dovecot.ssl_port,
-        user=imap_user.name,
-        security=Security.SSL,
-        cafile=dovecot.cafile,
-        password_source=PasswordSource.PROMPT,
-    )
+    return dovecot.account(imap_user)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ a file keyring instead of the system's, and a folder for screenshots."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,15 +57,7 @@ def context(home: AppDirs, pool: QThreadPool) -> AppContext:
 @pytest.fixture
 def keyring_account(account: Account, password: Secret, file_keyring: FileKeyring) -> Account:
     """The fresh Dovecot user as a configured account with its password in the keyring."""
-    configured = Account(
-        name="office",
-        host=account.host,
-        port=account.port,
-        user=account.user,
-        security=account.security,
-        cafile=account.cafile,
-        password_source=PasswordSource.KEYRING,
-    )
+    configured = dataclasses.replace(account, name="office", password_source=PasswordSource.KEYRING)
     store_in_keyring(configured, password)
     return configured
 

@@ -262,14 +262,7 @@ def test_page_shows_the_quota_and_the_archive(
     qtbot, context, dovecot, file_keyring, password, screenshots
 ):
     user = dovecot.add_user(quota_mb=5)
-    office = Account(
-        name="office",
-        host=dovecot.host,
-        port=dovecot.ssl_port,
-        user=user.name,
-        cafile=Path(dovecot.cafile),
-        password_source=PasswordSource.KEYRING,
-    )
+    office = dovecot.account(user, "office", PasswordSource.KEYRING)
     store_in_keyring(office, Secret(user.password))
     context.save_config(context.config.with_account(office))
     big = b"Subject: big\r\n\r\n" + b"x" * 76 + b"\r\n"

@@ -23,7 +23,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.catalog import Catalog, Location, Record, State
 from archiver.core.index.indexer import index_dir
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
@@ -137,15 +136,7 @@ def archive_template(dovecot: DovecotServer, tmp_path_factory: pytest.TempPathFa
         inbox = [GERMAN, HTML, MEETING, *(generate_message(s) for s in range(GENERATED))]
         append_messages(client, "INBOX", inbox, OLD, (b"\\Seen",))
         append_messages(client, "Akten/2022", [AKTEN], OLD, (b"\\Seen",))
-    account = Account(
-        name="office",
-        host=dovecot.host,
-        port=dovecot.ssl_port,
-        user=user.name,
-        security=Security.SSL,
-        cafile=dovecot.cafile,
-        password_source=PasswordSource.PROMPT,
-    )
+    account = dovecot.account(user, "office")
     root = tmp_path_factory.mktemp("search-page") / "archive"
     result = run_archive(
         account,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from imapclient import IMAPClient
 
+from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.demo.server import DovecotServer as _Server
 from archiver.demo.server import ImapUser, UserEntry, find_dovecot, free_port
 
@@ -62,6 +63,23 @@ class DovecotServer(_Server):
             except (KeyError, IndexError):
                 raise RuntimeError(f"no unused test user with quota {quota_mb} MB") from None
         return self.user(name, PASSWORD)
+
+    def account(
+        self,
+        user: ImapUser,
+        name: str = "test",
+        source: PasswordSource = PasswordSource.PROMPT,
+    ) -> Account:
+        """Return an Account that reaches *user* over IMAPS, trusting the test certificate."""
+        return Account(
+            name=name,
+            host=self.host,
+            port=self.ssl_port,
+            user=user.name,
+            security=Security.SSL,
+            cafile=self.cafile,
+            password_source=source,
+        )
 
     def account_args(self, user: ImapUser) -> list[str]:
         """Return ``imap-archiver account add`` options that reach *user* over IMAPS."""

@@ -11,7 +11,6 @@ import pytest
 from whoosh import index
 
 from archiver.cli import main
-from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.catalog import Catalog
 from archiver.core.index.indexer import index_dir, index_records, reindex, update_index
 from archiver.core.index.search import ArchiveSearcher, QueryError
@@ -122,15 +121,7 @@ def archive(dovecot: DovecotServer, tmp_path_factory: pytest.TempPathFactory) ->
             if key == "html":
                 flags = ()
             append_messages(client, folder, [MESSAGES[key]], WHEN, flags)
-    account = Account(
-        name="work",
-        host=dovecot.host,
-        port=dovecot.ssl_port,
-        user=user.name,
-        security=Security.SSL,
-        cafile=dovecot.cafile,
-        password_source=PasswordSource.PROMPT,
-    )
+    account = dovecot.account(user, "work")
     root = tmp_path_factory.mktemp("search") / "archive"
     result = run(account, Secret(user.password), root, keep_on_server=True)
     assert result.archived == len(MESSAGES) and result.indexed == len(MESSAGES)
