@@ -2,18 +2,20 @@
 
 The core's jobs take ``report`` and ``cancel``; JobRunnable passes a signal's ``emit`` as
 ``report`` and its own CancelToken, so the job never touches a widget and the event loop
-never waits on network or disk.
+never waits on network or disk. JobSlot keeps one job of a page; LatestJob runs the newest
+of a series (searches, previews as the user types and clicks).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from archiver.core.progress import Cancelled, CancelToken, ProgressCallback
+from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +122,100 @@ class JobSlot(QObject):
     @Slot()
     def _forget(self) -> None:
         self.runnable = None
+
+
+class LatestJob(QObject):
+    """Runs the newest of a series of jobs of one kind (searches, previews).
+
+    A job asked for while another runs waits for it, replacing any job that waited before
+    it; only the newest job's outcome reaches its callbacks. The running job is not
+    cancelled when superseded: a search that catches up the index would lose its work.
+
+    Signals:
+        started(): a job was handed to the pool.
+        progressed(Progress): the newest job's progress.
+        finished(): a job ended, wanted or not.
+    """
+
+    started = Signal()
+    progressed = Signal(object)
+    finished = Signal()
+
+    def __init__(self, pool: QThreadPool, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._slot = JobSlot(pool, self)
+        self._serial = 0  # of the newest job asked for
+        self._running: _Wanted | None = None
+        self._waiting: _Wanted | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a job runs or waits (until its finished signal has been handled)."""
+        return self._running is not None or self._waiting is not None
+
+    def submit(
+        self,
+        job: Job,
+        on_success: Callable[[object], None],
+        on_failure: Callable[[BaseException], None],
+    ) -> None:
+        """Run *job* as soon as the running one (if any) ends; drop older unfinished ones."""
+        self._serial += 1
+        wanted = _Wanted(self._serial, job, on_success, on_failure)
+        if self._running is not None:
+            self._waiting = wanted
+        else:
+            self._start(wanted)
+
+    def cancel(self) -> None:
+        """Drop the waiting job and every outcome; the running job stops at a safe point."""
+        self._serial += 1
+        self._waiting = None
+        self._slot.cancel()
+
+    def _start(self, wanted: _Wanted) -> None:
+        self._running = wanted
+        self._slot.start(wanted.job, self._connect)
+        self.started.emit()
+
+    def _connect(self, signals: JobSignals) -> None:
+        signals.progressed.connect(self._on_progressed)
+        signals.succeeded.connect(self._on_succeeded)
+        signals.failed.connect(self._on_failed)
+        signals.finished.connect(self._on_finished)
+
+    def _is_newest(self) -> bool:
+        return self._running is not None and self._running.serial == self._serial
+
+    @Slot(object)
+    def _on_progressed(self, progress: Progress) -> None:
+        if self._is_newest():
+            self.progressed.emit(progress)
+
+    @Slot(object)
+    def _on_succeeded(self, result: object) -> None:
+        if self._running is not None and self._is_newest():
+            self._running.on_success(result)
+
+    @Slot(object)
+    def _on_failed(self, exc: BaseException) -> None:
+        if self._running is not None and self._is_newest():
+            self._running.on_failure(exc)
+        else:
+            log.debug("A superseded job failed: %s", exc)
+
+    @Slot()
+    def _on_finished(self) -> None:
+        self._running = None
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self._start(waiting)
+        self.finished.emit()
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    serial: int
+    job: Job
+    on_success: Callable[[object], None]
+    on_failure: Callable[[BaseException], None]

@@ -33,7 +33,8 @@ from archiver.core.secrets import Secret
 from archiver.gui.context import AppContext
 from archiver.gui.messageview import SafeTextBrowser, blocked_image, message_content
 from archiver.gui.models import Column
-from archiver.gui.pages.search import SearchPage, SearchRequest, write_private_eml
+from archiver.gui.pages.search import SearchPage
+from archiver.gui.pages.search_jobs import SearchRequest, write_private_eml
 from tests.helpers.corpus import corpus_files
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import HARD_SHAPES, generate_message

@@ -13,11 +13,8 @@ import datetime as dt
 import functools
 import itertools
 import logging
-import os
 import shutil
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -26,10 +23,8 @@ from PySide6.QtCore import (
     QDateTime,
     QLocale,
     QModelIndex,
-    QObject,
     QPoint,
     Qt,
-    QThreadPool,
     QTime,
     QTimer,
     QUrl,
@@ -58,286 +53,30 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.core.accounts import Account
-from archiver.core.attachments import save_attachments
-from archiver.core.catalog import CATALOG_NAME, Catalog, Record
-from archiver.core.index.indexer import catch_up_index
-from archiver.core.index.search import ArchiveSearcher, Hit, parse_query
-from archiver.core.jobs.export import ExportResult, eml_stem, export_eml, export_mbox
-from archiver.core.jobs.restore import Login, Outcome, RestoreOptions, RestoreResult, run_restore
-from archiver.core.progress import CancelToken, Progress, ProgressCallback, throttled
-from archiver.core.store.reading import read_message
+from archiver.core.index.search import Hit
+from archiver.core.jobs.export import ExportResult
+from archiver.core.jobs.restore import Outcome, RestoreResult
+from archiver.core.progress import Progress
 from archiver.gui.context import AppContext, PasswordGetter
 from archiver.gui.formatting import number_text, size_text
-from archiver.gui.messageview import MessageContent, MessageView, catalog_record, load_message
+from archiver.gui.messageview import MessageContent, MessageView, load_message
 from archiver.gui.models import Column, HitTableModel
 from archiver.gui.pages.base import JobPage, error_text
-from archiver.gui.workers import Job, JobSignals, JobSlot
+from archiver.gui.pages.search_jobs import (
+    SearchOutcome,
+    SearchRequest,
+    export_messages,
+    restore_messages,
+    save_message_attachments,
+    search_archive,
+    write_private_eml,
+)
+from archiver.gui.workers import Job, LatestJob
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 300  # typing pauses this long before a search starts
 BUSY_AFTER_MS = 250  # "Searching…" only for searches that take a noticeable time
-# Results fetched per search, newest first. Fetching costs about 15 µs per result (1.5 s at
-# 100,000 matches), so beyond this the status says how many more matched.
-RESULT_LIMIT = 100_000
-
-
-# --- jobs (run on a pool thread; no widgets here) -------------------------------------------
-# Each takes report and cancel last and positionally, as JobRunnable calls a job.
-
-
-@dataclass(frozen=True, slots=True)
-class SearchRequest:
-    """What the user asked for: the typed query and the filters beside it."""
-
-    text: str = ""
-    account: str | None = None
-    folder: str = ""
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    has_attachment: bool = False
-
-    def query(self) -> str:
-        """Return the typed query with the filters added as clauses ("" if nothing to find)."""
-        text = self.text.strip()
-        clauses = []
-        folder = " ".join(self.folder.replace('"', " ").split())
-        if folder:
-            clauses.append(f'folder:"{folder}"')
-        if self.date_from is not None and self.date_to is not None:
-            clauses.append(f"date:[{self.date_from:%Y-%m-%d} to {self.date_to:%Y-%m-%d}]")
-        elif self.date_from is not None:
-            clauses.append(f"date:>={self.date_from:%Y-%m-%d}")
-        elif self.date_to is not None:
-            clauses.append(f"date:<={self.date_to:%Y-%m-%d}")
-        if self.has_attachment:
-            clauses.append("has:attachment")
-        if text and clauses:
-            text = f"({text})"  # "a OR b" must not swallow a filter into its last term
-        return " ".join([text, *clauses] if text else clauses)
-
-
-@dataclass(frozen=True, slots=True)
-class SearchOutcome:
-    """The result of one search job.
-
-    ``archive_exists`` False: nothing was ever archived (no catalog). ``index_complete``
-    False: an archive job held the archive, so messages it has not indexed yet are missing.
-    """
-
-    request: SearchRequest
-    hits: list[Hit]
-    total: int
-    archive_exists: bool = True
-    index_complete: bool = True
-
-
-def search_archive(
-    archive_root: Path,
-    request: SearchRequest,
-    catch_up: bool,
-    *,
-    report: ProgressCallback,
-    cancel: CancelToken,
-) -> SearchOutcome:
-    """Search the archive (a job); with *catch_up*, first index what the index lacks.
-
-    Raises QueryError for a query that cannot be read, naming the part of the user's own
-    text (the filters' clauses are ours and always readable).
-    """
-    if not (archive_root / CATALOG_NAME).exists():
-        return SearchOutcome(request, [], 0, archive_exists=False)
-    if request.text.strip():
-        parse_query(request.text)
-    complete = True
-    if catch_up:
-        with Catalog.open(archive_root) as catalog:
-            complete = catch_up_index(archive_root, catalog, report=report, cancel=cancel)
-    cancel.raise_if_cancelled()
-    with ArchiveSearcher(archive_root) as searcher:
-        result = searcher.search(request.query(), account=request.account, limit=RESULT_LIMIT)
-    return SearchOutcome(request, result.hits, result.total, index_complete=complete)
-
-
-def catalog_records(archive_root: Path, ids: Sequence[int]) -> list[Record]:
-    """Return the catalog rows of *ids* in that order (ids the catalog lacks are left out)."""
-    with Catalog.open(archive_root) as catalog:
-        found = catalog.get(ids)
-    return [found[i] for i in ids if i in found]
-
-
-def restore_messages(
-    archive_root: Path,
-    ids: Sequence[int],
-    accounts: Mapping[str, tuple[Account, PasswordGetter]],
-    *,
-    report: ProgressCallback,
-    cancel: CancelToken,
-) -> RestoreResult:
-    """Restore messages *ids* into their own folders (a job); passwords are read here."""
-    records = catalog_records(archive_root, ids)
-    logins = {name: Login(account, get()) for name, (account, get) in accounts.items()}
-    return run_restore(
-        records, archive_root, logins, RestoreOptions(), report=throttled(report), cancel=cancel
-    )
-
-
-def export_messages(
-    archive_root: Path,
-    ids: Sequence[int],
-    target: Path,
-    as_mbox: bool,
-    *,
-    report: ProgressCallback,
-    cancel: CancelToken,
-) -> ExportResult:
-    """Export messages *ids* into one new mbox file or as .eml files into a folder (a job)."""
-    records = catalog_records(archive_root, ids)
-    export = export_mbox if as_mbox else export_eml
-    return export(records, archive_root, target, report=throttled(report), cancel=cancel)
-
-
-def write_private_eml(
-    archive_root: Path,
-    message_id: int,
-    directory: Path | None,
-    *,
-    report: ProgressCallback,
-    cancel: CancelToken,
-) -> Path:
-    """Write a message's exact bytes into a private temporary .eml file (a job).
-
-    The file goes into *directory*, or a new private (0700) temporary folder when None;
-    it is readable by the user alone (0600), written beside and renamed into place, so a
-    mail program never sees half a message. Returns the file's path.
-    """
-    record = catalog_record(archive_root, message_id)
-    data = read_message(archive_root, record)
-    folder = directory or Path(tempfile.mkdtemp(prefix="imap-archiver-open-"))
-    fd, partial = tempfile.mkstemp(dir=folder, suffix=".part")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        path = folder / f"{eml_stem(record, data)}.eml"
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def save_message_attachments(
-    archive_root: Path,
-    message_id: int,
-    folder: Path,
-    numbers: list[int],
-    *,
-    report: ProgressCallback,
-    cancel: CancelToken,
-) -> list[Path]:
-    """Save attachments *numbers* (empty: all) of a message into *folder* (a job)."""
-    record = catalog_record(archive_root, message_id)
-    return save_attachments(read_message(archive_root, record), folder, numbers or None)
-
-
-# --- running jobs ---------------------------------------------------------------------------
-
-
-class LatestJob(QObject):
-    """Runs the newest of a series of jobs of one kind (searches, previews).
-
-    A job asked for while another runs waits for it, replacing any job that waited before
-    it; only the newest job's outcome reaches its callbacks. The running job is not
-    cancelled when superseded: a search that catches up the index would lose its work.
-
-    Signals:
-        started(): a job was handed to the pool.
-        progressed(Progress): the newest job's progress.
-        finished(): a job ended, wanted or not.
-    """
-
-    started = Signal()
-    progressed = Signal(object)
-    finished = Signal()
-
-    def __init__(self, pool: QThreadPool, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._slot = JobSlot(pool, self)
-        self._serial = 0  # of the newest job asked for
-        self._running: _Wanted | None = None
-        self._waiting: _Wanted | None = None
-
-    @property
-    def busy(self) -> bool:
-        """Whether a job runs or waits (until its finished signal has been handled)."""
-        return self._running is not None or self._waiting is not None
-
-    def submit(
-        self,
-        job: Job,
-        on_success: Callable[[object], None],
-        on_failure: Callable[[BaseException], None],
-    ) -> None:
-        """Run *job* as soon as the running one (if any) ends; drop older unfinished ones."""
-        self._serial += 1
-        wanted = _Wanted(self._serial, job, on_success, on_failure)
-        if self._running is not None:
-            self._waiting = wanted
-        else:
-            self._start(wanted)
-
-    def cancel(self) -> None:
-        """Drop the waiting job and every outcome; the running job stops at a safe point."""
-        self._serial += 1
-        self._waiting = None
-        self._slot.cancel()
-
-    def _start(self, wanted: _Wanted) -> None:
-        self._running = wanted
-        self._slot.start(wanted.job, self._connect)
-        self.started.emit()
-
-    def _connect(self, signals: JobSignals) -> None:
-        signals.progressed.connect(self._on_progressed)
-        signals.succeeded.connect(self._on_succeeded)
-        signals.failed.connect(self._on_failed)
-        signals.finished.connect(self._on_finished)
-
-    def _is_newest(self) -> bool:
-        return self._running is not None and self._running.serial == self._serial
-
-    @Slot(object)
-    def _on_progressed(self, progress: Progress) -> None:
-        if self._is_newest():
-            self.progressed.emit(progress)
-
-    @Slot(object)
-    def _on_succeeded(self, result: object) -> None:
-        if self._running is not None and self._is_newest():
-            self._running.on_success(result)
-
-    @Slot(object)
-    def _on_failed(self, exc: BaseException) -> None:
-        if self._running is not None and self._is_newest():
-            self._running.on_failure(exc)
-        else:
-            log.debug("A superseded job failed: %s", exc)
-
-    @Slot()
-    def _on_finished(self) -> None:
-        self._running = None
-        waiting, self._waiting = self._waiting, None
-        if waiting is not None:
-            self._start(waiting)
-        self.finished.emit()
-
-
-@dataclass(frozen=True, slots=True)
-class _Wanted:
-    serial: int
-    job: Job
-    on_success: Callable[[object], None]
-    on_failure: Callable[[BaseException], None]
 
 
 # --- the page -------------------------------------------------------------------------------
