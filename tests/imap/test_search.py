@@ -362,7 +362,8 @@ def test_cli_search_show_reindex(dovecot, imap_user, home, tmp_path, capsys):
 @pytest.mark.parametrize(
     "query",
     ["anbei", "to:kanzlei", "pfänd*", "NOT anbei", "anbei AND NOT has:attachment",
-     "(rechnung OR kündigung) OR is:flagged", "date:[2022-03-01 to 2022-06-30]", '"Grüßen"'],
+     "(rechnung OR kündigung) OR is:flagged", "date:[2022-03-01 to 2022-06-30]", '"Grüßen"',
+     '"freundlichen Grüßen"', '"mit freundlichen Grüßen" OR "sehr geehrte"'],
 )  # fmt: skip
 def test_newest_first_matches_whooshs_own_sorting(archive, query):
     """Our set evaluation finds exactly what Whoosh's collector finds, in date order."""

@@ -28,9 +28,10 @@ from archiver.core.index.analysis import (
     positions,
     term,
 )
+from archiver.core.index.codec import ArrayPositions
 
 # Bumped when the fields or the analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class CompoundText(TEXT):
@@ -43,6 +44,7 @@ class CompoundText(TEXT):
 
     def __init__(self, reversed_field: str, stored: bool = False) -> None:
         super().__init__(analyzer=WordAnalyzer(), phrase=True, stored=stored)
+        self.format = ArrayPositions()
         self.reversed_field = reversed_field
 
     def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:

@@ -14,21 +14,24 @@ import fnmatch
 import heapq
 import math
 import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate, chain, islice
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import DATETIME
 from whoosh.index import FileIndex
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, QueryParser
 from whoosh.searching import Searcher
 
 from archiver.core.errors import ArchiverError
 from archiver.core.index.analysis import WORD, fold, part_form, term
+from archiver.core.index.codec import ArrayPositions, MailLeafMatcher
 from archiver.core.index.indexer import index_dir
 from archiver.core.index.schema import build_schema
 
@@ -219,6 +222,11 @@ class ArchiveSearcher:
 DIRECT_DATES = 1000
 # Range queries on these fields are answered from their columns, not from their many terms.
 COLUMN_RANGES = frozenset({"date", "size"})
+# A phrase whose rarest word occurs more often than this is checked by Whoosh's matchers:
+# the fast check holds that word's positions in a set (about 60 bytes each).
+PHRASE_POSITIONS_MAX = 2_000_000
+# Queries that name terms, whose documents are read straight off their posting lists.
+TERM_LEAVES = (wq.Term, wq.Prefix, wq.Wildcard, wq.TermRange)
 
 
 class _Evaluator:
@@ -280,8 +288,13 @@ class _Evaluator:
                     found -= self.matches(child)
             return found
         if isinstance(q, wq.Or):
-            children = _without_covered_terms(q.subqueries)
-            return set().union(*(self.matches(c) for c in children))
+            found = set()
+            for child in _without_covered_terms(q.subqueries):
+                if isinstance(child, TERM_LEAVES):  # straight into one set: no union after
+                    _term_docs(self.searcher, child, found)
+                else:
+                    found |= self.matches(child)
+            return found
         if isinstance(q, wq.Not):
             return self.all_docs() - self.matches(q.query)
         if isinstance(q, wq.AndNot):
@@ -290,10 +303,14 @@ class _Evaluator:
             return self.matches(q.a)
         if isinstance(q, wq.Require):
             return self.matches(q.a) & self.matches(q.b)
-        if isinstance(q, (wq.Term, wq.Prefix, wq.Wildcard, wq.TermRange)):
-            return _term_docs(self.searcher, q)
+        if isinstance(q, TERM_LEAVES):
+            return _term_docs(self.searcher, q, set())
         if isinstance(q, wq.NumericRange) and q.fieldname in COLUMN_RANGES:
             return self._range(q)
+        if isinstance(q, wq.Phrase) and q.fieldname in self.searcher.schema:
+            phrase = _phrase_docs(self.searcher, q)
+            if phrase is not None:
+                return phrase
         return set(self.searcher.docs_for_query(q))
 
     def all_docs(self) -> set[int]:
@@ -317,43 +334,114 @@ class _Evaluator:
         return found
 
 
-def _term_docs(searcher: Searcher, q: wq.Query) -> set[int]:
-    """Return the documents with a term *q* names (or, for a prefix, expands to).
-
-    Reads each posting list a block at a time instead of through Whoosh's per-posting
-    matcher calls, which cost ten times as much.
-    """
+def _term_docs(searcher: Searcher, q: wq.Query, found: set[int]) -> set[int]:
+    """Add to *found* the documents with a term *q* names (or expands to); return it."""
     if q.fieldname not in searcher.schema:
-        return set()
-    found: set[int] = set()
-    for sub, offset in searcher.subsearchers or [(searcher, 0)]:  # None: one segment
-        reader = sub.reader()
+        return found
+    for reader, offset in _segments(searcher):
         if isinstance(q, wq.Term):
             try:
                 texts = [searcher.schema[q.fieldname].to_bytes(q.text)]
             except ValueError:
-                return set()
+                return found
         else:
             texts = list(q._btexts(reader))
         for text in texts:
-            if (q.fieldname, text) not in reader:
-                continue
-            ids = _posting_ids(reader.postings(q.fieldname, text))
-            found.update(ids if not offset else (i + offset for i in ids))
+            if (q.fieldname, text) in reader:
+                found.update(_shifted(_posting_ids(reader, q.fieldname, text), offset))
     return found
 
 
-def _posting_ids(matcher: Any) -> Iterable[int]:
-    """Return a fresh matcher's document numbers, whole blocks at a time where possible."""
-    if type(matcher) is not W3LeafMatcher:  # e.g. filtered for deleted documents
-        return matcher.all_ids()  # type: ignore[no-any-return]
-    ids: list[int] = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids.extend(matcher._ids[matcher._i :])
-        matcher._next_block()
-    return ids
+def _phrase_docs(searcher: Searcher, q: wq.Phrase) -> set[int] | None:
+    """Return the documents holding the words of *q* next to each other, in order.
+
+    The documents holding every word come from the document numbers alone. For those, each
+    position of word k becomes a key ``document << 32 | position - k (+ words)``, one
+    block of postings at a time in C; a document has the phrase where all words share a
+    key. None where the index cannot be read that way (another format, a looser phrase, a
+    word too frequent to hold its positions in memory): Whoosh's span matchers answer.
+    """
+    field = searcher.schema[q.fieldname]
+    if not isinstance(field.format, ArrayPositions) or q.slop != 1 or len(q.words) < 2:
+        return None
+    texts = [field.to_bytes(word) for word in q.words]
+    count = len(texts)
+    found: set[int] = set()
+    for reader, offset in _segments(searcher):
+        if any((q.fieldname, text) not in reader for text in texts):
+            continue
+        matchers = [_leaf_matcher(reader, q.fieldname, text)[0] for text in texts]
+        occurrences = [reader.frequency(q.fieldname, text) for text in texts]
+        rarest = occurrences.index(min(occurrences))
+        if min(occurrences) > PHRASE_POSITIONS_MAX or not all(
+            type(m) is MailLeafMatcher for m in matchers
+        ):
+            return None
+        by_size = sorted(texts, key=lambda text: reader.doc_frequency(q.fieldname, text))
+        candidates = set(_posting_ids(reader, q.fieldname, by_size[0]))
+        for text in by_size[1:]:
+            if candidates:
+                candidates.intersection_update(_posting_ids(reader, q.fieldname, text))
+        if not candidates:
+            continue
+        keys = set(_position_keys(matchers[rarest], candidates, count - rarest))
+        for k, matcher in enumerate(matchers):
+            if k != rarest and keys:
+                keys.intersection_update(_position_keys(matcher, candidates, count - k))
+        found.update(_shifted({key >> 32 for key in keys}, offset))
+    return found
+
+
+def _position_keys(matcher: MailLeafMatcher, wanted: set[int], shift: int) -> Iterator[int]:
+    """Yield ``document << 32 | position + shift`` for the term's positions in *wanted*."""
+    return chain.from_iterable(
+        _block_keys(ids, counts, deltas, wanted, shift)
+        for ids, counts, deltas in matcher.remaining_positions(wanted)
+    )
+
+
+def _block_keys(
+    ids: list[int], counts: Iterable[int], deltas: array[int], wanted: set[int], shift: int
+) -> Iterator[int]:
+    """Return one block's position keys for the documents in *wanted*."""
+    starts = list(accumulate(counts, initial=0))
+    return chain.from_iterable(
+        # accumulate() yields its initial value first: that one is not a position.
+        islice(accumulate(deltas[starts[i] : starts[i + 1]], initial=(doc << 32) + shift), 1, None)
+        for i, doc in enumerate(ids)
+        if doc in wanted
+    )
+
+
+def _segments(searcher: Searcher) -> list[tuple[Any, int]]:
+    """Return each segment's reader with the offset of its document numbers."""
+    return [(sub.reader(), offset) for sub, offset in searcher.subsearchers or [(searcher, 0)]]
+
+
+def _shifted(ids: Iterable[int], offset: int) -> Iterable[int]:
+    """Return a segment's document numbers as the searcher's (the offset added, in C)."""
+    return map(offset.__add__, ids) if offset else ids
+
+
+def _leaf_matcher(reader: Any, fieldname: str, text: bytes) -> tuple[Any, frozenset[int]]:
+    """Return a term's matcher without Whoosh's filter for deleted documents, and those."""
+    matcher = reader.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):  # the segment has deleted documents
+        return matcher.child, reader.deleted_docs_set
+    return matcher, frozenset()
+
+
+def _posting_ids(reader: Any, fieldname: str, text: bytes) -> Iterable[int]:
+    """Return the numbers of a segment's live documents holding a term.
+
+    Reads MailCodec's blocks a whole block at a time instead of through Whoosh's
+    per-posting matcher calls, which cost ten times as much.
+    """
+    matcher, deleted = _leaf_matcher(reader, fieldname, text)
+    # Whoosh's all_ids() for an inlined posting list (a single posting) or another codec
+    fast = type(matcher) is MailLeafMatcher
+    ids = matcher.remaining_ids() if fast else matcher.all_ids()
+    return [i for i in ids if i not in deleted] if deleted else ids
 
 
 def _without_covered_terms(children: list[wq.Query]) -> list[wq.Query]:

@@ -1,0 +1,133 @@
+"""The index's posting format: what our fast readers find, Whoosh's own matchers find too."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index
+from whoosh import query as wq
+
+from archiver.core.index import search
+from archiver.core.index.analysis import term
+from archiver.core.index.codec import ArrayPositions, MailCodec, MailLeafMatcher
+from archiver.core.index.schema import build_schema
+from archiver.core.index.search import ArchiveSearcher, _phrase_docs, parse_query
+
+WORDS = ["anbei", "rechnung", "mit", "freundlichen", "grussen", "frist", "zahlung"]
+
+
+def build(root: Path, texts: list[str], *, segments: int = 1, delete: tuple[int, ...] = ()) -> None:
+    """Index *texts* (document i dated by i) in *segments* commits, then delete some.
+
+    Blocks of 8 postings, not 1,024, so that small tests cross many block boundaries.
+    """
+    (root / ".index").mkdir()
+    ix = index.create_in(str(root / ".index"), build_schema())
+    per_commit = -(-len(texts) // segments)
+    for start in range(0, len(texts), per_commit):
+        with ix.writer(codec=MailCodec(blocklimit=8), merge=False) as writer:
+            for number in range(start, min(start + per_commit, len(texts))):
+                when = dt.datetime(2000, 1, 1) + dt.timedelta(hours=number)
+                writer.add_document(id=str(number), date=when, text=texts[number])
+    if delete:
+        with ix.writer(codec=MailCodec(blocklimit=8), merge=False) as writer:
+            for number in delete:
+                writer.delete_by_term("id", str(number))
+    ix.close()
+
+
+def whoosh_ids(searcher: ArchiveSearcher, q: wq.Query) -> set[int]:
+    """Return what Whoosh's own per-posting matchers find for *q*, as our row ids."""
+    reference = searcher._searcher.search(q, limit=None)
+    return {int(r["id"]) for r in reference}
+
+
+def test_blocks_round_trip_ids_weights_and_positions(tmp_path):
+    rng = random.Random(7)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 40))) for _ in range(300)]
+    build(tmp_path, texts)
+    ix = index.open_dir(str(tmp_path / ".index"))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert isinstance(searcher.schema["text"].format, ArrayPositions)
+        assert isinstance(reader.segments()[0].codec(), MailCodec)
+        for word in WORDS:
+            expected = {n: t.split().count(word) for n, t in enumerate(texts) if word in t.split()}
+            stem = term(word).encode()
+            matcher = reader.postings("text", stem)
+            assert type(matcher) is MailLeafMatcher
+            found = {}
+            while matcher.is_active():
+                doc = int(searcher.stored_fields(matcher.id())["id"])
+                positions = matcher.value_as("positions")
+                assert [texts[doc].split()[p] for p in positions] == [word] * len(positions)
+                found[doc] = matcher.weight()
+                matcher.next()
+            assert found == expected
+            fresh = reader.postings("text", stem).remaining_ids()
+            assert fresh == list(reader.postings("text", stem).all_ids())
+    ix.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(WORDS[:4]), min_size=1, max_size=12).map(" ".join),
+        min_size=1,
+        max_size=300,
+    ),
+    phrase=st.lists(st.sampled_from(WORDS[:4]), min_size=2, max_size=3),
+    segments=st.integers(1, 3),
+    deleted=st.sets(st.integers(0, 299), max_size=5),
+)
+def test_phrases_and_words_agree_with_whoosh(tmp_path_factory, texts, phrase, segments, deleted):
+    """Set evaluation (ids apart, positions as sets) equals Whoosh's span matchers."""
+    root = tmp_path_factory.mktemp("ix")
+    build(root, texts, segments=segments, delete=tuple(d for d in deleted if d < len(texts)))
+    with ArchiveSearcher(root) as searcher:
+        for text in [f'"{" ".join(phrase)}"', phrase[0], f"{phrase[0]} NOT {phrase[1]}"]:
+            ours = searcher.search(text, limit=None)
+            assert {h.id for h in ours.hits} == whoosh_ids(searcher, ours.query), text
+            assert ours.total == len(ours.hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "found"),
+    [
+        ("mit freundlichen grussen", "freundlichen grussen", True),
+        ("grussen freundlichen", "freundlichen grussen", False),
+        ("freundlichen mit grussen", "freundlichen grussen", False),
+        ("mit mit", "mit mit", True),
+        ("mit", "mit mit", False),
+        ("anbei rechnung anbei frist", "anbei frist", True),
+    ],
+)
+def test_phrase_means_next_to_each_other_in_order(tmp_path, text, phrase, found):
+    build(tmp_path, [text, "zahlung"])
+    with ArchiveSearcher(tmp_path) as searcher:
+        result = searcher.search(f'"{phrase}"')
+        assert [h.id for h in result.hits] == ([0] if found else [])
+        assert _phrase_docs(searcher._searcher, result.query) is not None  # not Whoosh's
+
+
+@given(st.sets(st.integers(0, 2**32 - 1), max_size=50).map(sorted))
+def test_positions_round_trip_at_every_width(positions):
+    fmt = ArrayPositions()
+    value = fmt.encode(positions)
+    assert fmt.decode_positions(value) == positions
+    assert fmt.decode_frequency(value) == len(positions)
+
+
+def test_too_frequent_phrase_words_fall_back_to_whooshs_matchers(tmp_path, monkeypatch):
+    build(tmp_path, ["mit freundlichen grussen", "grussen freundlichen", "mit grussen"])
+    with ArchiveSearcher(tmp_path) as searcher:
+        fast = searcher.search('"freundlichen grussen"').hits
+        monkeypatch.setattr(search, "PHRASE_POSITIONS_MAX", 0)
+        assert _phrase_docs(searcher._searcher, parse_query('"freundlichen grussen"')) is None
+        assert searcher.search('"freundlichen grussen"').hits == fast
+        assert [h.id for h in fast] == [0]
