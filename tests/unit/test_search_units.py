@@ -59,6 +59,13 @@ def test_reversed_parts_hold_long_capitalised_words_only():
     assert parts == {"ssulhcsebsgnudnafp", "gnunhcerssulhcs"}
 
 
+def test_parts_field_indexes_the_reversed_parts_of_its_text():
+    """text_parts gets the message text and finds the parts itself (in the writer)."""
+    text = "Der Pfändungsbeschluss und die Schlussrechnungen, Pfändungsbeschluss"
+    terms = [t for t, *_ in build_schema()["text_parts"].index(text)]
+    assert sorted(terms) == sorted(p.encode() for p in reversed_parts(text).split())
+
+
 def test_addresses_whole_and_in_parts():
     terms = address_terms("Hans Meier <hans.meier@mail.ag-berlin.de>")
     for expected in ("hans.meier@mail.ag-berlin.de", "hans.meier", "ag-berlin.de", "meier"):

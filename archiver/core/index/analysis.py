@@ -32,8 +32,8 @@ from whoosh.lang import stemmer_for_language
 
 # A word: letters and digits; "_" splits words as punctuation does.
 WORD = re.compile(r"[^\W_]+")
-# A capitalised word (a German noun, or the first word of a sentence).
-NOUN = re.compile(r"\b[^\W\d_a-zß][^\W_]*")
+# A word starting with one of these is not capitalised (not a German noun).
+_LOWER_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzß")
 # Longer "words" are base64, hashes or URLs run together: not worth an index term.
 MAX_WORD = 40
 # Words at least this long (folded) get a reversed entry, so that their ends can be found.
@@ -104,27 +104,46 @@ def part_form(word: str) -> str:
     return light_stem(fold(word))
 
 
+@functools.lru_cache(maxsize=1)
+def words(text: str) -> list[str]:
+    """Return the words of *text* in order, leaving out those longer than MAX_WORD.
+
+    The last text's words are kept: a message's positions and its reversed parts are
+    indexed one right after the other, from the same text. Do not change the list.
+    """
+    found = WORD.findall(text)
+    if max(map(len, found), default=0) > MAX_WORD:
+        found = [w for w in found if len(w) <= MAX_WORD]
+    return found
+
+
 def reversed_parts(text: str) -> str:
     """Return the reversed part forms of the long nouns in *text*, space separated.
 
     German compounds are nouns, and German nouns are capitalised: taking capitalised words
     only halves the cost of this field and loses next to nothing.
     """
-    words = {
-        w for w in NOUN.findall(text) if COMPOUND_MIN <= len(w) <= MAX_WORD and not w.isupper()
+    nouns = {
+        w
+        for w in set(words(text))
+        if len(w) >= COMPOUND_MIN
+        and w[0] not in _LOWER_ASCII
+        and not w[0].isdecimal()
+        and not w.isupper()
     }
-    return " ".join({part_form(w)[::-1] for w in words})
+    return " ".join({part_form(w)[::-1] for w in nouns})
 
 
 def positions(text: str) -> dict[str, list[int]]:
     """Return each term of *text* with the positions it occurs at (as WordAnalyzer counts)."""
     found: dict[str, list[int]] = {}
-    for pos, word in enumerate(w for w in WORD.findall(text) if len(w) <= MAX_WORD):
-        stem = term(word)
-        if stem in found:
-            found[stem].append(pos)
-        else:
+    get = found.get
+    for pos, stem in enumerate(map(term, words(text))):
+        where = get(stem)
+        if where is None:
             found[stem] = [pos]
+        else:
+            where.append(pos)
     return found
 
 

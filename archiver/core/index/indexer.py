@@ -28,7 +28,6 @@ from whoosh.util import random_name
 
 from archiver.core.catalog import Catalog, Record
 from archiver.core.errors import ArchiveLocked, StoreError
-from archiver.core.index.analysis import reversed_parts
 from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import extract
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
@@ -181,9 +180,9 @@ def document(record: Record, data: bytes) -> dict[str, Any]:
     )
     fields |= {
         "subject": content.subject,
-        "subject_parts": reversed_parts(content.subject),
+        "subject_parts": content.subject,
         "text": text,
-        "text_parts": reversed_parts(text),
+        "text_parts": text,
         "from": content.from_,
         "to": content.to,
         "cc": content.cc,

@@ -14,6 +14,7 @@ from whoosh import query
 from whoosh.analysis import IDAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser.common import QueryParserError
+from whoosh.system import pack_uint
 from whoosh.util.times import datetime_to_long
 
 from archiver.core.index.analysis import (
@@ -26,12 +27,13 @@ from archiver.core.index.analysis import (
     fold,
     part_form,
     positions,
+    reversed_parts,
     term,
 )
 from archiver.core.index.codec import ArrayPositions
 
 # Bumped when the fields or the analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class CompoundText(TEXT):
@@ -105,6 +107,24 @@ class CompoundText(TEXT):
             endexcl,
             boost=boost,
         )
+
+
+class ReversedParts(KEYWORD):
+    """The reversed part forms of a text's long nouns (see reversed_parts), for compounds.
+
+    Its value is the text itself, the same the CompoundText field beside it gets: the parts
+    are found where the index is written (the multi-process writer's workers), from the
+    words that field has just split.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(scorable=False)
+
+    def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        once = pack_uint(1)  # the Frequency format's value: occurs once
+        boost = self.format.field_boost
+        for part in reversed_parts(value).split():
+            yield part.encode("utf-8"), 1, boost, once
 
 
 class MailDate(DATETIME):
@@ -201,9 +221,9 @@ def build_schema() -> Schema:
         account=ID(stored=True, analyzer=IDAnalyzer(lowercase=True)),
         folder=TEXT(analyzer=NameAnalyzer(), phrase=False, stored=True),
         subject=CompoundText("subject_parts", stored=True),
-        subject_parts=KEYWORD(scorable=False),
+        subject_parts=ReversedParts(),
         text=CompoundText("text_parts"),  # subject, names, body and attachment names
-        text_parts=KEYWORD(scorable=False),
+        text_parts=ReversedParts(),
         to=TEXT(analyzer=AddressAnalyzer(), phrase=False, stored=True),
         cc=TEXT(analyzer=AddressAnalyzer(), phrase=False),
         attachment=TEXT(analyzer=NameAnalyzer(), phrase=False, stored=True),
