@@ -117,6 +117,11 @@ def query_kinds(rare: str, month: tuple[dt.date, dt.date]) -> list[QueryKind]:
         QueryKind("umlaut word", "Kündigung", "Kündigung"),
         QueryKind("compound part", "rechnung", "rechnung"),
         QueryKind("phrase", '"freundlichen Grüßen"', '"freundlichen Grüßen"'),
+        QueryKind(
+            "phrase with a frequent word",
+            '"mit freundlichen Grüßen"',
+            '"mit freundlichen Grüßen"',
+        ),
         QueryKind("from:", "from:hoffmann", "from:hoffmann"),
         QueryKind("folder:", "folder:Sent", "folder:.Sent"),
         QueryKind("date range", f"date:[{first} to {last}]", f"date:{first}..{last}"),
@@ -708,7 +713,7 @@ def print_latency(
 ) -> None:
     """Print the latency table: in-process per index, and end to end against notmuch."""
     labels = list(inproc)
-    header = f"{'kind':<22} {'hits':>6}"
+    header = f"{'kind':<28} {'hits':>6}"
     for label in labels:
         header += f" {label + ' p50':>13} {'p95':>7}"
     if e2e:
@@ -717,7 +722,7 @@ def print_latency(
     print("-" * len(header))
     first = inproc[labels[0]]
     for k in kinds:
-        line = f"{k.kind:<22} {first['totals'][k.kind]:>6}"
+        line = f"{k.kind:<28} {first['totals'][k.kind]:>6}"
         for label in labels:
             stats = inproc[label]["per_kind"][k.kind]
             line += f" {stats['p50_ms']:>13.1f} {stats['p95_ms']:>7.1f}"
@@ -728,7 +733,7 @@ def print_latency(
                 f"{theirs['p95_ms']:>7.1f} {e2e['notmuch_totals'][k.kind]:>7}"
             )
         print(line)
-    line = f"{'overall':<22} {'':>6}"
+    line = f"{'overall':<28} {'':>6}"
     for label in labels:
         stats = inproc[label]["overall"]
         line += f" {stats['p50_ms']:>13.1f} {stats['p95_ms']:>7.1f}"

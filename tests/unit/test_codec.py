@@ -69,8 +69,12 @@ def test_blocks_round_trip_ids_weights_and_positions(tmp_path):
                 found[doc] = matcher.weight()
                 matcher.next()
             assert found == expected
-            fresh = reader.postings("text", stem).remaining_ids()
-            assert fresh == list(reader.postings("text", stem).all_ids())
+            every = list(reader.postings("text", stem).all_ids())
+            assert list(reader.postings("text", stem).remaining_ids()) == every
+            partly = reader.postings("text", stem)
+            for _ in range(10):  # into the second block of 8
+                partly.next()
+            assert list(partly.remaining_ids()) == every[10:]
     ix.close()
 
 

@@ -23,7 +23,7 @@ import sys
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import sub
 from pickle import dumps, loads
 from typing import Any
@@ -193,13 +193,13 @@ class MailLeafMatcher(W3LeafMatcher):
     def _ids_length(self) -> int:
         return self._postfile.get_uint(self._dataoffset)  # type: ignore[no-any-return]
 
-    def _block_ids(self) -> list[int]:
+    def _block_ids(self) -> Iterator[int]:
         start = self._dataoffset + _INT_SIZE
         data = zlib.decompress(self._postfile.get(start, self._ids_length()))
-        return list(accumulate(_bytes_array(data)))
+        return accumulate(_bytes_array(data))
 
     def _read_ids(self) -> None:
-        self._ids = self._block_ids()
+        self._ids = list(self._block_ids())
 
     def _read_data(self) -> None:
         start = self._dataoffset + _INT_SIZE + self._ids_length()
@@ -209,19 +209,23 @@ class MailLeafMatcher(W3LeafMatcher):
         weights, values = loads(data)
         self._data = (None, weights, values)
 
-    def remaining_ids(self) -> list[int]:
-        """Return the document numbers from here to the end, consuming the matcher.
+    def remaining_ids(self) -> Iterator[int]:
+        """Return the document numbers from here to the end; reading them consumes the matcher.
 
         A block at a time in C, where Whoosh's ``all_ids()`` makes several Python calls
         per posting.
         """
-        ids: list[int] = []
+        return chain.from_iterable(self._remaining_blocks())
+
+    def _remaining_blocks(self) -> Iterator[Iterable[int]]:
         while self.is_active():
-            if self._ids is None:
-                self._read_ids()
-            ids.extend(self._ids[self._i :])
+            if self._i or self._ids is not None:  # a block partly read, or its ids decoded
+                if self._ids is None:
+                    self._read_ids()
+                yield self._ids[self._i :]
+            else:
+                yield self._block_ids()
             self._next_block()
-        return ids
 
     def _read_values(self) -> None:
         if not isinstance(self.format, ArrayPositions):
@@ -241,7 +245,7 @@ class MailLeafMatcher(W3LeafMatcher):
     def remaining_positions(
         self, wanted: set[int]
     ) -> Iterator[tuple[list[int], array[int], array[int]]]:
-        """Yield (ids, counts, deltas) per block holding any of *wanted*; consumes.
+        """Yield (ids, counts, deltas) per block holding any of *wanted*; from a fresh matcher.
 
         Blocks with none of them are skipped without decoding their positions.
         """

@@ -17,7 +17,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain, compress, islice
 from pathlib import Path
 from typing import Any
 
@@ -282,10 +282,11 @@ class _Evaluator:
             wanted = [c for c in q.subqueries if not isinstance(c, wq.Not)]
             unwanted = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
             sets = sorted((self.matches(c) for c in wanted), key=len)
-            found = set.intersection(*sets) if sets else self.all_docs()
+            found = sets[0] if sets else self.all_docs()  # every set here is a new one
+            for other in sets[1:]:
+                found &= other
             for child in unwanted:
-                if found:
-                    found -= self.matches(child)
+                self._remove(found, child)
             return found
         if isinstance(q, wq.Or):
             found = set()
@@ -313,6 +314,18 @@ class _Evaluator:
                 return phrase
         return set(self.searcher.docs_for_query(q))
 
+    def _remove(self, found: set[int], q: wq.Query) -> None:
+        """Remove from *found* what *q* matches; terms straight off their posting lists."""
+        if not found:
+            return
+        if isinstance(q, wq.Or):
+            for child in _without_covered_terms(q.subqueries):
+                self._remove(found, child)
+        elif isinstance(q, TERM_LEAVES):
+            _term_docs(self.searcher, q, found, remove=True)
+        else:
+            found -= self.matches(q)
+
     def all_docs(self) -> set[int]:
         """Return every document that is not deleted."""
         return set(self.searcher.docs_for_query(wq.Every()))
@@ -334,8 +347,13 @@ class _Evaluator:
         return found
 
 
-def _term_docs(searcher: Searcher, q: wq.Query, found: set[int]) -> set[int]:
-    """Add to *found* the documents with a term *q* names (or expands to); return it."""
+def _term_docs(
+    searcher: Searcher, q: wq.Query, found: set[int], *, remove: bool = False
+) -> set[int]:
+    """Add to *found* the documents with a term *q* names (or expands to); return it.
+
+    With *remove*, take them out of *found* instead.
+    """
     if q.fieldname not in searcher.schema:
         return found
     for reader, offset in _segments(searcher):
@@ -348,7 +366,11 @@ def _term_docs(searcher: Searcher, q: wq.Query, found: set[int]) -> set[int]:
             texts = list(q._btexts(reader))
         for text in texts:
             if (q.fieldname, text) in reader:
-                found.update(_shifted(_posting_ids(reader, q.fieldname, text), offset))
+                ids = _shifted(_posting_ids(reader, q.fieldname, text), offset)
+                if remove:
+                    found.difference_update(ids)
+                else:
+                    found.update(ids)
     return found
 
 
@@ -372,7 +394,6 @@ def _phrase_docs(searcher: Searcher, q: wq.Phrase) -> set[int] | None:
             continue
         matchers = [_leaf_matcher(reader, q.fieldname, text)[0] for text in texts]
         occurrences = [reader.frequency(q.fieldname, text) for text in texts]
-        rarest = occurrences.index(min(occurrences))
         if min(occurrences) > PHRASE_POSITIONS_MAX or not all(
             type(m) is MailLeafMatcher for m in matchers
         ):
@@ -384,10 +405,14 @@ def _phrase_docs(searcher: Searcher, q: wq.Phrase) -> set[int] | None:
                 candidates.intersection_update(_posting_ids(reader, q.fieldname, text))
         if not candidates:
             continue
-        keys = set(_position_keys(matchers[rarest], candidates, count - rarest))
-        for k, matcher in enumerate(matchers):
-            if k != rarest and keys:
-                keys.intersection_update(_position_keys(matcher, candidates, count - k))
+        # Rarest word first; each next word is decoded only for the documents still in.
+        order = sorted(range(count), key=occurrences.__getitem__)
+        keys = set(_position_keys(matchers[order[0]], candidates, count - order[0]))
+        for k in order[1:]:
+            candidates = {key >> 32 for key in keys}
+            if not candidates:
+                break
+            keys.intersection_update(_position_keys(matchers[k], candidates, count - k))
         found.update(_shifted({key >> 32 for key in keys}, offset))
     return found
 
@@ -401,16 +426,21 @@ def _position_keys(matcher: MailLeafMatcher, wanted: set[int], shift: int) -> It
 
 
 def _block_keys(
-    ids: list[int], counts: Iterable[int], deltas: array[int], wanted: set[int], shift: int
-) -> Iterator[int]:
-    """Return one block's position keys for the documents in *wanted*."""
+    ids: list[int], counts: array[int], deltas: array[int], wanted: set[int], shift: int
+) -> list[int]:
+    """Return one block's position keys for the documents in *wanted*.
+
+    A posting's deltas start from 0; most postings of a word hold a single position.
+    """
     starts = list(accumulate(counts, initial=0))
-    return chain.from_iterable(
-        # accumulate() yields its initial value first: that one is not a position.
-        islice(accumulate(deltas[starts[i] : starts[i + 1]], initial=(doc << 32) + shift), 1, None)
-        for i, doc in enumerate(ids)
-        if doc in wanted
-    )
+    keys: list[int] = []
+    for i in compress(range(len(ids)), map(wanted.__contains__, ids)):
+        base, at, end = (ids[i] << 32) + shift, starts[i], starts[i + 1]
+        if end - at == 1:
+            keys.append(base + deltas[at])
+        else:  # accumulate() yields its initial value first: that one is not a position
+            keys.extend(islice(accumulate(deltas[at:end], initial=base), 1, None))
+    return keys
 
 
 def _segments(searcher: Searcher) -> list[tuple[Any, int]]:
