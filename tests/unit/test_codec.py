@@ -1,4 +1,5 @@
-"""The index's posting format: what our fast readers find, Whoosh's own matchers find too."""
+"""The index's posting format and posting pool: what our fast readers find, Whoosh's own
+matchers find too, and spilled postings come back in order."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index
 from whoosh import query as wq
+from whoosh.filedb.filestore import FileStorage
 
-from archiver.core.index import search
+from archiver.core.index import pool, search
 from archiver.core.index.analysis import term
 from archiver.core.index.codec import ArrayPositions, MailCodec, MailLeafMatcher
+from archiver.core.index.indexer import open_writer
 from archiver.core.index.schema import build_schema
 from archiver.core.index.search import ArchiveSearcher, _phrase_docs, parse_query
 
@@ -135,3 +138,28 @@ def test_too_frequent_phrase_words_fall_back_to_whooshs_matchers(tmp_path, monke
         assert _phrase_docs(searcher._searcher, parse_query('"freundlichen grussen"')) is None
         assert searcher.search('"freundlichen grussen"').hits == fast
         assert [h.id for h in fast] == [0]
+
+
+def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch):
+    """Beyond its memory limit the pool writes sorted runs; merged, they are all in order."""
+    monkeypatch.setattr(pool, "CHUNK", 7)
+    rng = random.Random(3)
+    postings = [
+        ("text", rng.choice(WORDS).encode(), rng.randrange(10_000), 1.0, b"\x01\x00\x00\x00")
+        for _ in range(5_000)
+    ]
+    spilling = pool.ChunkedPostingPool(FileStorage(str(tmp_path)), None, limitmb=0.05)
+    for posting in postings:
+        spilling.add(posting)
+    assert len(spilling.runs) > 3
+    assert list(spilling.items()) == sorted(postings)
+    assert not list(tmp_path.iterdir())  # the run files are gone
+
+
+def test_index_writers_use_the_chunked_pool(tmp_path):
+    (tmp_path / ".index").mkdir()
+    ix = index.create_in(str(tmp_path / ".index"), build_schema())
+    writer = open_writer(ix)
+    assert type(writer.pool) is pool.ChunkedPostingPool
+    writer.cancel()
+    ix.close()

@@ -28,6 +28,7 @@ from whoosh.util import random_name
 
 from archiver.core.catalog import Catalog, Record
 from archiver.core.errors import ArchiveLocked, StoreError
+from archiver.core.index import pool
 from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import extract
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
@@ -238,8 +239,10 @@ def open_writer(ix: FileIndex, **options: Any) -> Any:
     Not Whoosh's default compound segment file: a reader opens each part of one of those by
     copying it from the memory map into a BytesIO, which at 100,000 messages cost every
     search process hundreds of megabytes and most of a second. Postings are written by
-    MailCodec, whose document numbers a search reads without their positions.
+    MailCodec, whose document numbers a search reads without their positions; postings
+    are sorted in our ChunkedPostingPool.
     """
+    pool.install()
     return ix.writer(limitmb=WRITER_MB, compound=False, codec=MailCodec(), **options)
 
 
