@@ -22,8 +22,8 @@ from typing import Any
 
 import whoosh.writing
 
-# Postings per pickled list in a run file (about 1 MB).
-CHUNK = 8192
+# Postings per pickled list in a run file: a merge holds one such list per run.
+CHUNK = 1024
 
 
 class ChunkedPostingPool(whoosh.writing.PostingPool):
