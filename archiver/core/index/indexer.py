@@ -238,9 +238,9 @@ def open_writer(ix: FileIndex, **options: Any) -> Any:
 
     Not Whoosh's default compound segment file: a reader opens each part of one of those by
     copying it from the memory map into a BytesIO, which at 100,000 messages cost every
-    search process hundreds of megabytes and most of a second. Postings are written by
-    MailCodec, whose document numbers a search reads without their positions; postings
-    are sorted in our ChunkedPostingPool.
+    search process hundreds of megabytes and most of a second. Postings are sorted in
+    ChunkedPostingPool and written by MailCodec, whose document numbers a search reads
+    without their positions.
     """
     pool.install()
     return ix.writer(limitmb=WRITER_MB, compound=False, codec=MailCodec(), **options)

@@ -378,10 +378,11 @@ def _phrase_docs(searcher: Searcher, q: wq.Phrase) -> set[int] | None:
     """Return the documents holding the words of *q* next to each other, in order.
 
     The documents holding every word come from the document numbers alone. For those, each
-    position of word k becomes a key ``document << 32 | position - k (+ words)``, one
-    block of postings at a time in C; a document has the phrase where all words share a
-    key. None where the index cannot be read that way (another format, a looser phrase, a
-    word too frequent to hold its positions in memory): Whoosh's span matchers answer.
+    position p of the k-th word (of n) becomes the key ``document << 32 | p - k + n``; a
+    document has the phrase where all its words share a key. Keys are made rarest word
+    first, and each next word's only for the documents still in. None where the index
+    cannot be read that way (another format, a looser phrase, a word too frequent to hold
+    its positions in memory): Whoosh's span matchers answer instead.
     """
     field = searcher.schema[q.fieldname]
     if not isinstance(field.format, ArrayPositions) or q.slop != 1 or len(q.words) < 2:
