@@ -57,6 +57,11 @@ def _bytes_array(data: bytes, typecode: str = "I") -> array[int]:
     return numbers
 
 
+def _deltas(numbers: Sequence[int]) -> list[int]:
+    """Return ascending *numbers* as the first and the gaps after it (accumulate() undoes it)."""
+    return [numbers[0], *map(sub, numbers[1:], numbers)] if numbers else []
+
+
 class ArrayPositions(Positions):
     """Whoosh's Positions format as an array of deltas instead of a pickle.
 
@@ -65,7 +70,7 @@ class ArrayPositions(Positions):
     """
 
     def encode(self, poslist: Sequence[int]) -> bytes:
-        return _array_bytes([poslist[0], *map(sub, poslist[1:], poslist)] if poslist else [])
+        return _array_bytes(_deltas(poslist))
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
         return list(accumulate(_bytes_array(valuestring)))
@@ -148,7 +153,7 @@ class MailPostingsWriter(W3PostingsWriter):
         self._terminfo.add_block(self)
         ids = self._ids
         comp = self._compression
-        idbytes = zlib.compress(_array_bytes([ids[0], *map(sub, ids[1:], ids)]), comp)
+        idbytes = zlib.compress(_array_bytes(_deltas(ids)), comp)
         rest = dumps((self._mini_weights(), self._block_values()), 2)
         if comp:
             rest = zlib.compress(rest, comp)

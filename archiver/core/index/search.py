@@ -463,11 +463,8 @@ def _leaf_matcher(reader: Any, fieldname: str, text: bytes) -> tuple[Any, frozen
 
 
 def _posting_ids(reader: Any, fieldname: str, text: bytes) -> Iterable[int]:
-    """Return the numbers of a segment's live documents holding a term.
-
-    Reads MailCodec's blocks a whole block at a time instead of through Whoosh's
-    per-posting matcher calls, which cost ten times as much.
-    """
+    """Return the numbers of a segment's live documents holding a term (read block by block
+    from MailCodec's postings)."""
     matcher, deleted = _leaf_matcher(reader, fieldname, text)
     # Whoosh's all_ids() for an inlined posting list (a single posting) or another codec
     fast = type(matcher) is MailLeafMatcher
