@@ -355,20 +355,6 @@ class Catalog:
             else:
                 self._db.execute("UPDATE messages SET indexed = 0 WHERE account = ?", (account,))
 
-    def verified_at(self, path: str) -> bool:
-        """Whether a verified row keeps its copy in the file *path*."""
-        row = self._db.execute(
-            "SELECT 1 FROM messages WHERE path = ? AND state = 'verified' LIMIT 1", (path,)
-        ).fetchone()
-        return row is not None
-
-    def region_end(self, path: str) -> int:
-        """Return where the last catalogued region of an mbox file ends (0 if none)."""
-        row = self._db.execute(
-            "SELECT COALESCE(MAX(offset + length), 0) FROM messages WHERE path = ?", (path,)
-        ).fetchone()
-        return int(row[0])
-
     def stats(self, account: str) -> tuple[int, int]:
         """Return (messages, bytes) of distinct verified content for *account*."""
         row = self._db.execute(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.core.accounts import Account
-from archiver.core.catalog import Catalog, NewRecord, VerifiedMessage
+from archiver.core.catalog import Catalog, NewRecord, Record, VerifiedMessage
 from archiver.core.errors import ArchiverError, FolderError, StoreError, UidValidityChanged
 from archiver.core.imap import (
     DEFAULT_TIMEOUT,
@@ -47,6 +47,7 @@ from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCal
 from archiver.core.runlog import record_run
 from archiver.core.secrets import Secret
 from archiver.core.store import ArchiveStore, Staged, open_store, resolve_format
+from archiver.core.store.base import ChangedOutside
 
 log = logging.getLogger(__name__)
 
@@ -337,10 +338,10 @@ def archive_account(
     result = ArchiveResult(account, options.dry_run)
     spool_dir = spool_path(store.archive_root)
     shutil.rmtree(spool_dir, ignore_errors=True)
-    store.recover(catalog, account)
     plans: list[_FolderPlan] = []
     folders = select_folders(session.list_folders(), options, account)  # bad names: raise
     try:
+        settle_interrupted_run(store, catalog, account)
         result.quota_before = session.quota()
         for index, info in enumerate(folders):
             cancel.raise_if_cancelled()
@@ -366,6 +367,26 @@ def archive_account(
         shutil.rmtree(spool_dir, ignore_errors=True)
     _settle_unfinished(plans)
     return result
+
+
+def settle_interrupted_run(store: ArchiveStore, catalog: Catalog, account: str) -> None:
+    """Settle what an interrupted run left pending, before anything else is written.
+
+    The store says which pending rows' copies read back and what it found; the catalog is
+    changed here. Raises ChangedOutside (nothing was cut there) when another program changed
+    a file where the interrupted run was appending: the run then stops before any deletion.
+    """
+    recovery = store.recover(catalog.pending(account))
+    catalog.mark_verified(recovery.verified)
+    catalog.remove(recovery.dropped)
+    if recovery.verified or recovery.dropped:
+        log.info("Account %s: recovered %d pending messages, dropped %d", account,
+                 len(recovery.verified), len(recovery.dropped))  # fmt: skip
+    for path, size, cut_to in recovery.truncated:
+        log.info("Account %s: cut %s from %d back to %d bytes (our own interrupted append)",
+                 account, path, size, cut_to)  # fmt: skip
+    if recovery.findings:
+        raise ChangedOutside(account, recovery.findings)
 
 
 def _plan_folder(
@@ -526,10 +547,7 @@ def _store_batch(
             _drop_spool(item)
             continue
         twin = twins.get(item.sha256)
-        if twin is not None and store.read_digest(twin.location, twin.size) == (
-            twin.sha256,
-            twin.size,
-        ):
+        if twin is not None and reads_back(store, twin):
             # The same bytes are archived already (the folder was recreated, or the message
             # was copied within it): record this UID against that copy, write nothing.
             location = twin.location
@@ -655,14 +673,7 @@ def _damaged(
     rows = catalog.get(list(catalog.ids_for(account, folder, plan.uidvalidity, uids).values()))
     damaged = set()
     for record in rows.values():
-        try:
-            intact = store.read_digest(record.location, record.size) == (
-                record.sha256,
-                record.size,
-            )
-        except StoreError:
-            intact = False
-        if not intact:
+        if not reads_back(store, record):
             damaged.add(record.uid)
             log.error(
                 "Account %s, folder %s, UID %d: the archived copy (%s) is missing or damaged; "
@@ -673,6 +684,15 @@ def _damaged(
                 record.location.path,
             )
     return damaged
+
+
+def reads_back(store: ArchiveStore, record: Record) -> bool:
+    """Whether a catalogued copy is there and reads back as catalogued (never raises)."""
+    try:
+        return store.read_digest(record.location, record.size) == (record.sha256, record.size)
+    except StoreError as exc:
+        log.info("%s", exc)
+        return False
 
 
 def expunge_archived(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import ctypes
+import enum
 import hashlib
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from archiver.core.catalog import Catalog, Location
+from archiver.core.catalog import Location, Record
+from archiver.core.errors import StoreError
 from archiver.core.imap import FetchedMessage
 
 log = logging.getLogger(__name__)
@@ -60,16 +62,72 @@ class ArchiveStore(Protocol):
         """Read a stored message back; return its SHA-256 (hex) and length."""
         ...
 
-    def recover(self, catalog: Catalog, account: str) -> tuple[int, int]:
-        """Settle rows left pending by an interrupted run: (verified, removed)."""
+    def recover(self, pending: Sequence[Record]) -> Recovery:
+        """Look at what an interrupted run left behind; say what is ours and what is not.
+
+        *pending* are the account's pending catalog rows. Recovery removes only what is
+        provably our own unfinished work (a temporary file of ours, an unfinished mbox append
+        recorded before it began and whose bytes are the ones we meant to write); it changes
+        no catalog row: the caller decides from the returned :class:`Recovery`.
+        """
         ...
 
 
-def log_recovery(account: str, verified: int, removed: int) -> None:
-    """Say what recovery from an interrupted run did, if anything."""
-    if verified or removed:
-        log.info("Account %s: recovered %d pending messages, dropped %d", account, verified,
-                 removed)  # fmt: skip
+class FindingKind(enum.Enum):
+    """Something recovery found in an archive file and left as it is."""
+
+    # Bytes after an interrupted append's start that are not provably the ones we wrote.
+    UNPROVEN_TAIL = "unproven tail"
+    # The file is shorter than it was when our append began: rewritten by another program.
+    SHRUNK = "shrunk"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """What recovery left alone, and where: *path* from byte *offset*, *length* bytes."""
+
+    kind: FindingKind
+    path: str
+    offset: int
+    length: int
+
+
+@dataclass
+class Recovery:
+    """What recovery found: pending rows whose copy is good or not there, what it cut, and
+    what it did not dare to touch."""
+
+    verified: list[int] = field(default_factory=list)  # pending rows whose copy reads back
+    dropped: list[int] = field(default_factory=list)  # pending rows whose copy is not there
+    truncated: list[tuple[str, int, int]] = field(default_factory=list)  # path, from, to
+    findings: list[Finding] = field(default_factory=list)
+
+
+class ChangedOutside(StoreError):
+    """Raised when recovery found an archive file changed by another program where an
+    interrupted run of ours was writing; it touched nothing there, and the run stops before
+    anything leaves the server."""
+
+    def __init__(self, account: str, findings: Sequence[Finding]) -> None:
+        self.account = account
+        self.findings = tuple(findings)
+        parts = []
+        for f in self.findings:
+            if f.kind is FindingKind.SHRUNK:
+                parts.append(
+                    f"{f.path} is {f.length} bytes shorter than when the interrupted run began "
+                    "appending to it (another program rewrote it); nothing was cut"
+                )
+            else:
+                parts.append(
+                    f"{f.path}: the {f.length} bytes from byte {f.offset} on are not provably "
+                    "the interrupted run's own and were left as they are"
+                )
+        super().__init__(
+            f"Account {account}: " + "; ".join(parts) + ". The messages of the interrupted run "
+            "are still on the server and nothing was deleted. Check the file in your mail "
+            "program and run 'imap-archiver verify'; the next run continues after these bytes."
+        )
 
 
 def escape_segment(segment: str) -> str:

@@ -7,26 +7,32 @@ names (``:2,FRS``) and the INTERNALDATE as their modification time.
 
 Writing follows ``mailbox.Maildir.add``: the file is created in ``tmp/``, written, fsynced,
 then renamed into ``cur/``, and ``cur/`` is fsynced so that the rename is durable.
+
+Other mail programs may rename our files (mutt and notmuch rewrite the flags, ``:2,S`` to
+``:2,RS``) or move them between ``new/`` and ``cur/``. A file is therefore found by its unique
+name, the part before the info separator (``:``, or ``;`` as mbsync writes it on Windows),
+wherever the catalog's exact name is gone: see :func:`find_message_file`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from archiver.core.catalog import Catalog, Location
+from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
 from archiver.core.paths import make_private_dir
 from archiver.core.store.base import (
+    Recovery,
     Staged,
     copy_into,
     digest_file,
     folder_segments,
     fsync_dir,
-    log_recovery,
     sync_files,
 )
 
@@ -44,9 +50,72 @@ MAILDIR_FLAGS = {
 }
 
 
+FLAGS_BY_LETTER = {"D": "\\Draft", "F": "\\Flagged", "P": "$Forwarded", "R": "\\Answered",
+                   "S": "\\Seen", "T": "\\Deleted"}  # fmt: skip
+# A file name: the unique name, then (optionally) the info: ":2," or ";2," and flag letters.
+FILE_NAME = re.compile(r"(?P<unique>.+?)(?:[:;]2,(?P<letters>[^:;/\\]*))?")
+# The unique names we write: <INTERNALDATE stamp>.U<uidvalidity>_<uid>.<sha256[:16]>.imap-archiver
+OUR_UNIQUE = re.compile(
+    r"(?P<stamp>\d+)\.U(?P<uidvalidity>\d+)_(?P<uid>\d+)\.(?P<sha>[0-9a-f]{16})\.imap-archiver"
+    r"(?:,S=\d+)?"
+)
+MESSAGE_DIRS = ("cur", "new")
+
+
 def maildir_info(flags: Iterable[str]) -> str:
     """Return the ``:2,`` info letters for IMAP *flags*, in ASCII order as Maildir wants."""
     return "".join(sorted({MAILDIR_FLAGS[f.lower()] for f in flags if f.lower() in MAILDIR_FLAGS}))
+
+
+def unique_name(file_name: str) -> str:
+    """Return the unique part of a Maildir file name (before ``:2,`` or ``;2,``)."""
+    match = FILE_NAME.fullmatch(file_name)
+    return match.group("unique") if match else file_name
+
+
+def flags_of(file_name: str) -> tuple[str, ...]:
+    """Return the IMAP flags a Maildir file name's info letters stand for."""
+    match = FILE_NAME.fullmatch(file_name)
+    letters = (match.group("letters") if match else None) or ""
+    return tuple(sorted({FLAGS_BY_LETTER[c] for c in letters if c in FLAGS_BY_LETTER}))
+
+
+# Directory listings by unique name, kept while the directory is unchanged (its mtime): a
+# verify of a Maildir whose flags another program rewrote lists each directory once.
+_listings: dict[Path, tuple[int, dict[str, str]]] = {}
+
+
+def _by_unique_name(directory: Path) -> dict[str, str]:
+    try:
+        stamp = directory.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cached = _listings.get(directory)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    names = {unique_name(entry.name): entry.name for entry in os.scandir(directory)}
+    if len(_listings) > 64:
+        _listings.clear()
+    _listings[directory] = (stamp, names)
+    return names
+
+
+def find_message_file(path: Path) -> Path | None:
+    """Return where a catalogued Maildir file is now: *path*, or its renamed or moved self.
+
+    *path* is ``<maildir>/cur/<name>`` as catalogued. If it is gone, a file with the same
+    unique name in ``cur/`` or ``new/`` of the same Maildir is the same message with other
+    flags (as mutt or notmuch rename it). None when there is none.
+    """
+    if path.exists():
+        return path
+    wanted = unique_name(path.name)
+    maildir = path.parent.parent
+    for sub in MESSAGE_DIRS:
+        found = _by_unique_name(maildir / sub).get(wanted)
+        if found is not None:
+            return maildir / sub / found
+    return None
 
 
 class MaildirStore:
@@ -123,34 +192,33 @@ class MaildirStore:
             item.temp.unlink(missing_ok=True)
 
     def read_digest(self, location: Location, size: int) -> tuple[str, int]:
-        """Read the message file back and hash it."""
+        """Read the message file back (found by its unique name) and hash it."""
+        path = find_message_file(self.archive_root / location.path)
+        if path is None:
+            raise StoreError(f"Cannot read back {location.path}: the file is gone")
         try:
-            return digest_file(self.archive_root / location.path)
+            return digest_file(path)
         except OSError as exc:
             raise StoreError(f"Cannot read back {location.path}: {exc.strerror or exc}") from exc
 
-    def recover(self, catalog: Catalog, account: str) -> tuple[int, int]:
-        """Verify files of pending rows; drop rows (and partial files) that do not match."""
-        verified, removed = [], []
-        for record in catalog.pending(account):
-            path = self.archive_root / record.location.path
+    def recover(self, pending: Sequence[Record]) -> Recovery:
+        """Sort pending rows by whether their file reads back; clean our ``tmp/`` leftovers.
+
+        A file in ``cur/`` got there by an atomic rename after it was written in full, so it
+        is never a partial write of ours: one that does not match its row is left alone.
+        """
+        recovery = Recovery()
+        for record in pending:
             try:
-                digest, length = digest_file(path)
-            except FileNotFoundError:
-                digest, length = "", -1
-            if digest == record.sha256 and length == record.size:
-                verified.append(record.id)
-            else:
-                # A pending row may point at another row's file (the same bytes archived
-                # before): that file is that row's copy, damaged or not, and stays.
-                if not catalog.verified_at(record.location.path):
-                    path.unlink(missing_ok=True)
-                removed.append(record.id)
-        catalog.mark_verified(verified)
-        catalog.remove(removed)
+                good = self.read_digest(record.location, record.size) == (
+                    record.sha256,
+                    record.size,
+                )
+            except StoreError:
+                good = False
+            (recovery.verified if good else recovery.dropped).append(record.id)
         self._clean_tmp()
-        log_recovery(account, len(verified), len(removed))
-        return len(verified), len(removed)
+        return recovery
 
     def _clean_tmp(self) -> None:
         """Remove our own leftovers in ``tmp/`` directories (we hold the archive lock)."""

@@ -2,7 +2,8 @@
 
 The catalog's :class:`~archiver.core.catalog.Location` says which format holds it: a region
 (offset and length) is an mboxrd region, whose From_ line and quoting are undone here;
-otherwise the path is a Maildir file.
+otherwise the path is a Maildir file, found by its unique name if another mail program
+renamed it (see :func:`~archiver.core.store.maildir.find_message_file`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,31 @@ from pathlib import Path
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError
 from archiver.core.store.base import READ_CHUNK
-from archiver.core.store.mbox import LINE_LIMIT, QUOTED_FROM, lines
+from archiver.core.store.maildir import find_message_file
+from archiver.core.store.mbox import LINE_LIMIT, unquoted
+
+
+def locate(archive_root: Path, location: Location) -> Path:
+    """Return the file that holds a catalogued message now.
+
+    An mbox file is where the catalog says; a Maildir file may have been renamed by another
+    mail program and is then found by its unique name.
+
+    Raises:
+        StoreError: the Maildir file is gone.
+    """
+    path = archive_root / location.path
+    if location.offset is not None:
+        return path
+    found = find_message_file(path)
+    if found is None:
+        raise StoreError(f"Cannot read {location.path}: the file is gone")
+    return found
 
 
 def iter_message(archive_root: Path, location: Location, size: int) -> Iterator[bytes]:
     """Yield the stored message's bytes in pieces (at most *size* bytes in all)."""
-    path = archive_root / location.path
+    path = locate(archive_root, location)
     try:
         with path.open("rb") as file:
             if location.offset is None or location.length is None:
@@ -33,9 +53,8 @@ def iter_message(archive_root: Path, location: Location, size: int) -> Iterator[
             if not head.startswith(b"From "):
                 raise StoreError(f"{location.path}: no message at offset {location.offset}.")
             remaining = size
-            for line, at_start in lines(file, location.length - len(head)):
-                quoted = at_start and line.startswith(b">") and QUOTED_FROM.match(line)
-                piece = (line[1:] if quoted else line)[:remaining]
+            for whole in unquoted(file, location.length - len(head)):
+                piece = whole[:remaining]
                 remaining -= len(piece)
                 if piece:
                     yield piece
