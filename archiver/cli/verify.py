@@ -11,9 +11,11 @@ from archiver.cli.common import (
     run_in_terminal,
 )
 from archiver.core.config import Config
-from archiver.core.jobs.verify import IndexState, VerifyResult, run_verify
+from archiver.core.jobs.verify import CatalogState, IndexState, VerifyResult, run_verify
 from archiver.core.paths import AppDirs
 from archiver.core.sizes import human_bytes
+
+MAX_LISTED = 20  # unknown files listed one by one; --json has them all
 
 # Ids shown per index problem line; --json lists them all.
 SHOWN_IDS = 10
@@ -73,8 +75,41 @@ def print_verify_summary(result: VerifyResult, out: TextIO) -> None:
             "that is not damage, the next archive run of the account settles them.",
             file=out,
         )
+    _print_catalog(result, out)
     _print_index(result, out)
     print(_summary(result), file=out)
+
+
+def _print_catalog(result: VerifyResult, out: TextIO) -> None:
+    if result.catalog is CatalogState.MISSING:
+        print(
+            "  CATALOG the catalog is missing while the archive holds messages; run "
+            "imap-archiver verify --repair to rebuild it from the archive files.",
+            file=out,
+        )
+    elif result.catalog is CatalogState.REBUILT:
+        aside = f" (the damaged one is kept as {result.damaged_catalog})" * bool(
+            result.damaged_catalog
+        )
+        print(f"  CATALOG rebuilt from the archive files{aside}.", file=out)
+    for unknown in result.unknown[:MAX_LISTED]:
+        where = (
+            unknown.path if unknown.offset is None else f"{unknown.path} at byte {unknown.offset}"
+        )
+        why = (
+            "run imap-archiver verify --repair to record it"
+            if unknown.adoptable
+            else "it does not end as the archive's own messages do, so it is left unrecorded"
+        )
+        print(f"  UNKNOWN {where} ({unknown.account}): no catalog row knows it; {why}.", file=out)
+    if len(result.unknown) > MAX_LISTED:
+        print(f"  UNKNOWN ... and {len(result.unknown) - MAX_LISTED} more.", file=out)
+    if result.adopted or result.relocated:
+        print(
+            f"  CATALOG {result.adopted} messages recorded from the archive files, "
+            f"{result.relocated} found again at another place in them.",
+            file=out,
+        )
 
 
 def _print_index(result: VerifyResult, out: TextIO) -> None:
@@ -128,6 +163,8 @@ def _summary(result: VerifyResult) -> str:
         )
     else:
         files = "all intact"
+    if result.unknown:
+        files += f"; {len(result.unknown)} messages in the archive files are in no catalog row"
     if result.index.repaired:
         index = "the search index was repaired"
     elif result.index.agrees:

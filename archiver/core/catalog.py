@@ -15,6 +15,9 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from archiver.core.errors import CatalogDamaged
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -144,20 +147,90 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the database itself is damaged (SQLITE_CORRUPT, SQLITE_NOTADB).
+
+    Those come as plain DatabaseError; locks, a full disk or a read-only file come as its
+    subclass OperationalError and are not damage.
+    """
+    return type(exc) is sqlite3.DatabaseError
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor that reports a damaged database as CatalogDamaged, wherever it shows."""
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.connection, exc) from exc
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        try:
+            super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.connection, exc) from exc
+        return self
+
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
+        try:
+            super().executemany(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.connection, exc) from exc
+        return self
+
+    def executescript(self, script: str, /) -> _Cursor:
+        try:
+            super().executescript(script)
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.connection, exc) from exc
+        return self
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose statements run on :class:`_Cursor` (the C shortcuts would not)."""
+
+    path = ""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
+        return self.cursor(_Cursor).executemany(sql, parameters)
+
+    def executescript(self, script: str, /) -> _Cursor:
+        return self.cursor(_Cursor).executescript(script)
+
+
+def _damaged(connection: sqlite3.Connection, exc: sqlite3.DatabaseError) -> Exception:
+    """Return CatalogDamaged for damage, else *exc* itself (raised again as it is)."""
+    if _is_damage(exc):
+        return CatalogDamaged(getattr(connection, "path", ""), str(exc))
+    return exc
+
+
 class Catalog:
-    """Access to the catalog database; one instance per thread (sqlite3 connections are)."""
+    """Access to the catalog database; one instance per thread (sqlite3 connections are).
+
+    A damaged database raises :class:`CatalogDamaged`, on opening or on any later query.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.exists():  # SQLite gives its -wal and -shm files the database's mode
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before we go on, and a delete may follow a commit.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self._db.executescript(SCHEMA)
-        self._migrate()
+        self._db: _Connection = sqlite3.connect(path, isolation_level=None, factory=_Connection)
+        self._db.path = str(path)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit is on disk before we go on, and a delete may follow a commit.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(SCHEMA)
+            self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     @classmethod
     def open(cls, archive_root: Path) -> Catalog:
@@ -354,6 +427,50 @@ class Catalog:
                 self._db.execute("UPDATE messages SET indexed = 0")
             else:
                 self._db.execute("UPDATE messages SET indexed = 0 WHERE account = ?", (account,))
+
+    def integrity_problem(self) -> str | None:
+        """Return what SQLite's full integrity check finds wrong, or None when it is sound."""
+        rows = [row[0] for row in self._db.execute("PRAGMA integrity_check")]
+        return None if rows == ["ok"] else "; ".join(str(r) for r in rows[:5])
+
+    def adopt(self, records: Iterable[tuple[NewRecord, bool]]) -> list[int]:
+        """Add rows, verified, for messages found in archive files that no row knew.
+
+        Each comes with whether the server may still hold it (True only where its UID is
+        known). The rows are not indexed yet. Returns their ids.
+        """
+        now = _now()
+        ids = []
+        with self._transaction():
+            for r, on_server in records:
+                cursor = self._db.execute(
+                    "INSERT INTO messages (account, folder, uidvalidity, uid, message_id, "
+                    "sha256, size, internaldate, flags, path, offset, length, state, "
+                    "on_server, archived_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'verified', ?, ?)",
+                    (r.account, r.folder, r.uidvalidity, r.uid, r.message_id, r.sha256, r.size,
+                     r.internaldate.isoformat(), " ".join(r.flags), r.location.path,
+                     r.location.offset, r.location.length, int(on_server), now),
+                )  # fmt: skip
+                ids.append(int(cursor.lastrowid or 0))
+        return ids
+
+    def relocate(self, moves: Iterable[tuple[int, Location]]) -> None:
+        """Point rows at where their exact bytes are now (found again by content)."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE messages SET path = ?, offset = ?, length = ?, indexed = 0 WHERE id = ?",
+                [(loc.path, loc.offset, loc.length, row_id) for row_id, loc in moves],
+            )
+
+    def lowest_uid(self, account: str, folder: str, uidvalidity: int) -> int:
+        """Return the lowest UID recorded at *uidvalidity* in the folder (0 if none)."""
+        row = self._db.execute(
+            "SELECT COALESCE(MIN(uid), 0) FROM messages WHERE account = ? AND folder = ? "
+            "AND uidvalidity = ?",
+            (account, folder, uidvalidity),
+        ).fetchone()
+        return int(row[0])
 
     def stats(self, account: str) -> tuple[int, int]:
         """Return (messages, bytes) of distinct verified content for *account*."""

@@ -98,6 +98,31 @@ class VerificationError(StoreError):
     """A stored message read back differs from what the server sent."""
 
 
+class CatalogDamaged(ArchiverError):
+    """The catalog database cannot be read (not a database, damaged pages, a lost write-ahead
+    log): ``path`` names it. ``imap-archiver verify --repair`` rebuilds it from the archive."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"The archive's catalog {path} is damaged ({detail}). Nothing was changed. Run "
+            "'imap-archiver verify --repair' to rebuild it from the archive files."
+        )
+
+
+class CatalogMissing(ArchiverError):
+    """The archive holds message files but its catalog is gone: ``path`` is where it was."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"The archive's catalog {path} is missing, but the archive holds messages. Nothing "
+            "was changed. Run 'imap-archiver verify --repair' to rebuild it from the archive "
+            "files."
+        )
+
+
 class ArchiveLocked(ArchiverError):
     """Another job holds the archive's lock file."""
 

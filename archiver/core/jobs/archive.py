@@ -46,7 +46,13 @@ from archiver.core.prefetch import prefetch
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import record_run
 from archiver.core.secrets import Secret
-from archiver.core.store import ArchiveStore, Staged, open_store, resolve_format
+from archiver.core.store import (
+    ArchiveStore,
+    Staged,
+    open_store,
+    require_catalog,
+    resolve_format,
+)
 from archiver.core.store.base import ChangedOutside
 
 log = logging.getLogger(__name__)
@@ -778,11 +784,13 @@ def run_archive(
 ) -> ArchiveResult:
     """Run one account's archive job: take the archive lock, connect, archive, log out.
 
-    Raises ArchiveLocked when another job holds the archive, and ImapError when the account
+    Raises ArchiveLocked when another job holds the archive, CatalogMissing when its catalog
+    is gone while message files remain, and ImapError when the account
     cannot be reached or logged in to; later problems are recorded in the result.
     """
     started = dt.datetime.now(dt.UTC)
     with archive_lock(archive_root):
+        require_catalog(archive_root)
         chosen = resolve_format(
             archive_root, account.name, archive_format, default_format, remember=not options.dry_run
         )

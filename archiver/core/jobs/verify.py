@@ -8,26 +8,39 @@ the catalog keeps the row and nothing is deleted, so the message is never forgot
 the report says whether the server still has it. Pending rows (an interrupted run's) are
 listed too; they are not damage, the next archive run settles them.
 
+The other direction is checked too: archive files (Maildir files, mbox regions) that no
+catalog row knows, as a lost, damaged or older catalog (a lost write-ahead log) leaves them,
+or as another mail program adds them. ``repair`` rebuilds what the catalog lacks from the
+files: a damaged catalog is moved aside (never deleted) and a new one built; a row whose copy
+is missing but whose exact bytes are found elsewhere in the account's tree is pointed there;
+every other unknown message gets a row of its own (see ``store.scan`` for what the files
+tell). No archive file is ever deleted.
+
 The search index is derived data, so it is checked against the catalog and, with
-``repair``, brought in line: stray documents deleted, missing ones indexed again. Without
-``repair`` the job writes nothing at all (not even an index that is missing).
+``repair``, brought in line: stray documents deleted, missing ones indexed again (after a
+rebuilt catalog, all of them: its row ids are new). Without ``repair`` the job writes nothing
+at all (not even an index that is missing).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import hashlib
 import itertools
 import logging
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archiver.core.catalog import CATALOG_NAME, Catalog, Record, State
-from archiver.core.errors import ArchiverError, StoreError
+from archiver.core.catalog import CATALOG_NAME, Catalog, Location, NewRecord, Record, State
+from archiver.core.errors import ArchiverError, CatalogDamaged, StoreError
 from archiver.core.index.indexer import (
     VERSION_FILE,
     PrivateStorage,
+    create_index,
     index_dir,
     open_index,
     open_writer,
@@ -36,7 +49,10 @@ from archiver.core.index.indexer import (
 from archiver.core.index.schema import SCHEMA_VERSION
 from archiver.core.lock import archive_lock
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
-from archiver.core.store.reading import iter_message
+from archiver.core.store import account_trees
+from archiver.core.store.maildir import unique_name
+from archiver.core.store.reading import iter_message, locate
+from archiver.core.store.scan import StoredMessage, folder_name, scan_maildir, scan_mbox
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +129,33 @@ class PendingRow:
     uid: int
 
 
+class CatalogState(enum.Enum):
+    """How the catalog was found, and what ``repair`` did about it."""
+
+    OK = "ok"
+    MISSING = "missing"  # gone while the archive holds message files
+    REBUILT = "rebuilt"  # missing or damaged, and built anew from the archive files
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownCopy:
+    """A message in an archive file that no catalog row knows.
+
+    ``adoptable`` is False for an mbox region that does not end as ours do (a repair leaves
+    it where it is, unrecorded).
+    """
+
+    account: str
+    path: str
+    offset: int | None
+    adoptable: bool
+
+    def to_dict(self) -> dict[str, object]:
+        """Return it as JSON values."""
+        return {"account": self.account, "path": self.path, "offset": self.offset,
+                "adoptable": self.adoptable}  # fmt: skip
+
+
 @dataclass
 class IndexCheck:
     """How the search index compares with the catalog, and what ``repair`` did about it.
@@ -169,6 +212,11 @@ class VerifyResult:
     pending: list[PendingRow] = field(default_factory=list)
     index: IndexCheck = field(default_factory=IndexCheck)
     cancelled: bool = False
+    catalog: CatalogState = CatalogState.OK
+    damaged_catalog: str | None = None  # where a damaged catalog was moved aside
+    unknown: list[UnknownCopy] = field(default_factory=list)  # left unrecorded
+    adopted: int = 0  # rows rebuilt from archive files
+    relocated: int = 0  # rows pointed at their bytes found elsewhere
 
     @property
     def damaged(self) -> list[Damage]:
@@ -182,6 +230,8 @@ class VerifyResult:
             not self.cancelled
             and not self.missing
             and not self.altered
+            and not self.unknown
+            and self.catalog is not CatalogState.MISSING
             and (self.index.agrees or self.index.repaired)
         )
 
@@ -203,6 +253,11 @@ class VerifyResult:
             ],
             "index": self.index.to_dict(),
             "cancelled": self.cancelled,
+            "catalog": self.catalog.value,
+            "damaged_catalog": self.damaged_catalog,
+            "unknown": [u.to_dict() for u in self.unknown],
+            "adopted": self.adopted,
+            "relocated": self.relocated,
             "ok": self.ok,
         }
 
@@ -215,43 +270,229 @@ def run_verify(
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> VerifyResult:
-    """Check every verified message (all accounts, or one) and the search index.
+    """Check every verified message (all accounts, or one), the files no row knows, the index.
 
-    Takes the archive lock. Without *repair* nothing is written; with it, only the search
-    index and the catalog's marks of what it holds change. A cancel stops between two
-    messages (or between two index commits) and is reported in the result.
+    Takes the archive lock. Without *repair* nothing is written; with it, the catalog gains
+    rows for messages found in the files (a damaged catalog is first moved aside and a new
+    one built), and the search index and the catalog's marks of what it holds change. A
+    cancel stops between two messages (or two index commits) and is reported in the result.
 
-    Raises ArchiverError when there is no archive or it holds nothing of *account*, and
-    ArchiveLocked when another job is using the archive.
+    Raises ArchiverError when there is no archive or it holds nothing of *account*,
+    CatalogDamaged (without *repair*) when the catalog cannot be read, and ArchiveLocked when
+    another job is using the archive.
     """
-    if not (archive_root / CATALOG_NAME).exists():
+    catalog_path = archive_root / CATALOG_NAME
+    trees = account_trees(archive_root)
+    if not catalog_path.exists() and not trees:
         raise ArchiverError(f"There is no archive in {archive_root} yet.")
-    with archive_lock(archive_root), Catalog.open(archive_root) as catalog:
+    with archive_lock(archive_root):
         result = VerifyResult(account, repair)
-        result.pending = [
-            PendingRow(r.id, r.account, r.folder, r.uid)
-            for r in catalog.rows_by_location(State.PENDING, account)
-        ]
-        result.total, total_bytes = catalog.location_totals(State.VERIFIED, account)
-        if account is not None and not result.total and not result.pending:
-            raise ArchiverError(f"The archive holds no messages of an account {account!r}.")
-        try:
-            verified = _check_files(archive_root, catalog, result, total_bytes, report, cancel)
-            result.index = _check_index(archive_root, catalog, verified, account)
-            if repair and _needs_repair(result.index):
-                _repair_index(archive_root, catalog, result.index, account, report, cancel)
-        except Cancelled:
-            log.info("Verification cancelled after %d of %d messages", result.checked, result.total)
-            result.cancelled = True
+        if not catalog_path.exists() and not repair:
+            log.warning("The catalog %s is missing; the archive holds message files", catalog_path)
+            result.catalog = CatalogState.MISSING
+            for name, fmt in _chosen(trees, account):
+                for found in _scan(archive_root, name, fmt):
+                    result.unknown.append(_unknown(archive_root, name, found))
+            return result
+        with _open_catalog(archive_root, result) as catalog:
+            result.pending = [
+                PendingRow(r.id, r.account, r.folder, r.uid)
+                for r in catalog.rows_by_location(State.PENDING, account)
+            ]
+            result.total, total_bytes = catalog.location_totals(State.VERIFIED, account)
+            if (
+                account is not None
+                and not result.total
+                and not result.pending
+                and (account not in trees)
+            ):
+                raise ArchiverError(f"The archive holds no messages of an account {account!r}.")
+            try:
+                verified = _check_files(archive_root, catalog, result, total_bytes, report, cancel)
+                verified |= _check_unknown(archive_root, catalog, result, trees, cancel)
+                result.index = _check_index(archive_root, catalog, verified, account)
+                if repair and _needs_repair(result.index):
+                    _repair_index(archive_root, catalog, result.index, account, report, cancel)
+            except Cancelled:
+                log.info(
+                    "Verification cancelled after %d of %d messages", result.checked, result.total
+                )
+                result.cancelled = True
     log.info(
-        "Verified %d messages: %d intact, %d missing, %d altered; index %s",
+        "Verified %d messages: %d intact, %d missing, %d altered, %d unknown to the catalog; "
+        "index %s",
         result.checked,
         result.intact,
         len(result.missing),
         len(result.altered),
+        len(result.unknown),
         "agrees" if result.index.agrees else "disagrees",
     )
     return result
+
+
+def _chosen(trees: dict[str, str], account: str | None) -> list[tuple[str, str]]:
+    return [(name, fmt) for name, fmt in trees.items() if account in (None, name)]
+
+
+def _scan(archive_root: Path, account: str, fmt: str) -> Iterator[StoredMessage | Location]:
+    if fmt == "mbox":
+        return scan_mbox(archive_root, account)
+    return scan_maildir(archive_root, account)
+
+
+def _unknown(archive_root: Path, account: str, found: StoredMessage | Location) -> UnknownCopy:
+    location = found.location if isinstance(found, StoredMessage) else found
+    return UnknownCopy(
+        account,
+        str(archive_root / location.path),
+        location.offset,
+        isinstance(found, StoredMessage),
+    )
+
+
+@contextmanager
+def _open_catalog(archive_root: Path, result: VerifyResult) -> Iterator[Catalog]:
+    """Open the catalog; with repair, move a damaged one aside and start a new one."""
+    path = archive_root / CATALOG_NAME
+    fresh = not path.exists()
+    try:
+        catalog = Catalog.open(archive_root)
+        problem = catalog.integrity_problem()
+        if problem is not None:
+            catalog.close()
+            raise CatalogDamaged(str(path), problem)
+    except CatalogDamaged as exc:
+        if not result.repair:
+            raise
+        log.warning("The catalog %s is damaged (%s); moving it aside", path, exc.detail)
+        result.damaged_catalog = str(_move_aside(path))
+        catalog = Catalog.open(archive_root)
+        fresh = True
+    try:
+        if fresh:
+            result.catalog = CatalogState.REBUILT
+            create_index(archive_root, catalog).close()  # its ids named the old rows
+        yield catalog
+    finally:
+        catalog.close()
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a damaged catalog (and its -wal and -shm files) out of the way; return where."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            os.replace(source, target.with_name(target.name + suffix))
+    return target
+
+
+def _check_unknown(
+    archive_root: Path,
+    catalog: Catalog,
+    result: VerifyResult,
+    trees: dict[str, str],
+    cancel: CancelToken,
+) -> set[int]:
+    """Find messages in the archive files that no row knows; with repair, record them.
+
+    Returns the ids of rows the repair added (verified, to be indexed).
+    """
+    added: set[int] = set()
+    for name, fmt in _chosen(trees, result.account):
+        records = catalog.records(name)
+        known = {_known_key(r.location) for r in records}
+        folders = {_segments_key(r.location): r.folder for r in records}
+        unknown = []
+        for found in _scan(archive_root, name, fmt):
+            cancel.raise_if_cancelled()
+            location = found.location if isinstance(found, StoredMessage) else found
+            if _known_key(location) not in known:
+                unknown.append(found)
+        if not result.repair:
+            result.unknown += [_unknown(archive_root, name, f) for f in unknown]
+            continue
+        added |= _adopt(archive_root, catalog, result, name, unknown, folders)
+    if result.unknown:
+        log.warning(
+            "%d messages in the archive files are known to no catalog row", len(result.unknown)
+        )
+    return added
+
+
+def _known_key(location: Location) -> tuple[str, str | int]:
+    """Key a stored copy by what identifies it whatever another program renamed."""
+    if location.offset is not None:
+        return location.path, location.offset
+    path = Path(location.path)
+    return str(path.parent.parent), unique_name(path.name)
+
+
+def _segments_key(location: Location) -> str:
+    """Key a stored copy by its folder's place in the layout (Maildir dir or mbox file)."""
+    path = Path(location.path)
+    return str(path) if location.offset is not None else str(path.parent.parent)
+
+
+def _adopt(
+    archive_root: Path,
+    catalog: Catalog,
+    result: VerifyResult,
+    account: str,
+    unknown: list[StoredMessage | Location],
+    folders: dict[str, str],
+) -> set[int]:
+    """Record unknown messages: damaged rows whose bytes they are move there, others are new."""
+    damaged = {(d.account, d.id) for d in result.damaged if d.account == account}
+    by_content: dict[tuple[str, int], list[int]] = {}
+    if damaged:
+        for record in catalog.get([row_id for _, row_id in damaged]).values():
+            by_content.setdefault((record.sha256, record.size), []).append(record.id)
+    moves: list[tuple[int, Location]] = []
+    new: list[tuple[NewRecord, bool]] = []
+    lowest: dict[str, int] = {}
+    for found in unknown:
+        if not isinstance(found, StoredMessage):
+            result.unknown.append(_unknown(archive_root, account, found))
+            continue
+        twins = by_content.get((found.sha256, found.size))
+        if twins:
+            moves += [(row_id, found.location) for row_id in twins]
+            del by_content[(found.sha256, found.size)]
+            continue
+        folder = folders.get(_segments_key(found.location)) or folder_name(found.segments, "/")
+        uidvalidity, uid = found.uidvalidity, found.uid
+        if uidvalidity is None or uid is None or catalog.ids_for(account, folder, uidvalidity,
+                                                                 [uid]):  # fmt: skip
+            # No UID of its own: a negative one, below any other, never a server's.
+            if folder not in lowest:
+                lowest[folder] = min(0, catalog.lowest_uid(account, folder, 0))
+            lowest[folder] -= 1
+            uidvalidity, uid, on_server = 0, lowest[folder], False
+        else:
+            on_server = True  # the server may still hold it: an archive run checks and deletes
+        new.append(
+            (
+                NewRecord(account, folder, uidvalidity, uid, found.message_id, found.sha256,
+                          found.size, found.internaldate, found.flags, found.location),
+                on_server,
+            )
+        )  # fmt: skip
+    moved = {row_id for row_id, _ in moves}
+    catalog.relocate(moves)
+    result.relocated += len(moves)
+    for damage in result.damaged:
+        if damage.id in moved:
+            (result.missing if damage.problem is Problem.MISSING else result.altered).remove(damage)
+            result.intact += 1
+    ids = catalog.adopt(new)
+    result.adopted += len(ids)
+    if ids or moves:
+        log.info("Account %s: %d messages recorded from the archive files, %d rows pointed at "
+                 "their bytes found elsewhere", account, len(ids), len(moves))  # fmt: skip
+    return set(ids) | moved
 
 
 def _copy_key(record: Record) -> tuple[object, ...]:
@@ -338,10 +579,10 @@ def check_copy(archive_root: Path, record: Record) -> tuple[Problem | None, str,
     Returns the problem (None when the copy is intact), why, and how many bytes were read.
     """
     location = record.location
-    path = archive_root / location.path
     try:
+        path = locate(archive_root, location)
         on_disk = path.stat().st_size
-    except FileNotFoundError:
+    except (FileNotFoundError, StoreError):
         return Problem.MISSING, "the file is gone", 0
     except OSError as exc:
         return Problem.MISSING, f"the file cannot be reached: {exc.strerror or exc}", 0

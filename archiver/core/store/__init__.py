@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from archiver.core.errors import ArchiverError
+from archiver.core.catalog import CATALOG_NAME
+from archiver.core.errors import ArchiverError, CatalogMissing
 from archiver.core.paths import make_private_dir, write_private_file
 from archiver.core.store.base import ArchiveStore, Staged
 from archiver.core.store.maildir import MaildirStore
@@ -16,7 +17,9 @@ __all__ = [
     "MaildirStore",
     "MboxStore",
     "Staged",
+    "account_trees",
     "open_store",
+    "require_catalog",
     "resolve_format",
 ]
 
@@ -58,3 +61,21 @@ def resolve_format(
 def open_store(archive_format: str, archive_root: Path, account: str) -> ArchiveStore:
     """Return the store for one account's tree below *archive_root*."""
     return FORMATS[archive_format](archive_root, account)
+
+
+def account_trees(archive_root: Path) -> dict[str, str]:
+    """Return the archive's account trees by name, with their format (from the marker)."""
+    trees = {}
+    if archive_root.is_dir():
+        for marker in sorted(archive_root.glob(f"*/{FORMAT_MARKER}")):
+            trees[marker.parent.name] = marker.read_text().strip()
+    return trees
+
+
+def require_catalog(archive_root: Path) -> None:
+    """Raise CatalogMissing when the archive holds message files but no catalog.
+
+    Writing jobs call this first: a new, empty catalog beside the old files would hide them.
+    """
+    if not (archive_root / CATALOG_NAME).exists() and account_trees(archive_root):
+        raise CatalogMissing(str(archive_root / CATALOG_NAME))
