@@ -160,6 +160,10 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
             print(f"  {f.folder}: {f.not_reached} not reached (run again to finish)", file=out)
         if f.vanished:
             print(f"  {f.folder}: {f.vanished} vanished from the server during the run", file=out)
+        if f.arrived:
+            print(
+                f"  {f.folder}: {f.arrived} arrived during the run (left on the server)", file=out
+            )
         if f.error:
             print(f"  {f.folder}: ERROR {f.error}", file=out)
         for failure in f.failures:
@@ -189,14 +193,14 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
     if result.closes:
         print(
             "Every message is accounted for: before = newer + kept + failed + not reached "
-            "+ vanished + deleted, and after = before - deleted - vanished.",
+            "+ vanished + deleted, and after = before - deleted - vanished + arrived.",
             file=out,
         )
     else:
         print(
             "WARNING: the counts do not add up for "
             + ", ".join(f.folder for f in result.folders if not f.closes)
-            + " (mail arrived or was removed by another client during the run?).",
+            + " (were messages removed by another client during the run?).",
             file=out,
         )
     if result.cancelled:

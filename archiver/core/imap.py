@@ -96,6 +96,7 @@ class SelectedFolder:
     name: str
     uidvalidity: int
     exists: int
+    uidnext: int | None = None  # the UID the next new message gets; None if not sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -511,8 +512,12 @@ class ImapSession:
                 f"Account {self.account.name}, folder {folder}: the server sent "
                 "no UIDVALIDITY; its UIDs cannot be trusted."
             )
+        uidnext = response.get(b"UIDNEXT")
         self.selected = SelectedFolder(
-            folder, int(response[b"UIDVALIDITY"]), int(response.get(b"EXISTS", 0))
+            folder,
+            int(response[b"UIDVALIDITY"]),
+            int(response.get(b"EXISTS", 0)),
+            None if uidnext is None else int(uidnext),
         )
         return self.selected
 
@@ -728,6 +733,23 @@ class ImapSession:
             f"STATUS {folder}", lambda: self._client.folder_status(folder, [b"MESSAGES"]), folder
         )
         return int(status[b"MESSAGES"])
+
+    def count_arrivals(self, folder: str, first_uid: int) -> tuple[int, int]:
+        """Return how many messages *folder* holds now, and how many of them arrived since.
+
+        Arrivals are the messages whose UID is *first_uid* or higher (UIDs only ever grow).
+        Both numbers describe one moment, that of an EXAMINE: its EXISTS, and the UIDs below
+        its UIDNEXT; a message delivered after it counts in neither.
+        """
+        state = self.select(folder, readonly=True)
+        last = "*" if state.uidnext is None else str(state.uidnext - 1)
+        if not state.exists or (state.uidnext is not None and state.uidnext <= first_uid):
+            return state.exists, 0
+        found = self._call(
+            "SEARCH", lambda: self._client.search(["UID", f"{first_uid}:{last}"]), folder
+        )
+        # "n:*" also names the highest UID when that is below n (RFC 3501, 9. sequence-set).
+        return state.exists, sum(1 for uid in found if int(uid) >= first_uid)
 
     def folder_size(self, folder: str) -> tuple[int, int]:
         """Return (messages, bytes) of *folder*, via STATUS SIZE where the server has it."""

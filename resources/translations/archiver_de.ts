@@ -900,6 +900,18 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>{already} Nachricht war bereits im Archiv.</translation>
     </message>
     <message>
+        <source>• The counts do not add up for {folders}: messages were removed by another mail program during the run, or a message is not accounted for. See the log for details.</source>
+        <translation>• Die Zahlen für {folders} gehen nicht auf: Ein anderes E-Mail-Programm hat während der Archivierung Nachrichten entfernt, oder eine Nachricht ist nicht erfasst. Einzelheiten finden Sie im Protokoll.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} message arrived during the run; it stays on the server.</source>
+        <translation>• Ordner {folder}: {count} Nachricht ist während der Archivierung eingegangen; sie bleibt auf dem Server.</translation>
+    </message>
+    <message>
+        <source>• Folder {folder}: {count} messages arrived during the run; they stay on the server.</source>
+        <translation>• Ordner {folder}: {count} Nachrichten sind während der Archivierung eingegangen; sie bleiben auf dem Server.</translation>
+    </message>
+    <message>
         <source>Cancelled: {archived} messages ({size}) were archived and checked before the stop. Nothing was deleted from the server; everything is still there. Archive again to finish.</source>
         <translation>Abgebrochen: Bis dahin wurden {archived} Nachrichten ({size}) archiviert und geprüft. Vom Server wurde nichts gelöscht; alles ist noch dort. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
     </message>
@@ -954,10 +966,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>• The search index was not updated ({error}); it catches up on the next search.</source>
         <translation>• Der Suchindex wurde nicht aktualisiert ({error}); das wird bei der nächsten Suche nachgeholt.</translation>
-    </message>
-    <message>
-        <source>• The counts do not add up for {folders}: mail arrived or was removed by another mail program during the run. See the log for details.</source>
-        <translation>• Die Zahlen für {folders} gehen nicht auf: Während der Archivierung sind E-Mails eingegangen oder wurden von einem anderen E-Mail-Programm entfernt. Einzelheiten finden Sie im Protokoll.</translation>
     </message>
     <message>
         <source>• Folder {folder}: {count} message stays on the server: {reason}.</source>

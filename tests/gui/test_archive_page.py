@@ -409,3 +409,18 @@ def test_the_summary_names_every_problem():
     assert "• Folder Work: 3 messages were not reached" in text
     assert "The search index was not updated (disk full)" in text
     assert "The counts do not add up for INBOX" in text
+
+
+def test_mail_arriving_during_the_run_is_reported_not_a_problem():
+    inbox = FolderReport(
+        "INBOX", on_server_before=9, newer=2, archived=7, deleted=7, arrived=3, on_server_after=5
+    )
+    work = FolderReport("Work", on_server_before=1, newer=1, arrived=1, on_server_after=2)
+    result = ArchiveResult("office", False, [inbox, work])
+    assert result.closes and result.ok
+
+    text, attention = run_summary(result)
+
+    assert not attention and "Needs your attention" not in text
+    assert "• Folder INBOX: 3 messages arrived during the run; they stay on the server." in text
+    assert "• Folder Work: 1 message arrived during the run; it stays on the server." in text

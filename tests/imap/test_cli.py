@@ -15,6 +15,7 @@ import keyring.backends.fail
 import pytest
 
 from archiver.cli import main
+from archiver.core.jobs import archive as archive_module
 from tests.helpers.dovecot import append_messages
 from tests.helpers.filekeyring import FileKeyring
 from tests.helpers.mailgen import generate_message
@@ -150,6 +151,33 @@ def test_archive_json_summary(added, dovecot, imap_user, home, capsys):
         oct(p.stat().st_mode & 0o777) == "0o600"
         for p in (home.archive / "office" / "cur").iterdir()
     )
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_mail_arriving_during_the_run_exits_0(
+    added, dovecot, imap_user, capsys, monkeypatch, as_json
+):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
+    real_archive_all = archive_module._archive_all
+
+    def archive_then_deliver(*args, **kwargs):
+        real_archive_all(*args, **kwargs)
+        with dovecot.client(imap_user) as client:  # a busy INBOX: mail keeps coming
+            append_messages(client, "INBOX", [generate_message(10 + i) for i in range(2)])
+
+    monkeypatch.setattr(archive_module, "_archive_all", archive_then_deliver)
+    args = ["archive", "office", "--older-than", "365d"]
+    assert main([*args, "--json"] if as_json else args) == 0
+    out = capsys.readouterr().out
+    if as_json:
+        summary = json.loads(out)
+        assert (summary["deleted"], summary["arrived"], summary["closes"]) == (3, 2, True)
+        assert summary["folders"][0]["arrived"] == 2
+        assert summary["folders"][0]["on_server_after"] == 2
+    else:
+        assert "INBOX: 2 arrived during the run (left on the server)" in out
+        assert "Every message is accounted for" in out and "WARNING" not in out
 
 
 def test_archive_dry_run_prints_the_plan(added, dovecot, imap_user, capsys):

@@ -436,7 +436,7 @@ def test_dovecot_restarted_mid_run_then_rerun_finishes(
     assert_index_consistent(tmp_path)
 
 
-# ----------------------------------------------------------------------------- 4. vanished
+# ----------------------------------------------------------------------------- 4. vanished, arrived
 
 
 def expunge_elsewhere(dovecot: DovecotServer, user: ImapUser, uids: list[int]) -> None:
@@ -480,6 +480,146 @@ def test_messages_expunged_by_another_client_mid_run_count_as_vanished(
     verified = verified_in_archive(tmp_path)
     assert len(verified) == archived_before  # the others vanished before we fetched them
     STATS["checked"] += len(originals)
+
+
+def append_elsewhere(dovecot: DovecotServer, user: ImapUser, raws: list[bytes]) -> None:
+    """Another client delivers *raws* to INBOX: two dated like old mail, the rest today."""
+    with dovecot.client(user) as client:
+        append_messages(client, "INBOX", raws[:2], when=OLD)
+        append_messages(client, "INBOX", raws[2:], when=dt.datetime.now(dt.UTC))
+
+
+@pytest.mark.parametrize("when", ["before-fetch", "between-batches", "before-deleting"])
+def test_mail_arriving_mid_run_counts_as_arrived(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch, when
+):
+    monkeypatch.setattr(imap_module, "BATCH_MESSAGES", 4)
+    originals = fill(dovecot, imap_user, 16)
+    arrivals = [generate_message(100 + i) for i in range(3)]
+    trigger = {
+        "before-fetch": lambda p: p.message == "Archiving",
+        "between-batches": lambda p: p.message == "INBOX" and p.done == 8,
+        "before-deleting": lambda p: p.message == "INBOX" and p.done == 16,
+    }[when]
+    done: list[int] = []
+
+    def deliver(progress: Progress) -> None:
+        if trigger(progress) and not done:
+            done.append(progress.done)
+            append_elsewhere(dovecot, imap_user, arrivals)
+            STATS["faults"] += 1
+
+    result = archive(account, password, tmp_path, report=deliver)
+
+    inbox = result.folders[0]
+    assert done and inbox.arrived == 3, inbox.to_dict()
+    assert (inbox.archived, inbox.deleted, inbox.on_server_after) == (16, 16, 3)
+    assert inbox.closes and result.ok and result.to_dict()["arrived"] == 3, inbox.to_dict()
+    # The arrivals stay, even those dated before the cut-off: they were not in the plan.
+    digests = {hashlib.sha256(raw).hexdigest() for raw in arrivals}
+    assert Counter(d for _, d in on_server(dovecot, imap_user)) == Counter(digests)
+    assert verified_in_archive(tmp_path) == set(originals)
+    STATS["messages"] += len(arrivals)
+    STATS["checked"] += len(originals)
+
+
+def test_without_uidnext_arrivals_make_the_accounting_fail(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
+    # Dovecot always sends UIDNEXT; a server that does not is simulated by dropping it.
+    real_select = imap_module.ImapSession.select
+
+    def select_without_uidnext(self, folder, *, readonly):
+        return dataclasses.replace(real_select(self, folder, readonly=readonly), uidnext=None)
+
+    monkeypatch.setattr(imap_module.ImapSession, "select", select_without_uidnext)
+    fill(dovecot, imap_user, 4)
+    done: list[int] = []
+
+    def deliver(progress: Progress) -> None:
+        if progress.message == "Archiving" and not done:
+            done.append(progress.done)
+            append_elsewhere(dovecot, imap_user, [generate_message(100)])
+            STATS["faults"] += 1
+
+    result = archive(account, password, tmp_path, report=deliver)
+
+    inbox = result.folders[0]
+    assert (inbox.deleted, inbox.arrived, inbox.on_server_after) == (4, 0, 1), inbox.to_dict()
+    assert result.ok and not inbox.closes  # the arrival cannot be told from a lost count
+    STATS["messages"] += 1
+
+
+def test_mail_arriving_between_the_plans_select_and_search_is_left_alone(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
+    originals = fill(dovecot, imap_user, 4)
+    late = generate_message(100)  # dated like old mail: SEARCH BEFORE finds it
+    real_search = imap_module.ImapSession.search_before
+
+    def search_after_delivery(self, day):
+        append_elsewhere(dovecot, imap_user, [late])
+        STATS["faults"] += 1
+        return real_search(self, day)
+
+    monkeypatch.setattr(imap_module.ImapSession, "search_before", search_after_delivery)
+    result = archive(account, password, tmp_path)
+
+    inbox = result.folders[0]
+    assert (inbox.on_server_before, inbox.archived, inbox.arrived) == (4, 4, 1), inbox.to_dict()
+    assert inbox.closes and result.ok, inbox.to_dict()
+    assert list(on_server(dovecot, imap_user)) == [("INBOX", hashlib.sha256(late).hexdigest())]
+    assert verified_in_archive(tmp_path) == set(originals)
+    STATS["messages"] += 1
+
+
+def test_mail_arriving_while_another_client_expunges_planned_mail(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(imap_module, "BATCH_MESSAGES", 4)
+    fill(dovecot, imap_user, 16)
+    done: list[int] = []
+
+    def busy(progress: Progress) -> None:
+        if progress.message == "INBOX" and progress.done == 4 and not done:
+            done.append(progress.done)
+            expunge_elsewhere(dovecot, imap_user, [14, 15])
+            append_elsewhere(dovecot, imap_user, [generate_message(100 + i) for i in range(2)])
+            STATS["faults"] += 2
+
+    result = archive(account, password, tmp_path, report=busy)
+
+    inbox = result.folders[0]
+    assert (inbox.vanished, inbox.arrived, inbox.deleted) == (2, 2, 14), inbox.to_dict()
+    assert inbox.on_server_after == 2 and inbox.closes and result.ok, inbox.to_dict()
+    STATS["messages"] += 2
+
+
+def test_unaccounted_disappearance_does_not_close_even_when_mail_arrives(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(imap_module, "BATCH_MESSAGES", 4)
+    fill(dovecot, imap_user, 8)
+    with dovecot.client(imap_user) as client:  # UID 9: newer than the cut-off, never touched
+        append_messages(client, "INBOX", [generate_message(50)], when=dt.datetime.now(dt.UTC))
+    done: list[int] = []
+
+    def swap(progress: Progress) -> None:
+        # One message the plan counted as newer disappears, one arrives: the number of
+        # messages after the run is the same, but one of those before is not accounted for.
+        if progress.message == "INBOX" and progress.done == 4 and not done:
+            done.append(progress.done)
+            expunge_elsewhere(dovecot, imap_user, [9])
+            append_elsewhere(dovecot, imap_user, [generate_message(100)])
+            STATS["faults"] += 2
+
+    result = archive(account, password, tmp_path, report=swap)
+
+    inbox = result.folders[0]
+    assert (inbox.newer, inbox.deleted, inbox.vanished, inbox.arrived) == (1, 8, 0, 1)
+    assert inbox.on_server_after == 1 == inbox.on_server_before - inbox.deleted - inbox.vanished
+    assert not inbox.closes and not result.closes, inbox.to_dict()
+    STATS["messages"] += 2
 
 
 # ----------------------------------------------------------------------------- 5. folders

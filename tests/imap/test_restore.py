@@ -168,6 +168,67 @@ def test_message_without_message_id_is_matched_by_sha256(
     assert again.count(Outcome.ALREADY) == 2 and len(server_state(dovecot, imap_user)) == 3
 
 
+def test_byte_identical_records_are_each_restored_once_with_their_own_flags_and_date(
+    dovecot, imap_user, account, password, login, tmp_path
+):
+    raw = generate_message(1)
+    with dovecot.client(imap_user) as client:  # three records of the same bytes
+        append_messages(client, "INBOX", [raw], OLD, flags=(b"\\Seen",))
+        append_messages(client, "INBOX", [raw], OLD + dt.timedelta(days=3), (b"\\Flagged",))
+        append_messages(client, "Work", [raw], OLD + dt.timedelta(days=9), (b"$Label1",))
+    original = {folder: snapshot(dovecot, imap_user, folder) for folder in ("INBOX", "Work")}
+    assert run(account, password, tmp_path).deleted == 3
+    assert not server_state(dovecot, imap_user)
+
+    home = restore(records(tmp_path), tmp_path, login)
+    together = restore(records(tmp_path), tmp_path, login, to_folder="Back")
+
+    assert home.ok and home.count(Outcome.RESTORED) == 3, home.to_dict()
+    assert all(item.note is None for item in home.items + together.items)
+    assert {f: snapshot(dovecot, imap_user, f) for f in ("INBOX", "Work")} == original
+    assert together.ok and together.count(Outcome.RESTORED) == 3, together.to_dict()
+    assert snapshot(dovecot, imap_user, "Back") == original["INBOX"] + original["Work"]
+
+    again = restore(records(tmp_path), tmp_path, login, to_folder="Back")
+
+    assert again.ok and again.count(Outcome.ALREADY) == 3, again.to_dict()
+    assert snapshot(dovecot, imap_user, "Back") == original["INBOX"] + original["Work"]
+    with Catalog.open(tmp_path) as catalog:
+        restores = catalog.restores([r.id for r in catalog.records()])
+    assert sorted(len(v) for v in restores.values()) == [2, 2, 2]  # INBOX or Work, and Back
+    # A restored copy the user deleted again is restored again, and only that one.
+    with dovecot.client(imap_user) as client:
+        client.select_folder("Back")
+        client.delete_messages([min(server_state(dovecot, imap_user, "Back"))])
+        client.expunge()
+    once_more = restore(records(tmp_path), tmp_path, login, to_folder="Back")
+    assert [once_more.count(o) for o in (Outcome.RESTORED, Outcome.ALREADY)] == [1, 2]
+    assert snapshot(dovecot, imap_user, "Back") == original["INBOX"] + original["Work"]
+
+
+def test_a_copy_the_server_had_already_is_not_duplicated_but_claimed_once(
+    dovecot, imap_user, account, password, login, tmp_path
+):
+    raw = generate_message(1)
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [raw], OLD, flags=(b"\\Seen",))
+        append_messages(client, "Work", [raw], OLD + dt.timedelta(days=9), (b"\\Flagged",))
+    run(account, password, tmp_path)
+    with dovecot.client(imap_user) as client:  # put back by hand, not by restore
+        append_messages(client, "INBOX", [raw], OLD)
+
+    first = restore(records(tmp_path)[:1], tmp_path, login)
+    assert first.ok and first.count(Outcome.ALREADY) == 1
+    assert len(server_state(dovecot, imap_user)) == 1
+    # Two records of the same bytes, one copy that is not ours: it stands for one of them.
+    both = restore(records(tmp_path), tmp_path, login, to_folder="INBOX")
+    again = restore(records(tmp_path), tmp_path, login, to_folder="INBOX")
+
+    assert [both.count(o) for o in (Outcome.RESTORED, Outcome.ALREADY)] == [1, 1]
+    assert again.ok and again.count(Outcome.ALREADY) == 2
+    assert [data for data, _flags, _when in server_state(dovecot, imap_user).values()] == [raw] * 2
+
+
 def test_force_restores_a_second_copy(dovecot, imap_user, account, password, login, tmp_path):
     fill_varied(dovecot, imap_user, [generate_message(1)])
     run(account, password, tmp_path, keep_on_server=True)

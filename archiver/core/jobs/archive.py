@@ -11,7 +11,9 @@ come (archiver.core.index.background); the index is derived data and never holds
 
 Every message on the server before the run is accounted for exactly once in the folder's
 report (newer, kept with a reason, failed, not reached, vanished or deleted), and the report
-checks that sum against the server's counts before and after.
+checks that sum against the server's counts before and after. Mail that arrives during the
+run (UIDs from the folder's UIDNEXT at planning on) is counted apart, as arrived, by UID: it
+is left alone, and a message that disappeared unaccounted still shows however much arrived.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ class FolderReport:
     not_reached: int = 0
     vanished: int = 0
     deleted: int = 0
+    arrived: int = 0  # delivered during the run: not in on_server_before, left alone
     bytes_archived: int = 0
     bytes_selected: int = 0
     bytes_deleted: int = 0
@@ -159,7 +162,7 @@ class FolderReport:
         """Whether the arithmetic closes, against the server's counts before and after."""
         if self.accounted != self.on_server_before:
             return False
-        expected_after = self.on_server_before - self.deleted - self.vanished
+        expected_after = self.on_server_before - self.deleted - self.vanished + self.arrived
         return self.on_server_after is None or self.on_server_after == expected_after
 
     def fail(self, uid: int, reason: str) -> None:
@@ -181,6 +184,7 @@ class FolderReport:
             "not_reached": self.not_reached,
             "vanished": self.vanished,
             "deleted": self.deleted,
+            "arrived": self.arrived,
             "on_server_after": self.on_server_after,
             "bytes_archived": self.bytes_archived,
             "bytes_selected": self.bytes_selected,
@@ -214,6 +218,11 @@ class ArchiveResult:
     def deleted(self) -> int:
         """Messages expunged from the server in this run."""
         return sum(f.deleted for f in self.folders)
+
+    @property
+    def arrived(self) -> int:
+        """Messages delivered to the folders during the run (left on the server)."""
+        return sum(f.arrived for f in self.folders)
 
     @property
     def bytes(self) -> int:
@@ -250,6 +259,7 @@ class ArchiveResult:
             "archived": self.archived,
             "already": sum(f.already for f in self.folders),
             "deleted": self.deleted,
+            "arrived": self.arrived,
             "bytes": self.bytes,
             "skipped": self.skipped,
             "errors": self.errors,
@@ -273,6 +283,7 @@ class _FolderPlan:
     info: FolderInfo
     report: FolderReport
     uidvalidity: int = 0
+    uidnext: int | None = None  # at planning: messages from this UID on arrived meanwhile
     fetch_uids: array[int] = field(default_factory=lambda: array("L"))
     fetch_sizes: array[int] = field(default_factory=lambda: array("Q"))
     to_delete: array[int] = field(default_factory=lambda: array("L"))  # verified, any run
@@ -403,7 +414,7 @@ def _plan_folder(
     rep = plan.report
     try:
         state = session.select(info.name, readonly=True)
-        plan.uidvalidity = state.uidvalidity
+        plan.uidvalidity, plan.uidnext = state.uidvalidity, state.uidnext
         rep.on_server_before = state.exists
         # SEARCH is only a pre-filter, a day wider than the cut-off: servers disagree on time
         # zones, and some answer date searches wrongly. The INTERNALDATE decides, below.
@@ -412,6 +423,8 @@ def _plan_folder(
             if state.exists
             else []
         )
+        if plan.uidnext is not None:  # delivered since the SELECT: not in EXISTS, an arrival
+            uids = [uid for uid in uids if uid < plan.uidnext]
         verified = catalog.verified_uids(account, info.name, plan.uidvalidity)
         # A message put back by a restore is there because someone wants it there.
         restored = catalog.restored_uids(account, info.name, plan.uidvalidity)
@@ -664,7 +677,10 @@ def _delete_folder(
                 rep.kept[Kept.CHANGED] += len(uids) - len(verified) - len(damaged)
             plan.delete_accounted += len(uids)  # an error leaves the rest to _settle_unfinished
     try:
-        rep.on_server_after = session.count_messages(plan.info.name)
+        if plan.uidnext is None:  # arrivals cannot be told apart: any make the counts differ
+            rep.on_server_after = session.count_messages(plan.info.name)
+        else:
+            rep.on_server_after, rep.arrived = session.count_arrivals(plan.info.name, plan.uidnext)
     except FolderError as exc:
         log.warning("%s", exc)
 

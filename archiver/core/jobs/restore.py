@@ -1,15 +1,22 @@
 """The restore job: put archived messages back on an IMAP server, exactly, and verify them.
 
 Per message: read the stored bytes and check them against the catalog (size and SHA-256) →
-look for a copy already in the target folder and skip the message unless forced → APPEND
+look for the message's copy in the target folder and skip the message unless forced → APPEND
 the bytes with the original flags (never \\Recent) and INTERNALDATE → fetch the server's
 copy back, found by its APPENDUID where the server has UIDPLUS and by searching otherwise,
 and compare SHA-256 → record the restore in the catalog.
 
-A copy is a message of the same size whose bytes have the same SHA-256; where the message
-has a Message-ID, only messages with the same one are fetched to compare. Message-ID and
-size alone do not decide: two different messages can share both (the shared test corpus
-holds such a pair), and skipping one of them would leave it off the server.
+Idempotence is per catalog row: a row's copy is first the one its own recorded restore put
+in the folder (the ``restores`` table), if that UID is still there. A copy a restore put
+back for another row never counts, even with the same bytes: two rows of one message
+(archived from two folders, or twice from one with other flags or dates) each come back
+once, with their own flags and INTERNALDATE. Only messages no restore put there (the server
+had them, or an APPEND whose answer was lost) are compared by content, and each such message
+stands for one row only. A copy by content is a message of the same size whose bytes have the
+same SHA-256; where the message has a Message-ID, only messages with the same one are
+fetched to compare. Message-ID and size alone do not decide: two different messages can
+share both (the shared test corpus holds such a pair), and skipping one of them would leave
+it off the server.
 
 Nothing is ever deleted, locally or on the server: the archive keeps its copy, so a stopped
 restore (Ctrl-C, over quota, a lost connection) loses nothing, and running it again skips
@@ -153,6 +160,21 @@ class RestoreResult:
         }
 
 
+@dataclass
+class _FolderCopies:
+    """Which messages of the target folder stand for which catalog rows (see the module
+    docstring): ``mine`` maps a row to the UIDs its recorded restores put there; ``taken``
+    holds every UID that already stands for a row, restored by us or matched by content."""
+
+    mine: dict[int, list[int]] = field(default_factory=dict)
+    taken: set[int] = field(default_factory=set)
+
+    def add(self, record: Record, uid: int) -> None:
+        """Remember that *uid* is now *record*'s copy."""
+        self.mine.setdefault(record.id, []).append(uid)
+        self.taken.add(uid)
+
+
 class _Tally:
     """Counts finished messages and bytes across accounts, and reports them."""
 
@@ -294,24 +316,41 @@ class _Restorer:
                 self.session.subscribe(folder)
             except FolderError as exc:  # the folder is there; clients may just not list it
                 log.warning("%s (the folder was created; the restore goes on)", exc)
+        copies = _FolderCopies()
         if exists:
-            self.session.select(folder, readonly=True)
+            state = self.session.select(folder, readonly=True)
+            copies = self._copies(folder, state.uidvalidity, records)
         for record in records:
             cancel.raise_if_cancelled()  # a safe point: between two messages
             try:
-                outcomes[record.id] = self._message(folder, record, exists)
+                outcomes[record.id] = self._message(folder, record, exists, copies)
             except ImapError as exc:
                 outcomes[record.id] = self._item(record, folder, Outcome.FAILED, None, str(exc))
                 raise
             finally:
                 tally.step(record, folder)
 
+    def _copies(self, folder: str, uidvalidity: int, records: list[Record]) -> _FolderCopies:
+        """Return what the restores table says about *folder* as it is now (its UIDVALIDITY)."""
+        copies = _FolderCopies(taken=self.catalog.restored_uids(self.name, folder, uidvalidity))
+        for message, restores in self.catalog.restores([r.id for r in records]).items():
+            for restore in restores:
+                if (restore.account, restore.folder, restore.uidvalidity) == (
+                    self.name,
+                    folder,
+                    uidvalidity,
+                ):
+                    copies.mine.setdefault(message, []).append(restore.uid)
+        return copies
+
     def _item(
         self, record: Record, folder: str, outcome: Outcome, uid: int | None, note: str | None
     ) -> RestoreItem:
         return RestoreItem(record.id, self.name, folder, record.size, outcome, uid, note)
 
-    def _message(self, folder: str, record: Record, folder_exists: bool) -> RestoreItem:
+    def _message(
+        self, folder: str, record: Record, folder_exists: bool, copies: _FolderCopies
+    ) -> RestoreItem:
         """Restore one message into the selected *folder* (in a dry run: say what would be)."""
 
         def item(outcome: Outcome, uid: int | None = None, note: str | None = None) -> RestoreItem:
@@ -326,9 +365,9 @@ class _Restorer:
             return item(Outcome.FAILED, note=str(exc))
         before = self.session.search_size(record.size) if folder_exists else []
         if not self.options.force:
-            twin = self._find_copy(record, before)
-            if twin is not None:
-                return item(Outcome.ALREADY, twin.uid)
+            uid = self._copy_of(record, before, copies)
+            if uid is not None:
+                return item(Outcome.ALREADY, uid)
         if self.options.dry_run:
             return item(
                 Outcome.WOULD_RESTORE,
@@ -340,10 +379,31 @@ class _Restorer:
         except AppendRefused as exc:
             log.warning("%s", exc)
             return item(Outcome.FAILED, note=str(exc))
-        return self._verify(folder, record, appended, before)
+        return self._verify(folder, record, appended, before, copies)
+
+    def _copy_of(self, record: Record, before: list[int], copies: _FolderCopies) -> int | None:
+        """Return the UID of *record*'s copy among *before* (the folder's messages of its size).
+
+        Its own restore's copy, where one is still there; else a message no restore put
+        there and no other row claimed, with the same bytes, which then stands for this row.
+        """
+        present = set(before)
+        own = [uid for uid in copies.mine.get(record.id, ()) if uid in present]
+        if own:
+            return own[0]  # UIDs are never reused within a UIDVALIDITY: still the same bytes
+        twin = self._find_copy(record, [uid for uid in before if uid not in copies.taken])
+        if twin is None:
+            return None
+        copies.taken.add(twin.uid)
+        return twin.uid
 
     def _verify(
-        self, folder: str, record: Record, appended: AppendUid | None, before: list[int]
+        self,
+        folder: str,
+        record: Record,
+        appended: AppendUid | None,
+        before: list[int],
+        copies: _FolderCopies,
     ) -> RestoreItem:
         """Find the appended copy, compare its SHA-256, record the restore."""
         state = self.session.select(folder, readonly=True)  # a fresh view holds the new message
@@ -361,6 +421,7 @@ class _Restorer:
             log.error("Account %s, folder %s, message %d: %s", self.name, folder, record.id, note)
             return self._item(record, folder, Outcome.FAILED, None, note)
         self.catalog.add_restore(record.id, self.name, folder, state.uidvalidity, copy.uid)
+        copies.add(record, copy.uid)
         differences = _differences(record, copy)
         if differences is not None:
             log.warning(

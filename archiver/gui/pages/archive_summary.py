@@ -109,6 +109,7 @@ def run_summary(result: ArchiveResult) -> tuple[str, bool]:
         for reason, count in sorted(f.kept.items())
         if count and reason in CHOSEN and reason != Kept.DRY_RUN
     ]
+    kept += [_arrived_line(f) for f in result.folders if f.arrived]
     if kept:
         lines += ["", QCoreApplication.translate("ArchiveSummary", "Kept on the server:"), *kept]
     attention = bool(problems) or result.cancelled
@@ -335,11 +336,28 @@ def _problems(result: ArchiveResult) -> list[str]:
         lines.append(
             QCoreApplication.translate(
                 "ArchiveSummary",
-                "• The counts do not add up for {folders}: mail arrived or was removed by "
-                "another mail program during the run. See the log for details.",
+                "• The counts do not add up for {folders}: messages were removed by another "
+                "mail program during the run, or a message is not accounted for. See the log "
+                "for details.",
             ).format(folders=", ".join(f.folder for f in result.folders if not f.closes))
         )
     return lines
+
+
+def _arrived_line(report: FolderReport) -> str:
+    """Say that mail delivered during the run was left alone: normal mail flow, no problem."""
+    text = (
+        QCoreApplication.translate(
+            "ArchiveSummary",
+            "• Folder {folder}: {count} message arrived during the run; it stays on the server.",
+        )
+        if report.arrived == 1
+        else QCoreApplication.translate(
+            "ArchiveSummary",
+            "• Folder {folder}: {count} messages arrived during the run; they stay on the server.",
+        )
+    )
+    return text.format(folder=report.folder, count=number_text(report.arrived))
 
 
 def _kept_line(report: FolderReport, reason: str, count: int) -> str:
