@@ -7,6 +7,7 @@ translated into these at the boundary, so that front ends catch one family and s
 from __future__ import annotations
 
 import errno
+from typing import ClassVar
 
 
 class ArchiverError(Exception):
@@ -96,6 +97,30 @@ class StoreError(ArchiverError):
 
 class VerificationError(StoreError):
     """A stored message read back differs from what the server sent."""
+
+
+class QueryError(ArchiverError):
+    """Raised when a search query cannot be understood; the message says which part."""
+
+
+class QueryTooLarge(QueryError):
+    """Raised before a query is parsed when it exceeds a limit that keeps searches quick.
+
+    ``limit`` names which: ``"characters"`` (the whole query), ``"words"``, ``"word"`` (the
+    characters of its longest word) or ``"nesting"`` (parentheses inside each other);
+    ``maximum`` is the limit and ``found`` what the query has.
+    """
+
+    MESSAGES: ClassVar[dict[str, str]] = {
+        "characters": "The query has {found:,} characters; at most {maximum:,} are allowed.",
+        "words": "The query has {found:,} words; at most {maximum:,} are allowed.",
+        "word": "A word of the query has {found:,} characters; at most {maximum:,} are allowed.",
+        "nesting": "The query nests parentheses {found:,} deep; at most {maximum:,} are allowed.",
+    }
+
+    def __init__(self, limit: str, maximum: int, found: int) -> None:
+        super().__init__(self.MESSAGES[limit].format(found=found, maximum=maximum))
+        self.limit, self.maximum, self.found = limit, maximum, found
 
 
 class ArchiveLocked(ArchiverError):

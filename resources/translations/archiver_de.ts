@@ -1793,6 +1793,22 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
         <source>An unexpected error occurred; the details are in the log file.</source>
         <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
     </message>
+    <message>
+        <source>The query has {found} characters; at most {maximum} are allowed.</source>
+        <translation>Die Suchanfrage hat {found} Zeichen; erlaubt sind höchstens {maximum}.</translation>
+    </message>
+    <message>
+        <source>The query has {found} words; at most {maximum} are allowed.</source>
+        <translation>Die Suchanfrage hat {found} Wörter; erlaubt sind höchstens {maximum}.</translation>
+    </message>
+    <message>
+        <source>A word of the query has {found} characters; at most {maximum} are allowed.</source>
+        <translation>Ein Wort der Suchanfrage hat {found} Zeichen; erlaubt sind höchstens {maximum}.</translation>
+    </message>
+    <message>
+        <source>The query nests parentheses {found} deep; at most {maximum} are allowed.</source>
+        <translation>Die Suchanfrage schachtelt Klammern {found} tief; erlaubt sind höchstens {maximum}.</translation>
+    </message>
 </context>
 <context>
     <name>providers</name>
