@@ -18,6 +18,20 @@ class ConfigError(ArchiverError):
     """The configuration file or a setting in it is unusable, or an account is unknown."""
 
 
+class AccountNameTaken(ConfigError):
+    """Raised when a new account's name differs from an existing one's only in upper and
+    lower case (Office, office): on disks that ignore case they would share one folder of
+    the archive, and they would share the index's and search's account scope everywhere.
+    ``name`` is the new name, ``existing`` the configured one."""
+
+    def __init__(self, name: str, existing: str) -> None:
+        super().__init__(
+            f"An account named {existing!r} exists already; {name!r} differs from it only in "
+            "upper and lower case, and both would share one archive folder. Choose another name."
+        )
+        self.name, self.existing = name, existing
+
+
 class SecretError(ArchiverError):
     """No password could be obtained: no keyring, a failing password command, no input."""
 

@@ -350,6 +350,10 @@
         <translation>Ein Konto mit dem Namen {name} ist bereits vorhanden.</translation>
     </message>
     <message>
+        <source>An account named {existing} exists already; {name} differs from it only in upper and lower case, and both would share one archive folder. Choose another name.</source>
+        <translation>Ein Konto namens {existing} gibt es schon; {name} unterscheidet sich davon nur in Groß- und Kleinschreibung, und beide würden denselben Archivordner teilen. Wählen Sie einen anderen Namen.</translation>
+    </message>
+    <message>
         <source>Type the password to store it in the system keyring.</source>
         <translation>Geben Sie das Passwort ein, um es im Schlüsselbund des Systems zu speichern.</translation>
     </message>

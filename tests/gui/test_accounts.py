@@ -242,6 +242,15 @@ def test_invalid_settings_are_shown_in_the_dialog_which_stays_open(
     assert dialog.error_label.text() == "An account named office exists already."
 
     dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "Office")  # the same archive folder on Windows disks
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.isVisible() and dialog.error_label.text().startswith(
+        "An account named office exists already; Office differs from it only in upper and "
+        "lower case"
+    )
+    assert sorted(load_config(account_context.dirs.config_file).accounts) == ["office"]
+
+    dialog.name_edit.clear()
     qtbot.keyClicks(dialog.name_edit, "home")
     qtbot.mouseClick(dialog.save_button, LEFT)
     assert dialog.error_label.text() == "Type the password to store it in the system keyring."

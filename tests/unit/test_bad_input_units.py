@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from whoosh import index
 
+from archiver.cli import main
+from archiver.core.config import load_config
 from archiver.core.errors import QueryTooLarge
 from archiver.core.index.schema import build_schema
 from archiver.core.index.search import ArchiveSearcher
@@ -54,3 +56,26 @@ def test_awkward_queries_answer_or_name_the_limit(small_index, query, expected):
     assert f"at most {maximum:,} are allowed" in str(raised.value)
     assert len(str(raised.value)) < 100  # one line, not the query echoed
     assert found > maximum and limit
+
+
+# --- account names --------------------------------------------------------------------------
+
+
+def test_account_names_differing_only_in_case_are_refused(home, tmp_path, capsys):
+    add = ["account", "add", "--host", "imap.example.org", "--user", "u",
+           "--password-command", "echo pw"]  # fmt: skip
+    assert main([*add[:2], "Office", *add[2:]]) == 0
+    capsys.readouterr()
+
+    assert main([*add[:2], "office", *add[2:]]) == 1
+
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "imap-archiver: error: An account named 'Office' exists already; 'office' differs "
+        "from it only in upper and lower case, and both would share one archive folder. "
+        "Choose another name."
+    )
+    assert list(load_config(home.config_file).accounts) == ["Office"]
+    assert main([*add[:2], "Office", *add[2:]]) == 0  # replacing the account itself is fine
+    assert main([*add[:2], "STRASSE", *add[2:]]) == 0
+    assert main([*add[:2], "straße", *add[2:]]) == 1  # casefold(), not lower()
