@@ -475,3 +475,22 @@ def test_a_wrong_utf8_password_is_refused_clearly(dovecot, imap_user, capsys, ho
 
     err = capsys.readouterr().err
     assert "login failed for user" in err and "internal error" not in err
+
+
+# --- dates at the ends of the calendar -------------------------------------------------------
+
+
+def test_cut_off_days_at_the_ends_of_the_calendar(dovecot, imap_user, home, tmp_path, capsys):
+    with dovecot.client(imap_user) as client:
+        client.append("INBOX", generate_message(1), msg_time=OLD)
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password + "\n")
+    assert main(["account", "add", "office", *dovecot.account_args(imap_user),
+                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+
+    for before, archived in [("0001-01-01", 0), ("9999-12-31", 1)]:
+        capsys.readouterr()
+        assert main(["archive", "office", "--before", before, "--json"]) == 0, before
+        result = json.loads(capsys.readouterr().out)
+        assert (result["archived"], result["deleted"]) == (archived, archived), before
+    assert main(["search", "--json", "date:[0001-01-01 to 9999-12-31]"]) == 0
