@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import mailbox
+import os
 import re
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from archiver.core.imap import open_session
 from archiver.core.index.search import ArchiveSearcher
 from archiver.core.jobs.export import export_eml, export_mbox
 from archiver.core.jobs.restore import Login, RestoreOptions, run_restore
+from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from archiver.core.store.base import folder_segments
@@ -494,3 +496,37 @@ def test_cut_off_days_at_the_ends_of_the_calendar(dovecot, imap_user, home, tmp_
         result = json.loads(capsys.readouterr().out)
         assert (result["archived"], result["deleted"]) == (archived, archived), before
     assert main(["search", "--json", "date:[0001-01-01 to 9999-12-31]"]) == 0
+
+
+# --- the archive: closed pipes, read-only media, full disks ---------------------------------
+
+
+@pytest.fixture
+def archived_home(dovecot, imap_user, account, password, home) -> AppDirs:
+    """An app home whose archive holds five messages (archived, indexed, verified)."""
+    with dovecot.client(imap_user) as client:
+        for i in range(5):
+            client.append("INBOX", generate_message(i), msg_time=OLD)
+    result = run(account, password, home.archive)
+    assert result.ok and result.archived == 5
+    return home
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["search", "--json", "folder:inbox"], ["show", "--raw", "1"]],
+    ids=["search", "show"],
+)
+def test_a_reader_that_goes_away_ends_the_output_quietly(archived_home, command):
+    """``imap-archiver search … | head``: the pipe closes before the results are written."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "archiver", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "IMAP_ARCHIVER_HOME": str(archived_home.config.parent)},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # as head does once it has its lines: every write now fails
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 1
+    assert err == ""  # no traceback, no "internal error", no "Exception ignored"
