@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -160,7 +161,17 @@ def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> i
             return cmd_demo(args, demo)
         config = load_config(dirs.config_file)
         dirs = replace(dirs, archive=config.archive_root(dirs))
-        return int(args.func(args, dirs, config))
+        code = int(args.func(args, dirs, config))
+        sys.stdout.flush()  # a reader gone (search … | head) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader of our output went away (search … | head); the core translates the
+        # broken connections it meets, so this is standard output. As Python's
+        # documentation advises: no more writes to the closed pipe, also not the
+        # interpreter's flush at exit, which would print a traceback.
+        log.debug("Standard output was closed", exc_info=True)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except ArchiverError as exc:
         log.debug("Command failed", exc_info=True)
         print(f"imap-archiver: error: {redact(str(exc))}", file=sys.stderr)
@@ -169,8 +180,11 @@ def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> i
         print("imap-archiver: interrupted", file=sys.stderr)
         return EXIT_CANCELLED
     except Exception:  # the UI boundary: a bug must still end in a clear line and a log entry
-        log.exception("Unexpected error")
-        print(
-            f"imap-archiver: internal error; details are in the log in {dirs.logs}", file=sys.stderr
-        )
-        return EXIT_FAILED
+        return _internal_error(dirs)
+
+
+def _internal_error(dirs: AppDirs) -> int:
+    """Log the exception being handled (a bug) and say where its details are."""
+    log.exception("Unexpected error")
+    print(f"imap-archiver: internal error; details are in the log in {dirs.logs}", file=sys.stderr)
+    return EXIT_FAILED

@@ -91,9 +91,10 @@ def cmd_account_add(args: argparse.Namespace, dirs: AppDirs, config: Config) -> 
     )
     if account.cafile is not None and not account.cafile.is_file():
         raise ArchiverError(f"CA file {account.cafile} does not exist.")
+    updated = config.with_account(account)  # a name clash stops here, before the keyring
     if source is PasswordSource.KEYRING:
         store_in_keyring(account, Secret(read_stdin_password()))
-    save_config(config.with_account(account), dirs.config_file)
+    save_config(updated, dirs.config_file)
     where = {
         PasswordSource.KEYRING: "password stored in the system keyring",
         PasswordSource.COMMAND: "password from the password command",

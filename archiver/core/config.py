@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from archiver.core.accounts import Account
-from archiver.core.errors import ConfigError
+from archiver.core.errors import AccountNameTaken, ConfigError
 from archiver.core.paths import AppDirs, make_private_dir
 
 FORMATS = ("maildir", "mbox")
@@ -41,8 +41,19 @@ class Config:
             known = ", ".join(sorted(self.accounts)) or "none"
             raise ConfigError(f"No account named {name!r} (configured: {known}).") from None
 
+    def name_clash(self, name: str) -> str | None:
+        """Return the configured account name that differs from *name* only in case, if any."""
+        folded = name.casefold()
+        return next((n for n in self.accounts if n != name and n.casefold() == folded), None)
+
     def with_account(self, account: Account) -> Config:
-        """Return a copy with *account* added or replaced."""
+        """Return a copy with *account* added or replaced.
+
+        Raises AccountNameTaken for a name that differs from another's only in case.
+        """
+        existing = self.name_clash(account.name)
+        if existing is not None:
+            raise AccountNameTaken(account.name, existing)
         return replace(self, accounts={**self.accounts, account.name: account})
 
     def without_account(self, name: str) -> Config:

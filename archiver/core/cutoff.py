@@ -51,5 +51,30 @@ def parse_day(text: str) -> dt.date:
 
 
 def start_of_day(day: dt.date) -> dt.datetime:
-    """Return local midnight at the start of *day*, timezone-aware: the cut-off instant."""
-    return dt.datetime.combine(day, dt.time()).astimezone()
+    """Return local midnight at the start of *day*, timezone-aware: the cut-off instant.
+
+    At the ends of the calendar (``0001-01-01``, ``9999-12-31``) local time may not exist or
+    not convert to UTC: midnight UTC then, a day that no mail is from anyway.
+    """
+    midnight = dt.datetime.combine(day, dt.time())
+    try:
+        local = midnight.astimezone()
+        local.astimezone(dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        return midnight.replace(tzinfo=dt.UTC)
+    return local
+
+
+# Servers read dates as Unix time: Dovecot refuses a search for mail before year 1.
+EARLIEST_SEARCH_DAY = dt.date(1970, 1, 2)
+
+
+def search_day(cutoff: dt.datetime) -> dt.date:
+    """Return the day for the server's SEARCH BEFORE: a pre-filter wider than the cut-off
+    (servers disagree on time zones), whose answer the INTERNALDATEs then narrow.
+
+    The day after the cut-off's; the last day there is for a cut-off on it; never before
+    EARLIEST_SEARCH_DAY, which servers can read (and the INTERNALDATEs still decide).
+    """
+    day = cutoff.date()
+    return max(day if day == dt.date.max else day + dt.timedelta(days=1), EARLIEST_SEARCH_DAY)

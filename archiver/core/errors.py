@@ -7,6 +7,7 @@ translated into these at the boundary, so that front ends catch one family and s
 from __future__ import annotations
 
 import errno
+from typing import ClassVar
 
 
 class ArchiverError(Exception):
@@ -15,6 +16,20 @@ class ArchiverError(Exception):
 
 class ConfigError(ArchiverError):
     """The configuration file or a setting in it is unusable, or an account is unknown."""
+
+
+class AccountNameTaken(ConfigError):
+    """Raised when a new account's name differs from an existing one's only in upper and
+    lower case (Office, office): on disks that ignore case they would share one folder of
+    the archive, and they would share the index's and search's account scope everywhere.
+    ``name`` is the new name, ``existing`` the configured one."""
+
+    def __init__(self, name: str, existing: str) -> None:
+        super().__init__(
+            f"An account named {existing!r} exists already; {name!r} differs from it only in "
+            "upper and lower case, and both would share one archive folder. Choose another name."
+        )
+        self.name, self.existing = name, existing
 
 
 class SecretError(ArchiverError):
@@ -121,6 +136,30 @@ class CatalogMissing(ArchiverError):
             "was changed. Run 'imap-archiver verify --repair' to rebuild it from the archive "
             "files."
         )
+
+
+class QueryError(ArchiverError):
+    """Raised when a search query cannot be understood; the message says which part."""
+
+
+class QueryTooLarge(QueryError):
+    """Raised before a query is parsed when it exceeds a limit that keeps searches quick.
+
+    ``limit`` names which: ``"characters"`` (the whole query), ``"words"``, ``"word"`` (the
+    characters of its longest word) or ``"nesting"`` (parentheses inside each other);
+    ``maximum`` is the limit and ``found`` what the query has.
+    """
+
+    MESSAGES: ClassVar[dict[str, str]] = {
+        "characters": "The query has {found:,} characters; at most {maximum:,} are allowed.",
+        "words": "The query has {found:,} words; at most {maximum:,} are allowed.",
+        "word": "A word of the query has {found:,} characters; at most {maximum:,} are allowed.",
+        "nesting": "The query nests parentheses {found:,} deep; at most {maximum:,} are allowed.",
+    }
+
+    def __init__(self, limit: str, maximum: int, found: int) -> None:
+        super().__init__(self.MESSAGES[limit].format(found=found, maximum=maximum))
+        self.limit, self.maximum, self.found = limit, maximum, found
 
 
 class ArchiveLocked(ArchiverError):

@@ -408,7 +408,7 @@ class ImapSession:
                 _check_pin(account, client)
             elif account.security is Security.PLAIN:
                 log.warning("Account %s: connecting without encryption", account.name)
-            client.login(account.user, password.reveal())
+            _login(client, account.user, password.reveal())
         except (TlsError, ResponseTooLarge):
             _close_quietly(client)
             raise
@@ -905,6 +905,30 @@ def _guard(account: Account, client: IMAPClient) -> _ReadGuard:
         )
         imap._archiver_guard = guard
     return guard
+
+
+def _login(client: IMAPClient, user: str, password: str) -> None:
+    """Log in, sending a user name or password beyond ASCII (``pässwörd``) as UTF-8.
+
+    imaplib encodes LOGIN's arguments as ASCII, so such a password would fail in our code
+    before reaching the server. AUTHENTICATE PLAIN carries UTF-8 by definition (RFC 4616)
+    and is used where the server offers it; else LOGIN with the password as a literal of its
+    UTF-8 bytes, which servers compare as they stored them. Neither reaches the wire log:
+    imapclient redacts LOGIN and AUTHENTICATE lines, and imaplib logs only a literal's size.
+    """
+    if user.isascii() and password.isascii():
+        client.login(user, password)
+        return
+    if client.has_capability("AUTH=PLAIN"):
+        client.plain_login(user, password)
+        return
+    imap = client._imap
+    quoted = b'"' + user.encode().replace(b"\\", b"\\\\").replace(b'"', b'\\"') + b'"'
+    imap.literal = password.encode()  # imaplib sends it after the command's last argument
+    typ, data = imap._simple_command("LOGIN", quoted)
+    if typ != "OK":
+        raise imap_exc.LoginError(data[-1].decode(errors="replace") if data else typ)
+    imap.state = "AUTH"  # as imaplib's login() does: commands of the logged-in state may follow
 
 
 def _close_quietly(client: IMAPClient | None) -> None:

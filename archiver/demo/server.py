@@ -367,5 +367,8 @@ namespace inbox {{
         with IMAPClient(
             self.host, self.ssl_port, ssl_context=self.ssl_context(), timeout=30
         ) as client:
-            client.login(user.name, user.password)
+            if user.password.isascii():
+                client.login(user.name, user.password)
+            else:  # imaplib's LOGIN takes ASCII only
+                client.plain_login(user.name, user.password)
             yield client

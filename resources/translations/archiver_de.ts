@@ -350,6 +350,10 @@
         <translation>Ein Konto mit dem Namen {name} ist bereits vorhanden.</translation>
     </message>
     <message>
+        <source>An account named {existing} exists already; {name} differs from it only in upper and lower case, and both would share one archive folder. Choose another name.</source>
+        <translation>Ein Konto namens {existing} gibt es schon; {name} unterscheidet sich davon nur in Groß- und Kleinschreibung, und beide würden denselben Archivordner teilen. Wählen Sie einen anderen Namen.</translation>
+    </message>
+    <message>
         <source>Type the password to store it in the system keyring.</source>
         <translation>Geben Sie das Passwort ein, um es im Schlüsselbund des Systems zu speichern.</translation>
     </message>
@@ -1800,6 +1804,22 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
         <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+    </message>
+    <message>
+        <source>The query has {found} characters; at most {maximum} are allowed.</source>
+        <translation>Die Suchanfrage hat {found} Zeichen; erlaubt sind höchstens {maximum}.</translation>
+    </message>
+    <message>
+        <source>The query has {found} words; at most {maximum} are allowed.</source>
+        <translation>Die Suchanfrage hat {found} Wörter; erlaubt sind höchstens {maximum}.</translation>
+    </message>
+    <message>
+        <source>A word of the query has {found} characters; at most {maximum} are allowed.</source>
+        <translation>Ein Wort der Suchanfrage hat {found} Zeichen; erlaubt sind höchstens {maximum}.</translation>
+    </message>
+    <message>
+        <source>The query nests parentheses {found} deep; at most {maximum} are allowed.</source>
+        <translation>Die Suchanfrage schachtelt Klammern {found} tief; erlaubt sind höchstens {maximum}.</translation>
     </message>
 </context>
 <context>

@@ -176,6 +176,21 @@ def test_wrong_password_shows_a_clear_error(qtbot, page, account, dovecot, monke
     assert dialog.test_button.isEnabled() and dialog.save_button.isEnabled()
 
 
+def test_a_password_with_umlauts_connects(qtbot, page, dovecot, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    user = dovecot.add_user(utf8_password=True)
+    dialog = open_add_dialog(qtbot, page)
+    fill_form(qtbot, dialog, dovecot.account(user), "")
+    dialog.password_edit.setText(user.password)  # QTest types ASCII only
+    choose_cafile(qtbot, dialog, dovecot.cafile, monkeypatch)
+
+    run_test(qtbot, dialog)
+
+    assert not dialog.test_error_label.isVisible(), dialog.test_error_label.text()
+    assert "INBOX" in shown_folders(dialog)
+    assert user.password not in caplog.text
+
+
 def test_unreachable_server_says_it_cannot_connect(qtbot, page, account, monkeypatch):
     dialog = open_add_dialog(qtbot, page)
     closed = Account(name="x", host="127.0.0.1", user="u", port=_closed_port())
@@ -240,6 +255,15 @@ def test_invalid_settings_are_shown_in_the_dialog_which_stays_open(
     qtbot.keyClicks(dialog.user_edit, account.user)
     qtbot.mouseClick(dialog.save_button, LEFT)
     assert dialog.error_label.text() == "An account named office exists already."
+
+    dialog.name_edit.clear()
+    qtbot.keyClicks(dialog.name_edit, "Office")  # the same archive folder on Windows disks
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    assert dialog.isVisible() and dialog.error_label.text().startswith(
+        "An account named office exists already; Office differs from it only in upper and "
+        "lower case"
+    )
+    assert sorted(load_config(account_context.dirs.config_file).accounts) == ["office"]
 
     dialog.name_edit.clear()
     qtbot.keyClicks(dialog.name_edit, "home")

@@ -251,6 +251,23 @@ def test_a_bad_query_shows_its_error_on_the_page(qtbot, page):
     assert not page.error_label.isVisible() and subjects(page) == ["Meeting minutes"]
 
 
+def test_awkward_queries_answer_or_show_the_limit_on_the_page(qtbot, page):
+    for text, shown in [
+        ("NOT NOT meeting", None),
+        ("(" * 2000 + "meeting" + ")" * 2000, "The query nests parentheses 2,000 deep"),
+        ("x" * 5_000, "A word of the query has 5,000 characters; at most 1,000 are"),
+        (" OR ".join(f"w{i}" for i in range(2_000)), "The query has 3,999 words; at most"),
+    ]:
+        page.query_edit.setText(text)
+        with qtbot.waitSignal(page.search_finished, timeout=WAIT):
+            qtbot.keyClick(page.query_edit, Qt.Key.Key_Return)
+        if shown is None:
+            assert not page.error_label.isVisible() and subjects(page) == ["Meeting minutes"]
+        else:
+            assert page.error_label.isVisible()
+            assert page.error_label.text().startswith(shown), page.error_label.text()
+
+
 def test_filters_narrow_the_results(qtbot, page):
     search(qtbot, page, "to:post@kanzlei.example")
     assert sorted(subjects(page)) == sorted(OURS)

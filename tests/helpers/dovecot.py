@@ -19,6 +19,7 @@ from archiver.demo.server import ImapUser, UserEntry, find_dovecot, free_port
 __all__ = [
     "PASSWORD",
     "USER_POOLS",
+    "UTF8_PASSWORD",
     "DovecotServer",
     "ImapUser",
     "append_messages",
@@ -27,7 +28,9 @@ __all__ = [
 ]
 
 PASSWORD = "secret-Passw0rd"  # every test user's password; never a real one
+UTF8_PASSWORD = "pässwörd-Grüße-€-😀"  # the password of the "utf8" pool's users
 USER_POOLS: dict[int | None, int] = {None: 500, 1: 30, 5: 30, 10: 4}  # quota in MB -> users
+UTF8_USERS = 10
 
 
 class DovecotServer(_Server):
@@ -44,21 +47,30 @@ class DovecotServer(_Server):
         }
         # Every user up front: Dovecot notices changes to the file only once a second, so
         # users added on demand would fail to log in now and then.
+        self._utf8_pool = [f"utf8-user{i}" for i in range(UTF8_USERS)]
         self.write_users(
-            UserEntry(name, PASSWORD, quota)
-            for quota, names in self._pools.items()
-            for name in names
+            [
+                *(
+                    UserEntry(name, PASSWORD, quota)
+                    for quota, names in self._pools.items()
+                    for name in names
+                ),
+                *(UserEntry(name, UTF8_PASSWORD, None) for name in self._utf8_pool),
+            ]
         )
 
-    def add_user(self, quota_mb: int | None = None) -> ImapUser:
+    def add_user(self, quota_mb: int | None = None, *, utf8_password: bool = False) -> ImapUser:
         """Return a user not handed out before, so with an empty mailbox.
 
         Args:
             quota_mb: a small storage quota for this user (one of USER_POOLS), else the
                 server-wide one.
+            utf8_password: a user whose password is UTF8_PASSWORD (umlauts, an emoji).
         """
         with self._lock:
             try:
+                if utf8_password:
+                    return self.user(self._utf8_pool.pop(0), UTF8_PASSWORD)
                 name = self._pools[quota_mb].pop(0)
             except (KeyError, IndexError):
                 raise RuntimeError(f"no unused test user with quota {quota_mb} MB") from None

@@ -5,10 +5,12 @@ nothing is lost.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import mailbox
+import os
 import re
 import subprocess
 import sys
@@ -17,12 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from imapclient import IMAPClient
 
+from archiver.cli import main
 from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.catalog import Catalog, Record, State
+from archiver.core.errors import AuthenticationError
+from archiver.core.imap import open_session
 from archiver.core.index.search import ArchiveSearcher
 from archiver.core.jobs.export import export_eml, export_mbox
 from archiver.core.jobs.restore import Login, RestoreOptions, run_restore
+from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from archiver.core.store.base import folder_segments
@@ -396,3 +403,130 @@ def test_folder_name_too_long_for_the_archive_is_a_clear_error(fs_dovecot, tmp_p
     with fs_dovecot.client(user) as client:
         for name in ("INBOX", deep):
             assert client.folder_status(name, [b"MESSAGES"])[b"MESSAGES"] == 1
+
+
+# --- passwords beyond ASCII -----------------------------------------------------------------
+
+
+@pytest.fixture
+def utf8_user(dovecot: DovecotServer) -> ImapUser:
+    """A fresh user whose password has umlauts and an emoji."""
+    user = dovecot.add_user(utf8_password=True)
+    assert not user.password.isascii()
+    return user
+
+
+def test_a_utf8_password_logs_in_and_stays_out_of_every_log(
+    dovecot, utf8_user, home, tmp_path, capsys
+):
+    """AUTHENTICATE PLAIN (Dovecot offers it) carries the password as UTF-8; the verbose
+    wire log holds neither the password nor its base64 form."""
+    with dovecot.client(utf8_user) as client:
+        client.append("INBOX", generate_message(1), msg_time=OLD)
+    secret = tmp_path / "pw"
+    secret.write_text(utf8_user.password + "\n", encoding="utf-8")
+    add = ["account", "add", "office", *dovecot.account_args(utf8_user)]
+    outputs = []
+    for command in (
+        [*add, "--password-command", f"cat {secret}"],
+        ["-v", "account", "test", "office"],
+        ["-v", "archive", "office", "--before", "2030-01-01"],
+    ):
+        assert main(command) == 0, (command, capsys.readouterr())
+        captured = capsys.readouterr()
+        outputs += [captured.out, captured.err]
+    assert served_multiset(dovecot, utf8_user) == Counter()  # archived, so it logged in
+    assert "AUTHENTICATE" in "".join(p.read_text() for p in home.logs.iterdir())
+    plain = f"\0{utf8_user.name}\0{utf8_user.password}".encode()
+    hidden = [utf8_user.password.encode(), base64.b64encode(plain)]
+    written = [p for p in home.config_file.parent.parent.rglob("*") if p.is_file()]
+    for content in [p.read_bytes() for p in written] + [o.encode() for o in outputs]:
+        assert not any(h in content for h in hidden)
+
+
+def test_a_utf8_password_logs_in_with_login_where_plain_is_not_offered(
+    dovecot, utf8_user, monkeypatch
+):
+    """A server without AUTH=PLAIN gets LOGIN with the password as a UTF-8 literal."""
+    # Our Dovecot offers AUTH=PLAIN to every user: hide it, as a server without it would.
+    offered = IMAPClient.has_capability
+    monkeypatch.setattr(
+        IMAPClient, "has_capability", lambda c, name: name != "AUTH=PLAIN" and offered(c, name)
+    )
+    account = dovecot.account(utf8_user)
+    sent: list[str] = []
+    login = IMAPClient.login
+    monkeypatch.setattr(IMAPClient, "login", lambda c, *a: sent.append("login") or login(c, *a))
+
+    with open_session(account, Secret(utf8_user.password)) as session:
+        assert session.count_messages("INBOX") == 0
+
+    assert sent == []  # imaplib's LOGIN (ASCII only) was not used
+    with pytest.raises(AuthenticationError, match="login failed"):
+        open_session(account, Secret(utf8_user.password + "x")).__enter__()
+
+
+def test_a_wrong_utf8_password_is_refused_clearly(dovecot, imap_user, capsys, home, tmp_path):
+    secret = tmp_path / "pw"
+    secret.write_text("fälsch-😀\n", encoding="utf-8")
+    assert main(["account", "add", "office", *dovecot.account_args(imap_user),
+                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+    capsys.readouterr()
+
+    assert main(["account", "test", "office"]) == 1
+
+    err = capsys.readouterr().err
+    assert "login failed for user" in err and "internal error" not in err
+
+
+# --- dates at the ends of the calendar -------------------------------------------------------
+
+
+def test_cut_off_days_at_the_ends_of_the_calendar(dovecot, imap_user, home, tmp_path, capsys):
+    with dovecot.client(imap_user) as client:
+        client.append("INBOX", generate_message(1), msg_time=OLD)
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password + "\n")
+    assert main(["account", "add", "office", *dovecot.account_args(imap_user),
+                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+
+    for before, archived in [("0001-01-01", 0), ("9999-12-31", 1)]:
+        capsys.readouterr()
+        assert main(["archive", "office", "--before", before, "--json"]) == 0, before
+        result = json.loads(capsys.readouterr().out)
+        assert (result["archived"], result["deleted"]) == (archived, archived), before
+    assert main(["search", "--json", "date:[0001-01-01 to 9999-12-31]"]) == 0
+
+
+# --- the archive: closed pipes, read-only media, full disks ---------------------------------
+
+
+@pytest.fixture
+def archived_home(dovecot, imap_user, account, password, home) -> AppDirs:
+    """An app home whose archive holds five messages (archived, indexed, verified)."""
+    with dovecot.client(imap_user) as client:
+        for i in range(5):
+            client.append("INBOX", generate_message(i), msg_time=OLD)
+    result = run(account, password, home.archive)
+    assert result.ok and result.archived == 5
+    return home
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["search", "--json", "folder:inbox"], ["show", "--raw", "1"]],
+    ids=["search", "show"],
+)
+def test_a_reader_that_goes_away_ends_the_output_quietly(archived_home, command):
+    """``imap-archiver search … | head``: the pipe closes before the results are written."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "archiver", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "IMAP_ARCHIVER_HOME": str(archived_home.config.parent)},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # as head does once it has its lines: every write now fails
+    err = child.stderr.read().decode()
+    assert child.wait(timeout=120) == 1
+    assert err == ""  # no traceback, no "internal error", no "Exception ignored"

@@ -12,8 +12,9 @@ from whoosh import index
 
 from archiver.cli import main
 from archiver.core.catalog import Catalog
+from archiver.core.errors import QueryError
 from archiver.core.index.indexer import index_dir, index_records, reindex, update_index
-from archiver.core.index.search import ArchiveSearcher, QueryError
+from archiver.core.index.search import ArchiveSearcher
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from tests.helpers.corpus import as_served, corpus_files

@@ -26,10 +26,10 @@ from whoosh import query as wq
 from whoosh.fields import DATETIME
 from whoosh.index import FileIndex
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, QueryParser
+from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, Plugin, QueryParser, syntax
 from whoosh.searching import Searcher
 
-from archiver.core.errors import ArchiverError
+from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
 from archiver.core.index.analysis import WORD, fold, part_form, term
 from archiver.core.index.codec import ArrayPositions, MailLeafMatcher
 from archiver.core.index.indexer import index_dir
@@ -60,10 +60,14 @@ ALIASES = {
     "msgid": ["message-id", "messageid"],
 }
 SORTS = ("date", "relevance")
-
-
-class QueryError(ArchiverError):
-    """Raised when a search query cannot be understood; the message says which part."""
+# Limits that keep reading a query to a fraction of a second: Whoosh's tagger takes time
+# quadratic in a word's length (a 100,000-character word: a minute), its parser recurses once
+# per parenthesis (2,000 of them: RecursionError), and each word is a posting list to read.
+MAX_QUERY_CHARS = 10_000
+MAX_QUERY_WORDS = 1_000
+MAX_WORD_CHARS = 1_000  # message-ids and addresses are the longest words worth searching
+MAX_NESTING = 50
+_QUERY_WORDS = re.compile(r"[^\s()]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +112,63 @@ class SearchResult:
     query: wq.Query
 
 
+class _RepeatedNotPlugin(Plugin):
+    """Read ``NOT NOT a`` as NOT (NOT a).
+
+    Whoosh applies prefix operators left to right, so the first NOT takes the second one,
+    still an operator, and leaves an empty group that fails when the query is built. Applying
+    NOT right to left, before Whoosh's operators filter (priority 600), nests them instead.
+    """
+
+    def filters(self, parser: QueryParser) -> list[tuple[Callable[..., Any], int]]:
+        return [(self._apply_not, 590)]
+
+    def _apply_not(self, parser: QueryParser, group: Any) -> Any:
+        for i in range(len(group) - 1, -1, -1):
+            node = group[i]
+            if isinstance(node, syntax.GroupNode):
+                group[i] = self._apply_not(parser, node)
+            elif (
+                isinstance(node, syntax.PrefixOperator)
+                and node.grouptype is syntax.NotGroup
+                and i < len(group) - 1
+            ):
+                node.replace_self(parser, group, i)
+        return group
+
+
 def build_parser() -> QueryParser:
     """Return the query parser for our schema (fields, aliases, ``size:>5MB``)."""
     schema = build_schema()
     parser = QueryParser("text", schema)
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(FieldAliasPlugin(ALIASES))
+    parser.add_plugin(_RepeatedNotPlugin())
     return parser
+
+
+def check_limits(text: str) -> None:
+    """Raise QueryTooLarge when *text* exceeds a limit that keeps reading it quick."""
+    words = _QUERY_WORDS.findall(text)
+    longest = max(map(len, words), default=0)
+    if longest > MAX_WORD_CHARS:
+        raise QueryTooLarge("word", MAX_WORD_CHARS, longest)
+    if len(words) > MAX_QUERY_WORDS:
+        raise QueryTooLarge("words", MAX_QUERY_WORDS, len(words))
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooLarge("characters", MAX_QUERY_CHARS, len(text))
+    depth = deepest = 0
+    quoted = False
+    for char in text:  # parentheses inside a quoted phrase are its text
+        if char == '"':
+            quoted = not quoted
+        elif char == "(" and not quoted:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")" and not quoted:
+            depth = max(depth - 1, 0)
+    if deepest > MAX_NESTING:
+        raise QueryTooLarge("nesting", MAX_NESTING, deepest)
 
 
 _FIELD_PREFIX = re.compile(r"(?<![\w\"])([A-Za-z][\w-]*):(?=\S)")
@@ -124,6 +178,7 @@ def parse_query(text: str, parser: QueryParser | None = None) -> wq.Query:
     """Parse *text* in our query language; raise QueryError on what it cannot take."""
     if not text.strip():
         raise QueryError("The search query is empty.")
+    check_limits(text)
     known = set(USER_FIELDS) | {a for names in ALIASES.values() for a in names}
     for match in _FIELD_PREFIX.finditer(text):
         name = match.group(1).lower()
@@ -139,7 +194,8 @@ def parse_query(text: str, parser: QueryParser | None = None) -> wq.Query:
         if error is not None:
             raise QueryError(f"Cannot read the query: {error}")
     if parsed is wq.NullQuery:
-        raise QueryError(f"The query {text!r} has nothing to search for.")
+        shown = text if len(text) <= 60 else f"{text[:57]}..."
+        raise QueryError(f"The query {shown!r} has nothing to search for.")
     return parsed
 
 

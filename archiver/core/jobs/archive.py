@@ -29,6 +29,7 @@ from pathlib import Path
 
 from archiver.core.accounts import Account
 from archiver.core.catalog import Catalog, NewRecord, Record, VerifiedMessage
+from archiver.core.cutoff import search_day
 from archiver.core.errors import ArchiverError, FolderError, StoreError, UidValidityChanged
 from archiver.core.imap import (
     DEFAULT_TIMEOUT,
@@ -418,11 +419,7 @@ def _plan_folder(
         rep.on_server_before = state.exists
         # SEARCH is only a pre-filter, a day wider than the cut-off: servers disagree on time
         # zones, and some answer date searches wrongly. The INTERNALDATE decides, below.
-        uids = (
-            session.search_before(options.cutoff.date() + dt.timedelta(days=1))
-            if state.exists
-            else []
-        )
+        uids = session.search_before(search_day(options.cutoff)) if state.exists else []
         if plan.uidnext is not None:  # delivered since the SELECT: not in EXISTS, an arrival
             uids = [uid for uid in uids if uid < plan.uidnext]
         verified = catalog.verified_uids(account, info.name, plan.uidvalidity)

@@ -980,6 +980,16 @@ class AccountDialog(QDialog):
             )
             self.name_edit.setFocus()
             return
+        if (existing := config.name_clash(account.name)) is not None:
+            self._show_form_error(
+                self.tr(
+                    "An account named {existing} exists already; {name} differs from it only "
+                    "in upper and lower case, and both would share one archive folder. Choose "
+                    "another name."
+                ).format(existing=existing, name=account.name)
+            )
+            self.name_edit.setFocus()
+            return
         typed = self._typed_password()
         had_keyring = (
             self.original is not None and self.original.password_source is PasswordSource.KEYRING

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, Signal
 from PySide6.QtWidgets import QWidget
 
-from archiver.core.errors import ArchiverError
+from archiver.core.errors import ArchiverError, QueryTooLarge
 from archiver.core.progress import Progress
 from archiver.core.secrets import redact
 from archiver.gui.context import AppContext
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 def error_text(exc: BaseException) -> str:
     """Return what the user is told about *exc*: our errors' own words, else a pointer to
     the log (where the traceback is)."""
+    if isinstance(exc, QueryTooLarge):
+        return query_limit_text(exc)
     if isinstance(exc, ArchiverError):
         return redact(str(exc))
     if isinstance(exc, OSError):
@@ -28,6 +30,28 @@ def error_text(exc: BaseException) -> str:
     log.error("Unexpected error in a job", exc_info=exc)
     return QCoreApplication.translate(
         "errors", "An unexpected error occurred; the details are in the log file."
+    )
+
+
+def query_limit_text(exc: QueryTooLarge) -> str:
+    """Return which limit of a search query was exceeded, in the user's language."""
+    texts = {
+        "characters": QCoreApplication.translate(
+            "errors", "The query has {found} characters; at most {maximum} are allowed."
+        ),
+        "words": QCoreApplication.translate(
+            "errors", "The query has {found} words; at most {maximum} are allowed."
+        ),
+        "word": QCoreApplication.translate(
+            "errors", "A word of the query has {found} characters; at most {maximum} are allowed."
+        ),
+        "nesting": QCoreApplication.translate(
+            "errors", "The query nests parentheses {found} deep; at most {maximum} are allowed."
+        ),
+    }
+    locale = QLocale()
+    return texts[exc.limit].format(
+        found=locale.toString(exc.found), maximum=locale.toString(exc.maximum)
     )
 
 

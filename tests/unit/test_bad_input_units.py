@@ -1,0 +1,81 @@
+"""Bad input without a server: queries that are too large, awkward dates, attachment names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from whoosh import index
+
+from archiver.cli import main
+from archiver.core.config import load_config
+from archiver.core.errors import QueryTooLarge
+from archiver.core.index.schema import build_schema
+from archiver.core.index.search import ArchiveSearcher
+
+# --- search queries -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_index(tmp_path: Path) -> Path:
+    """An archive root with an index of three messages (no catalog: search needs none)."""
+    (tmp_path / ".index").mkdir()
+    ix = index.create_in(str(tmp_path / ".index"), build_schema())
+    with ix.writer() as writer:
+        for number, text in enumerate(["rechnung april", "rechnung mai", "angebot"]):
+            writer.add_document(id=str(number), date=dt.datetime(2020, 1, 1 + number), text=text)
+    return tmp_path
+
+
+@pytest.mark.timeout(60)  # a guard against a minute of CPU, not a timing assert
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("NOT NOT rechnung", {0, 1}),
+        ("NOT NOT NOT rechnung", {2}),
+        ("angebot OR NOT NOT april", {0, 2}),
+        ("(" * 50 + "rechnung" + ")" * 50, {0, 1}),  # as deep as allowed
+        (" OR ".join(["mai", *(f"w{i}" for i in range(499))]), {1}),  # as many words as allowed
+        ("(" * 2000 + "rechnung" + ")" * 2000, ("nesting", 50, 2000)),
+        ("x" * 100_000, ("word", 1000, 100_000)),
+        (" OR ".join(f"w{i}" for i in range(10_000)), ("words", 1000, 19_999)),
+        (" ".join(["a" * 600] * 20), ("characters", 10_000, 12_019)),
+    ],
+    ids=lambda value: None if isinstance(value, str) else str(value)[:20],
+)
+def test_awkward_queries_answer_or_name_the_limit(small_index, query, expected):
+    with ArchiveSearcher(small_index) as searcher:
+        if isinstance(expected, set):
+            assert {h.id for h in searcher.search(query, limit=None).hits} == expected
+            return
+        with pytest.raises(QueryTooLarge) as raised:
+            searcher.search(query)
+    limit, maximum, found = expected
+    assert (raised.value.limit, raised.value.maximum, raised.value.found) == expected
+    assert f"at most {maximum:,} are allowed" in str(raised.value)
+    assert len(str(raised.value)) < 100  # one line, not the query echoed
+    assert found > maximum and limit
+
+
+# --- account names --------------------------------------------------------------------------
+
+
+def test_account_names_differing_only_in_case_are_refused(home, tmp_path, capsys):
+    add = ["account", "add", "--host", "imap.example.org", "--user", "u",
+           "--password-command", "echo pw"]  # fmt: skip
+    assert main([*add[:2], "Office", *add[2:]]) == 0
+    capsys.readouterr()
+
+    assert main([*add[:2], "office", *add[2:]]) == 1
+
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "imap-archiver: error: An account named 'Office' exists already; 'office' differs "
+        "from it only in upper and lower case, and both would share one archive folder. "
+        "Choose another name."
+    )
+    assert list(load_config(home.config_file).accounts) == ["Office"]
+    assert main([*add[:2], "Office", *add[2:]]) == 0  # replacing the account itself is fine
+    assert main([*add[:2], "STRASSE", *add[2:]]) == 0
+    assert main([*add[:2], "straße", *add[2:]]) == 1  # casefold(), not lower()
