@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -144,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    # First of all: the packaged app starts multiprocessing's helpers (the search indexer of
+    # an archive run, its resource tracker) by running this executable again with their
+    # own arguments. freeze_support() runs such a helper and exits; argparse would refuse.
+    multiprocessing.freeze_support()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.func is cmd_demo:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import signal
 import sys
 from collections.abc import Sequence
@@ -165,6 +166,9 @@ def main(argv: Sequence[str] | None = None, demo: DemoSession | None = None) -> 
             removes it afterwards). With ``--demo`` and none given, the app starts its own
             and removes it when it quits.
     """
+    # First of all, as in the command line's main(): in the packaged app an archive run's
+    # search indexer and its resource tracker are this executable started again.
+    multiprocessing.freeze_support()
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.demo and demo is None:
         with DemoSession() as own:

@@ -1,7 +1,11 @@
-"""The wheel's package list stays whole, and resources are found through one function."""
+"""The wheel's package list stays whole, resources are found through one function, and the
+packaged executables hand multiprocessing's child processes to multiprocessing."""
 
 from __future__ import annotations
 
+import importlib
+import multiprocessing
+import sys
 import tomllib
 from pathlib import Path
 
@@ -30,3 +34,46 @@ def test_resources_are_found_by_relative_name_only():
     for bad in ("/etc/passwd", "../pyproject.toml", "icons/../../x", ""):
         with pytest.raises(ValueError, match="invalid resource name"):
             resource_path(bad)
+
+
+# How a frozen executable is started again by multiprocessing (PyInstaller's bootloader runs
+# Python as -B -S -I): the search indexer of an archive run (spawn), and its resource tracker.
+FROZEN_CHILDREN = [
+    ["imap-archiver", "--multiprocessing-fork", "tracker_fd=5", "pipe_handle=7"],
+    [
+        "imap-archiver",
+        "-B",
+        "-S",
+        "-I",
+        "-c",
+        "from multiprocessing.resource_tracker import main;main(5)",
+    ],
+]
+
+
+@pytest.mark.parametrize("module", ["archiver.cli", "archiver.gui.app"])
+@pytest.mark.parametrize("argv", FROZEN_CHILDREN, ids=["spawn", "resource-tracker"])
+def test_a_frozen_child_goes_to_multiprocessing_before_argparse(
+    module: str,
+    argv: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if module.startswith("archiver.gui"):
+        pytest.importorskip("PySide6")
+    main = importlib.import_module(module).main
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "argv", argv)
+    handed: list[list[str]] = []
+
+    def freeze_support() -> None:
+        # As PyInstaller's (and Windows' frozen) freeze_support: run the child, then exit.
+        handed.append(list(sys.argv))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(multiprocessing, "freeze_support", freeze_support)
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert handed == [argv]
+    assert exited.value.code == 0
+    assert capsys.readouterr().err == ""  # argparse never saw the child's arguments
