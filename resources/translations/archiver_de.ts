@@ -1682,6 +1682,86 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Den Protokollordner im Dateimanager öffnen</translation>
     </message>
     <message>
+        <source>Reads every archived message back and compares it with the catalog. Messages the catalog lacks are recorded again from the archive files, a lost or damaged catalog is rebuilt, and the search index is repaired. No archive file is deleted.</source>
+        <translation>Liest jede archivierte Nachricht zurück und vergleicht sie mit dem Katalog. Nachrichten, die dem Katalog fehlen, werden aus den Archivdateien neu erfasst, ein verlorener oder beschädigter Katalog wird neu aufgebaut und der Suchindex repariert. Keine Archivdatei wird gelöscht.</translation>
+    </message>
+    <message>
+        <source>Chec&amp;k and repair the archive</source>
+        <translation>Archiv prüfen und &amp;reparieren</translation>
+    </message>
+    <message>
+        <source>Check and repair the archive</source>
+        <translation>Archiv prüfen und reparieren</translation>
+    </message>
+    <message>
+        <source>Progress of the check</source>
+        <translation>Fortschritt der Prüfung</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the check</source>
+        <translation>Prüfung abbrechen</translation>
+    </message>
+    <message>
+        <source>Check the archive</source>
+        <translation>Archiv prüfen</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>Wird geprüft…</translation>
+    </message>
+    <message>
+        <source>The check was cancelled.</source>
+        <translation>Die Prüfung wurde abgebrochen.</translation>
+    </message>
+    <message>
+        <source>{done} of {total}</source>
+        <translation>{done} von {total}</translation>
+    </message>
+    <message>
+        <source>The catalog was rebuilt from the archive files (the damaged one is kept as {file}).</source>
+        <translation>Der Katalog wurde aus den Archivdateien neu aufgebaut (der beschädigte bleibt als {file} erhalten).</translation>
+    </message>
+    <message>
+        <source>The catalog was rebuilt from the archive files.</source>
+        <translation>Der Katalog wurde aus den Archivdateien neu aufgebaut.</translation>
+    </message>
+    <message>
+        <source>Messages recorded again from the archive files: {count}.</source>
+        <translation>Aus den Archivdateien neu erfasste Nachrichten: {count}.</translation>
+    </message>
+    <message>
+        <source>Messages found again at another place in the archive files: {count}.</source>
+        <translation>An anderer Stelle in den Archivdateien wiedergefundene Nachrichten: {count}.</translation>
+    </message>
+    <message>
+        <source>Messages missing or damaged: {count}. They stay in the catalog; a good copy is on the server or in your backup.</source>
+        <translation>Fehlende oder beschädigte Nachrichten: {count}. Sie bleiben im Katalog; eine gute Kopie liegt auf dem Server oder in Ihrer Datensicherung.</translation>
+    </message>
+    <message>
+        <source>Messages in the archive files that could not be recorded: {count}. They do not end as the archive&apos;s own messages do, so they are left as they are.</source>
+        <translation>Nachrichten in den Archivdateien, die nicht erfasst werden konnten: {count}. Sie enden nicht wie die eigenen Nachrichten des Archivs und bleiben daher unverändert.</translation>
+    </message>
+    <message>
+        <source>All messages are intact ({count} checked).</source>
+        <translation>Alle Nachrichten sind unversehrt ({count} geprüft).</translation>
+    </message>
+    <message>
+        <source>Cancelled after {checked} of {total} messages; check again to check them all.</source>
+        <translation>Abgebrochen nach {checked} von {total} Nachrichten; prüfen Sie erneut, um alle zu prüfen.</translation>
+    </message>
+    <message>
+        <source>The archive holds no messages yet.</source>
+        <translation>Das Archiv enthält noch keine Nachrichten.</translation>
+    </message>
+    <message>
+        <source>The search index was repaired.</source>
+        <translation>Der Suchindex wurde repariert.</translation>
+    </message>
+    <message>
         <source>The folder {path} could not be opened.</source>
         <translation>Der Ordner {path} konnte nicht geöffnet werden.</translation>
     </message>
@@ -1801,6 +1881,22 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
 </context>
 <context>
     <name>errors</name>
+    <message>
+        <source>Nothing was changed. To rebuild the catalog from the archive files, choose Settings → Check and repair the archive.</source>
+        <translation>Es wurde nichts verändert. Um den Katalog aus den Archivdateien neu aufzubauen, wählen Sie Einstellungen → Archiv prüfen und reparieren.</translation>
+    </message>
+    <message>
+        <source>The archive&apos;s catalog {path} is damaged ({detail}).</source>
+        <translation>Der Katalog des Archivs {path} ist beschädigt ({detail}).</translation>
+    </message>
+    <message>
+        <source>The archive&apos;s catalog {path} is missing, but the archive holds messages.</source>
+        <translation>Der Katalog des Archivs {path} fehlt, aber das Archiv enthält Nachrichten.</translation>
+    </message>
+    <message>
+        <source>Another job is using the archive; try again when it has finished.</source>
+        <translation>Ein anderer Vorgang verwendet das Archiv; versuchen Sie es erneut, wenn er beendet ist.</translation>
+    </message>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
         <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>

@@ -1,9 +1,10 @@
-"""The settings page: saving settings, the log of past runs, opening the archive and log
-folders."""
+"""The settings page: saving settings, checking and repairing the archive, the log of past
+runs, opening the archive and log folders."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import stat
 from dataclasses import replace
@@ -14,9 +15,16 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QAbstractItemModelTester
 
+from archiver.core.catalog import CATALOG_NAME, Catalog, NewRecord, State
 from archiver.core.config import load_config
+from archiver.core.errors import CatalogDamaged, CatalogMissing
+from archiver.core.imap import FetchedMessage, MessageMeta
+from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir
 from archiver.core.runlog import read_runs, record_run
+from archiver.core.store import open_store, resolve_format
+from archiver.gui.app import install_translators
+from archiver.gui.pages.base import error_text
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.runlogmodel import RunLogModel
 
@@ -157,3 +165,110 @@ def test_a_folder_that_cannot_be_created_is_reported(qtbot, page, opened, monkey
 
     assert opened == []
     assert page.error_label.text().startswith("Permission denied (")
+
+
+WHEN = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC)
+
+
+def archive_maildir(root: Path, uids: range) -> None:
+    """Store, catalogue and verify messages of account "office" as a finished run does."""
+    store = open_store(resolve_format(root, "office", "maildir", "maildir"), root, "office")
+    messages = []
+    for uid in uids:
+        data = f"Subject: message {uid}\r\nMessage-ID: <m{uid}@test>\r\n\r\ntext {uid}\r\n"
+        raw = data.encode()
+        meta = MessageMeta(uid, len(raw), ("\\Seen",), WHEN)
+        messages.append(FetchedMessage(meta, hashlib.sha256(raw).hexdigest(), len(raw), data=raw))
+    staged = [store.stage("INBOX", "/", 7, m) for m in messages]
+    with Catalog.open(root) as catalog:
+        catalog.add_pending(
+            NewRecord("office", "INBOX", 7, m.meta.uid, None, m.sha256, m.length, WHEN,
+                      m.meta.flags, s.location)
+            for s, m in zip(staged, messages, strict=True)
+        )  # fmt: skip
+        store.commit(staged)
+        catalog.mark_verified(r.id for r in catalog.pending("office"))
+
+
+def check(qtbot, page: SettingsPage) -> None:
+    qtbot.waitUntil(lambda: not page.is_busy())  # the run log read at show
+    with qtbot.waitSignal(page.job_finished, timeout=60_000):
+        qtbot.mouseClick(page.check_button, LEFT)
+    assert page.check_button.isEnabled() and page.check_progress.isHidden()
+
+
+def test_check_and_repair_rebuilds_a_lost_catalog_from_the_archive_files(
+    qtbot, context, screenshots
+):
+    archive_maildir(context.archive_root, range(1, 4))
+    (context.archive_root / CATALOG_NAME).unlink()
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.resize(1000, 720)
+    page.show()
+
+    check(qtbot, page)
+
+    text = page.check_result.text()
+    assert "The catalog was rebuilt from the archive files." in text
+    assert "Messages recorded again from the archive files: 3." in text
+    assert page.error_label.isHidden() and page.check_result.isVisible()
+    with Catalog.open(context.archive_root) as catalog:
+        rows = catalog.records("office")
+    assert sorted(r.uid for r in rows) == [1, 2, 3]
+    assert {r.state for r in rows} == {State.VERIFIED}
+    page.grab().save(str(screenshots / "settings-check-en.png"))
+
+    check(qtbot, page)  # again: nothing left to repair
+    assert page.check_result.text() == "All messages are intact (3 checked)."
+
+
+def test_check_and_repair_keeps_a_damaged_catalog_aside(qtbot, context, caplog):
+    archive_maildir(context.archive_root, range(1, 3))
+    catalog_file = context.archive_root / CATALOG_NAME
+    catalog_file.write_bytes(b"not a database" * 100)
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.show()
+
+    check(qtbot, page)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "is damaged" in warnings[0]
+    caplog.clear()
+    aside = next(context.archive_root.glob(f"{CATALOG_NAME}.damaged-*"))
+    assert aside.read_bytes() == b"not a database" * 100
+    text = page.check_result.text()
+    assert f"the damaged one is kept as {aside}" in text
+    assert "Messages recorded again from the archive files: 2." in text
+
+
+def test_a_second_job_on_the_archive_is_told_to_wait(qtbot, context):
+    archive_maildir(context.archive_root, range(1, 2))
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    with archive_lock(context.archive_root):
+        check(qtbot, page)
+    assert page.error_label.text() == (
+        "Another job is using the archive; try again when it has finished."
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [CatalogDamaged("/a/catalog.sqlite3", "file is not a database"),
+     CatalogMissing("/a/catalog.sqlite3")],
+)  # fmt: skip
+def test_catalog_errors_name_the_settings_action_not_the_cli(qapp, error):
+    text = error_text(error)
+    assert "--repair" not in text and "imap-archiver" not in text
+    assert "/a/catalog.sqlite3" in text and "Nothing was changed." in text
+    assert text.endswith("choose Settings → Check and repair the archive.")
+    translators = install_translators(qapp, "de")
+    try:
+        german = error_text(error)
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+    assert "Es wurde nichts verändert." in german and "--repair" not in german
+    assert german.endswith("wählen Sie Einstellungen → Archiv prüfen und reparieren.")

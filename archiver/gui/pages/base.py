@@ -8,7 +8,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QLocale, Signal
 from PySide6.QtWidgets import QWidget
 
-from archiver.core.errors import ArchiverError, QueryTooLarge
+from archiver.core.errors import (
+    ArchiveLocked,
+    ArchiverError,
+    CatalogDamaged,
+    CatalogMissing,
+    QueryTooLarge,
+)
 from archiver.core.progress import Progress
 from archiver.core.secrets import redact
 from archiver.gui.context import AppContext
@@ -20,9 +26,32 @@ log = logging.getLogger(__name__)
 
 def error_text(exc: BaseException) -> str:
     """Return what the user is told about *exc*: our errors' own words, else a pointer to
-    the log (where the traceback is)."""
+    the log (where the traceback is).
+
+    A few errors get the GUI's own words: the core's name the CLI command that helps, and
+    the GUI user needs the button instead.
+    """
     if isinstance(exc, QueryTooLarge):
         return query_limit_text(exc)
+    repair = QCoreApplication.translate(
+        "errors",
+        "Nothing was changed. To rebuild the catalog from the archive files, choose "
+        "Settings → Check and repair the archive.",
+    )
+    if isinstance(exc, CatalogDamaged):
+        damaged = QCoreApplication.translate(
+            "errors", "The archive's catalog {path} is damaged ({detail})."
+        )
+        return redact(damaged.format(path=exc.path, detail=exc.detail) + " " + repair)
+    if isinstance(exc, CatalogMissing):
+        missing = QCoreApplication.translate(
+            "errors", "The archive's catalog {path} is missing, but the archive holds messages."
+        )
+        return redact(missing.format(path=exc.path) + " " + repair)
+    if isinstance(exc, ArchiveLocked):
+        return QCoreApplication.translate(
+            "errors", "Another job is using the archive; try again when it has finished."
+        )
     if isinstance(exc, ArchiverError):
         return redact(str(exc))
     if isinstance(exc, OSError):

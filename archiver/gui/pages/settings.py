@@ -1,5 +1,5 @@
-"""Settings: archive folder and format, default cut-off, language; the log of past runs;
-the archive and log folders, opened in the file manager."""
+"""Settings: archive folder and format, default cut-off, language; checking and repairing the
+archive; the log of past runs; the archive and log folders, opened in the file manager."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -26,10 +27,13 @@ from PySide6.QtWidgets import (
 
 from archiver.core.config import Config
 from archiver.core.errors import ConfigError
+from archiver.core.jobs.verify import CatalogState, VerifyResult, run_verify
 from archiver.core.paths import make_private_dir
-from archiver.core.progress import CancelToken, ProgressCallback
+from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
+from archiver.gui.formatting import number_text
+from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import JobPage, error_text
 from archiver.gui.runlogmodel import RunLogModel
 
@@ -40,7 +44,7 @@ def _read_runs(archive_root: Path, *, report: ProgressCallback, cancel: CancelTo
 
 class SettingsPage(JobPage):
     """Where the archive lives and in which format, the cut-off the archive page proposes,
-    the language, and the log of past runs.
+    the language, the check and repair of the archive, and the log of past runs.
 
     Settings apply when saved; a changed language applies from the next start.
     """
@@ -111,6 +115,8 @@ class SettingsPage(JobPage):
         buttons.addWidget(self.save_button)
         box_layout.addLayout(buttons)
 
+        check_box = self._check_box()
+
         self.runs_model = RunLogModel()
         self.runs_view = QTableView()
         self.runs_view.setAccessibleName(self.tr("Past archive runs"))
@@ -142,10 +148,154 @@ class SettingsPage(JobPage):
 
         layout = QVBoxLayout(self)
         layout.addWidget(settings_box)
+        layout.addWidget(check_box)
         layout.addWidget(self.error_label)
         layout.addWidget(runs_box, 1)
         self._show_config()
         context.config_changed.connect(self._show_config)
+
+    def _check_box(self) -> QGroupBox:
+        """The button that checks and repairs the archive, its progress and its result."""
+        hint = QLabel(
+            self.tr(
+                "Reads every archived message back and compares it with the catalog. Messages "
+                "the catalog lacks are recorded again from the archive files, a lost or damaged "
+                "catalog is rebuilt, and the search index is repaired. No archive file is "
+                "deleted."
+            )
+        )
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        self.check_button = QPushButton(self.tr("Chec&k and repair the archive"))
+        self.check_button.setAccessibleName(self.tr("Check and repair the archive"))
+        self.check_button.clicked.connect(self._on_check)
+        self.job_started.connect(lambda: self.check_button.setEnabled(False))
+        self.job_finished.connect(lambda: self.check_button.setEnabled(True))
+        self.check_progress = QProgressBar()
+        self.check_progress.setAccessibleName(self.tr("Progress of the check"))
+        self.check_progress.hide()
+        self.check_cancel_button = QPushButton(self.tr("Cancel"))
+        self.check_cancel_button.setAccessibleName(self.tr("Cancel the check"))
+        self.check_cancel_button.clicked.connect(self.cancel_job)
+        self.check_cancel_button.hide()
+        self.check_result = notice_label(Tone.SUCCESS)
+        row = QHBoxLayout()
+        row.addWidget(self.check_progress, 1)
+        row.addWidget(self.check_cancel_button)
+        row.addStretch(0)
+        row.addWidget(self.check_button)
+        box = QGroupBox(self.tr("Check the archive"))
+        layout = QVBoxLayout(box)
+        layout.addWidget(hint)
+        layout.addLayout(row)
+        layout.addWidget(self.check_result)
+        return box
+
+    @Slot()
+    def _on_check(self) -> None:
+        """Check every message and repair what the catalog and index lack, off the GUI
+        thread (it reads the whole archive)."""
+        if self.is_busy():
+            return
+        self.check_result.hide()
+        self.check_progress.setRange(0, 0)
+        self.check_progress.setFormat(self.tr("Checking…"))
+        self.check_progress.setTextVisible(True)
+        self.check_progress.show()
+        self.check_cancel_button.show()
+        self.run_job(
+            partial(run_verify, self.context.archive_root, repair=True),
+            self._on_checked,
+            on_progress=self._on_check_progress,
+            on_cancelled=lambda: self._show_check_result(
+                self.tr("The check was cancelled."), Tone.WARNING
+            ),
+            on_finished=self._check_ended,
+        )
+
+    def _on_check_progress(self, progress: Progress) -> None:
+        if progress.total:
+            self.check_progress.setRange(0, progress.total)
+            self.check_progress.setValue(progress.done)
+            self.check_progress.setFormat(
+                self.tr("{done} of {total}").format(
+                    done=number_text(progress.done), total=number_text(progress.total)
+                )
+            )
+
+    def _check_ended(self) -> None:
+        self.check_progress.hide()
+        self.check_cancel_button.hide()
+
+    def _on_checked(self, result: object) -> None:
+        assert isinstance(result, VerifyResult)
+        self._show_check_result(
+            " ".join(self.check_result_lines(result)), Tone.SUCCESS if result.ok else Tone.WARNING
+        )
+
+    def check_result_lines(self, result: VerifyResult) -> list[str]:
+        """Say in a few sentences what the check found and repaired."""
+        lines = []
+        if result.catalog is CatalogState.REBUILT:
+            if result.damaged_catalog:
+                lines.append(
+                    self.tr(
+                        "The catalog was rebuilt from the archive files (the damaged one is "
+                        "kept as {file})."
+                    ).format(file=result.damaged_catalog)
+                )
+            else:
+                lines.append(self.tr("The catalog was rebuilt from the archive files."))
+        if result.adopted:
+            lines.append(
+                self.tr("Messages recorded again from the archive files: {count}.").format(
+                    count=number_text(result.adopted)
+                )
+            )
+        if result.relocated:
+            lines.append(
+                self.tr(
+                    "Messages found again at another place in the archive files: {count}."
+                ).format(count=number_text(result.relocated))
+            )
+        if result.cancelled:
+            lines.append(
+                self.tr(
+                    "Cancelled after {checked} of {total} messages; check again to check them all."
+                ).format(checked=number_text(result.checked), total=number_text(result.total))
+            )
+            return lines
+        damaged = len(result.missing) + len(result.altered)
+        if damaged:
+            lines.append(
+                self.tr(
+                    "Messages missing or damaged: {count}. They stay in the catalog; a good copy "
+                    "is on the server or in your backup."
+                ).format(count=number_text(damaged))
+            )
+        if result.unknown:
+            lines.append(
+                self.tr(
+                    "Messages in the archive files that could not be recorded: {count}. They do "
+                    "not end as the archive's own messages do, so they are left as they are."
+                ).format(count=number_text(len(result.unknown)))
+            )
+        if result.intact and not damaged and not result.unknown:
+            lines.append(
+                self.tr("All messages are intact ({count} checked).").format(
+                    count=number_text(result.intact)
+                )
+            )
+        if not lines:
+            lines.append(self.tr("The archive holds no messages yet."))
+        if result.index.repaired and (result.index.indexed or not result.index.agrees):
+            lines.append(self.tr("The search index was repaired."))
+        return lines
+
+    def _show_check_result(self, text: str, tone: Tone) -> None:
+        self.check_result.setText(text)
+        self.check_result.setStyleSheet(stylesheet(tone))
+        self.check_result.show()
 
     @staticmethod
     def _caption(text: str, field: QWidget) -> QLabel:
