@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -20,7 +21,10 @@ from archiver.core.errors import ArchiverError
 from archiver.core.index.extract import part_filename
 
 MAX_NAME = 150  # characters of a saved file's name, extension included
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u202a-\u202e\u2066-\u2069]')
+# Bytes of a saved file's name in UTF-8: file systems allow 255 per name (NTFS 255 UTF-16
+# units, never more than the UTF-8 bytes), less room for a " (999)" that keeps it unique.
+MAX_NAME_BYTES = 240
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS_DEVICES = frozenset(
     ["CON", "PRN", "AUX", "NUL"] + [f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)]
 )
@@ -62,15 +66,26 @@ def list_attachments(data: bytes) -> list[Attachment]:
 
 
 def safe_filename(name: str, fallback: str) -> str:
-    """Return a file name that is harmless on every platform, or *fallback* if none is left."""
+    """Return a file name that is harmless on every platform, or *fallback* if none is left.
+
+    Invisible format characters (zero-width spaces, bidi overrides that show
+    ``rechnung<U+202E>fdp.exe`` as ``rechnungexe.pdf``, byte order marks: Unicode's category Cf)
+    are removed; a long name is cut to MAX_NAME characters and MAX_NAME_BYTES bytes, at a
+    character's boundary, keeping its extension.
+    """
     last = re.split(r"[/\\]", name)[-1]
-    cleaned = _UNSAFE.sub("_", last).strip().strip(".")
+    visible = "".join(c for c in last if unicodedata.category(c) != "Cf")
+    cleaned = _UNSAFE.sub("_", visible).strip().strip(".")
     if cleaned.split(".")[0].upper() in _WINDOWS_DEVICES:
         cleaned = f"_{cleaned}"
-    if len(cleaned) > MAX_NAME:
-        _, dot, ext = cleaned.rpartition(".")
-        keep = ext if dot and len(ext) <= 10 else ""
-        cleaned = cleaned[: MAX_NAME - len(keep) - 1].rstrip() + ("." + keep if keep else "")
+    if len(cleaned) > MAX_NAME or len(cleaned.encode()) > MAX_NAME_BYTES:
+        stem, dot, ext = cleaned.rpartition(".")
+        suffix = f".{ext}" if dot and stem and len(ext) <= 10 else ""
+        stem = cleaned[: len(cleaned) - len(suffix)][: MAX_NAME - len(suffix)]
+        room = MAX_NAME_BYTES - len(suffix.encode())
+        # Cut the UTF-8 form; a character cut in two is dropped whole.
+        stem = stem.encode()[:room].decode(errors="ignore").rstrip()
+        cleaned = stem + suffix
     return cleaned or fallback
 
 

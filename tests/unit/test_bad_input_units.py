@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from whoosh import index
 
 from archiver.cli import main
+from archiver.core.attachments import save_attachments
 from archiver.core.config import load_config
 from archiver.core.errors import QueryTooLarge
 from archiver.core.index.schema import build_schema
@@ -79,3 +81,56 @@ def test_account_names_differing_only_in_case_are_refused(home, tmp_path, capsys
     assert main([*add[:2], "Office", *add[2:]]) == 0  # replacing the account itself is fine
     assert main([*add[:2], "STRASSE", *add[2:]]) == 0
     assert main([*add[:2], "straße", *add[2:]]) == 1  # casefold(), not lower()
+
+
+# --- attachment names -----------------------------------------------------------------------
+
+
+def rfc2231_message(names: list[str]) -> bytes:
+    """A message with one attachment per name, each name in RFC 2231's UTF-8 form."""
+    parts = [
+        "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; "
+        f"filename*=utf-8''{quote(name)}\r\n\r\npayload {index}\r\n"
+        for index, name in enumerate(names)
+    ]
+    return (
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + "".join(parts) + "--b--\r\n"
+    ).encode()
+
+
+def test_long_names_are_cut_to_the_file_systems_limit_and_all_are_saved(tmp_path):
+    names = [
+        "Schlussrechnung Größenänderung " * 8 + ".pdf",  # 248 characters, 272 bytes
+        "😀" * 100 + ".docx",  # 105 characters, 405 bytes
+        "ü" * 149 + "€.xlsx",  # a cut through the euro sign's three bytes
+        "kurz.txt",
+    ]
+    data = rfc2231_message(names)
+
+    written = save_attachments(data, tmp_path)
+
+    assert [p.read_bytes() for p in written] == [f"payload {i}".encode() for i in range(4)]
+    assert [p.suffix for p in written] == [".pdf", ".docx", ".xlsx", ".txt"]
+    for path, name in zip(written, names, strict=True):
+        assert len(path.name.encode()) <= 255
+        assert name.startswith(path.stem)  # cut, never mangled: whole characters only
+    assert written[0].stem.startswith("Schlussrechnung Größenänderung")
+    assert written[1].stem == "😀" * len(written[1].stem)
+    again = save_attachments(data, tmp_path)  # the numbered names fit as well
+    assert [p.name for p in again][3] == "kurz (2).txt"
+    assert all(len(p.name.encode()) <= 255 and p.is_file() for p in again)
+
+
+@pytest.mark.parametrize(
+    ("name", "saved"),
+    [
+        ("rechnung\u202efdp.exe", "rechnungfdp.exe"),  # shown as "rechnungexe.pdf"
+        ("\u2066Angebot\u2069.pdf", "Angebot.pdf"),
+        ("Zero\u200bWidth\u200c\u200d\u200e\u200f.txt", "ZeroWidth.txt"),
+        ("\ufeffBOM.txt", "BOM.txt"),
+        ("soft\u00adhyphen\u2060joiner\U000e0041tag.txt", "softhyphenjoinertag.txt"),
+    ],
+)
+def test_invisible_format_characters_are_removed_from_saved_names(tmp_path, name, saved):
+    (written,) = save_attachments(rfc2231_message([name]), tmp_path)
+    assert written.name == saved
