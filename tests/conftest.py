@@ -29,6 +29,19 @@ def dovecot() -> Iterator[DovecotServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def dovecot_shared() -> Iterator[DovecotServer]:
+    """A second Dovecot that also offers other users' folders and public ones, under ACLs
+    (see DovecotServer.share and public_folder)."""
+    binary = find_dovecot()
+    if binary is None:
+        pytest.skip("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
+    server = DovecotServer(binary, shared_folders=True)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def imap_user(dovecot: DovecotServer) -> ImapUser:
     """A fresh user with an empty mailbox."""

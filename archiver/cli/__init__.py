@@ -17,7 +17,7 @@ from dataclasses import replace
 
 from archiver import __version__
 from archiver.cli import accounts, archive, restore, search, verify
-from archiver.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
+from archiver.cli.common import EXIT_CANCELLED, EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK
 from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config
 from archiver.core.errors import ArchiverError
@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imap-archiver",
         description="Move old mail from a small IMAP mailbox into a verified local archive.",
-        epilog="Everything lives below IMAP_ARCHIVER_HOME when that variable is set.",
+        epilog="Everything lives below IMAP_ARCHIVER_HOME when that variable is set. "
+        + EXIT_CODES_HELP,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")

@@ -9,7 +9,7 @@ from archiver.cli.common import EXIT_OK, password_for, read_stdin_password
 from archiver.core.accounts import Account, PasswordSource, Security, parse_fingerprint
 from archiver.core.config import Config, save_config
 from archiver.core.errors import ArchiverError
-from archiver.core.imap import open_session
+from archiver.core.imap import NamespaceKind, open_session
 from archiver.core.jobs.inspect import inspect_account
 from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken
@@ -148,6 +148,10 @@ def cmd_account_test(args: argparse.Namespace, dirs: AppDirs, config: Config) ->
             print(f"{folder.name:<{width}}  {'?':>8}  {'?':>10}  {folder.error}")
             continue
         mark = f"  {folder.special_use}" if folder.special_use else ""
+        if folder.namespace is NamespaceKind.OTHER_USERS:
+            mark += "  shared (another user's; archived only with --folder)"
+        elif folder.namespace is NamespaceKind.PUBLIC:
+            mark += "  shared (public; archived only with --folder)"
         print(
             f"{folder.name:<{width}}  {folder.messages:>8}  "
             f"{human_bytes(folder.size or 0):>10}{mark}"

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import TextIO
 
 from archiver.cli.common import (
+    EXIT_CODES_HELP,
     finish,
     password_for,
     run_in_terminal,
@@ -14,6 +15,7 @@ from archiver.cli.common import (
 from archiver.core.config import FORMATS, Config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError
+from archiver.core.imap import NamespaceKind
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
 from archiver.core.paths import AppDirs
 from archiver.core.sizes import human_bytes
@@ -25,7 +27,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "archive",
         help="move old mail into the local archive",
         description="Copy messages older than the cut-off into the local archive, verify "
-        "every byte, then delete them from the server (unless --keep-on-server).",
+        "every byte, then delete them from the server (unless --keep-on-server). Only the "
+        "account's own folders are archived: other users' folders and public (shared) "
+        "folders it sees are listed but left alone unless named with --folder.",
+        epilog=EXIT_CODES_HELP,
     )
     archive.add_argument("name", help="account name")
     archive.add_argument(
@@ -36,7 +41,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--folder",
         action="append",
         metavar="F",
-        help="only this folder (repeatable; Trash/Junk only when named)",
+        help="only this folder (repeatable; Trash/Junk and shared folders only when named)",
     )
     archive.add_argument(
         "--exclude-folder", action="append", metavar="F", help="skip this folder (repeatable)"
@@ -110,7 +115,8 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         result,
         args.json,
         lambda out: print_summary(result, options, out),
-        result.ok and result.closes,
+        not result.error and result.closes,
+        result.partly,
     )
 
 
@@ -122,7 +128,7 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
         f"{options.cutoff:%Y-%m-%d %H:%M %Z}:",
         file=out,
     )
-    width = max([len(f.folder) for f in result.folders] + [6])
+    width = max([len(_folder_label(f.folder, f.namespace)) for f in result.folders] + [6])
     if result.dry_run:
         print(
             f"  {'Folder':<{width}}  {'on server':>9}  {'to move':>7}  {'size':>10}  "
@@ -131,8 +137,9 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
         )
         for f in result.folders:
             moving = f.kept.get("dry run", 0)
+            label = _folder_label(f.folder, f.namespace)
             print(
-                f"  {f.folder:<{width}}  {f.on_server_before:>9}  {moving:>7}  "
+                f"  {label:<{width}}  {f.on_server_before:>9}  {moving:>7}  "
                 f"{human_bytes(f.bytes_selected):>10}  {f.already:>16}",
                 file=out,
             )
@@ -151,7 +158,14 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
                 f.deleted,
                 after,
             )
-            print(f"  {f.folder:<{width}}  " + "  ".join(f"{v:>8}" for v in values), file=out)
+            label = _folder_label(f.folder, f.namespace)
+            print(f"  {label:<{width}}  " + "  ".join(f"{v:>8}" for v in values), file=out)
+    for info in result.shared_left:
+        print(
+            f"  {_folder_label(info.name, info.namespace)}: left alone (name it with --folder "
+            "to archive it)",
+            file=out,
+        )
     for f in result.folders:
         for reason, count in sorted(f.kept.items()):
             if count and reason != "dry run":
@@ -210,6 +224,21 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
         )
     if result.error:
         print(f"Stopped: {result.error}", file=out)
+    elif result.partly:
+        print(
+            "Partly done: some of the chosen mail stays on the server (see above); the rest "
+            "was done.",
+            file=out,
+        )
+
+
+def _folder_label(name: str, namespace: NamespaceKind) -> str:
+    """Return the folder's name, marked when it is another user's or a public one."""
+    if namespace is NamespaceKind.OTHER_USERS:
+        return f"{name} (shared, another user's)"
+    if namespace is NamespaceKind.PUBLIC:
+        return f"{name} (shared, public)"
+    return name
 
 
 def _print_quota(result: ArchiveResult, out: TextIO) -> None:

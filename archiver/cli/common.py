@@ -23,6 +23,11 @@ from archiver.core.progress import (
 from archiver.core.secrets import Secret, get_password
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+EXIT_PARTLY = 3  # the job went through, but left some of its work undone (see its summary)
+EXIT_CODES_HELP = (
+    "Exit status: 0 done, 1 failed or stopped, 2 bad usage, 3 partly done (some mail stays "
+    "on the server, the summary says why), 130 cancelled."
+)
 
 
 class TerminalProgress:
@@ -134,13 +139,22 @@ def run_in_terminal(job: Callable[[ProgressCallback, CancelToken], R], json_outp
 
 
 def finish(
-    result: JobResult, json_output: bool, summary: Callable[[TextIO], None], ok: bool
+    result: JobResult,
+    json_output: bool,
+    summary: Callable[[TextIO], None],
+    ok: bool,
+    partly: bool = False,
 ) -> int:
-    """Print the result (JSON, or the summary for people) and return the exit code."""
+    """Print the result (JSON, or the summary for people) and return the exit code.
+
+    *ok* false means the job failed; *partly* that it went through but left work undone.
+    """
     if json_output:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         summary(sys.stdout)
     if result.cancelled:
         return EXIT_CANCELLED
-    return EXIT_OK if ok else EXIT_FAILED
+    if not ok:
+        return EXIT_FAILED
+    return EXIT_PARTLY if partly else EXIT_OK

@@ -15,6 +15,7 @@ import ssl
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -60,13 +61,36 @@ LINE_COST = 64  # bytes counted per line besides its length: what Python needs t
 APPENDUID = re.compile(rb"\[APPENDUID (\d+) (\d+)\]", re.IGNORECASE)
 
 
+class NamespaceKind(StrEnum):
+    """Whose folders a namespace holds (RFC 2342): the user's own, other users' or public."""
+
+    PERSONAL = "personal"
+    OTHER_USERS = "other users"
+    PUBLIC = "public"  # RFC 2342's "shared namespace": folders of no single user
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """One namespace the server announced: the folders whose names start with ``prefix``."""
+
+    kind: NamespaceKind
+    prefix: str
+    delimiter: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class FolderInfo:
-    """A folder as LISTed by the server."""
+    """A folder as LISTed by the server, with the namespace it belongs to."""
 
     name: str
     delimiter: str | None
     flags: tuple[str, ...]
+    namespace: NamespaceKind = NamespaceKind.PERSONAL
+
+    @property
+    def is_personal(self) -> bool:
+        """Whether the folder is the user's own: only those are archived unless named."""
+        return self.namespace is NamespaceKind.PERSONAL
 
     @property
     def is_selectable(self) -> bool:
@@ -87,6 +111,25 @@ SPECIAL_USE = {
     f.lower(): f
     for f in ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash")
 }
+
+
+def namespace_of(name: str, namespaces: Sequence[Namespace]) -> NamespaceKind:
+    """Return the kind of the namespace *name* lies in: the one with the longest prefix.
+
+    INBOX is always personal. A name outside every announced namespace, and every name on a
+    server without NAMESPACE, counts as personal, as the user sees it in their own list.
+    """
+    if name.upper() == "INBOX":
+        return NamespaceKind.PERSONAL
+    best: Namespace | None = None
+    for space in namespaces:
+        prefix, delimiter = space.prefix, space.delimiter
+        # The namespace's own node ("shared" for "shared/") belongs to it too.
+        bare = prefix[: -len(delimiter)] if delimiter and prefix.endswith(delimiter) else prefix
+        inside = name.startswith(prefix) or (bare != prefix and name == bare)
+        if inside and (best is None or len(prefix) > len(best.prefix)):
+            best = space
+    return best.kind if best is not None else NamespaceKind.PERSONAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +414,7 @@ class ImapSession:
             client._imap.debug = 0
         self._guard = _guard(account, client)
         self._broken: ResponseTooLarge | None = None  # set once the server sent too much
+        self._namespaces: tuple[Namespace, ...] | None = None  # asked once, on first use
         self.selected: SelectedFolder | None = None
 
     @classmethod
@@ -490,11 +534,33 @@ class ImapSession:
         """Whether UID EXPUNGE of exactly chosen messages is possible (RFC 4315)."""
         return self.capability("UIDPLUS")
 
+    def namespaces(self) -> tuple[Namespace, ...]:
+        """Return the namespaces the server announces (RFC 2342); none without NAMESPACE."""
+        if self._namespaces is None:
+            spaces: list[Namespace] = []
+            if self.capability("NAMESPACE"):
+                answer = self._call("NAMESPACE", self._client.namespace)
+                kinds = (NamespaceKind.PERSONAL, NamespaceKind.OTHER_USERS, NamespaceKind.PUBLIC)
+                for kind, entries in zip(kinds, answer, strict=True):
+                    for prefix, delimiter in entries or ():
+                        spaces.append(
+                            Namespace(kind, _text(prefix), _text(delimiter) if delimiter else None)
+                        )
+            self._namespaces = tuple(spaces)
+            log.debug("Account %s: namespaces %s", self.account.name, self._namespaces)
+        return self._namespaces
+
     def list_folders(self) -> list[FolderInfo]:
-        """Return every folder of the account, INBOX first."""
+        """Return every folder the account sees, INBOX first, each with its namespace."""
         raw = self._call("LIST", self._client.list_folders)
+        namespaces = self.namespaces()
         folders = [
-            FolderInfo(_text(name), _text(delim) if delim else None, tuple(_text(f) for f in flags))
+            FolderInfo(
+                _text(name),
+                _text(delim) if delim else None,
+                tuple(_text(f) for f in flags),
+                namespace_of(_text(name), namespaces),
+            )
             for flags, delim, name in raw
         ]
         folders.sort(key=lambda f: (f.name.upper() != "INBOX", f.name))
@@ -726,6 +792,25 @@ class ImapSession:
         for start in range(0, len(uids), META_CHUNK):
             chunk = list(uids[start : start + META_CHUNK])
             self._call("UID EXPUNGE", partial(self._client.uid_expunge, chunk), folder)
+
+    def my_rights(self, folder: str) -> str | None:
+        """Return the user's rights on *folder* (RFC 4314 MYRIGHTS), or None without ACL."""
+        if not self.capability("ACL"):
+            return None
+        data = self._call(
+            f"MYRIGHTS {folder}",
+            lambda: self._client._command_and_check(
+                "myrights", self._client._normalise_folder(folder)
+            ),
+            folder,
+        )
+        # "* MYRIGHTS <folder> <rights>": the rights are the last word (a quoted or literal
+        # folder name comes before them).
+        last = data[-1] if data else b""
+        if isinstance(last, tuple):
+            last = last[-1]
+        words = _text(last).split()
+        return words[-1] if words else ""
 
     def count_messages(self, folder: str) -> int:
         """Return how many messages *folder* holds now (STATUS MESSAGES)."""

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 SBIN_DIRS = ("/usr/sbin", "/usr/local/sbin", "/sbin", "/opt/homebrew/sbin")
 GREETING_TIMEOUT = 15.0
+PUBLIC_PREFIX = "Shared1"  # the public namespace, named as some office servers name it
+PUBLIC_ADMIN = "public-admin"  # the user who may create public folders and share them
 
 
 class ServerError(ArchiverError):
@@ -158,6 +160,7 @@ class DovecotServer:
         separator: str = "/",
         *,
         instance: str = "imap-archiver",
+        shared_folders: bool = False,
     ) -> None:
         """Write the config.
 
@@ -168,6 +171,9 @@ class DovecotServer:
                 names (Maildir++, the default, uses "." as its own separator).
             separator: the hierarchy delimiter clients see.
             instance: the start of Dovecot's instance name (shown by ``doveadm instance``).
+            shared_folders: also offer other users' folders (``shared/USER/...``, RFC 2342's
+                "other users" namespace) and public folders (``Shared1/...``), both under
+                access control lists (RFC 4314): a user sees only what was shared with them.
 
         Raises:
             ServerError: the certificate could not be made.
@@ -185,6 +191,9 @@ class DovecotServer:
         self.ssl_port = free_port()
         self.users_file = self.dir / "users"
         self.mail_root = self.dir / "mail"
+        self.shared_folders = shared_folders
+        # The shared-mailbox dictionary and the public folders, written by the mail processes.
+        self.shared_root = self.dir / "shared"
         self.process: subprocess.Popen[bytes] | None = None
         try:
             if self.is_root:
@@ -201,6 +210,8 @@ class DovecotServer:
             self.mail_root.mkdir()
             if self.is_root:
                 os.chown(self.mail_root, self.mail_uid, self.mail_gid)
+            if shared_folders:
+                self._make_public_root()
             self.write_users(())
             self.config = self.dir / "dovecot.conf"
             self.config.write_text(self._config_text(instance, internal_user, login_user))
@@ -211,9 +222,50 @@ class DovecotServer:
             shutil.rmtree(self.dir, ignore_errors=True)
             raise
 
+    def _make_public_root(self) -> None:
+        """Make the folder of public folders, where only PUBLIC_ADMIN may create folders.
+
+        A public folder has no owner, so without an ACL nobody may use it; the root's
+        dovecot-acl is what folders created in it start from.
+        """
+        public = self.shared_root / "public"
+        public.mkdir(parents=True)
+        (public / "dovecot-acl").write_text(f"user={PUBLIC_ADMIN} lrwstipekxa\n")
+        if self.is_root:
+            for path in (self.shared_root, public, public / "dovecot-acl"):
+                os.chown(path, self.mail_uid, self.mail_gid)
+
+    def _shared_text(self) -> str:
+        """The settings of the acl plugin and the shared and public namespaces."""
+        sep, layout = self.separator, f":LAYOUT={self.layout}" if self.layout else ""
+        return f"""
+plugin {{
+  acl = vfile
+  acl_shared_dict = file:{self.shared_root}/shared-mailboxes.db
+}}
+namespace shared {{
+  type = shared
+  separator = {sep}
+  prefix = shared{sep}%%u{sep}
+  location = maildir:%%h/Maildir{layout}:INDEXPVT=~/Maildir/shared/%%u
+  subscriptions = no
+  list = children
+}}
+namespace public {{
+  type = public
+  separator = {sep}
+  prefix = {PUBLIC_PREFIX}{sep}
+  location = maildir:{self.shared_root}/public{layout}
+  subscriptions = no
+  list = children
+}}
+"""
+
     def _config_text(self, instance: str, internal_user: str, login_user: str) -> str:
         d = self.dir
         group = grp.getgrgid(self._internal_gid).gr_name
+        shared = self._shared_text() if self.shared_folders else ""
+        acl = " acl" if self.shared_folders else ""
         return f"""
 base_dir = {d}/run
 state_dir = {d}/state
@@ -233,7 +285,7 @@ default_login_user = {login_user}
 first_valid_uid = 1
 first_valid_gid = 1
 mail_location = maildir:~/Maildir{f":LAYOUT={self.layout}" if self.layout else ""}
-mail_plugins = $mail_plugins quota
+mail_plugins = $mail_plugins quota{acl}
 imap_capability = +
 passdb {{
   driver = passwd-file
@@ -260,7 +312,7 @@ service anvil {{
   chroot =
 }}
 protocol imap {{
-  mail_plugins = $mail_plugins imap_quota
+  mail_plugins = $mail_plugins imap_quota{acl and " imap_acl"}
 }}
 plugin {{
   quota = maildir:User quota
@@ -282,7 +334,7 @@ namespace inbox {{
     auto = subscribe
   }}
 }}
-"""
+{shared}"""
 
     def write_users(self, users: Iterable[UserEntry]) -> None:
         """Replace the users file (passwords in plain text, readable by Dovecot's auth only).

@@ -810,6 +810,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>vom Server trotz Aufforderung nicht entfernt</translation>
     </message>
     <message>
+        <source>the server does not allow deleting in this folder (read-only)</source>
+        <translation>der Server erlaubt in diesem Ordner kein Löschen (schreibgeschützt)</translation>
+    </message>
+    <message>
         <source>the run stopped before deleting</source>
         <translation>die Archivierung endete vor dem Löschen</translation>
     </message>
@@ -836,6 +840,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>their archived copy is missing or damaged; check the archive</source>
         <translation>die archivierten Kopien fehlen oder sind beschädigt; bitte prüfen Sie das Archiv</translation>
+    </message>
+    <message>
+        <source>Partly done: some of the chosen mail stays on the server; see below why.</source>
+        <translation>Teilweise erledigt: Ein Teil der gewählten E-Mails bleibt auf dem Server; warum, steht unten.</translation>
     </message>
     <message>
         <source>Needs your attention:</source>
@@ -1016,6 +1024,24 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Size to archive</source>
         <translation>Größe zu archivieren</translation>
+    </message>
+    <message>
+        <source>{name} (shared)</source>
+        <translation>{name} (geteilt)</translation>
+    </message>
+    <message>
+        <source>Another user&apos;s folder, shared with you.</source>
+        <translation>Ordner eines anderen Benutzers, mit Ihnen geteilt.</translation>
+    </message>
+    <message>
+        <source>A public folder, shared with others.</source>
+        <translation>Öffentlicher Ordner, mit anderen geteilt.</translation>
+    </message>
+    <message>
+        <source>{folder}
+{whose} It is archived only when you tick it, and then deleted for everyone who shares it. It does not count against your storage quota.</source>
+        <translation>{folder}
+{whose} Er wird nur archiviert, wenn Sie ihn auswählen, und dann für alle gelöscht, die ihn teilen. Er zählt nicht zu Ihrem Speicherplatz auf dem Server.</translation>
     </message>
 </context>
 <context>

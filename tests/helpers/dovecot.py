@@ -13,8 +13,15 @@ from collections.abc import Iterable
 from imapclient import IMAPClient
 
 from archiver.core.accounts import Account, PasswordSource, Security
+from archiver.demo.server import (
+    PUBLIC_ADMIN,
+    PUBLIC_PREFIX,
+    ImapUser,
+    UserEntry,
+    find_dovecot,
+    free_port,
+)
 from archiver.demo.server import DovecotServer as _Server
-from archiver.demo.server import ImapUser, UserEntry, find_dovecot, free_port
 
 __all__ = [
     "PASSWORD",
@@ -37,9 +44,22 @@ class DovecotServer(_Server):
     """The private Dovecot with pools of test users, some with small quotas."""
 
     def __init__(
-        self, binary: str, quota_mb: int = 100, layout: str | None = None, separator: str = "/"
+        self,
+        binary: str,
+        quota_mb: int = 100,
+        layout: str | None = None,
+        separator: str = "/",
+        *,
+        shared_folders: bool = False,
     ) -> None:
-        super().__init__(binary, quota_mb, layout, separator, instance="imap-archiver-test")
+        super().__init__(
+            binary,
+            quota_mb,
+            layout,
+            separator,
+            instance="imap-archiver-test",
+            shared_folders=shared_folders,
+        )
         self._lock = threading.Lock()
         self._pools: dict[int | None, list[str]] = {
             quota: [f"q{quota or 'd'}-user{i}" for i in range(count)]
@@ -56,6 +76,7 @@ class DovecotServer(_Server):
                     for name in names
                 ),
                 *(UserEntry(name, UTF8_PASSWORD, None) for name in self._utf8_pool),
+                *([UserEntry(PUBLIC_ADMIN, PASSWORD)] if shared_folders else []),
             ]
         )
 
@@ -92,6 +113,27 @@ class DovecotServer(_Server):
             cafile=self.cafile,
             password_source=source,
         )
+
+    def share(self, owner: ImapUser, folder: str, grantee: ImapUser, rights: str) -> str:
+        """Let *grantee* use *owner*'s *folder* with RFC 4314 *rights* (SETACL as the owner).
+
+        Returns the name the grantee sees it by, in the other users' namespace.
+        """
+        with self.client(owner) as client:
+            client.setacl(folder, grantee.name, rights)
+        return self.separator.join(("shared", owner.name, folder))
+
+    def public_folder(
+        self, name: str, grantee: ImapUser, rights: str, messages: Iterable[bytes] = ()
+    ) -> str:
+        """Create the public folder *name* holding *messages* (old ones, see
+        append_messages), which only *grantee* may use, with *rights*. Returns its full
+        name, in the public namespace."""
+        full = f"{PUBLIC_PREFIX}{self.separator}{name}"
+        with self.client(self.user(PUBLIC_ADMIN, PASSWORD)) as client:
+            append_messages(client, full, messages)
+            client.setacl(full, grantee.name, rights)
+        return full
 
     def account_args(self, user: ImapUser) -> list[str]:
         """Return ``imap-archiver account add`` options that reach *user* over IMAPS."""

@@ -38,6 +38,7 @@ from archiver.core.imap import (
     FolderInfo,
     ImapSession,
     MessageMeta,
+    NamespaceKind,
     Quota,
     WantedMessage,
     open_session,
@@ -100,6 +101,7 @@ class Kept:
     UIDVALIDITY = "UIDVALIDITY changed"
     CHANGED = "changed on the server since it was archived"
     NOT_EXPUNGED = "still on the server after UID EXPUNGE"
+    READ_ONLY = "the server refuses deletion in this folder (read-only)"
     STOPPED = "run stopped before deleting"
     RESTORED = "restored from the archive by you"
     # Not kept, but gone: expunge_archived() counts these apart, and the report as vanished.
@@ -107,12 +109,17 @@ class Kept:
     DAMAGED = "archived copy missing or damaged (see imap-archiver verify)"
 
 
+# Reasons the user chose; every other reason is selected mail the run could not remove.
+CHOSEN = frozenset({Kept.FLAGGED, Kept.UNREAD, Kept.KEEP_ON_SERVER, Kept.RESTORED, Kept.DRY_RUN})
+
+
 @dataclass(frozen=True, slots=True)
 class ArchiveOptions:
     """What to archive and what to leave.
 
     ``cutoff``: messages whose INTERNALDATE is before it are archived (timezone-aware).
-    ``folders``: only these (by name; special-use Trash/Junk only when named here).
+    ``folders``: only these (by name; special-use Trash/Junk, and other users' or public
+    folders, only when named here).
     """
 
     cutoff: dt.datetime
@@ -129,6 +136,7 @@ class FolderReport:
     """What happened to every message of one folder."""
 
     folder: str
+    namespace: NamespaceKind = NamespaceKind.PERSONAL
     on_server_before: int = 0
     newer: int = 0
     archived: int = 0
@@ -176,6 +184,7 @@ class FolderReport:
         """Return the report as JSON values."""
         return {
             "folder": self.folder,
+            "namespace": str(self.namespace),
             "on_server_before": self.on_server_before,
             "newer": self.newer,
             "archived": self.archived,
@@ -207,6 +216,8 @@ class ArchiveResult:
     quota_after: Quota | None = None
     cancelled: bool = False
     error: str | None = None
+    # Other users' and public folders the account sees, left alone because none was named.
+    shared_left: list[FolderInfo] = field(default_factory=list)
     indexed: int = 0  # messages added to the search index during the run
     index_error: str | None = None  # why the index could not be updated (it catches up later)
 
@@ -231,6 +242,12 @@ class ArchiveResult:
         return sum(f.bytes_selected if self.dry_run else f.bytes_archived for f in self.folders)
 
     @property
+    def bytes_freed(self) -> int:
+        """Bytes deleted from the account's own folders: other users' and public folders
+        do not count against its quota."""
+        return sum(f.bytes_deleted for f in self.folders if f.namespace is NamespaceKind.PERSONAL)
+
+    @property
     def skipped(self) -> int:
         """Selected messages that stayed on the server, for any reason in ``kept``."""
         return sum(sum(f.kept.values()) for f in self.folders)
@@ -252,6 +269,17 @@ class ArchiveResult:
         """Whether the run finished without errors and was not cancelled."""
         return not self.errors and not self.cancelled
 
+    @property
+    def partly(self) -> bool:
+        """Whether the run went through every folder but left some of the chosen mail on
+        the server: a folder or message failed, or the server kept what it was asked to
+        delete (read-only folder, no UIDPLUS, ...). Not after a stop or a cancel."""
+        if self.cancelled or self.error:
+            return False
+        return bool(self.errors) or any(
+            count and reason not in CHOSEN for f in self.folders for reason, count in f.kept.items()
+        )
+
     def to_dict(self) -> dict[str, object]:
         """Return the summary as JSON values."""
         return {
@@ -270,6 +298,10 @@ class ArchiveResult:
             "cancelled": self.cancelled,
             "error": self.error,
             "closes": self.closes,
+            "partly": self.partly,
+            "shared_left": [
+                {"folder": f.name, "namespace": str(f.namespace)} for f in self.shared_left
+            ],
             "indexed": self.indexed,
             "index_error": self.index_error,
             "folders": [f.to_dict() for f in self.folders],
@@ -300,7 +332,8 @@ class _FolderPlan:
 def select_folders(
     folders: Sequence[FolderInfo], options: ArchiveOptions, account: str
 ) -> list[FolderInfo]:
-    """Choose the folders to archive: all selectable ones but Trash and Junk, or those named."""
+    """Choose the folders to archive: the account's own selectable ones but Trash and Junk,
+    or those named (which may be other users' or public folders)."""
     selectable = [f for f in folders if f.is_selectable]
     if options.folders:
         by_name = {_folder_key(f.name): f for f in selectable}
@@ -313,7 +346,7 @@ def select_folders(
         chosen = [by_name[_folder_key(n)] for n in dict.fromkeys(options.folders)]
     else:
         has_special_use = any(f.special_use for f in folders)
-        chosen = [f for f in selectable if not is_trash_or_junk(f, has_special_use)]
+        chosen = [f for f in selectable if is_archived_by_default(f, has_special_use)]
     excluded = {_folder_key(n) for n in options.exclude_folders}
     return [f for f in chosen if _folder_key(f.name) not in excluded]
 
@@ -322,12 +355,21 @@ def _folder_key(name: str) -> str:
     return "INBOX" if name.upper() == "INBOX" else name
 
 
+def is_archived_by_default(folder: FolderInfo, has_special_use: bool) -> bool:
+    """Whether the archive takes *folder* when no folder is named: the account's own
+    folders but Trash and Junk. Other users' and public folders are shared with others,
+    whose only copy the deletion would remove; they do not count against our quota either.
+
+    Front ends use it to preselect folders exactly as the job would choose them.
+    """
+    return folder.is_personal and not is_trash_or_junk(folder, has_special_use)
+
+
 def is_trash_or_junk(folder: FolderInfo, has_special_use: bool) -> bool:
     """Whether the archive leaves *folder* out unless it is named: Trash and Junk.
 
     *has_special_use* says whether the server marks any of its folders with a special-use
     flag (RFC 6154); then only those flags count, else the folder's last name part does.
-    Front ends use it to preselect folders exactly as the job would choose them.
     """
     if has_special_use:
         return folder.special_use in ("\\Trash", "\\Junk")
@@ -357,7 +399,11 @@ def archive_account(
     spool_dir = spool_path(store.archive_root)
     shutil.rmtree(spool_dir, ignore_errors=True)
     plans: list[_FolderPlan] = []
-    folders = select_folders(session.list_folders(), options, account)  # bad names: raise
+    listed = session.list_folders()
+    folders = select_folders(listed, options, account)  # bad names: raise
+    result.shared_left = [
+        f for f in listed if f.is_selectable and not f.is_personal and f not in folders
+    ]
     try:
         settle_interrupted_run(store, catalog, account)
         result.quota_before = session.quota()
@@ -411,7 +457,7 @@ def _plan_folder(
     session: ImapSession, catalog: Catalog, account: str, info: FolderInfo, options: ArchiveOptions
 ) -> _FolderPlan:
     """Find the folder's messages before the cut-off; sort them into fetch, already, kept."""
-    plan = _FolderPlan(info, FolderReport(info.name))
+    plan = _FolderPlan(info, FolderReport(info.name, info.namespace))
     rep = plan.report
     try:
         state = session.select(info.name, readonly=True)
@@ -480,7 +526,7 @@ def _finish_dry_run(
         plan.handled = len(plan.fetch_uids)
         plan.delete_accounted = len(plan.to_delete)
         plan.report.on_server_after = plan.report.on_server_before
-        if not options.keep_on_server:
+        if not options.keep_on_server and plan.info.is_personal:  # others' quota, not ours
             freed += plan.report.bytes_selected
     if result.quota_before is not None:
         before = result.quota_before
@@ -648,7 +694,9 @@ def _delete_folder(
 
     Works through the messages in chunks, so that memory stays flat in the folder's size.
     Copies verified by an earlier run are read back once more first: the archive file may
-    have been damaged since, and then the server's copy is the last good one.
+    have been damaged since, and then the server's copy is the last good one. A folder the
+    server fails in (gone, or refusing a command) keeps the rest of its messages, and the
+    run goes on with the other folders.
     """
     rep = plan.report
     if rep.error:
@@ -657,22 +705,11 @@ def _delete_folder(
         rep.kept[Kept.KEEP_ON_SERVER] += len(plan.to_delete)
         plan.delete_accounted = len(plan.to_delete)
     else:
-        for start in range(0, len(plan.to_delete), DELETE_CHUNK):
-            uids = plan.to_delete[start : start + DELETE_CHUNK]
-            verified = catalog.verified_for(account, plan.info.name, plan.uidvalidity, uids)
-            damaged = _damaged(store, catalog, account, plan, uids[: max(0, plan.earlier - start)])
-            if damaged:
-                verified = [v for v in verified if v.uid not in damaged]
-                rep.kept[Kept.DAMAGED] += len(damaged)
-            deleted, kept = expunge_archived(session, plan.info.name, verified, options.cutoff)
-            catalog.mark_deleted(deleted)
-            rep.deleted += len(deleted)
-            rep.bytes_deleted += sum(m.size for m in deleted)
-            rep.vanished += kept.pop(Kept.VANISHED, 0)  # another client expunged them
-            rep.kept.update(kept)
-            if len(verified) + len(damaged) < len(uids):  # a row vanished or changed meanwhile
-                rep.kept[Kept.CHANGED] += len(uids) - len(verified) - len(damaged)
-            plan.delete_accounted += len(uids)  # an error leaves the rest to _settle_unfinished
+        try:
+            _delete_verified(session, store, catalog, account, plan, options)
+        except FolderError as exc:  # the rest of the folder is counted by _settle_unfinished
+            log.warning("%s", exc)
+            rep.error = str(exc)
     try:
         if plan.uidnext is None:  # arrivals cannot be told apart: any make the counts differ
             rep.on_server_after = session.count_messages(plan.info.name)
@@ -680,6 +717,34 @@ def _delete_folder(
             rep.on_server_after, rep.arrived = session.count_arrivals(plan.info.name, plan.uidnext)
     except FolderError as exc:
         log.warning("%s", exc)
+
+
+def _delete_verified(
+    session: ImapSession,
+    store: ArchiveStore,
+    catalog: Catalog,
+    account: str,
+    plan: _FolderPlan,
+    options: ArchiveOptions,
+) -> None:
+    """Delete the folder's verified messages chunk by chunk; see _delete_folder()."""
+    rep = plan.report
+    for start in range(0, len(plan.to_delete), DELETE_CHUNK):
+        uids = plan.to_delete[start : start + DELETE_CHUNK]
+        verified = catalog.verified_for(account, plan.info.name, plan.uidvalidity, uids)
+        damaged = _damaged(store, catalog, account, plan, uids[: max(0, plan.earlier - start)])
+        if damaged:
+            verified = [v for v in verified if v.uid not in damaged]
+            rep.kept[Kept.DAMAGED] += len(damaged)
+        deleted, kept = expunge_archived(session, plan.info.name, verified, options.cutoff)
+        catalog.mark_deleted(deleted)
+        rep.deleted += len(deleted)
+        rep.bytes_deleted += sum(m.size for m in deleted)
+        rep.vanished += kept.pop(Kept.VANISHED, 0)  # another client expunged them
+        rep.kept.update(kept)
+        if len(verified) + len(damaged) < len(uids):  # a row vanished or changed meanwhile
+            rep.kept[Kept.CHANGED] += len(uids) - len(verified) - len(damaged)
+        plan.delete_accounted += len(uids)  # an error leaves the rest to _settle_unfinished
 
 
 def _damaged(
@@ -724,7 +789,8 @@ def expunge_archived(
     message of the catalogued size and INTERNALDATE, before the cut-off; those no longer on
     the server (expunged by another client) are counted under ``Kept.VANISHED``. Without
     UIDPLUS it deletes nothing: a plain EXPUNGE would also remove other clients' \\Deleted
-    messages.
+    messages. Where the server refuses deletion (an ACL without the rights to, or a NO to
+    STORE or EXPUNGE) the messages stay under ``Kept.READ_ONLY``.
     """
     kept: Counter[str] = Counter()
     if not verified:
@@ -762,15 +828,45 @@ def expunge_archived(
             kept[Kept.CHANGED] += 1
     if not sure:
         return [], kept
+    rights = session.my_rights(folder)
+    if rights is not None and not may_delete(rights):
+        # Dovecot ignores a forbidden \Deleted flag silently: ask first, and say why.
+        log.warning(
+            "Folder %s: the server refuses deletion here (your rights: %s); %d archived "
+            "messages stay on it",
+            folder,
+            rights or "none",
+            len(sure),
+        )
+        kept[Kept.READ_ONLY] += len(sure)
+        return [], kept
     uids = [m.uid for m in sure]
-    session.add_deleted_flag(uids)
-    session.uid_expunge(uids)
+    refused = False
+    try:
+        session.add_deleted_flag(uids)
+        session.uid_expunge(uids)
+    except FolderError as exc:
+        # Cyrus answers NO where the ACL forbids it. Whatever got the \Deleted flag is
+        # archived and verified: nothing is lost if another client expunges it later.
+        log.warning(
+            "Folder %s: the server refuses deletion; %d archived messages stay on it (%s)",
+            folder,
+            len(uids),
+            exc,
+        )
+        refused = True
     remaining = session.fetch_meta(uids)
     if remaining:
-        kept[Kept.NOT_EXPUNGED] += len(remaining)
+        kept[Kept.READ_ONLY if refused else Kept.NOT_EXPUNGED] += len(remaining)
     deleted = [m for m in sure if m.uid not in remaining]
     log.info("Folder %s: deleted %d archived messages from the server", folder, len(deleted))
     return deleted, kept
+
+
+def may_delete(rights: str) -> bool:
+    """Whether RFC 4314 *rights* let us flag messages \\Deleted ("t") and expunge them
+    ("e"); RFC 2086's "d" stood for both."""
+    return "d" in rights or {"t", "e"} <= set(rights)
 
 
 def _settle_unfinished(plans: list[_FolderPlan]) -> None:

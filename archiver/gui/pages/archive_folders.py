@@ -1,8 +1,9 @@
 """The archive page's folder tree: the account's folders with counts, sizes and check boxes.
 
-The boxes start checked exactly as the archive job would choose folders on its own (all but
-Trash and Junk, by archiver.core.jobs.archive.is_trash_or_junk); the page then names the
-checked folders to the job, so what the user sees ticked is what gets archived.
+The boxes start checked exactly as the archive job would choose folders on its own (the
+account's own folders but Trash and Junk, by archiver.core.jobs.archive.is_archived_by_default);
+the page then names the checked folders to the job, so what the user sees ticked is what gets
+archived. Other users' and public folders are shown unchecked and marked as shared.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from archiver.core.accounts import Account
-from archiver.core.imap import FolderInfo, open_session
-from archiver.core.jobs.archive import ArchiveResult, Kept, is_trash_or_junk
+from archiver.core.imap import FolderInfo, NamespaceKind, open_session
+from archiver.core.jobs.archive import ArchiveResult, Kept, is_archived_by_default
 from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import PasswordGetter
@@ -98,7 +99,7 @@ class FolderTree(QTreeWidget):
                 item = self._node(nodes, path)
                 if not info.is_selectable:
                     continue
-                default = not is_trash_or_junk(info, has_special_use)
+                default = is_archived_by_default(info, has_special_use)
                 self._make_folder_item(
                     item, info, sizes.get(info.name), checks.get(info.name, default)
                 )
@@ -127,6 +128,8 @@ class FolderTree(QTreeWidget):
         item.setData(self.NAME, FOLDER_ROLE, info.name)
         item.setCheckState(self.NAME, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         item.setToolTip(self.NAME, info.name)
+        if not info.is_personal:
+            self._mark_shared(item, info)
         if size is None or size.messages is None or size.size is None:
             item.setText(self.MESSAGES, "?")
             if size is not None and size.error:
@@ -139,6 +142,25 @@ class FolderTree(QTreeWidget):
                 column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
             )
         self._items[info.name] = item
+
+    def _mark_shared(self, item: QTreeWidgetItem, info: FolderInfo) -> None:
+        """Say that another user's or a public folder is shared, and what archiving it means."""
+        item.setText(self.NAME, self.tr("{name} (shared)").format(name=item.text(self.NAME)))
+        whose = (
+            self.tr("Another user's folder, shared with you.")
+            if info.namespace is NamespaceKind.OTHER_USERS
+            else self.tr("A public folder, shared with others.")
+        )
+        item.setToolTip(
+            self.NAME,
+            self.tr(
+                "{folder}\n{whose} It is archived only when you tick it, and then deleted for "
+                "everyone who shares it. It does not count against your storage quota."
+            ).format(folder=info.name, whose=whose),
+        )
+        font = item.font(self.NAME)
+        font.setItalic(True)
+        item.setFont(self.NAME, font)
 
     def clear(self) -> None:
         """Remove every folder (the tree shows no account's folders)."""
@@ -204,7 +226,7 @@ def _path(info: FolderInfo) -> tuple[str, ...]:
     return tuple(part for part in info.name.split(info.delimiter) if part) or (info.name,)
 
 
-def _tree_order(info: FolderInfo) -> tuple[bool, tuple[str, ...]]:
-    """INBOX first, then by name, level by level."""
+def _tree_order(info: FolderInfo) -> tuple[bool, bool, tuple[str, ...]]:
+    """INBOX first, then by name, level by level; shared folders after the account's own."""
     path = _path(info)
-    return path[0].upper() != "INBOX", tuple(part.casefold() for part in path)
+    return not info.is_personal, path[0].upper() != "INBOX", tuple(p.casefold() for p in path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from archiver.core.imap import Quota
-from archiver.core.jobs.archive import ArchiveResult, FolderReport, Kept
+from archiver.core.jobs.archive import CHOSEN, ArchiveResult, FolderReport, Kept
 from archiver.core.secrets import redact
 from archiver.gui.formatting import number_text, size_text
 
@@ -60,6 +60,9 @@ def kept_reason(reason: str, count: int) -> str:
         else QCoreApplication.translate(
             "ArchiveSummary", "the server did not remove them when asked"
         ),
+        Kept.READ_ONLY: QCoreApplication.translate(
+            "ArchiveSummary", "the server does not allow deleting in this folder (read-only)"
+        ),
         Kept.STOPPED: QCoreApplication.translate(
             "ArchiveSummary", "the run stopped before deleting"
         ),
@@ -86,13 +89,16 @@ def kept_reason(reason: str, count: int) -> str:
     return texts.get(reason, reason)
 
 
-# Reasons that are the user's own choice, not a problem.
-CHOSEN = {Kept.FLAGGED, Kept.UNREAD, Kept.KEEP_ON_SERVER, Kept.RESTORED, Kept.DRY_RUN}
-
-
 def run_summary(result: ArchiveResult) -> tuple[str, bool]:
     """Return the summary of an archive run and whether it needs the user's attention."""
     lines = [_headline(result)]
+    if result.partly:
+        lines.append(
+            QCoreApplication.translate(
+                "ArchiveSummary",
+                "Partly done: some of the chosen mail stays on the server; see below why.",
+            )
+        )
     quota = _quota_line(result.quota_before, result.quota_after)
     if quota:
         lines.append(quota)
@@ -166,7 +172,7 @@ def _deleted_clause(count: int, size: int) -> str:
 
 
 def _headline(result: ArchiveResult) -> str:
-    freed = sum(f.bytes_deleted for f in result.folders)
+    removed = sum(f.bytes_deleted for f in result.folders)
     values = {
         "archived": number_text(result.archived),
         "size": size_text(result.bytes),
@@ -180,7 +186,7 @@ def _headline(result: ArchiveResult) -> str:
                 "archive again to finish.",
             ).format(
                 archived=_archived_clause(result.archived, result.bytes, before_the_stop=True),
-                deleted=_deleted_clause(result.deleted, freed),
+                deleted=_deleted_clause(result.deleted, removed),
             )
         if result.archived == 1:
             text = QCoreApplication.translate(
@@ -205,7 +211,7 @@ def _headline(result: ArchiveResult) -> str:
         ).format(
             error=redact(result.error),
             archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
-            deleted=_deleted_clause(result.deleted, freed),
+            deleted=_deleted_clause(result.deleted, removed),
         )
     already = sum(f.already for f in result.folders)
     if result.deleted:
@@ -217,7 +223,7 @@ def _headline(result: ArchiveResult) -> str:
             archived=_messages(result.archived),
             size=size_text(result.bytes),
             account=result.account,
-            freed=size_text(freed),
+            freed=size_text(result.bytes_freed),  # other users' folders: not our quota
             deleted=_messages(result.deleted),
         )
     elif result.archived == 1:
