@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archiver.core.errors import CatalogDamaged
+from archiver.core.errors import (
+    READ_ONLY_ERRNOS,
+    ArchiveReadOnly,
+    CatalogDamaged,
+    CatalogError,
+    StoreError,
+    disk_error,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -217,9 +224,23 @@ class Catalog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        if not path.exists():  # SQLite gives its -wal and -shm files the database's mode
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._db: _Connection = sqlite3.connect(path, isolation_level=None, factory=_Connection)
+        # A backup on read-only media, or a folder we may not write: read it as it is.
+        self.read_only = path.exists() and not (
+            os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        )
+        try:
+            if self.read_only:
+                self._db: _Connection = _connect_read_only(path)
+                return
+            if not path.exists():  # SQLite gives its -wal and -shm files the database's mode
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self._db = sqlite3.connect(path, isolation_level=None, factory=_Connection)
+        except sqlite3.Error as exc:
+            raise catalog_error(exc, path) from exc
+        except OSError as exc:
+            if exc.errno in READ_ONLY_ERRNOS:
+                raise ArchiveReadOnly(path.parent) from exc
+            raise disk_error(exc, f"creating the catalog {path}") from exc
         self._db.path = str(path)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -228,6 +249,9 @@ class Catalog:
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.executescript(SCHEMA)
             self._migrate()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise catalog_error(exc, path) from exc
         except BaseException:
             self._db.close()
             raise
@@ -482,7 +506,9 @@ class Catalog:
         return int(row[0]), int(row[1])
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        if self.read_only:
+            raise ArchiveReadOnly(self.path.parent)
+        return _Transaction(self._db, self.path)
 
     def add_restore(
         self, message: int, account: str, folder: str, uidvalidity: int, uid: int
@@ -556,13 +582,74 @@ class Catalog:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error; SQLite's errors become ours."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db, self._path = db, path
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise catalog_error(exc, self._path) from exc
 
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        try:
+            if exc is None:
+                self._db.execute("COMMIT")
+                return
+            if self._db.in_transaction:  # SQLite ends some failed ones itself (disk full)
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error as error:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise catalog_error(error, self._path) from error
+        if isinstance(exc, sqlite3.Error):
+            raise catalog_error(exc, self._path) from exc
+
+
+# Longer catalog paths (in bytes) than this are likely the reason SQLite cannot open one:
+# its Unix file layer takes at most 512.
+SQLITE_LONG_PATH = 500
+
+
+def catalog_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """Translate an SQLite error about the catalog at *path* into a clear error of ours."""
+    text = str(exc)
+    if "disk is full" in text:
+        return CatalogError(
+            f"The archive disk is full: the catalog {path} cannot be written. Free some space "
+            "and run again; what was not recorded as archived stays on the server.",
+            path,
+            disk_full=True,
+        )
+    if "readonly" in text or "read-only" in text:
+        return ArchiveReadOnly(path.parent)
+    length = len(os.fsencode(path.absolute()))
+    if "unable to open" in text and length > SQLITE_LONG_PATH:
+        return CatalogError(
+            f"Cannot open the catalog {path}: its path is {length} bytes long, more than "
+            "SQLite can open. Choose an archive folder with a shorter path.",
+            path,
+        )
+    return CatalogError(f"Cannot use the catalog {path}: {text}.", path)
+
+
+def _connect_read_only(path: Path) -> _Connection:
+    """Open the catalog of a read-only archive for reading, without creating any file.
+
+    SQLite reads a database in WAL mode through its -shm file, which it cannot create in a
+    read-only folder; then the file is read as immutable, which nothing can change there.
+    """
+    uri = path.absolute().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, factory=_Connection)
+    try:
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        db = sqlite3.connect(
+            f"{uri}?immutable=1", uri=True, isolation_level=None, factory=_Connection
+        )
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    db.path = str(path)
+    return db

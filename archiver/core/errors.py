@@ -7,6 +7,7 @@ translated into these at the boundary, so that front ends catch one family and s
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 from typing import ClassVar
 
 
@@ -109,6 +110,30 @@ class StoreError(ArchiverError):
     """The local archive could not be written or read back (disk full, permissions)."""
 
 
+class ArchiveReadOnly(StoreError):
+    """Raised when a command that writes the archive (archive, restore, reindex, verify
+    --repair) meets an archive that cannot be written: a backup on read-only media, or a
+    folder without write permission. Reading it (search, show, export) still works.
+    ``path`` is the archive's root folder."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"The archive at {path} is read-only (read-only media, or no permission to write "
+            "there); it can be searched, shown and exported, but not changed."
+        )
+        self.path = path
+
+
+class CatalogError(StoreError):
+    """The catalog database cannot be opened or written: the disk is full, its path is
+    longer than SQLite can open, or the file is damaged. ``path`` is the catalog file;
+    ``disk_full`` says whether the disk is full."""
+
+    def __init__(self, message: str, path: Path, *, disk_full: bool = False) -> None:
+        super().__init__(message)
+        self.path, self.disk_full = path, disk_full
+
+
 class VerificationError(StoreError):
     """A stored message read back differs from what the server sent."""
 
@@ -164,6 +189,10 @@ class QueryTooLarge(QueryError):
 
 class ArchiveLocked(ArchiverError):
     """Another job holds the archive's lock file."""
+
+
+# errno values that mean "this file system, or this folder, may not be written"
+READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
 
 def disk_error(exc: OSError, what: str) -> StoreError:

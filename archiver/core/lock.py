@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from archiver.core.errors import ArchiveLocked
+from archiver.core.errors import READ_ONLY_ERRNOS, ArchiveLocked, ArchiveReadOnly
 from archiver.core.paths import make_private_dir
 
 LOCK_NAME = ".lock"
@@ -16,14 +16,20 @@ LOCK_NAME = ".lock"
 
 @contextmanager
 def archive_lock(archive_root: Path) -> Iterator[None]:
-    """Hold the archive's lock file for the duration; raise ArchiveLocked if it is taken.
+    """Hold the archive's lock file for the duration; raise ArchiveLocked if it is taken,
+    ArchiveReadOnly if it cannot be created (only commands that write take the lock).
 
     The operating system releases the lock when the process ends, even by SIGKILL, so a
     crashed run never leaves the archive locked.
     """
-    make_private_dir(archive_root)
     path = archive_root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        make_private_dir(archive_root)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        if exc.errno in READ_ONLY_ERRNOS:  # only readers may use it: they take no lock
+            raise ArchiveReadOnly(archive_root) from exc
+        raise
     try:
         if not _try_lock(fd):
             os.lseek(fd, 0, os.SEEK_SET)

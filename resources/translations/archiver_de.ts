@@ -1924,6 +1924,10 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
         <translation>Ein anderer Vorgang verwendet das Archiv; versuchen Sie es erneut, wenn er beendet ist.</translation>
     </message>
     <message>
+        <source>The archive at {path} is read-only (read-only media, or no permission to write there); it can be searched, shown and exported, but not changed.</source>
+        <translation>Das Archiv in {path} ist schreibgeschützt (ein schreibgeschützter Datenträger, oder keine Schreibrechte dort); es lässt sich durchsuchen, anzeigen und exportieren, aber nicht ändern.</translation>
+    </message>
+    <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
         <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
     </message>

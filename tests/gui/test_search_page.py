@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QUrl
+from PySide6.QtCore import QLocale, QPoint, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -24,15 +24,18 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from archiver.core.catalog import Catalog, Location, Record, State
+from archiver.core.errors import ArchiveReadOnly, QueryTooLarge
 from archiver.core.index.indexer import index_dir
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
 from archiver.core.jobs.export import eml_stem
 from archiver.core.lock import archive_lock
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
+from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from archiver.gui.messageview import SafeTextBrowser, blocked_image, message_content
 from archiver.gui.models import Column
+from archiver.gui.pages.base import error_text
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.search_jobs import SearchRequest, write_private_eml
 from tests.helpers.corpus import corpus_files
@@ -266,6 +269,23 @@ def test_awkward_queries_answer_or_show_the_limit_on_the_page(qtbot, page):
         else:
             assert page.error_label.isVisible()
             assert page.error_label.text().startswith(shown), page.error_label.text()
+
+
+def test_bad_input_errors_are_told_in_german(qapp):
+    translators = install_translators(qapp, "de")
+    try:
+        assert translators, "the German translation did not load"
+        QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+        assert error_text(QueryTooLarge("words", 1000, 19_999)) == (
+            "Die Suchanfrage hat 19.999 Wörter; erlaubt sind höchstens 1.000."
+        )
+        assert error_text(ArchiveReadOnly(Path("/media/sicherung"))).startswith(
+            "Das Archiv in /media/sicherung ist schreibgeschützt"
+        )
+    finally:
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        for translator in translators:
+            qapp.removeTranslator(translator)
 
 
 def test_filters_narrow_the_results(qtbot, page):

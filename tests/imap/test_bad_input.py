@@ -6,12 +6,15 @@ nothing is lost.
 from __future__ import annotations
 
 import base64
+import ctypes
 import datetime as dt
 import hashlib
 import json
+import logging
 import mailbox
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -530,3 +533,157 @@ def test_a_reader_that_goes_away_ends_the_output_quietly(archived_home, command)
     err = child.stderr.read().decode()
     assert child.wait(timeout=120) == 1
     assert err == ""  # no traceback, no "internal error", no "Exception ignored"
+
+
+PR_CAPBSET_DROP = 24
+# CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER: root's powers over files
+# it does not own, whatever their modes say.
+FILE_POWERS = (0, 1, 2, 3)
+
+
+def _without_root_file_powers() -> None:
+    """In the child before exec: drop root's powers over others' files for good.
+
+    Dropped from the bounding set, they are not regained by exec; the child stays root for
+    its own files (its home, the log), but meets the archive as read-only media.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    for power in FILE_POWERS:
+        if libc.prctl(PR_CAPBSET_DROP, power, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def make_read_only(root: Path, owner: int) -> None:
+    """Give every file and folder below *root* to *owner*, without write permission."""
+    for path in [root, *root.rglob("*")]:
+        os.chown(path, owner, owner, follow_symlinks=False)
+        if not path.is_symlink():
+            path.chmod(0o555 if path.is_dir() else 0o444)
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(root)): p.read_bytes() if p.is_file() else None
+            for p in root.rglob("*")}  # fmt: skip
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="makes the archive read-only media by handing it to another user, which needs root "
+    "(CI runs as root); as its owner, a user could make it writable again",
+)
+def test_a_read_only_archive_is_searched_shown_and_exported_but_not_changed(
+    dovecot, imap_user, archived_home, tmp_path
+):
+    """A backup on read-only media: a folder the command may read but neither write nor
+    chmod. Root ignores permissions, so the commands run as root without its powers over
+    files it does not own; the archive belongs to nobody (uid 65534)."""
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password + "\n")
+    assert main(["account", "add", "test", *dovecot.account_args(imap_user),
+                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+    archive = archived_home.archive
+    (archive / "catalog.sqlite3-wal").unlink(missing_ok=True)  # as a closed catalog leaves it
+    (archive / "catalog.sqlite3-shm").unlink(missing_ok=True)
+    make_read_only(archive, 65534)
+    before = tree(archive)
+    out = tmp_path / "out"
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(archived_home.config.parent)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "archiver", *args],
+            env=env,
+            preexec_fn=_without_root_file_powers,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    try:
+        found = cli("search", "--json", "folder:inbox")
+        assert found.returncode == 0, found.stderr
+        assert len(found.stdout.splitlines()) == 5 and found.stderr == ""
+        shown = cli("show", "1")
+        assert shown.returncode == 0 and "Subject:" in shown.stdout, shown.stderr
+        exported = cli("export", "--query", "folder:inbox", "--eml-dir", str(out))
+        assert exported.returncode == 0, exported.stderr
+        assert len(list(out.iterdir())) == 5
+        status = cli()
+        assert status.returncode == 0 and "5 messages" in status.stdout, status.stderr
+        for command in (
+            ["archive", "test", "--before", "2030-01-01"],
+            ["restore", "--query", "folder:inbox"],
+            ["reindex"],
+            ["verify", "--repair"],
+        ):
+            refused = cli(*command)
+            assert refused.returncode == 1, command
+            assert refused.stderr == (
+                f"imap-archiver: error: The archive at {archive} is read-only (read-only media, "
+                "or no permission to write there); it can be searched, shown and exported, but "
+                "not changed.\n"
+            ), command
+        assert tree(archive) == before
+    finally:
+        make_read_only(archive, 0)
+        for path in [archive, *archive.rglob("*")]:
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+@pytest.mark.allow_warnings  # the run stops with an error record
+def test_a_full_disk_while_writing_the_catalog_stops_the_run_and_deletes_nothing(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch, caplog
+):
+    with dovecot.client(imap_user) as client:
+        for i in range(40):
+            client.append("INBOX", generate_message(i), msg_time=OLD)
+    original = served_multiset(dovecot, imap_user)
+    root = tmp_path / "archive"
+    root.mkdir()
+    Catalog.open(root).close()  # the empty catalog
+    # The disk fills up: SQLite may not grow the file by one page more (its own "database
+    # or disk is full", as when the file system refuses).
+    connect = sqlite3.connect
+
+    def full_disk(*args, **kwargs):
+        db = connect(*args, **kwargs)
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages}")
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", full_disk)
+
+    result = run(account, password, root)
+
+    assert result.error is not None and result.error.startswith(
+        f"The archive disk is full: the catalog {root / 'catalog.sqlite3'} cannot be written."
+    ), result.error
+    assert result.deleted == 0 and result.archived == 0
+    assert served_multiset(dovecot, imap_user) == original
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warned == [f"Account test: archive stopped: {result.error}"]
+    monkeypatch.undo()
+    assert records(root) == []
+
+
+def test_an_archive_path_too_long_for_sqlite_is_a_clear_error(
+    dovecot, imap_user, home, tmp_path, capsys
+):
+    with dovecot.client(imap_user) as client:
+        client.append("INBOX", generate_message(1), msg_time=OLD)
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password + "\n")
+    assert main(["account", "add", "office", *dovecot.account_args(imap_user),
+                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+    deep = tmp_path.joinpath(*[f"Ablage {level:02d} " + "x" * 40 for level in range(12)])
+    config = json.loads(home.config_file.read_text())
+    home.config_file.write_text(json.dumps({**config, "archive_dir": str(deep)}))
+    capsys.readouterr()
+
+    assert main(["archive", "office", "--before", "2030-01-01"]) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"imap-archiver: error: Cannot open the catalog {deep}/catalog.sqlite3: ")
+    assert "more than SQLite can open. Choose an archive folder with a shorter path.\n" in err
+    assert served_multiset(dovecot, imap_user) != Counter()  # nothing left the server

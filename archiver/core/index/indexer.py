@@ -27,7 +27,7 @@ from whoosh.index import FileIndex
 from whoosh.util import random_name
 
 from archiver.core.catalog import Catalog, Record
-from archiver.core.errors import ArchiveLocked, StoreError
+from archiver.core.errors import ArchiveLocked, ArchiveReadOnly, StoreError
 from archiver.core.index import pool
 from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import extract
@@ -413,9 +413,9 @@ def catch_up_index(
     """Index what the index lacks (after a crash, a deleted or damaged index) before a search.
 
     Does nothing when the index holds every verified message. Returns False when an archive
-    job holds the archive (it indexes as it goes): the search then sees what is indexed so
-    far, and the caller may try again later. Cancellation stops at a safe point (see
-    update_index).
+    job holds the archive (it indexes as it goes) or the archive is read-only: the search
+    then sees what is indexed so far, and the caller may try again later. Cancellation stops
+    at a safe point (see update_index).
     """
     if not catalog.unindexed() and index_usable(archive_root):
         return True
@@ -424,6 +424,9 @@ def catch_up_index(
             update_index(archive_root, catalog, report=report, cancel=cancel)
     except ArchiveLocked:
         log.info("An archive job is running; searching what is indexed so far.")
+        return False
+    except ArchiveReadOnly:
+        log.info("The archive is read-only; searching what is indexed.")
         return False
     return True
 

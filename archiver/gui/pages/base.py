@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from archiver.core.errors import (
     ArchiveLocked,
+    ArchiveReadOnly,
     ArchiverError,
     CatalogDamaged,
     CatalogMissing,
@@ -52,6 +53,12 @@ def error_text(exc: BaseException) -> str:
         return QCoreApplication.translate(
             "errors", "Another job is using the archive; try again when it has finished."
         )
+    if isinstance(exc, ArchiveReadOnly):
+        return QCoreApplication.translate(
+            "errors",
+            "The archive at {path} is read-only (read-only media, or no permission to write "
+            "there); it can be searched, shown and exported, but not changed.",
+        ).format(path=exc.path)
     if isinstance(exc, ArchiverError):
         return redact(str(exc))
     if isinstance(exc, OSError):
