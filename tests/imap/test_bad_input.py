@@ -566,6 +566,19 @@ def tree(root: Path) -> dict[str, bytes | None]:
             for p in root.rglob("*")}  # fmt: skip
 
 
+APP_SEARCH = """
+import sys
+from pathlib import Path
+from archiver.core.progress import CancelToken
+from archiver.gui.messageview import load_message
+from archiver.gui.pages.search_jobs import SearchRequest, search_archive
+root = Path(sys.argv[1])
+found = search_archive(root, SearchRequest("folder:inbox"), True, report=print, cancel=CancelToken())
+shown = load_message(root, found.hits[0].id, report=print, cancel=CancelToken())
+print(len(found.hits), bool(shown.subject))
+"""
+
+
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0,
     reason="makes the archive read-only media by handing it to another user, which needs root "
@@ -590,8 +603,11 @@ def test_a_read_only_archive_is_searched_shown_and_exported_but_not_changed(
     env = {**os.environ, "IMAP_ARCHIVER_HOME": str(archived_home.config.parent)}
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return cli_python("-m", "archiver", *args)
+
+    def cli_python(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "archiver", *args],
+            [sys.executable, *args],
             env=env,
             preexec_fn=_without_root_file_powers,
             capture_output=True,
@@ -611,6 +627,8 @@ def test_a_read_only_archive_is_searched_shown_and_exported_but_not_changed(
         assert len(list(out.iterdir())) == 5
         status = cli()
         assert status.returncode == 0 and "5 messages" in status.stdout, status.stderr
+        app = cli_python("-c", APP_SEARCH, str(archive))  # the app's search job and message view
+        assert app.returncode == 0 and app.stdout.split() == ["5", "True"], app.stderr
         for command in (
             ["archive", "test", "--before", "2030-01-01"],
             ["restore", "--query", "folder:inbox"],
