@@ -573,7 +573,9 @@ from archiver.core.progress import CancelToken
 from archiver.gui.messageview import load_message
 from archiver.gui.pages.search_jobs import SearchRequest, search_archive
 root = Path(sys.argv[1])
-found = search_archive(root, SearchRequest("folder:inbox"), True, report=print, cancel=CancelToken())
+found = search_archive(
+    root, SearchRequest("folder:inbox"), True, report=print, cancel=CancelToken()
+)
 shown = load_message(root, found.hits[0].id, report=print, cancel=CancelToken())
 print(len(found.hits), bool(shown.subject))
 """
