@@ -115,7 +115,8 @@ def test_preview_html_keeps_text_formatting_links_and_inline_images():
     assert 'src="cid:logo@x"' in clean and "[Zähler]" in clean and "t.example" not in clean
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("ERROR", "test.redaction", r"^server said: bad password \*\*\*$")
+@pytest.mark.expect_log("ERROR", "test.redaction", r"^failed$")
 def test_passwords_are_redacted_from_log_records_and_tracebacks(tmp_path):
     secret = Secret("Hunter2-very-secret")
     handler = logging.FileHandler(tmp_path / "log.txt")
