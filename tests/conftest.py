@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from archiver.core.accounts import Account
 from archiver.core.paths import AppDirs
 from archiver.core.secrets import Secret
 from tests.helpers.dovecot import DovecotServer, ImapUser, find_dovecot
+from tests.helpers.logfail import ExpectedLog, log_problems
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -71,17 +71,16 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppDirs:
 def fail_on_unexpected_warnings(
     request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
 ) -> Iterator[None]:
-    """Fail a test on any log record of WARNING or more, unless it is marked allow_warnings.
+    """Fail a test on any log record of WARNING or more that it does not expect, and on any
+    record it expects that did not come (see tests/helpers/logfail.py).
 
-    As qutebrowser's logfail: a warning nobody expected is a bug or a missing assertion.
+    As qutebrowser's logfail: a warning nobody expected is a bug or a missing assertion. A
+    test names each record it expects by level, logger and a regular expression searched in
+    the message, one marker per record:
+    ``@pytest.mark.expect_log("WARNING", "archiver.core.imap", "without encryption")``.
     """
     yield
-    if request.node.get_closest_marker("allow_warnings"):
-        return
-    unexpected = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
-    if unexpected:
-        pytest.fail(
-            "Unexpected log records: "
-            + "; ".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in unexpected),
-            pytrace=False,
-        )
+    expected = [ExpectedLog(*marker.args) for marker in request.node.iter_markers("expect_log")]
+    problems = log_problems(caplog.get_records("call"), expected)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)

@@ -231,7 +231,7 @@ def test_answering_no_changes_nothing(
 
 
 @pytest.mark.slow
-@pytest.mark.allow_warnings  # "connecting without encryption": the proxy needs plain text
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
 def test_cancel_stops_at_a_safe_point_and_loses_nothing(
     qtbot, account_context, keyring_account, dovecot, imap_user, monkeypatch, screenshots
 ):

@@ -239,7 +239,11 @@ def test_same_message_in_two_folders_is_kept_in_both(
         assert sorted(r.folder for r in catalog.records("test")) == ["INBOX", "Sent"]
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.archive",
+    r"^Account test, folder Work: UIDVALIDITY changed from \d+ to \d+ .*; nothing is deleted",
+)
 def test_uidvalidity_change_deletes_nothing_by_old_uids(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -272,7 +276,6 @@ def test_uidvalidity_change_deletes_nothing_by_old_uids(
     assert len(list((tmp_path / "test" / ".Work" / "cur").iterdir())) == 6
 
 
-@pytest.mark.allow_warnings
 def test_folder_recreated_with_same_messages_is_not_duplicated(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -411,7 +414,11 @@ def test_deletes_in_chunks(dovecot, imap_user, account, password, tmp_path, monk
     assert inbox.closes
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test, folder INBOX, UID \d+: the archived copy .* is missing or damaged; the mes",
+)
 @pytest.mark.parametrize("fmt", ["maildir", "mbox"])
 def test_damaged_copy_from_an_earlier_run_keeps_the_server_copy(
     dovecot, imap_user, account, password, tmp_path, fmt

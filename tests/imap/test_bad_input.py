@@ -216,7 +216,7 @@ def test_awkward_messages_archived_found_exported_restored(
     )
 
 
-@pytest.mark.allow_warnings  # "connecting without encryption" to the fake server
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
 @pytest.mark.parametrize("fmt", ["maildir", "mbox"])
 def test_zero_byte_message_is_archived_and_exported(tmp_path, fmt):
     # Only a server other than Dovecot (which refuses them) can hold a zero-byte message.
@@ -378,7 +378,11 @@ def test_a_thousand_folders(dovecot, imap_user, account, password, tmp_path):
     assert len(box.list_folders()) == 1000
 
 
-@pytest.mark.allow_warnings  # the run stops with an error record
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: Cannot write the archive while writing Übergeordnete",
+)
 def test_folder_name_too_long_for_the_archive_is_a_clear_error(fs_dovecot, tmp_path):
     # Valid on the server (a directory per level), but one Maildir++ directory here: longer
     # than a file name may be (255 bytes).

@@ -288,7 +288,7 @@ def test_installed_command_archives_and_indexes(added, dovecot, imap_user, home)
     assert found.returncode == 0 and "3 messages found." in found.stdout
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("ERROR", "archiver.cli", r"^Unexpected error$")
 def test_unexpected_error_is_one_line_and_logged(added, home, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise KeyError("a bug")

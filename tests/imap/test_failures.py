@@ -142,7 +142,11 @@ def test_starttls_never_falls_back_to_plain_text(dovecot, account, password):
     assert f"user=<{account.user}>" not in dovecot.log_tail(200)  # no login was tried
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.archive",
+    r"^Account test, folder Work: the server refused EXAMINE Work",
+)
 def test_folder_gone_mid_run_skips_it_and_keeps_the_rest(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -165,7 +169,17 @@ def test_folder_gone_mid_run_skips_it_and_keeps_the_rest(
     assert not result.ok
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.imap",
+    r"^Folder INBOX: FETCH of 4 messages refused; retrying one by one$",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.archive",
+    r"^Account test, folder INBOX, UID 1: .*the server refused FETCH",
+)
 def test_fetch_answered_with_no_keeps_that_message(dovecot, imap_user, account, password, tmp_path):
     fill(dovecot, imap_user, 4)
     with FaultProxy(dovecot.host, dovecot.port) as proxy:
@@ -186,7 +200,7 @@ def test_fetch_answered_with_no_keeps_that_message(dovecot, imap_user, account, 
     assert count_on_server(dovecot, imap_user) == 1
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
 def test_server_lying_in_search_deletes_nothing_new(
     dovecot, imap_user, account, password, tmp_path, monkeypatch
 ):
@@ -219,7 +233,12 @@ def test_server_lying_in_search_deletes_nothing_new(
     assert count_on_server(dovecot, imap_user) == 2  # today's mail stays
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.archive",
+    r"^Account test, folder INBOX, UID 3: received \d+ bytes, but RFC822.SIZE is \d+$",
+)
 def test_fewer_bytes_than_rfc822_size_keeps_the_message(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -245,7 +264,12 @@ def test_fewer_bytes_than_rfc822_size_keeps_the_message(
     assert count_on_server(dovecot, imap_user) == 1
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: .*connection lost while FETCH",
+)
 def test_connection_lost_mid_fetch_then_rerun_finishes(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -266,7 +290,12 @@ def test_connection_lost_mid_fetch_then_rerun_finishes(
     assert count_on_server(dovecot, imap_user) == 0
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: .*connection lost while (STORE|UID EXPUNGE)",
+)
 @pytest.mark.parametrize(("cut_after", "flagged_left"), [(b"+FLAGS.SILENT", 4), (b"EXPUNGE", 0)])
 def test_connection_lost_while_deleting_then_rerun(
     dovecot, imap_user, account, password, tmp_path, cut_after, flagged_left
@@ -293,7 +322,11 @@ def test_connection_lost_while_deleting_then_rerun(
     assert len(list((tmp_path / "test" / "cur").iterdir())) == 4
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: The archive disk is full .*; nothing was deleted",
+)
 def test_disk_full_stops_and_deletes_nothing(
     dovecot, imap_user, account, password, tmp_path, monkeypatch
 ):
@@ -326,7 +359,12 @@ def test_second_job_on_the_same_archive_is_refused(account, password, tmp_path: 
         archive(account, password, tmp_path)
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.archive",
+    r"^Folder INBOX: the server lacks UIDPLUS; 3 archived messages stay on it$",
+)
 def test_server_without_uidplus_keeps_the_messages(dovecot, imap_user, account, password, tmp_path):
     fill(dovecot, imap_user, 3)
     with FaultProxy(dovecot.host, dovecot.port) as proxy:

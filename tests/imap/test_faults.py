@@ -208,7 +208,12 @@ def assert_index_consistent(root: Path) -> None:
 # ----------------------------------------------------------------------------- 1. cuts
 
 
-@pytest.mark.allow_warnings  # the lost connection is logged
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: .*connection lost while (STORE|UID EXPUNGE)",
+)
 @pytest.mark.parametrize(
     ("command", "answered"),
     [
@@ -263,7 +268,12 @@ def test_cut_in_the_second_deletion_round_then_rerun(
     assert_index_consistent(tmp_path)
 
 
-@pytest.mark.allow_warnings  # the lost connection is logged
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.restore",
+    r"^Account test: restore stopped: .*connection lost while APPEND to INBOX",
+)
 def test_cut_while_the_append_literal_is_sent_then_rerun_restores_once(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -308,7 +318,12 @@ def test_cut_while_the_append_literal_is_sent_then_rerun_restores_once(
 # ----------------------------------------------------------------------------- 2. stall
 
 
-@pytest.mark.allow_warnings  # the timeout is logged
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: .* did not answer in time while (FETCH|STORE|UID EXPUNGE)",
+)
 @pytest.mark.parametrize("stall_at", [b"BODY.PEEK[]", b"+FLAGS.SILENT", b"UID EXPUNGE"])
 def test_stalled_server_times_out_clearly_then_rerun_finishes(
     dovecot, imap_user, account, password, tmp_path, stall_at
@@ -336,7 +351,7 @@ def test_stalled_server_times_out_clearly_then_rerun_finishes(
     assert_index_consistent(tmp_path)
 
 
-@pytest.mark.allow_warnings  # plain text to the proxy
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
 def test_stalled_command_raises_an_imap_error_in_bounded_time(
     dovecot, imap_user, account, password
 ):
@@ -405,7 +420,11 @@ def restart_dropping_clients(dovecot: DovecotServer) -> None:
         time.sleep(0.02)
 
 
-@pytest.mark.allow_warnings  # the lost connection is logged
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: .*connection lost while FETCH",
+)
 def test_dovecot_restarted_mid_run_then_rerun_finishes(
     restartable, imap_user, account, password, tmp_path, monkeypatch
 ):
@@ -796,7 +815,6 @@ def kill_points(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.allow_warnings  # recovery after a kill warns (an mbox tail truncated)
 @settings(
     max_examples=25,
     deadline=None,

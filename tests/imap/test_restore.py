@@ -312,7 +312,11 @@ def test_messages_go_to_their_own_accounts_unless_told(dovecot, account, passwor
         restore(records(tmp_path), tmp_path, {"acc0": logins["acc0"]})
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.restore",
+    r"^Account small: restore stopped: .*\[OVERQUOTA\].*the account is over its storage quota",
+)
 def test_over_quota_stops_cleanly_and_a_rerun_adds_nothing_twice(
     dovecot, account, password, tmp_path
 ):
@@ -347,7 +351,12 @@ def test_over_quota_stops_cleanly_and_a_rerun_adds_nothing_twice(
     assert len(server_state(dovecot, small)) == restored
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.restore",
+    r"^Account test: restore stopped: .*connection lost while APPEND to INBOX",
+)
 def test_connection_lost_after_append_then_rerun_adds_no_duplicate(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -377,7 +386,7 @@ def test_connection_lost_after_append_then_rerun_adds_no_duplicate(
     assert snapshot(dovecot, imap_user) == original
 
 
-@pytest.mark.allow_warnings  # plain text to the proxy
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
 def test_without_uidplus_the_copy_is_found_by_searching(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -399,7 +408,12 @@ def test_without_uidplus_the_copy_is_found_by_searching(
     assert {r[0].uid for r in restores.values()} == set(server_state(dovecot, imap_user))
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.restore",
+    r"^Account test, folder INBOX: the message of \d+ bytes is larger than the server accepts",
+)
 def test_message_too_large_for_the_server_fails_alone(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -429,7 +443,11 @@ def test_append_refused_by_the_server_is_append_refused(imap_user, account, pass
         assert session.append("INBOX", generate_message(1), [], OLD) is not None
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.restore",
+    r"^Account test, folder a\.b: the server refused CREATE a\.b",
+)
 def test_folder_creation_denied_fails_that_folder_only(
     dovecot, imap_user, account, password, login, tmp_path
 ):
@@ -446,7 +464,12 @@ def test_folder_creation_denied_fails_that_folder_only(
     assert good.ok and good.items[0].folder == "Work"
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.restore",
+    r"^Account test, folder Fresh: the server refused SUBSCRIBE Fresh: .*the restore goes on\)$",
+)
 def test_refused_subscription_is_only_a_warning(
     dovecot, imap_user, account, password, tmp_path, caplog
 ):
@@ -464,7 +487,12 @@ def test_refused_subscription_is_only_a_warning(
     assert "the folder was created; the restore goes on" in caplog.text
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.restore",
+    r"^Account test, folder INBOX, UID 2: the server kept flags \(\$Changed\) instead of \(",
+)
 def test_server_keeping_other_flags_is_noted(dovecot, imap_user, account, password, tmp_path):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(1)], OLD, flags=(b"$Special",))
@@ -481,7 +509,11 @@ def test_server_keeping_other_flags_is_noted(dovecot, imap_user, account, passwo
     assert item.note == "the server kept flags ($Changed) instead of ($Special)"
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.restore",
+    r"^Message 1 in test/.* differs from what was archived \(size or SHA-256\)",
+)
 def test_damaged_or_unverified_archive_copy_is_never_restored(
     dovecot, imap_user, account, password, login, tmp_path
 ):

@@ -18,6 +18,7 @@ import pytest
 
 from archiver.cli import main
 from archiver.core.catalog import Location
+from archiver.core.imap import BATCH_MESSAGES
 from archiver.core.store.mbox import MboxStore
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
@@ -65,15 +66,66 @@ def fill_and_add_account(dovecot, user, tmp_path: Path) -> None:
     assert code == 0
 
 
-@pytest.mark.allow_warnings
+# Runs the command line, killing itself with SIGKILL at a point inside a batch (the body FETCH
+# batches are imap.BATCH_MESSAGES = 200 messages, each stored and committed as one):
+# "stage:N" right after the Nth message is written to the store's temporary place, before its
+# batch is catalogued; "commit:N" inside a batch's commit, as the Nth message is about to move
+# into place (Maildir: its rename into cur/, the files synced but not the directory; mbox: the
+# append of its region, those before it appended but not synced). "-": no kill. The hooks are
+# set in the main process only: the spawned search indexer imports this file too.
+RUNNER = """
+import os, pathlib, signal, sys
+
+if __name__ == "__main__":
+    from archiver.cli import main
+    from archiver.core.store import maildir, mbox
+
+    what, _, nth = sys.argv[1].partition(":")
+    calls = [0]
+
+    def count():
+        calls[0] += 1
+        if calls[0] == int(nth):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def counted_stage(real):
+        def stage(*args, **kwargs):
+            staged = real(*args, **kwargs)
+            count()
+            return staged
+        return stage
+
+    if what == "stage":
+        for store in (maildir.MaildirStore, mbox.MboxStore):
+            store.stage = counted_stage(store.stage)
+    elif what == "commit":
+        real_replace, real_open = os.replace, pathlib.Path.open
+
+        def replace(src, dst, *args, **kwargs):
+            if pathlib.Path(dst).parent.name == "cur":
+                count()
+            return real_replace(src, dst, *args, **kwargs)
+
+        def open_region(self, *args, **kwargs):
+            if self.name.startswith("mbox-"):
+                count()
+            return real_open(self, *args, **kwargs)
+
+        os.replace, pathlib.Path.open = replace, open_region
+    sys.exit(main(sys.argv[2:]))
+"""
+
+
 @pytest.mark.parametrize(
     ("fmt", "kill_at"),
     [
-        ("maildir", "rows:1"),
-        ("maildir", "rows:250"),
-        ("maildir", "rows:580"),
+        ("maildir", "stage:1"),
+        ("maildir", "stage:137"),
+        ("maildir", "stage:333"),
+        ("maildir", "commit:250"),
         ("maildir", "deleting"),
-        ("mbox", "rows:250"),
+        ("mbox", "stage:333"),
+        ("mbox", "commit:250"),
     ],
 )
 def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, fmt, kill_at):
@@ -81,19 +133,19 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, fmt, 
     originals = server_messages(dovecot, imap_user)
     assert len(originals) == MESSAGES
     env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent), "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "archiver", "archive", "acc", "--older-than", "1y",
-               "--json", "--format", fmt]  # fmt: skip
+    runner = tmp_path / "runner.py"
+    runner.write_text(RUNNER)
+    arguments = ["archive", "acc", "--older-than", "1y", "--json", "--format", fmt]
+    command = [sys.executable, str(runner), "-" if kill_at == "deleting" else kill_at, *arguments]
 
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    what, _, number = kill_at.partition(":")
     deadline = time.monotonic() + 120
-    while child.poll() is None and time.monotonic() < deadline:
-        rows, gone = catalog_counts(home.archive)
-        if (what == "rows" and rows >= int(number)) or (what == "deleting" and gone):
+    while kill_at == "deleting" and child.poll() is None and time.monotonic() < deadline:
+        if catalog_counts(home.archive)[1]:
             child.send_signal(signal.SIGKILL)
             break
         time.sleep(0.002)
-    child.wait(30)
+    child.wait(120)
     child.stdout.close()  # type: ignore[union-attr]
     assert child.returncode == -signal.SIGKILL, "the run ended before the kill point"
 
@@ -104,9 +156,21 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, fmt, 
             row[0] for row in db.execute("SELECT sha256 FROM messages WHERE state = 'verified'")
         }
     assert set(originals) <= set(on_server) | verified
+    if kill_at != "deleting":  # the kill landed inside a batch: it was staged, not verified
+        what, _, nth = kill_at.partition(":")
+        done = (int(nth) - 1) // BATCH_MESSAGES  # batches verified before it
+        assert len(verified) == done * BATCH_MESSAGES
+        # Its rows are catalogued (pending) once its commit began, not while it is staged.
+        rows = catalog_counts(home.archive)[0]
+        assert rows == (done + (what == "commit")) * BATCH_MESSAGES
 
     rerun = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, str(runner), "-", *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)

@@ -283,7 +283,11 @@ def test_rebuilt_index_equals_incremental_one(dovecot, imap_user, account, passw
     assert stored_documents(tmp_path) == incremental
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.index.indexer",
+    r"^The search index is unreadable .*; rebuilding it\.$",
+)
 def test_corrupt_index_is_rebuilt_not_fatal(dovecot, imap_user, account, password, tmp_path):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(5)], WHEN)

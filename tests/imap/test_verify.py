@@ -117,7 +117,11 @@ def test_clean_archive_verifies_reading_shared_copies_once(
         verify(tmp_path, account="nosuch")
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 2 \(account test, .*UID 2\) is altered in the archive: its SHA-256 differs",
+)
 @pytest.mark.parametrize(("fmt", "keep_on_server"), [("maildir", True), ("mbox", False)])
 def test_flipped_byte_is_reported_altered_and_kept(
     dovecot, imap_user, account, password, tmp_path, fmt, keep_on_server
@@ -152,7 +156,21 @@ def test_flipped_byte_is_reported_altered_and_kept(
         assert catalog.records() == records
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 1 \(.*UID 1\) is altered in the archive: test/INBOX: no message at offset",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 2 \(.*UID 2\) is altered in the archive: test/INBOX: no message at offset",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 3 \(.*UID 3\) is altered in the archive: test/INBOX: no message at offset",
+)
 def test_shifted_mbox_regions_are_altered(dovecot, imap_user, account, password, tmp_path):
     records = archive(dovecot, imap_user, account, password, tmp_path, fmt="mbox")
     path = tmp_path / records[0].location.path
@@ -164,7 +182,11 @@ def test_shifted_mbox_regions_are_altered(dovecot, imap_user, account, password,
     assert "no message at offset 0" in result.damaged[0].reason
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 1 \(.*UID 1\) is altered in the archive: the file has 988 bytes, the catalog 986",
+)
 def test_appended_bytes_in_a_maildir_file_are_altered(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -178,7 +200,11 @@ def test_appended_bytes_in_a_maildir_file_are_altered(
     assert f"the file has {records[0].size + 2} bytes" in altered.reason
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 3 \(account test, folder INBOX, UID 3\) is missing in the archive: ",
+)
 @pytest.mark.parametrize(("fmt", "keep_on_server"), [("maildir", False), ("mbox", True)])
 def test_deleted_file_or_cut_region_is_reported_missing(
     dovecot, imap_user, account, password, tmp_path, fmt, keep_on_server
@@ -207,7 +233,21 @@ def test_deleted_file_or_cut_region_is_reported_missing(
         assert catalog.records() == records
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 1 \(.*UID 1\) is missing in the archive: the file cannot be reached",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 2 \(.*UID 2\) is missing in the archive: the file cannot be reached",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 3 \(.*UID 3\) is missing in the archive: the file cannot be reached",
+)
 def test_unreachable_file_is_missing(dovecot, imap_user, account, password, tmp_path):
     records = archive(dovecot, imap_user, account, password, tmp_path)
     cur = tmp_path / "test" / "cur"
@@ -220,7 +260,16 @@ def test_unreachable_file_is_missing(dovecot, imap_user, account, password, tmp_
     assert "cannot be reached" in result.missing[0].reason
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^The search index holds 1 documents that are no verified message$",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^1 messages marked indexed are missing from the search index$",
+)
 def test_stray_and_missing_index_documents_are_repaired(
     dovecot, imap_user, account, password, tmp_path
 ):
@@ -246,8 +295,29 @@ def test_stray_and_missing_index_documents_are_repaired(
     assert again.ok and again.index.agrees and not again.index.repaired
 
 
-@pytest.mark.allow_warnings
-@pytest.mark.parametrize("damage", ["missing", "other version", "unreadable"])
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^3 messages marked indexed are missing from the search index$",
+)
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "missing",
+        "other version",
+        pytest.param(
+            "unreadable",
+            marks=[
+                pytest.mark.expect_log(
+                    "WARNING", "archiver.core.jobs.verify", r"^The search index is unreadable: "
+                ),
+                pytest.mark.expect_log(
+                    "WARNING", "archiver.core.index.indexer", r"unreadable .*; rebuilding it\.$"
+                ),
+            ],
+        ),
+    ],
+)
 def test_unusable_index_is_reported_and_rebuilt_by_repair(
     dovecot, imap_user, account, password, tmp_path, damage
 ):
@@ -276,7 +346,21 @@ def test_unusable_index_is_reported_and_rebuilt_by_repair(
     assert verify(tmp_path).index.agrees
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 1 \(account test, .*UID 1\) is altered in the archive: its SHA-256 differs",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^The search index holds 1 documents that are no verified message$",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^1 messages marked indexed are missing from the search index$",
+)
 def test_verify_without_repair_changes_nothing(dovecot, imap_user, account, password, tmp_path):
     records = archive(dovecot, imap_user, account, password, tmp_path, fmt="mbox")
     flip_byte(tmp_path / records[0].location.path, (records[0].location.length or 0) // 2)
@@ -344,7 +428,16 @@ def test_cancel_stops_between_messages(dovecot, imap_user, account, password, tm
     assert not result.index.repaired
 
 
-@pytest.mark.allow_warnings
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^Message 1 \(account work, .*UID 1\) is altered in the archive: its SHA-256 differs",
+)
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    r"^1 messages marked indexed are missing from the search index$",
+)
 def test_cli_exit_codes_text_and_json(dovecot, imap_user, home, tmp_path, capsys, monkeypatch):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(3)], OLD)

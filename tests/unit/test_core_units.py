@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import time
 
 import pytest
 from hypothesis import given
@@ -57,12 +58,37 @@ def test_bad_ages_are_clear_errors(bad):
         day_for_age(bad, dt.date(2024, 8, 30))
 
 
-def test_dates_and_cutoff_instant():
+@pytest.fixture
+def berlin(monkeypatch):
+    """The local timezone is Europe/Berlin (UTC+1, +2 in summer) for the test."""
+    if not hasattr(time, "tzset"):
+        pytest.skip("time.tzset() is POSIX-only")
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("day", "utc"),
+    [
+        (dt.date(2024, 1, 15), dt.datetime(2024, 1, 14, 23, 0, tzinfo=dt.UTC)),  # winter, +1
+        (dt.date(2024, 7, 1), dt.datetime(2024, 6, 30, 22, 0, tzinfo=dt.UTC)),  # summer, +2
+        (dt.date(2024, 3, 31), dt.datetime(2024, 3, 30, 23, 0, tzinfo=dt.UTC)),  # to summer at 2:00
+        (dt.date(2024, 10, 27), dt.datetime(2024, 10, 26, 22, 0, tzinfo=dt.UTC)),  # back at 3:00
+    ],
+)
+def test_dates_and_cutoff_instant(berlin, day, utc):
     assert parse_day("2024-02-29") == dt.date(2024, 2, 29)
     with pytest.raises(ArchiverError, match="YYYY-MM-DD"):
         parse_day("29.02.2024")
-    cutoff = start_of_day(dt.date(2024, 1, 1))
-    assert cutoff.tzinfo is not None and (cutoff.hour, cutoff.minute) == (0, 0)
+    # The cut-off is local midnight (the user's "before 15 January"), not UTC midnight.
+    cutoff = start_of_day(day)
+    assert cutoff == utc and cutoff.date() == day and (cutoff.hour, cutoff.minute) == (0, 0)
+    # Archived: a message from 23:59:59 local the day before; kept: one from 00:30 local.
+    assert utc - dt.timedelta(seconds=1) < cutoff <= utc + dt.timedelta(minutes=30)
+    assert start_of_day(parse_day(day.isoformat())) == utc
 
 
 def test_home_variable_puts_everything_below_one_folder(tmp_path):

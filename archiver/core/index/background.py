@@ -10,7 +10,11 @@ server while the index follows).
 The index is derived data: if indexing fails, the archive job goes on untouched, and the rows
 stay unindexed for the next run, search or ``imap-archiver reindex``. The indexer dies with
 the job (on Linux even when the job is killed), so it never writes after the archive lock is
-gone.
+gone; and the job goes on when the indexer dies (killed, out of memory), so the two share no
+lock: a multiprocessing Event or a locked Value held by a process that died blocks every
+other process that touches it for good (an Event's set() waits for its dead sleeper to wake).
+The job wakes the indexer through a semaphore, which has no owner, and flags and counters are
+plain shared memory.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import os
 import signal
 import sys
 import threading
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +57,13 @@ class BackgroundIndexer:
         self.result = IndexReport()
         self.error: str | None = None
         context = multiprocessing.get_context("spawn")  # fork is unsafe beside threads
-        self._wake = context.Event()
-        self._finishing = context.Event()
-        self._cancel = context.Event()
-        self._indexed: Synchronized[int] = context.Value("q", 0)
-        self._remaining: Synchronized[int] = context.Value("q", 0)
+        # No locks shared with the indexer (see the module docstring): a semaphore to wake it,
+        # lock-free flags and counters (one writer each; a torn read only shows in progress).
+        self._wake = context.Semaphore(0)
+        self._finishing = context.RawValue(ctypes.c_bool, False)
+        self._cancel = context.RawValue(ctypes.c_bool, False)
+        self._indexed = context.RawValue(ctypes.c_int64, 0)
+        self._remaining = context.RawValue(ctypes.c_int64, 0)
         self._messages = context.SimpleQueue()  # log records, then the outcome
         self._process = context.Process(
             target=_index_in_child,
@@ -81,24 +86,24 @@ class BackgroundIndexer:
 
     def start(self) -> None:
         """Start the process; it first indexes what earlier runs left unindexed."""
-        self._wake.set()
+        self._wake.release()
         self._process.start()
         self._reader.start()
 
     def poke(self) -> None:
         """Say that more rows were verified."""
-        self._wake.set()
+        self._wake.release()
 
     def finish(self, *, report: ProgressCallback, cancel: CancelToken) -> IndexReport:
         """Let the process index what is left and wait for it, showing progress.
 
         On *cancel* it stops after its current commit; the rest waits for next time.
         """
-        self._finishing.set()
-        self._wake.set()
+        self._finishing.value = True
+        self._wake.release()
         while self._process.is_alive():
             if cancel.is_cancelled:
-                self._cancel.set()
+                self._cancel.value = True
             done = self._indexed.value
             report(Progress(done, done + self._remaining.value, INDEXING))
             self._process.join(POLL)
@@ -151,11 +156,11 @@ def _index_in_child(
     archive_root: str,
     account: str,
     parent: int,
-    wake: multiprocessing.synchronize.Event,
-    finishing: multiprocessing.synchronize.Event,
-    cancel: multiprocessing.synchronize.Event,
-    indexed: Synchronized[int],
-    remaining: Synchronized[int],
+    wake: multiprocessing.synchronize.Semaphore,
+    finishing: ctypes.c_bool,
+    cancel: ctypes.c_bool,
+    indexed: ctypes.c_int64,
+    remaining: ctypes.c_int64,
     messages: Any,
 ) -> None:
     """The indexer process: index, sleep until poked, until told to finish."""
@@ -175,13 +180,14 @@ def _index_in_child(
                 replace = ix.doc_count_all() > 0
                 unreadable: set[int] = set()  # failed their check: not retried this run
                 while True:
-                    wake.wait(POLL)
-                    wake.clear()
+                    wake.acquire(timeout=POLL)
+                    while wake.acquire(block=False):  # one pass serves every poke so far
+                        continue
                     if os.getppid() != parent:
                         return
                     while ids := [i for i in catalog.unindexed(account) if i not in unreadable]:
                         remaining.value = len(ids)
-                        if cancel.is_set():
+                        if cancel.value:
                             return
                         chunk = ids[:CHUNK]
                         records = catalog.get(chunk)
@@ -196,7 +202,7 @@ def _index_in_child(
                         indexed.value = result.indexed
                         unreadable.update(done.unreadable)
                     remaining.value = 0
-                    if finishing.is_set():
+                    if finishing.value:
                         return
             finally:
                 ix.close()
