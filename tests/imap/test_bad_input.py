@@ -633,6 +633,8 @@ def test_a_read_only_archive_is_searched_shown_and_exported_but_not_changed(
         assert len(list(out.iterdir())) == 5
         status = cli()
         assert status.returncode == 0 and "5 messages" in status.stdout, status.stderr
+        checked = cli("verify")  # a backup is checked where it lies
+        assert checked.returncode == 0 and "all intact" in checked.stdout, checked.stderr
         app = cli_python("-c", APP_SEARCH, str(archive))  # the app's search job and message view
         assert app.returncode == 0 and app.stdout.split() == ["5", "True"], app.stderr
         for command in (
@@ -655,7 +657,9 @@ def test_a_read_only_archive_is_searched_shown_and_exported_but_not_changed(
             path.chmod(0o700 if path.is_dir() else 0o600)
 
 
-@pytest.mark.allow_warnings  # the run stops with an error record
+@pytest.mark.expect_log(
+    "ERROR", "archiver.core.jobs.archive", "archive stopped: The archive disk is full"
+)
 def test_a_full_disk_while_writing_the_catalog_stops_the_run_and_deletes_nothing(
     dovecot, imap_user, account, password, tmp_path, monkeypatch, caplog
 ):

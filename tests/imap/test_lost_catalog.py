@@ -46,8 +46,10 @@ def essentials(records: list[Record]) -> list[tuple[object, ...]]:
     )
 
 
-@pytest.mark.allow_warnings  # the missing catalog and unknown files are warned about
 @pytest.mark.parametrize("fmt", ["maildir", "mbox"])
+@pytest.mark.expect_log(
+    "WARNING", "archiver.core.jobs.verify", "catalog .* is missing; the archive holds message files"
+)
 def test_a_deleted_catalog_is_seen_and_rebuilt_from_the_files(
     dovecot, imap_user, account, password, tmp_path, fmt, caplog
 ):
@@ -90,7 +92,9 @@ def test_a_deleted_catalog_is_seen_and_rebuilt_from_the_files(
         assert sum(f.already for f in result.folders) == 5
 
 
-@pytest.mark.allow_warnings  # the damage is warned about
+@pytest.mark.expect_log(
+    "WARNING", "archiver.core.jobs.verify", r"is damaged \(.*\); moving it aside"
+)
 def test_a_damaged_catalog_gives_a_clear_error_and_repair_rebuilds_it(
     dovecot, imap_user, account, password, home, capsys, monkeypatch
 ):
@@ -222,7 +226,11 @@ def test_maildir_files_renamed_by_mutt_are_found_everywhere(
     assert not freed.folders[0].kept
 
 
-@pytest.mark.allow_warnings  # the damaged copy is reported as an error record
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.verify",
+    "Message 1 .* is missing in the archive: the file is gone",
+)
 def test_a_lost_copy_with_an_identical_message_on_the_server_does_not_stop_runs(
     dovecot, imap_user, account, password, tmp_path
 ):

@@ -165,7 +165,11 @@ def test_account_test_and_the_plan_list_shared_folders_marked(cli_office, capsys
     assert "2 messages" in out and "would move" in out
 
 
-@pytest.mark.allow_warnings  # the expected ones are asserted
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.archive",
+    r"the server refuses deletion here \(your rights: lrs\)",
+)
 def test_read_only_folder_keeps_its_messages_and_the_run_goes_on(
     dovecot_shared, home, tmp_path, capsys, caplog
 ):
@@ -204,7 +208,12 @@ def test_read_only_folder_keeps_its_messages_and_the_run_goes_on(
     ]
 
 
-@pytest.mark.allow_warnings  # the expected ones are asserted
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", "connecting without encryption")
+@pytest.mark.expect_log(
+    "WARNING",
+    "archiver.core.jobs.archive",
+    "Folder INBOX: the server refuses deletion; 2 archived messages stay",
+)
 def test_refused_store_keeps_that_folder_and_the_run_goes_on(
     dovecot, imap_user, account, password, tmp_path, caplog
 ):
@@ -242,7 +251,8 @@ def test_refused_store_keeps_that_folder_and_the_run_goes_on(
     )
 
 
-@pytest.mark.allow_warnings  # the expected ones are asserted
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", "connecting without encryption")
+@pytest.mark.expect_log("WARNING", "archiver.core.jobs.archive", "the server refused SELECT INBOX")
 def test_folder_failing_before_deletion_is_skipped_and_the_run_goes_on(
     dovecot, imap_user, account, password, tmp_path, caplog
 ):

@@ -171,6 +171,9 @@ def test_flipped_byte_is_reported_altered_and_kept(
     "archiver.core.jobs.verify",
     r"^Message 3 \(.*UID 3\) is altered in the archive: test/INBOX: no message at offset",
 )
+@pytest.mark.expect_log(
+    "WARNING", "archiver.core.jobs.verify", "2 messages in the archive files are known to no"
+)
 def test_shifted_mbox_regions_are_altered(dovecot, imap_user, account, password, tmp_path):
     records = archive(dovecot, imap_user, account, password, tmp_path, fmt="mbox")
     path = tmp_path / records[0].location.path
@@ -180,6 +183,14 @@ def test_shifted_mbox_regions_are_altered(dovecot, imap_user, account, password,
 
     assert {d.id for d in result.altered} == {r.id for r in records}
     assert "no message at offset 0" in result.damaged[0].reason
+    assert len(result.unknown) == 2  # regions 2 and 3, one byte later
+
+    repaired = verify(tmp_path, repair=True)  # their rows are pointed at them again
+
+    assert repaired.relocated == 2 and repaired.adopted == 0
+    assert [d.id for d in repaired.altered] == [records[0].id]  # behind "XFrom ": kept, reported
+    after = verify(tmp_path)
+    assert after.intact == 2 and [d.id for d in after.altered] == [records[0].id]
 
 
 @pytest.mark.expect_log(
