@@ -12,6 +12,11 @@ from archiver.core.errors import READ_ONLY_ERRNOS, ArchiveLocked, ArchiveReadOnl
 from archiver.core.paths import make_private_dir
 
 LOCK_NAME = ".lock"
+# Where the lock is taken: one byte far past the holder's PID at the start of the file.
+# Windows locks are mandatory (a locked byte cannot even be read), and msvcrt.locking()
+# works at the file position, so locking and unlocking both seek here first, and a second
+# process can still read the PID to say who holds the archive.
+LOCK_OFFSET = 1 << 20
 
 
 @contextmanager
@@ -25,7 +30,7 @@ def archive_lock(archive_root: Path) -> Iterator[None]:
     path = archive_root / LOCK_NAME
     try:
         make_private_dir(archive_root)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
     except OSError as exc:
         if exc.errno in READ_ONLY_ERRNOS:  # only readers may use it: they take no lock
             raise ArchiveReadOnly(archive_root) from exc
@@ -67,6 +72,7 @@ else:  # Windows
     import msvcrt
 
     def _try_lock(fd: int) -> bool:
+        os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
@@ -74,4 +80,5 @@ else:  # Windows
         return True
 
     def _unlock(fd: int) -> None:
+        os.lseek(fd, LOCK_OFFSET, os.SEEK_SET)  # locking() unlocks at the file position
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)

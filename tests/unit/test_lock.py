@@ -1,0 +1,103 @@
+"""The archive lock: one job at a time, the holder named, on POSIX and by Windows' rules."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+import types
+from collections.abc import Iterator
+
+import pytest
+
+from archiver.core import lock
+from archiver.core.errors import ArchiveLocked
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from archiver.core.lock import archive_lock
+with archive_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_held_lock_names_its_holder_and_dies_with_it(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with (
+            pytest.raises(ArchiveLocked, match=f"process {holder.pid}\\)"),
+            lock.archive_lock(tmp_path),
+        ):
+            pass
+    finally:
+        holder.kill()  # as SIGKILL or a crash would end it
+        holder.wait(10)
+    with lock.archive_lock(tmp_path):
+        pass
+
+
+class FakeMsvcrt(types.ModuleType):
+    """msvcrt.locking() as Windows does it: mandatory byte ranges at the file position.
+
+    Unlocking a byte that is not locked fails, as it does on Windows (the crash at the end of
+    every job when the lock was released at the wrong position).
+    """
+
+    LK_UNLCK, LK_LOCK, LK_NBLCK = 0, 1, 2
+
+    def __init__(self) -> None:
+        super().__init__("msvcrt")
+        self.locked: set[tuple[int, int]] = set()  # (inode, offset)
+        self.calls: list[tuple[int, int]] = []  # (mode, offset)
+
+    def locking(self, fd: int, mode: int, nbytes: int) -> None:
+        assert nbytes == 1
+        offset = os.lseek(fd, 0, os.SEEK_CUR)
+        key = (os.fstat(fd).st_ino, offset)
+        self.calls.append((mode, offset))
+        if mode == self.LK_UNLCK:
+            if key not in self.locked:
+                raise PermissionError(13, "Permission denied")
+            self.locked.remove(key)
+        elif key in self.locked:
+            raise PermissionError(36, "Resource deadlock avoided")
+        else:
+            self.locked.add(key)
+
+
+@pytest.fixture
+def windows_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeMsvcrt]:
+    """The lock module as Windows loads it, over a faithful stand-in for msvcrt."""
+    fake = FakeMsvcrt()
+    monkeypatch.setitem(sys.modules, "msvcrt", fake)
+    monkeypatch.setattr(sys, "platform", "win32")
+    importlib.reload(lock)
+    yield fake
+    monkeypatch.undo()
+    importlib.reload(lock)
+
+
+def test_windows_locks_and_unlocks_the_same_byte_past_the_holders_pid(tmp_path, windows_lock):
+    with lock.archive_lock(tmp_path):
+        # A second job (another handle) is refused, and can read who holds the archive:
+        # the PID is not in the locked range, which Windows would refuse to read.
+        with (
+            pytest.raises(ArchiveLocked, match=f"process {os.getpid()}\\)"),
+            lock.archive_lock(tmp_path),
+        ):
+            pass
+        pid = (tmp_path / lock.LOCK_NAME).read_bytes()
+        assert pid == f"{os.getpid()}\n".encode()
+        assert len(pid) <= lock.LOCK_OFFSET
+    assert not windows_lock.locked
+    taken = {offset for mode, offset in windows_lock.calls if mode != FakeMsvcrt.LK_UNLCK}
+    released = {offset for mode, offset in windows_lock.calls if mode == FakeMsvcrt.LK_UNLCK}
+    assert taken == released == {lock.LOCK_OFFSET}
+    with lock.archive_lock(tmp_path):  # free again
+        pass
