@@ -279,3 +279,18 @@ def test_a_maildir_file_renamed_or_moved_by_another_program_is_found(tmp_path):
 
     moved.unlink()
     assert find_message_file(path) is None
+
+
+def test_on_windows_the_info_follows_a_semicolon_and_both_kinds_read(tmp_path, monkeypatch):
+    monkeypatch.setattr("archiver.core.store.maildir.INFO_SEPARATOR", ";")
+    store = MaildirStore(tmp_path, "acct")
+    message = fetched(1)
+    staged = store.stage("INBOX", "/", 7, message)
+    store.commit([staged])
+    path = tmp_path / staged.location.path
+    assert ":" not in path.name and path.name.endswith(";2,S")
+    assert flags_of(path.name) == ("\\Seen",)
+    # Copied to Linux and renamed there by mutt with the usual separator: still found.
+    renamed = path.with_name(unique_name(path.name) + ":2,RS")
+    path.rename(renamed)
+    assert store.read_digest(staged.location, message.length) == (message.sha256, message.length)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -60,6 +61,10 @@ OUR_UNIQUE = re.compile(
     r"(?:,S=\d+)?"
 )
 MESSAGE_DIRS = ("cur", "new")
+# NTFS and FAT refuse ":" in file names (NTFS makes it an alternate data stream), so on
+# Windows the info follows ";", as mbsync's InfoDelimiter does; readers take either, so an
+# archive copied between systems still reads.
+INFO_SEPARATOR = ";" if sys.platform == "win32" else ":"
 
 
 def maildir_info(flags: Iterable[str]) -> str:
@@ -147,7 +152,7 @@ class MaildirStore:
         stamp = int(meta.internaldate.timestamp())
         # Deterministic and unique: the same message always gets the same name.
         unique = f"{stamp}.U{uidvalidity}_{meta.uid}.{message.sha256[:16]}.imap-archiver"
-        name = f"{unique},S={message.length}:2,{maildir_info(meta.flags)}"
+        name = f"{unique},S={message.length}{INFO_SEPARATOR}2,{maildir_info(meta.flags)}"
         temp = directory / "tmp" / unique
         final = directory / "cur" / name
         relative = final.relative_to(self.archive_root)
