@@ -105,6 +105,43 @@ class UserEntry:
     quota_mb: int | None = None  # None: the server-wide quota
 
 
+def _identities(is_root: bool) -> tuple[int, int, str, str, int]:
+    """Return the mail uid and gid, the internal and login users, and the internal gid.
+
+    As root the mail processes run as nobody and the login processes as Debian's dovenull
+    and dovecot; otherwise everything runs as the current user. Raises KeyError for a
+    missing user now, not as a failing login later.
+    """
+    if sys.platform == "win32":
+        raise ServerError("Dovecot runs on Linux and macOS only.")
+    else:  # a block of its own: type checks for Windows skip it
+        if is_root:
+            nobody = pwd.getpwnam("nobody")
+            mail_uid, mail_gid = nobody.pw_uid, nobody.pw_gid
+            internal_user, login_user = "dovecot", "dovenull"
+        else:
+            mail_uid, mail_gid = os.getuid(), os.getgid()
+            internal_user = login_user = pwd.getpwuid(os.getuid()).pw_name
+        # The auth process reads the users file as the internal user (root's case).
+        internal_gid = pwd.getpwnam(internal_user).pw_gid
+        pwd.getpwnam(login_user)
+        return mail_uid, mail_gid, internal_user, login_user, internal_gid
+
+
+def _chown(path: Path, uid: int, gid: int) -> None:
+    """Give *path* to the mail or internal user (root's case; POSIX only)."""
+    if sys.platform != "win32":
+        os.chown(path, uid, gid)
+
+
+def _group_name(gid: int) -> str:
+    """Return the name of group *gid* (POSIX only)."""
+    if sys.platform == "win32":
+        raise ServerError("Dovecot runs on Linux and macOS only.")
+    else:  # a block of its own: type checks for Windows skip it
+        return grp.getgrgid(gid).gr_name
+
+
 def make_certificate(directory: Path) -> tuple[Path, Path]:
     """Write a self-signed certificate for IP 127.0.0.1 (also the CA file) and its key.
 
@@ -182,7 +219,7 @@ class DovecotServer:
         self.quota_mb = quota_mb
         self.layout = layout
         self.separator = separator
-        self.is_root = os.geteuid() == 0
+        self.is_root = sys.platform != "win32" and os.geteuid() == 0
         # As root the mail processes run as nobody, who must be able to reach this folder.
         self.dir = Path(tempfile.mkdtemp(prefix=f"{instance}-dovecot-"))
         self.dir.chmod(0o755 if self.is_root else 0o700)
@@ -196,20 +233,13 @@ class DovecotServer:
         self.shared_root = self.dir / "shared"
         self.process: subprocess.Popen[bytes] | None = None
         try:
-            if self.is_root:
-                nobody = pwd.getpwnam("nobody")
-                self.mail_uid, self.mail_gid = nobody.pw_uid, nobody.pw_gid
-                internal_user, login_user = "dovecot", "dovenull"
-            else:
-                self.mail_uid, self.mail_gid = os.getuid(), os.getgid()
-                internal_user = login_user = pwd.getpwuid(os.getuid()).pw_name
-            # The auth process reads the users file as the internal user (root's case).
-            self._internal_gid = pwd.getpwnam(internal_user).pw_gid
-            pwd.getpwnam(login_user)  # KeyError now, not a failing login later
+            self.mail_uid, self.mail_gid, internal_user, login_user, self._internal_gid = (
+                _identities(self.is_root)
+            )
             self.cafile, self.keyfile = make_certificate(self.dir)
             self.mail_root.mkdir()
             if self.is_root:
-                os.chown(self.mail_root, self.mail_uid, self.mail_gid)
+                _chown(self.mail_root, self.mail_uid, self.mail_gid)
             if shared_folders:
                 self._make_public_root()
             self.write_users(())
@@ -233,7 +263,7 @@ class DovecotServer:
         (public / "dovecot-acl").write_text(f"user={PUBLIC_ADMIN} lrwstipekxa\n")
         if self.is_root:
             for path in (self.shared_root, public, public / "dovecot-acl"):
-                os.chown(path, self.mail_uid, self.mail_gid)
+                _chown(path, self.mail_uid, self.mail_gid)
 
     def _shared_text(self) -> str:
         """The settings of the acl plugin and the shared and public namespaces."""
@@ -263,7 +293,7 @@ namespace public {{
 
     def _config_text(self, instance: str, internal_user: str, login_user: str) -> str:
         d = self.dir
-        group = grp.getgrgid(self._internal_gid).gr_name
+        group = _group_name(self._internal_gid)
         shared = self._shared_text() if self.shared_folders else ""
         acl = " acl" if self.shared_folders else ""
         return f"""
@@ -351,8 +381,8 @@ namespace inbox {{
         fd = os.open(self.users_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             if self.is_root:  # auth runs as the internal user: let its group read
-                os.fchown(file.fileno(), 0, self._internal_gid)
-                os.fchmod(file.fileno(), 0o640)
+                _chown(Path(self.users_file), 0, self._internal_gid)
+                self.users_file.chmod(0o640)
             file.writelines(lines)
 
     def user(self, name: str, password: str) -> ImapUser:

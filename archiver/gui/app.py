@@ -119,7 +119,8 @@ def _close_when_idle(window: MainWindow) -> None:
 
 
 def _quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
-    """Quit on SIGINT, SIGTERM and SIGHUP, cancelling jobs, so that the demo is cleaned up.
+    """Quit on SIGINT, SIGTERM and SIGHUP (Ctrl-Break's SIGBREAK on Windows, which has no
+    SIGHUP), cancelling jobs, so that the demo is cleaned up.
 
     Returns the timer that lets Python run its signal handlers at all: it gets no control
     while Qt's event loop waits. Keep it until the loop ends.
@@ -131,7 +132,8 @@ def _quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
             page.cancel_job()
         app.quit()
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+    for signum in (getattr(signal, name) for name in names if hasattr(signal, name)):
         signal.signal(signum, quit_now)
     timer = QTimer(app)
     timer.timeout.connect(lambda: None)
