@@ -1,4 +1,5 @@
-"""The archive lock: one job at a time, the holder named, on POSIX and by Windows' rules."""
+"""The archive lock and renames, on POSIX and by Windows' rules (mandatory locks, sharing
+violations), which a stand-in reproduces here."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from archiver.core import lock
 from archiver.core.errors import ArchiveLocked
+from archiver.core.store import base
 
 HOLD = """
 import sys, time
@@ -101,3 +103,55 @@ def test_windows_locks_and_unlocks_the_same_byte_past_the_holders_pid(tmp_path, 
     assert taken == released == {lock.LOCK_OFFSET}
     with lock.archive_lock(tmp_path):  # free again
         pass
+
+
+def sharing_violation(winerror: int) -> OSError:
+    """The OSError Windows raises when another program holds the file open."""
+    error = PermissionError(13, "The process cannot access the file")
+    error.winerror = winerror  # type: ignore[attr-defined]  # set by Windows only
+    return error
+
+
+@pytest.mark.parametrize("winerror", [32, 5])
+def test_a_rename_is_retried_while_another_program_holds_the_file(tmp_path, monkeypatch, winerror):
+    source, target = tmp_path / "tmp-name", tmp_path / "final-name"
+    source.write_bytes(b"message")
+    real_replace = os.replace
+    failures = [sharing_violation(winerror)] * 3
+
+    def busy_replace(src: object, dst: object) -> None:
+        if failures:
+            raise failures.pop()
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", busy_replace)
+    slept: list[float] = []
+
+    base.replace(source, target, sleep=slept.append)
+
+    assert target.read_bytes() == b"message" and not source.exists()
+    assert slept == list(base.REPLACE_DELAYS[:3])
+
+
+def test_a_rename_gives_up_in_bounded_time_and_other_errors_at_once(tmp_path, monkeypatch):
+    source, target = tmp_path / "tmp-name", tmp_path / "final-name"
+    source.write_bytes(b"message")
+
+    def held(src: object, dst: object) -> None:
+        raise sharing_violation(32)
+
+    monkeypatch.setattr(os, "replace", held)
+    slept: list[float] = []
+    with pytest.raises(PermissionError):
+        base.replace(source, target, sleep=slept.append)
+    assert slept == list(base.REPLACE_DELAYS) and sum(slept) < 10
+    assert source.read_bytes() == b"message"  # nothing lost
+
+    def full(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device (full)")
+
+    slept.clear()
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="full"):
+        base.replace(source, target, sleep=slept.append)
+    assert slept == []

@@ -34,6 +34,7 @@ from archiver.core.store.base import (
     digest_file,
     folder_segments,
     fsync_dir,
+    replace,
     sync_files,
 )
 
@@ -159,7 +160,7 @@ class MaildirStore:
         try:
             self._ensure_maildir(directory)
             if message.spool is not None:
-                os.replace(message.spool, temp)  # same file system: the archive root
+                replace(message.spool, temp)  # same file system: the archive root
                 temp.chmod(0o600)
             else:
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -184,7 +185,7 @@ class MaildirStore:
             for item in staged:
                 # No file modification should be done after the file is moved to its final
                 # position: its content was synced above.
-                os.replace(item.temp, item.final)
+                replace(item.temp, item.final)
                 directories.add(item.final.parent)
             for directory in directories:
                 fsync_dir(directory)

@@ -40,6 +40,7 @@ from archiver.core.store.base import (
     Staged,
     folder_segments,
     fsync_dir,
+    replace,
 )
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class AppendJournal:
             file.write(json.dumps(payload).encode())
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temp, self.directory / INTENT_NAME)
+        replace(temp, self.directory / INTENT_NAME)
         fsync_dir(self.directory)
 
     def read(self) -> list[AppendIntent] | None:
