@@ -50,6 +50,14 @@ BIG = 50 * 1024 * 1024
 MAX_RSS_MB = 250
 
 
+def add_account(dovecot: DovecotServer, user: ImapUser, name: str, tmp_path: Path) -> None:
+    """``account add NAME`` for *user*, its password read by a password command from a file."""
+    secret = tmp_path / "pw"
+    secret.write_text(user.password + "\n")
+    assert main(["account", "add", name, *dovecot.account_args(user),
+                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+
+
 def records(root: Path) -> list[Record]:
     with Catalog.open(root) as catalog:
         return catalog.records()
@@ -492,10 +500,7 @@ def test_a_wrong_utf8_password_is_refused_clearly(dovecot, imap_user, capsys, ho
 def test_cut_off_days_at_the_ends_of_the_calendar(dovecot, imap_user, home, tmp_path, capsys):
     with dovecot.client(imap_user) as client:
         client.append("INBOX", generate_message(1), msg_time=OLD)
-    secret = tmp_path / "pw"
-    secret.write_text(imap_user.password + "\n")
-    assert main(["account", "add", "office", *dovecot.account_args(imap_user),
-                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+    add_account(dovecot, imap_user, "office", tmp_path)
 
     for before, archived in [("0001-01-01", 0), ("9999-12-31", 1)]:
         capsys.readouterr()
@@ -596,10 +601,7 @@ def test_a_read_only_archive_is_searched_shown_and_exported_but_not_changed(
     """A backup on read-only media: a folder the command may read but neither write nor
     chmod. Root ignores permissions, so the commands run as root without its powers over
     files it does not own; the archive belongs to nobody (uid 65534)."""
-    secret = tmp_path / "pw"
-    secret.write_text(imap_user.password + "\n")
-    assert main(["account", "add", "test", *dovecot.account_args(imap_user),
-                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+    add_account(dovecot, imap_user, "test", tmp_path)
     archive = archived_home.archive
     (archive / "catalog.sqlite3-wal").unlink(missing_ok=True)  # as a closed catalog leaves it
     (archive / "catalog.sqlite3-shm").unlink(missing_ok=True)
@@ -700,10 +702,7 @@ def test_an_archive_path_too_long_for_sqlite_is_a_clear_error(
 ):
     with dovecot.client(imap_user) as client:
         client.append("INBOX", generate_message(1), msg_time=OLD)
-    secret = tmp_path / "pw"
-    secret.write_text(imap_user.password + "\n")
-    assert main(["account", "add", "office", *dovecot.account_args(imap_user),
-                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+    add_account(dovecot, imap_user, "office", tmp_path)
     deep = tmp_path.joinpath(*[f"Ablage {level:02d} " + "x" * 40 for level in range(12)])
     config = json.loads(home.config_file.read_text())
     home.config_file.write_text(json.dumps({**config, "archive_dir": str(deep)}))

@@ -8,7 +8,6 @@ again without touching a file, and no command may answer with an internal error.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -251,7 +250,6 @@ def test_damage_shows_anywhere_as_catalog_damaged(tmp_path):
     with Catalog.open(tmp_path):
         pass
     data = (tmp_path / "catalog.sqlite3").read_bytes()
-    shutil.copy(tmp_path / "catalog.sqlite3", tmp_path / "good")
     (tmp_path / "catalog.sqlite3").write_bytes(b"not a database at all" + data[21:])
     with pytest.raises(CatalogDamaged, match="verify --repair"):
         Catalog.open(tmp_path)

@@ -20,7 +20,7 @@ from archiver.cli import main
 from archiver.cli.common import EXIT_OK, EXIT_PARTLY
 from archiver.core.accounts import Security
 from archiver.core.imap import Namespace, NamespaceKind, namespace_of
-from archiver.core.jobs.archive import ArchiveOptions, Kept, may_delete, run_archive
+from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, may_delete, run_archive
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
@@ -208,6 +208,31 @@ def test_read_only_folder_keeps_its_messages_and_the_run_goes_on(
     ]
 
 
+def archive_two_folders_through(
+    dovecot, imap_user, account, password, root: Path, answer: bytes, instead: bytes
+) -> ArchiveResult:
+    """Archive 2 messages of INBOX and 3 of Work through a proxy that turns the server's
+    first *answer* into *instead*."""
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(2)], when=OLD)
+        append_messages(client, "Work", [generate_message(10 + i) for i in range(3)], when=OLD)
+    with FaultProxy(dovecot.host, dovecot.port) as proxy:
+        proxy.rewrite_server(answer, instead)
+        plain = dataclasses.replace(
+            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
+        )
+        return run_archive(
+            plain,
+            password,
+            root,
+            ArchiveOptions(cutoff=CUTOFF),
+            None,
+            "maildir",
+            report=lambda _: None,
+            cancel=CancelToken(),
+        )
+
+
 @pytest.mark.expect_log("WARNING", "archiver.core.imap", "connecting without encryption")
 @pytest.mark.expect_log(
     "WARNING",
@@ -219,24 +244,10 @@ def test_refused_store_keeps_that_folder_and_the_run_goes_on(
 ):
     """A server that answers NO to STORE (Cyrus without the "t" right) and has no ACL
     extension to ask first: that folder keeps its messages, the next folder is emptied."""
-    with dovecot.client(imap_user) as client:
-        append_messages(client, "INBOX", [generate_message(i) for i in range(2)], when=OLD)
-        append_messages(client, "Work", [generate_message(10 + i) for i in range(3)], when=OLD)
-    with FaultProxy(dovecot.host, dovecot.port) as proxy:
-        proxy.rewrite_server(b"OK Store completed", b"NO [NOPERM] Permission denied", count=1)
-        cyrus = dataclasses.replace(
-            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
-        )
-        result = run_archive(
-            cyrus,
-            password,
-            tmp_path,
-            ArchiveOptions(cutoff=CUTOFF),
-            None,
-            "maildir",
-            report=lambda _: None,
-            cancel=CancelToken(),
-        )
+    result = archive_two_folders_through(
+        dovecot, imap_user, account, password, tmp_path,
+        b"OK Store completed", b"NO [NOPERM] Permission denied",
+    )  # fmt: skip
 
     by_name = {f.folder: f for f in result.folders}
     inbox, work = by_name["INBOX"], by_name["Work"]
@@ -256,25 +267,11 @@ def test_refused_store_keeps_that_folder_and_the_run_goes_on(
 def test_folder_failing_before_deletion_is_skipped_and_the_run_goes_on(
     dovecot, imap_user, account, password, tmp_path, caplog
 ):
-    with dovecot.client(imap_user) as client:
-        append_messages(client, "INBOX", [generate_message(i) for i in range(2)], when=OLD)
-        append_messages(client, "Work", [generate_message(10 + i) for i in range(3)], when=OLD)
-    with FaultProxy(dovecot.host, dovecot.port) as proxy:
-        # The first read-write SELECT is the one before deleting from INBOX.
-        proxy.rewrite_server(b"OK [READ-WRITE] Select completed", b"NO Temporary failure")
-        plain = dataclasses.replace(
-            account, security=Security.PLAIN, host=proxy.host, port=proxy.port
-        )
-        result = run_archive(
-            plain,
-            password,
-            tmp_path,
-            ArchiveOptions(cutoff=CUTOFF),
-            None,
-            "maildir",
-            report=lambda _: None,
-            cancel=CancelToken(),
-        )
+    # The first read-write SELECT is the one before deleting from INBOX.
+    result = archive_two_folders_through(
+        dovecot, imap_user, account, password, tmp_path,
+        b"OK [READ-WRITE] Select completed", b"NO Temporary failure",
+    )  # fmt: skip
 
     by_name = {f.folder: f for f in result.folders}
     inbox, work = by_name["INBOX"], by_name["Work"]
