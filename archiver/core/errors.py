@@ -191,6 +191,9 @@ class ArchiveLocked(ArchiverError):
     """Another job holds the archive's lock file."""
 
 
+# Windows: ERROR_FILENAME_EXCED_RANGE (Python's errno for it is ENOENT).
+NAME_TOO_LONG_WINERROR = 206
+
 # errno values that mean "this file system, or this folder, may not be written"
 READ_ONLY_ERRNOS = frozenset({errno.EROFS, errno.EACCES, errno.EPERM})
 
@@ -201,5 +204,11 @@ def disk_error(exc: OSError, what: str) -> StoreError:
         return StoreError(
             f"The archive disk is full while {what}; nothing was deleted "
             "from the server. Free some space and run again."
+        )
+    if exc.errno == errno.ENAMETOOLONG or getattr(exc, "winerror", None) == NAME_TOO_LONG_WINERROR:
+        return StoreError(
+            f"Cannot write the archive while {what}: the folder's name is longer than the "
+            "archive's file system allows for a file or folder name; nothing was deleted from "
+            "the server. A shorter folder name on the server avoids it."
         )
     return StoreError(f"Cannot write the archive while {what}: {exc.strerror or exc}")

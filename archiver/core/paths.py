@@ -5,7 +5,9 @@ Resolved once in ``main()`` and passed down; nothing else in the code asks platf
 
 from __future__ import annotations
 
+import ntpath
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,28 @@ def resolve_dirs(env: Mapping[str, str] = os.environ) -> AppDirs:
         return AppDirs.under(Path(home).expanduser().absolute())
     dirs = PlatformDirs(APP_NAME, appauthor=False)
     return AppDirs(dirs.user_config_path, dirs.user_data_path / "archive", dirs.user_log_path)
+
+
+def long_path(path: Path) -> Path:
+    r"""Return *path* in a form that may be longer than 260 characters on Windows.
+
+    Windows refuses paths beyond MAX_PATH (260) unless long paths are enabled system-wide;
+    the extended-length form (``\\?\C:\...``) is exempt everywhere. Deep folder
+    hierarchies reach that length in an archive. Elsewhere *path* is returned as it is.
+    """
+    if sys.platform != "win32":
+        return path
+    return Path(extended_length(str(path)))
+
+
+def extended_length(path: str) -> str:
+    r"""Return a Windows path in extended-length form: absolute, backslashes, ``\\?\``."""
+    if path.startswith("\\\\?\\"):
+        return path
+    full = ntpath.abspath(path)
+    if full.startswith("\\\\"):  # a network share: \\server\share becomes \\?\UNC\server\share
+        return "\\\\?\\UNC\\" + full[2:]
+    return "\\\\?\\" + full
 
 
 def make_private_dir(path: Path) -> Path:

@@ -35,7 +35,7 @@ from archiver.core.jobs.restore import Login, RestoreOptions, run_restore
 from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
-from archiver.core.store.base import folder_segments
+from archiver.core.store.names import escape_segment, fold, split_folder
 from archiver.core.store.reading import read_message
 from tests.helpers.dovecot import DovecotServer, ImapUser, find_dovecot
 from tests.helpers.fakeimap import FakeImapServer
@@ -274,7 +274,7 @@ def folder_records(root: Path) -> dict[str, Record]:
 
 def archive_and_restore_folders(
     server: DovecotServer, user: ImapUser, account: Account, password: Secret, root: Path,
-    names: list[str],
+    names: list[str], fmt: str = "maildir",
 ) -> None:  # fmt: skip
     """Archive one message from each of *names*, remove the folders, restore them all."""
     raws = {name: generate_message(i) for i, name in enumerate(names)}
@@ -284,21 +284,23 @@ def archive_and_restore_folders(
             client.append(name, raws[name], msg_time=OLD)
     served = {name: served_multiset(server, user, name) for name in names}
 
-    archived = run(account, password, root, folders=tuple(names))
+    archived = run(account, password, root, fmt=fmt, folders=tuple(names))
 
     assert archived.ok and archived.archived == archived.deleted == len(names), archived.to_dict()
     by_folder = folder_records(root)
     assert sorted(by_folder) == sorted(names)
     for name in names:
         assert Counter([read_message(root, by_folder[name])]) == served[name]
-    # Each name has a folder of its own in the archive, below the account's tree.
+    # Each name has a folder (or mbox file) of its own in the archive, below the account's tree.
     places = {by_folder[name].location.path.rsplit("/cur/", 1)[0] for name in names}
     assert len(places) == len(names)
+    assert len({fold(place) for place in places}) == len(names)  # also where case folds
     tree = (root / "test").resolve()
     for place in places:
         assert (root / place).resolve().is_relative_to(tree)
-    box = mailbox.Maildir(root / "test", create=False)
-    assert sum(len(box.get_folder(f)) for f in box.list_folders()) == len(names)
+    if fmt == "maildir":
+        box = mailbox.Maildir(root / "test", create=False)
+        assert sum(len(box.get_folder(f)) for f in box.list_folders()) == len(names)
     with server.client(user) as client:
         for name in sorted(names, key=len, reverse=True):  # children before parents
             if client.folder_exists(name):
@@ -315,7 +317,7 @@ def test_awkward_folder_names_maildirplusplus(dovecot, imap_user, account, passw
     archive_and_restore_folders(
         dovecot, imap_user, account, password, tmp_path / "archive", AWKWARD_NAMES
     )
-    mapped = {"/".join(folder_segments(n, "/")) for n in AWKWARD_NAMES}
+    mapped = {"/".join(map(escape_segment, split_folder(n, "/"))) for n in AWKWARD_NAMES}
     assert "a%3Ab%5Cc" in mapped and "100%25 sicher" in mapped
 
 
@@ -329,6 +331,14 @@ FS_NAMES = {
         "Büro & Co./Ärger.2019",
         "&Jg-.&",
         "/".join(f"Tiefe.{level}" for level in range(20)),
+        # Windows refuses or folds these: each must still get a folder of its own.
+        "Akten",
+        "akten",
+        "AKTEN/CON",
+        "nul.txt",
+        "Frage?",
+        'Zitat "x" <y>|z',
+        "Ende. ",
     ],
     ".": [
         "v1.2 Release",
@@ -352,7 +362,8 @@ def fs_dovecot(request) -> Iterator[DovecotServer]:
     server.stop()
 
 
-def test_awkward_folder_names_fs_layout(fs_dovecot, tmp_path):
+@pytest.mark.parametrize("fmt", ["maildir", "mbox"])
+def test_awkward_folder_names_fs_layout(fs_dovecot, tmp_path, fmt):
     user = fs_dovecot.add_user()
     account = Account(
         name="test",
@@ -363,7 +374,7 @@ def test_awkward_folder_names_fs_layout(fs_dovecot, tmp_path):
     )
     names = FS_NAMES[fs_dovecot.separator]
     archive_and_restore_folders(
-        fs_dovecot, user, account, Secret(user.password), tmp_path / "archive", names
+        fs_dovecot, user, account, Secret(user.password), tmp_path / "archive", names, fmt
     )
 
 
@@ -412,7 +423,7 @@ def test_folder_name_too_long_for_the_archive_is_a_clear_error(fs_dovecot, tmp_p
     result = run(account, Secret(user.password), tmp_path)
 
     assert result.error and "Cannot write the archive while writing" in result.error
-    assert "File name too long" in result.error
+    assert "longer than the archive's file system allows" in result.error
     assert result.deleted == 0 and result.closes
     assert all(r.state is State.VERIFIED for r in records(tmp_path))
     with fs_dovecot.client(user) as client:

@@ -32,9 +32,9 @@ from archiver.core.progress import Cancelled, CancelToken, Progress, throttled
 from archiver.core.runlog import RUNLOG_NAME, read_runs, record_run
 from archiver.core.secrets import Secret, get_password
 from archiver.core.sizes import human_bytes
-from archiver.core.store.base import escape_segment, folder_segments
 from archiver.core.store.maildir import maildir_info
 from archiver.core.store.mbox import quote, unquote_digest
+from archiver.core.store.names import escape_segment, split_folder
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_home_variable_puts_everything_below_one_folder(tmp_path):
 
 
 def test_folder_names_become_safe_unambiguous_paths():
-    assert folder_segments("INBOX/Büro & Co", "/") == ["INBOX", "Büro & Co"]
+    assert split_folder("INBOX/Büro & Co", "/") == ("INBOX", "Büro & Co")
     assert escape_segment("a.b/c%d:e") == "a%2Eb%2Fc%25d%3Ae"
     assert escape_segment("..") == "%2E%2E" and escape_segment("") == "%00"
     assert escape_segment("tab\there") == "tab%09here"

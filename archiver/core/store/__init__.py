@@ -7,7 +7,7 @@ from pathlib import Path
 from archiver.core.catalog import CATALOG_NAME
 from archiver.core.errors import ArchiverError, CatalogMissing
 from archiver.core.paths import make_private_dir, write_private_file
-from archiver.core.store.base import ArchiveStore, Staged
+from archiver.core.store.base import FORMAT_MARKER, ArchiveStore, Staged
 from archiver.core.store.maildir import MaildirStore
 from archiver.core.store.mbox import MboxStore
 
@@ -27,7 +27,6 @@ FORMATS: dict[str, type[MaildirStore] | type[MboxStore]] = {
     "maildir": MaildirStore,
     "mbox": MboxStore,
 }
-FORMAT_MARKER = ".format"
 
 
 def resolve_format(

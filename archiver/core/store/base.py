@@ -21,6 +21,7 @@ from archiver.core.imap import FetchedMessage
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 1024 * 1024
+FORMAT_MARKER = ".format"  # in each account's tree: the archive format it keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,25 +132,12 @@ class ChangedOutside(StoreError):
         )
 
 
-def escape_segment(segment: str) -> str:
-    """Make one folder-name segment safe as a file name; reversible and unambiguous.
+def location_path(path: Path, archive_root: Path) -> str:
+    """Return *path* as the catalog records it: relative to the archive root, with ``/``.
 
-    ``%``, ``/``, ``\\``, ``.``, ``:`` and control characters are percent-encoded, so that
-    hierarchy separators of the archive layout never occur inside a segment.
+    ``/`` on every system, so that a catalog written on Windows reads on macOS and Linux.
     """
-    out = []
-    for char in segment:
-        if char in "%/\\.:" or ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append("".join(f"%{b:02X}" for b in char.encode()))
-        else:
-            out.append(char)
-    return "".join(out) or "%00"
-
-
-def folder_segments(folder: str, delimiter: str | None) -> list[str]:
-    """Split a folder name at its hierarchy delimiter into escaped segments."""
-    parts = folder.split(delimiter) if delimiter else [folder]
-    return [escape_segment(part) for part in parts]
+    return path.relative_to(archive_root).as_posix()
 
 
 def _load_syncfs() -> Callable[[int], int] | None:

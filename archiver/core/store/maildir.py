@@ -26,16 +26,24 @@ from pathlib import Path
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
-from archiver.core.paths import make_private_dir
+from archiver.core.paths import long_path, make_private_dir
 from archiver.core.store.base import (
+    FORMAT_MARKER,
     Recovery,
     Staged,
     copy_into,
     digest_file,
-    folder_segments,
     fsync_dir,
+    location_path,
     replace,
     sync_files,
+)
+from archiver.core.store.names import (
+    case_proof_segment,
+    choose_name,
+    escape_segment,
+    split_folder,
+    unescape_segment,
 )
 
 log = logging.getLogger(__name__)
@@ -124,19 +132,46 @@ def find_message_file(path: Path) -> Path | None:
     return None
 
 
+def maildir_folder(name: str) -> tuple[str, ...] | None:
+    """Return the folder-name segments a Maildir++ directory name stands for, if any."""
+    if not name.startswith(".") or name in (".", ".."):
+        return None
+    return tuple(unescape_segment(segment) for segment in name[1:].split("."))
+
+
 class MaildirStore:
     """One account's Maildir++ tree below the archive root."""
 
     def __init__(self, archive_root: Path, account: str) -> None:
-        self.archive_root = archive_root
-        self.account_dir = archive_root / account
+        self.archive_root = long_path(archive_root)
+        self.account_dir = self.archive_root / account
         self._ready: set[Path] = set()  # Maildirs known to exist in this run
+        self._folders: dict[tuple[str, str | None], Path] = {}
+        self._entries: dict[str, bool] | None = None  # account dir's entries: name -> is a dir
 
     def folder_dir(self, folder: str, delimiter: str | None) -> Path:
-        """Return the Maildir directory of an IMAP folder."""
+        """Return the Maildir directory of an IMAP folder (see :mod:`.names`)."""
         if folder.upper() == "INBOX":
             return self.account_dir
-        return self.account_dir / ("." + ".".join(folder_segments(folder, delimiter)))
+        key = (folder, delimiter)
+        if key not in self._folders:
+            if self._entries is None:
+                self._entries = {FORMAT_MARKER: False}
+                if self.account_dir.is_dir():
+                    with os.scandir(self.account_dir) as found:
+                        self._entries.update((e.name, e.is_dir()) for e in found)
+            entries = self._entries
+            parts = split_folder(folder, delimiter)
+            name = choose_name(
+                "." + ".".join(escape_segment(part) for part in parts),
+                "." + ".".join(case_proof_segment(part) for part in parts),
+                entries,
+                lambda entry: maildir_folder(entry) if entries[entry] else None,
+                parts,
+            )
+            entries[name] = True
+            self._folders[key] = self.account_dir / name
+        return self._folders[key]
 
     def _ensure_maildir(self, directory: Path) -> None:
         if directory not in self._ready:
@@ -156,7 +191,7 @@ class MaildirStore:
         name = f"{unique},S={message.length}{INFO_SEPARATOR}2,{maildir_info(meta.flags)}"
         temp = directory / "tmp" / unique
         final = directory / "cur" / name
-        relative = final.relative_to(self.archive_root)
+        relative = location_path(final, self.archive_root)
         try:
             self._ensure_maildir(directory)
             if message.spool is not None:
@@ -173,7 +208,7 @@ class MaildirStore:
             except OSError as cleanup:  # the path itself may be what failed (ENAMETOOLONG)
                 log.debug("Cannot remove %s: %s", temp, cleanup)
             raise disk_error(exc, f"writing {folder} UID {meta.uid}") from exc
-        return Staged(Location(str(relative)), temp, final)
+        return Staged(Location(relative), temp, final)
 
     def commit(self, staged: Sequence[Staged]) -> None:
         """fsync the staged files, rename them into ``cur/``, fsync each ``cur/`` once."""

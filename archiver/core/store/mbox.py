@@ -31,16 +31,23 @@ from typing import BinaryIO
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
-from archiver.core.paths import make_private_dir
+from archiver.core.paths import long_path, make_private_dir
 from archiver.core.store.base import (
     READ_CHUNK,
     Finding,
     FindingKind,
     Recovery,
     Staged,
-    folder_segments,
     fsync_dir,
+    location_path,
     replace,
+)
+from archiver.core.store.names import (
+    case_proof_segment,
+    choose_name,
+    escape_segment,
+    split_folder,
+    unescape_segment,
 )
 
 log = logging.getLogger(__name__)
@@ -221,23 +228,53 @@ def _is_our_tail(path: Path, intent: AppendIntent, journal: AppendJournal, size:
     return remaining == 0
 
 
+def _mbox_folder(name: str) -> str | None:
+    """Return the folder-name segment an mbox file (or ``.sbd`` directory) stands for."""
+    return None if name.startswith(".") else unescape_segment(name)
+
+
 class MboxStore:
     """One account's mbox files below the archive root."""
 
     def __init__(self, archive_root: Path, account: str) -> None:
-        self.archive_root = archive_root
-        self.account_dir = archive_root / account
-        self.journal = AppendJournal(archive_root, account)
+        self.archive_root = long_path(archive_root)
+        self.account_dir = self.archive_root / account
+        self.journal = AppendJournal(self.archive_root, account)
         # mbox file -> where the next staged region starts, and what the next append must
         # write first (padding after a tail that is not ours).
         self._ends: dict[Path, int] = {}
         self._padding: dict[Path, bytes] = {}
+        self._files: dict[tuple[str, str | None], Path] = {}
+        self._names: dict[Path, set[str]] = {}  # a directory's entries, ".sbd" removed
 
     def folder_file(self, folder: str, delimiter: str | None) -> Path:
-        """Return the mbox file of an IMAP folder."""
-        segments = ["INBOX"] if folder.upper() == "INBOX" else folder_segments(folder, delimiter)
-        *parents, leaf = segments
-        return self.account_dir.joinpath(*(f"{p}.sbd" for p in parents), leaf)
+        """Return the mbox file of an IMAP folder (see :mod:`.names`).
+
+        Folder ``A/B`` is file ``B`` in directory ``A.sbd``, beside file ``A`` (Thunderbird's
+        layout); each level's name is chosen as a Maildir folder's is.
+        """
+        key = (folder, delimiter)
+        if key not in self._files:
+            parts = ("INBOX",) if folder.upper() == "INBOX" else split_folder(folder, delimiter)
+            directory = self.account_dir
+            for depth, part in enumerate(parts):
+                names = self._level(directory)
+                name = choose_name(
+                    escape_segment(part), case_proof_segment(part), names, _mbox_folder, part
+                )
+                names.add(name)
+                directory = directory / (name if depth == len(parts) - 1 else f"{name}.sbd")
+            self._files[key] = directory
+        return self._files[key]
+
+    def _level(self, directory: Path) -> set[str]:
+        if directory not in self._names:
+            names: set[str] = set()
+            if directory.is_dir():
+                with os.scandir(directory) as found:
+                    names.update(entry.name.removesuffix(".sbd") for entry in found)
+            self._names[directory] = names
+        return self._names[directory]
 
     def _end(self, path: Path) -> int:
         if path not in self._ends:
@@ -283,7 +320,7 @@ class MboxStore:
             raise disk_error(exc, f"preparing {folder} UID {message.meta.uid}") from exc
         offset = self._end(path)
         self._ends[path] = offset + region
-        rel = str(path.relative_to(self.archive_root))
+        rel = location_path(path, self.archive_root)
         return Staged(Location(rel, offset, region), temp, path)
 
     def commit(self, staged: Sequence[Staged]) -> None:
@@ -309,7 +346,7 @@ class MboxStore:
                     f"{path} changed outside the archiver (expected {start - len(pad)} "
                     f"bytes, found {size})."
                 )
-            rel = str(path.relative_to(self.archive_root))
+            rel = location_path(path, self.archive_root)
             intents.append(AppendIntent(rel, size, pad, tuple(i.temp.name for i in items)))
         try:
             self.journal.begin(intents)

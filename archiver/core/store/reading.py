@@ -14,6 +14,7 @@ from pathlib import Path
 
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError
+from archiver.core.paths import long_path
 from archiver.core.store.base import READ_CHUNK
 from archiver.core.store.maildir import find_message_file
 from archiver.core.store.mbox import LINE_LIMIT, unquoted
@@ -28,7 +29,7 @@ def locate(archive_root: Path, location: Location) -> Path:
     Raises:
         StoreError: the Maildir file is gone.
     """
-    path = archive_root / location.path
+    path = long_path(archive_root) / location.path
     if location.offset is not None:
         return path
     found = find_message_file(path)

@@ -18,16 +18,17 @@ import hashlib
 import logging
 import os
 import re
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.core.catalog import Location
 from archiver.core.message import HEAD_LIMIT, message_id
-from archiver.core.store.base import READ_CHUNK
+from archiver.core.paths import long_path
+from archiver.core.store.base import READ_CHUNK, location_path
 from archiver.core.store.maildir import MESSAGE_DIRS, OUR_UNIQUE, flags_of, unique_name
 from archiver.core.store.mbox import LINE_LIMIT, unquoted
+from archiver.core.store.names import unescape_segment
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +56,15 @@ class StoredMessage:
 
 
 def folder_name(segments: tuple[str, ...], delimiter: str) -> str:
-    """Return the IMAP folder name of escaped layout segments (see store.base.escape_segment)."""
+    """Return the IMAP folder name of escaped layout segments (see store.names)."""
     if segments in ((), ("INBOX",)):
         return "INBOX"
-    parts = ["" if s == "%00" else urllib.parse.unquote(s, errors="surrogateescape")
-             for s in segments]  # fmt: skip
-    return delimiter.join(parts)
+    return delimiter.join(unescape_segment(segment) for segment in segments)
 
 
 def scan_maildir(archive_root: Path, account: str) -> Iterator[StoredMessage]:
     """Yield every message file of one account's Maildir++ tree."""
+    archive_root = long_path(archive_root)
     account_dir = archive_root / account
     if not account_dir.is_dir():
         return
@@ -106,7 +106,7 @@ def _maildir_message(archive_root: Path, path: Path, segments: tuple[str, ...]) 
         uidvalidity = uid = None
     return StoredMessage(
         segments,
-        Location(str(path.relative_to(archive_root))),
+        Location(location_path(path, archive_root)),
         sha,
         size,
         flags_of(path.name),
@@ -123,6 +123,7 @@ def scan_mbox(archive_root: Path, account: str) -> Iterator[StoredMessage | Loca
     A region that does not end as ours do (a blank line before the next ``From `` line, or
     the file's end) is yielded as its bare Location: it is there, but cannot be adopted.
     """
+    archive_root = long_path(archive_root)
     account_dir = archive_root / account
     if not account_dir.is_dir():
         return
@@ -137,7 +138,7 @@ def scan_mbox(archive_root: Path, account: str) -> Iterator[StoredMessage | Loca
 def _mbox_regions(
     archive_root: Path, path: Path, segments: tuple[str, ...]
 ) -> Iterator[StoredMessage | Location]:
-    rel = str(path.relative_to(archive_root))
+    rel = location_path(path, archive_root)
     starts = []
     with path.open("rb") as file:
         offset = 0
