@@ -9,20 +9,24 @@ server while the index follows).
 
 The index is derived data: if indexing fails, the archive job goes on untouched, and the rows
 stay unindexed for the next run, search or ``imap-archiver reindex``. The indexer dies with
-the job (on Linux even when the job is killed), so it never writes after the archive lock is
-gone; and the job goes on when the indexer dies (killed, out of memory), so the two share no
-lock: a multiprocessing Event or a locked Value held by a process that died blocks every
-other process that touches it for good (an Event's set() waits for its dead sleeper to wake).
+the job, also when the job is killed, on every system: it watches a pipe whose other end only
+the job holds, and the operating system closes that end when the job's process ends however
+it ends; so the indexer never writes after the archive lock is gone. The job goes on when the
+indexer dies (killed, out of memory), so the two share no lock: a multiprocessing Event or a
+locked Value held by a process that died blocks every other process that touches it for good
+(an Event's set() waits for its dead sleeper to wake).
 The job wakes the indexer through a semaphore, which has no owner, and flags and counters are
 plain shared memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import logging.handlers
 import multiprocessing
+import multiprocessing.connection
 import multiprocessing.synchronize
 import os
 import signal
@@ -65,12 +69,14 @@ class BackgroundIndexer:
         self._indexed = context.RawValue(ctypes.c_int64, 0)
         self._remaining = context.RawValue(ctypes.c_int64, 0)
         self._messages = context.SimpleQueue()  # log records, then the outcome
+        # The lifeline: the child's end reads EOF once the job's process is gone.
+        self._lifeline_child, self._lifeline = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_index_in_child,
             args=(
                 str(archive_root),
                 account,
-                os.getpid(),
+                self._lifeline_child,
                 self._wake,
                 self._finishing,
                 self._cancel,
@@ -88,6 +94,7 @@ class BackgroundIndexer:
         """Start the process; it first indexes what earlier runs left unindexed."""
         self._wake.release()
         self._process.start()
+        self._lifeline_child.close()  # the child has its own copy; only the job's end stays
         self._reader.start()
 
     def poke(self) -> None:
@@ -107,6 +114,7 @@ class BackgroundIndexer:
             done = self._indexed.value
             report(Progress(done, done + self._remaining.value, INDEXING))
             self._process.join(POLL)
+        self._lifeline.close()
         self._reader.join(10)
         self.result = IndexReport(
             self._outcome.get("indexed", self._indexed.value),
@@ -142,20 +150,20 @@ class _SimpleQueueHandler(logging.handlers.QueueHandler):
         self.queue.put(record)  # type: ignore[attr-defined]  # a SimpleQueue, no put_nowait
 
 
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel kill this process when the archive job dies (Linux), or exit now if
-    it is gone already; elsewhere the loop notices a new parent within POLL seconds."""
-    if sys.platform.startswith("linux"):
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(0)
+def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
+    """End this process at once when the job's end of the lifeline closes (the job is gone).
+
+    The job never writes to it; a read returns only at end of file.
+    """
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv_bytes()
+    os._exit(0)
 
 
 def _index_in_child(
     archive_root: str,
     account: str,
-    parent: int,
+    lifeline: multiprocessing.connection.Connection,
     wake: multiprocessing.synchronize.Semaphore,
     finishing: ctypes.c_bool,
     cancel: ctypes.c_bool,
@@ -164,8 +172,12 @@ def _index_in_child(
     messages: Any,
 ) -> None:
     """The indexer process: index, sleep until poked, until told to finish."""
-    _die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the job's to handle
+    threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
+    # Ctrl-C (and Ctrl-Break on Windows) reaches every process of the console: the job's to
+    # handle, which stops this process through finish() or the lifeline.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "win32":
+        signal.signal(signal.SIGBREAK, signal.SIG_IGN)
     root = logging.getLogger()
     root.handlers[:] = [_SimpleQueueHandler(messages)]
     root.setLevel(logging.INFO)
@@ -183,8 +195,6 @@ def _index_in_child(
                     wake.acquire(timeout=POLL)
                     while wake.acquire(block=False):  # one pass serves every poke so far
                         continue
-                    if os.getppid() != parent:
-                        return
                     while ids := [i for i in catalog.unindexed(account) if i not in unreadable]:
                         remaining.value = len(ids)
                         if cancel.value:

@@ -1,0 +1,71 @@
+"""The archive job's indexer process ends when the job's process dies, on every system.
+
+Killed, not asked: a crashed or killed job must not leave an indexer behind that writes to
+the index after the archive lock is gone.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+# The job: start the indexer on an empty archive, say its PID, then wait to be killed.
+JOB = """
+import sys, time
+from pathlib import Path
+from archiver.core.index.background import BackgroundIndexer
+indexer = BackgroundIndexer(Path(sys.argv[1]), "test")
+indexer.start()
+print(indexer._process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def alive(pid: int) -> bool:
+    """Whether process *pid* still runs (not ended, nor a zombie nobody reaped)."""
+    if sys.platform == "win32":
+        synchronize, wait_object_0 = 0x00100000, 0
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(synchronize, False, pid)
+        if not handle:
+            return False
+        try:
+            return bool(kernel32.WaitForSingleObject(handle, 0) != wait_object_0)
+        finally:
+            kernel32.CloseHandle(handle)
+    if sys.platform.startswith("linux"):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_the_indexer_ends_when_its_job_is_killed(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    job = subprocess.Popen(
+        [sys.executable, "-c", JOB, str(tmp_path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert job.stdout is not None
+        indexer = int(job.stdout.readline())
+        assert alive(indexer)
+    finally:
+        job.kill()  # SIGKILL; TerminateProcess on Windows: no handler of the job runs
+        job.wait(30)
+    deadline = time.monotonic() + 30
+    while alive(indexer) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(indexer)
