@@ -81,15 +81,28 @@ def password_for(args: argparse.Namespace, account: Account) -> Secret:
     return get_password(account, _ask(args, account))
 
 
+def interrupt_signals() -> list[signal.Signals]:
+    """The signals of a user who wants the job to stop: Ctrl-C, and Ctrl-Break on Windows.
+
+    Windows' console ends a process on Ctrl-Break (SIGBREAK) without running any Python code
+    unless a handler is set; here it stops at a safe point like Ctrl-C.
+    """
+    wanted = [signal.SIGINT]
+    if sys.platform == "win32":
+        wanted.append(signal.SIGBREAK)
+    return wanted
+
+
 class Interrupts:
-    """First Ctrl-C cancels at a safe point; a second one exits at once."""
+    """First Ctrl-C (or Ctrl-Break) cancels at a safe point; a second one exits at once."""
 
     def __init__(self, token: CancelToken) -> None:
         self.token = token
-        self.previous: Callable[[int, FrameType | None], object] | int | None = None
+        self.previous: dict[signal.Signals, Callable[[int, FrameType | None], object] | int] = {}
 
     def __enter__(self) -> Interrupts:
-        self.previous = signal.signal(signal.SIGINT, self._handle)
+        for signum in interrupt_signals():
+            self.previous[signum] = signal.signal(signum, self._handle) or signal.SIG_DFL
         return self
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
@@ -98,10 +111,12 @@ class Interrupts:
             "\nStopping at a safe point... (Ctrl-C again to quit at once; nothing is lost)",
             file=sys.stderr,
         )
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for wanted in interrupt_signals():
+            signal.signal(wanted, signal.default_int_handler)
 
     def __exit__(self, *exc_info: object) -> None:
-        signal.signal(signal.SIGINT, self.previous or signal.default_int_handler)
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
 
 
 def progress_bar(json_output: bool = False) -> tuple[ProgressCallback, TerminalProgress | None]:

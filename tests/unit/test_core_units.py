@@ -7,6 +7,8 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import signal
+import sys
 import time
 
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archiver.cli import build_parser
-from archiver.cli.common import TerminalProgress
+from archiver.cli.common import Interrupts, TerminalProgress, interrupt_signals
 from archiver.core.accounts import (
     PRESETS,
     Account,
@@ -340,3 +342,20 @@ def test_every_command_and_option_of_the_cli_explains_itself(capsys):
         assert done.value.code == 0
         assert capsys.readouterr().out.startswith("usage: imap-archiver")
     assert len(commands) > 12
+
+
+@pytest.mark.parametrize("signum", interrupt_signals(), ids=lambda s: s.name)
+def test_ctrl_c_and_ctrl_break_stop_at_a_safe_point_then_quit(signum, capsys):
+    token = CancelToken()
+    with Interrupts(token):
+        signal.raise_signal(signum)  # what the console sends (Ctrl-Break: SIGBREAK, Windows)
+        assert token.is_cancelled
+        assert "Stopping at a safe point" in capsys.readouterr().err
+        with pytest.raises(KeyboardInterrupt):  # the second one quits at once
+            signal.raise_signal(signum)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_break_is_handled_on_windows():
+    names = [s.name for s in interrupt_signals()]
+    assert names == (["SIGINT", "SIGBREAK"] if sys.platform == "win32" else ["SIGINT"])
