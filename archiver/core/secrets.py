@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -103,6 +104,8 @@ def delete_from_keyring(account: Account) -> None:
 def run_password_command(account: Account) -> Secret:
     """Run the account's password command (through the shell, like mbsync's PassCmd).
 
+    The shell is /bin/sh, and cmd.exe on Windows (its quoting: double quotes, ``%VAR%``).
+
     Only the first line of its output is the password. Its output is never shown, even when
     it fails, because it may hold the password.
     """
@@ -115,6 +118,8 @@ def run_password_command(account: Account) -> Secret:
             timeout=COMMAND_TIMEOUT,
             stdin=subprocess.DEVNULL,
             check=False,
+            # Windows: no console window flashing up when the app (no console) runs it.
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SecretError(
@@ -124,10 +129,25 @@ def run_password_command(account: Account) -> Secret:
         raise SecretError(
             f"Account {account.name}: the password command exited with {result.returncode}."
         )
-    lines = result.stdout.decode("utf-8", "replace").splitlines()
+    lines = command_output(result.stdout).splitlines()
     if not lines or not lines[0]:
         raise SecretError(f"Account {account.name}: the password command printed nothing.")
     return Secret(lines[0])
+
+
+def command_output(
+    raw: bytes, fallback: str | None = "oem" if sys.platform == "win32" else None
+) -> str:
+    """Decode a password command's output: UTF-8, else the console's code page on Windows.
+
+    cmd.exe's ``echo`` and Windows PowerShell 5 write to a pipe in the console's OEM code page
+    (850 on a German Windows), so an umlaut in a password arrives as one byte that is not
+    UTF-8. Decoded as UTF-8 it would silently become another password.
+    """
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode(fallback or "utf-8", "replace")
 
 
 def get_password(account: Account, ask: Callable[[], str] | None = None) -> Secret:
