@@ -164,6 +164,10 @@
         <translation>z. B. pass show mail/buero</translation>
     </message>
     <message>
+        <source>e.g. powershell -NoProfile -ExecutionPolicy Bypass -File %APPDATA%\mail-password.ps1</source>
+        <translation>z. B. powershell -NoProfile -ExecutionPolicy Bypass -File %APPDATA%\mail-passwort.ps1</translation>
+    </message>
+    <message>
         <source>Pass&amp;word:</source>
         <translation>Pass&amp;wort:</translation>
     </message>

@@ -9,6 +9,7 @@ job ever reports to a deleted dialog.
 from __future__ import annotations
 
 import logging
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -471,9 +472,14 @@ class AccountDialog(QDialog):
         self.source_group.buttonToggled.connect(self._on_source_changed)
         self.password_edit = self._line_edit(self.tr("Password"))
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.command_edit = self._line_edit(
-            self.tr("Password command"), self.tr("e.g. pass show mail/office")
+        example = (
+            self.tr(
+                r"e.g. powershell -NoProfile -ExecutionPolicy Bypass -File %APPDATA%\mail-password.ps1"  # noqa: E501 (one literal for lupdate)
+            )
+            if sys.platform == "win32"
+            else self.tr("e.g. pass show mail/office")
         )
+        self.command_edit = self._line_edit(self.tr("Password command"), example)
         self.password_hint = QLabel()
         self.password_hint.setWordWrap(True)
         self.password_hint.setEnabled(False)  # greyed: a hint, not a setting
