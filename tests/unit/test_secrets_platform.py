@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import sys
 
+import keyring
+import keyring.backend
 import pytest
+from keyring.backends.Windows import WinVaultKeyring
 
 from archiver.core.accounts import Account, PasswordSource
-from archiver.core.secrets import command_output, get_password
+from archiver.core.secrets import (
+    KEYRING_SERVICE,
+    Secret,
+    command_output,
+    delete_from_keyring,
+    get_password,
+    store_in_keyring,
+)
 
 
 def test_output_in_a_windows_console_code_page_is_not_taken_for_utf8():
@@ -25,3 +35,22 @@ def test_a_password_command_runs_under_cmd_exe_with_its_quoting():
         "a", "h", "u", password_source=PasswordSource.COMMAND, password_command=command
     )
     assert get_password(account).reveal() == "Gruss & mehr"
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="the Credential Manager is Windows'")
+def test_passwords_go_to_the_windows_credential_manager():
+
+    # What keyring picks by itself on Windows: the one with the highest priority.
+    assert isinstance(
+        max(keyring.backend.get_all_keyring(), key=lambda k: k.priority), WinVaultKeyring
+    )
+    previous = keyring.get_keyring()
+    keyring.set_keyring(WinVaultKeyring())
+    account = Account("test", "h", "anna@example.org", password_source=PasswordSource.KEYRING)
+    try:
+        store_in_keyring(account, Secret("Grüße-€ 🔑"))
+        assert get_password(account).reveal() == "Grüße-€ 🔑"
+    finally:
+        delete_from_keyring(account)
+        keyring.set_keyring(previous)
+    assert keyring.get_keyring().get_password(KEYRING_SERVICE, "anna@example.org@h") is None
