@@ -17,7 +17,13 @@ from dataclasses import replace
 
 from archiver import __version__
 from archiver.cli import accounts, archive, restore, search, verify
-from archiver.cli.common import EXIT_CANCELLED, EXIT_CODES_HELP, EXIT_FAILED, EXIT_OK
+from archiver.cli.common import (
+    EXIT_CANCELLED,
+    EXIT_CODES_HELP,
+    EXIT_FAILED,
+    EXIT_OK,
+    tolerate_unencodable_output,
+)
 from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config
 from archiver.core.errors import ArchiverError
@@ -150,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # an archive run, its resource tracker) by running this executable again with their
     # own arguments. freeze_support() runs such a helper and exits; argparse would refuse.
     multiprocessing.freeze_support()
+    tolerate_unencodable_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.func is cmd_demo:

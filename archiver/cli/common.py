@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import getpass
+import io
 import json
 import signal
 import sys
@@ -153,6 +155,27 @@ def run_in_terminal(job: Callable[[ProgressCallback, CancelToken], R], json_outp
                 bar.finish()
 
 
+def tolerate_unencodable_output() -> None:
+    """Print what standard output's encoding cannot hold as ``?`` instead of failing.
+
+    On Windows, output into a file or a pipe is in the ANSI code page (1252 in Germany),
+    which holds neither emoji nor most scripts; subjects and names of senders hold them all.
+    JSON output stays exact (see :func:`json_text`).
+    """
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")
+
+
+def json_text(data: object, indent: int | None = None) -> str:
+    """Return *data* as JSON for standard output: exact in any output encoding.
+
+    Non-ASCII stays readable where the output is UTF-8 and is escaped (``\\u00fc``) elsewhere.
+    """
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    return json.dumps(data, indent=indent, ensure_ascii=not utf8)
+
+
 def finish(
     result: JobResult,
     json_output: bool,
@@ -165,7 +188,7 @@ def finish(
     *ok* false means the job failed; *partly* that it went through but left work undone.
     """
     if json_output:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print(json_text(result.to_dict(), indent=2))
     else:
         summary(sys.stdout)
     if result.cancelled:

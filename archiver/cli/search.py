@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import sys
@@ -15,6 +14,7 @@ from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Interrupts,
+    json_text,
     progress_bar,
 )
 from archiver.core.attachments import list_attachments, save_attachments
@@ -140,7 +140,7 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
                 item |= {"path": str(dirs.archive / record.location.path)}
                 if record.location.offset is not None:
                     item |= {"offset": record.location.offset}
-            print(json.dumps(item, ensure_ascii=False), file=out)
+            print(json_text(item), file=out)
             continue
         bold = ("\033[1m", "\033[0m") if out.isatty() else ("", "")
         when = f"{hit.date:%Y-%m-%d}"
