@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import time
 
 from archiver.core.paths import AppDirs, make_private_dir
 from archiver.core.secrets import RedactingFilter
@@ -21,6 +22,31 @@ class _BriefFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         brief = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
         return super().format(brief)
+
+
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file that more than one process may write (the app, a command line run).
+
+    Windows refuses to rename a file another process has open (a sharing violation), so a
+    rotation can fail there. Then this process goes on writing to the current file and tries
+    again a minute later, instead of printing a logging error for every later record.
+    """
+
+    RETRY_AFTER = 60.0  # seconds
+    _next_try = 0.0  # time.monotonic() before which no rotation is tried
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if time.monotonic() < self._next_try:
+            return False
+        return super().shouldRollover(record)
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except OSError:  # not logged: this runs inside the logging of a record
+            self._next_try = time.monotonic() + self.RETRY_AFTER
+            if self.stream is None:  # the record goes on into the current file
+                self.stream = self._open()
 
 
 def setup_logging(dirs: AppDirs, verbose: bool, prefix: str = "imap-archiver") -> None:
@@ -42,7 +68,7 @@ def setup_logging(dirs: AppDirs, verbose: bool, prefix: str = "imap-archiver") -
     _handlers.append(console)
     try:
         make_private_dir(dirs.logs)
-        handler = logging.handlers.RotatingFileHandler(
+        handler = SharedRotatingFileHandler(
             dirs.logs / "imap-archiver.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
         )
     except OSError as exc:
