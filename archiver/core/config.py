@@ -10,7 +10,7 @@ from pathlib import Path
 
 from archiver.core.accounts import Account
 from archiver.core.errors import AccountNameTaken, ConfigError
-from archiver.core.paths import AppDirs, make_private_dir
+from archiver.core.paths import AppDirs, make_private_dir, replace_file
 
 FORMATS = ("maildir", "mbox")
 CUTOFF_PRESETS = ("3m", "6m", "1y", "2y")  # what the GUI offers; the CLI takes any age
@@ -111,7 +111,7 @@ def save_config(config: Config, path: Path) -> None:
             file.write("\n")
             file.flush()
             os.fsync(file.fileno())
-        os.replace(tmp, path)
+        replace_file(Path(tmp), path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,14 +1,17 @@
-"""One home for the archiver's folders: configuration, archive and logs.
+"""One home for the archiver's folders (configuration, archive and logs), and the rules of
+each system's file system for the files in them.
 
 Resolved once in ``main()`` and passed down; nothing else in the code asks platformdirs.
 """
 
 from __future__ import annotations
 
+import logging
 import ntpath
 import os
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from platformdirs import PlatformDirs
 
 APP_NAME = "imap-archiver"
 HOME_VARIABLE = "IMAP_ARCHIVER_HOME"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +97,29 @@ def write_private_file(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as file:
         file.write(data)
+
+
+# Windows: another program (antivirus, the search indexer, OneDrive) that has a file open
+# without FILE_SHARE_DELETE makes a rename fail with a sharing violation (32) or access
+# denied (5) for a moment. Retried with backoff, for about six seconds in all.
+SHARING_ERRORS = (5, 32)
+REPLACE_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.0)
+
+
+def replace_file(
+    source: Path, target: Path, *, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """os.replace(), retried while another program briefly holds either file (Windows).
+
+    A rename either happens whole or not at all, so retrying can neither lose nor duplicate
+    the file; after the last try the error is raised as it is.
+    """
+    for delay in (*REPLACE_DELAYS, None):
+        try:
+            os.replace(source, target)
+            return
+        except OSError as exc:
+            if delay is None or getattr(exc, "winerror", None) not in SHARING_ERRORS:
+                raise
+            log.info("%s is in use by another program; trying again in %.2f s", target, delay)
+            sleep(delay)

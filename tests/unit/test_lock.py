@@ -12,9 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from archiver.core import lock
+from archiver.core import lock, paths
 from archiver.core.errors import ArchiveLocked
-from archiver.core.store import base
 
 HOLD = """
 import sys, time
@@ -127,10 +126,10 @@ def test_a_rename_is_retried_while_another_program_holds_the_file(tmp_path, monk
     monkeypatch.setattr(os, "replace", busy_replace)
     slept: list[float] = []
 
-    base.replace(source, target, sleep=slept.append)
+    paths.replace_file(source, target, sleep=slept.append)
 
     assert target.read_bytes() == b"message" and not source.exists()
-    assert slept == list(base.REPLACE_DELAYS[:3])
+    assert slept == list(paths.REPLACE_DELAYS[:3])
 
 
 def test_a_rename_gives_up_in_bounded_time_and_other_errors_at_once(tmp_path, monkeypatch):
@@ -143,8 +142,8 @@ def test_a_rename_gives_up_in_bounded_time_and_other_errors_at_once(tmp_path, mo
     monkeypatch.setattr(os, "replace", held)
     slept: list[float] = []
     with pytest.raises(PermissionError):
-        base.replace(source, target, sleep=slept.append)
-    assert slept == list(base.REPLACE_DELAYS) and sum(slept) < 10
+        paths.replace_file(source, target, sleep=slept.append)
+    assert slept == list(paths.REPLACE_DELAYS) and sum(slept) < 10
     assert source.read_bytes() == b"message"  # nothing lost
 
     def full(src: object, dst: object) -> None:
@@ -153,5 +152,5 @@ def test_a_rename_gives_up_in_bounded_time_and_other_errors_at_once(tmp_path, mo
     slept.clear()
     monkeypatch.setattr(os, "replace", full)
     with pytest.raises(OSError, match="full"):
-        base.replace(source, target, sleep=slept.append)
+        paths.replace_file(source, target, sleep=slept.append)
     assert slept == []

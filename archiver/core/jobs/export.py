@@ -37,7 +37,7 @@ from pathlib import Path
 from archiver.core.catalog import Record, State
 from archiver.core.errors import ExportError, StoreError
 from archiver.core.message import header_block
-from archiver.core.paths import make_private_dir
+from archiver.core.paths import make_private_dir, replace_file
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.store.base import READ_CHUNK, fsync_dir
 from archiver.core.store.mbox import quote, separator
@@ -132,7 +132,7 @@ def export_mbox(
             out.flush()
             os.fsync(out.fileno())
         _check_mbox_target(path)  # nobody wrote it meanwhile: never replace another's mbox
-        os.replace(temp, path)
+        replace_file(temp, path)
         fsync_dir(path.parent)
     except Cancelled:
         temp.unlink(missing_ok=True)

@@ -29,7 +29,6 @@ import enum
 import hashlib
 import itertools
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from archiver.core.index.indexer import (
 )
 from archiver.core.index.schema import SCHEMA_VERSION
 from archiver.core.lock import archive_lock
+from archiver.core.paths import replace_file
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.store import account_trees
 from archiver.core.store.maildir import unique_name
@@ -399,7 +399,7 @@ def _move_aside(path: Path) -> Path:
     for suffix in ("", "-wal", "-shm"):
         source = path.with_name(path.name + suffix)
         if source.exists():
-            os.replace(source, target.with_name(target.name + suffix))
+            replace_file(source, target.with_name(target.name + suffix))
     return target
 
 

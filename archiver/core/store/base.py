@@ -8,7 +8,6 @@ import hashlib
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,30 +192,6 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# Windows: another program (antivirus, the search indexer, OneDrive) that has a file open
-# without FILE_SHARE_DELETE makes a rename fail with a sharing violation (32) or access
-# denied (5) for a moment. Retried with backoff, for about six seconds in all.
-SHARING_ERRORS = (5, 32)
-REPLACE_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.0)
-
-
-def replace(source: Path, target: Path, *, sleep: Callable[[float], None] = time.sleep) -> None:
-    """os.replace(), retried while another program briefly holds either file (Windows).
-
-    A rename either happens whole or not at all, so retrying can neither lose nor duplicate
-    the file; after the last try the error is raised as it is.
-    """
-    for delay in (*REPLACE_DELAYS, None):
-        try:
-            os.replace(source, target)
-            return
-        except OSError as exc:
-            if delay is None or getattr(exc, "winerror", None) not in SHARING_ERRORS:
-                raise
-            log.info("%s is in use by another program; trying again in %.2f s", target, delay)
-            sleep(delay)
 
 
 def copy_into(out: BinaryIO, message: FetchedMessage) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
-from archiver.core.paths import long_path, make_private_dir
+from archiver.core.paths import long_path, make_private_dir, replace_file
 from archiver.core.store.base import (
     FORMAT_MARKER,
     Recovery,
@@ -35,7 +35,6 @@ from archiver.core.store.base import (
     digest_file,
     fsync_dir,
     location_path,
-    replace,
     sync_files,
 )
 from archiver.core.store.names import (
@@ -195,7 +194,7 @@ class MaildirStore:
         try:
             self._ensure_maildir(directory)
             if message.spool is not None:
-                replace(message.spool, temp)  # same file system: the archive root
+                replace_file(message.spool, temp)  # same file system: the archive root
                 temp.chmod(0o600)
             else:
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -220,7 +219,7 @@ class MaildirStore:
             for item in staged:
                 # No file modification should be done after the file is moved to its final
                 # position: its content was synced above.
-                replace(item.temp, item.final)
+                replace_file(item.temp, item.final)
                 directories.add(item.final.parent)
             for directory in directories:
                 fsync_dir(directory)

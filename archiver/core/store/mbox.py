@@ -31,7 +31,7 @@ from typing import BinaryIO
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError, disk_error
 from archiver.core.imap import FetchedMessage
-from archiver.core.paths import long_path, make_private_dir
+from archiver.core.paths import long_path, make_private_dir, replace_file
 from archiver.core.store.base import (
     READ_CHUNK,
     Finding,
@@ -40,7 +40,6 @@ from archiver.core.store.base import (
     Staged,
     fsync_dir,
     location_path,
-    replace,
 )
 from archiver.core.store.names import (
     case_proof_segment,
@@ -176,7 +175,7 @@ class AppendJournal:
             file.write(json.dumps(payload).encode())
             file.flush()
             os.fsync(file.fileno())
-        replace(temp, self.directory / INTENT_NAME)
+        replace_file(temp, self.directory / INTENT_NAME)
         fsync_dir(self.directory)
 
     def read(self) -> list[AppendIntent] | None:

@@ -19,6 +19,7 @@ from archiver.core.index.indexer import catch_up_index
 from archiver.core.index.search import ArchiveSearcher, Hit, parse_query
 from archiver.core.jobs.export import ExportResult, eml_stem, export_eml, export_mbox
 from archiver.core.jobs.restore import Login, RestoreOptions, RestoreResult, run_restore
+from archiver.core.paths import replace_file
 from archiver.core.progress import CancelToken, ProgressCallback, throttled
 from archiver.core.store.reading import read_message
 from archiver.gui.context import PasswordGetter
@@ -165,7 +166,7 @@ def write_private_eml(
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         path = folder / f"{eml_stem(record, data)}.eml"
-        os.replace(partial, path)
+        replace_file(Path(partial), path)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
