@@ -15,15 +15,18 @@ import html
 import re
 from html.parser import HTMLParser
 
+from archiver.core.html5 import normalized
+
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "dd", "div", "dl", "dt",
     "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre",
     "q", "s", "small", "span", "strike", "strong", "sub", "sup", "table", "tbody", "td",
     "tfoot", "th", "thead", "tr", "tt", "u", "ul",
 })  # fmt: skip
-# Elements whose whole content is dropped, not only their tags.
+# Elements whose whole content is dropped, not only their tags. (<noscript> is not: its content
+# is what a reader without scripts is meant to see.)
 DROPPED_WITH_CONTENT = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
     "template", "head", "title", "svg", "math", "form", "button", "select", "textarea",
     "audio", "video", "canvas",
 })  # fmt: skip
@@ -33,6 +36,7 @@ ALLOWED_ATTRIBUTES = frozenset({
     "type",
 })  # fmt: skip
 VOID_TAGS = frozenset({"br", "hr", "img"})
+URL_SCHEMES = frozenset({"http", "https", "mailto", "cid", "data"})  # narrowed below
 SAFE_LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 SAFE_IMAGE = re.compile(r"^(cid:|data:image/(png|gif|jpeg|webp);)", re.IGNORECASE)
 
@@ -95,10 +99,17 @@ class _Sanitizer(HTMLParser):
 
 
 def safe_html(markup: str) -> str:
-    """Return *markup* reduced to harmless HTML that loads nothing from anywhere."""
+    """Return *markup* reduced to harmless HTML that loads nothing from anywhere.
+
+    Parsed as HTML5 first (:mod:`archiver.core.html5`), so that no text is lost to a missing
+    end tag; then each kept tag and attribute passes the rules above.
+    """
+    well_formed = normalized(
+        markup, ALLOWED_TAGS, DROPPED_WITH_CONTENT, {"*": ALLOWED_ATTRIBUTES}, URL_SCHEMES
+    )
     sanitizer = _Sanitizer()
     try:
-        sanitizer.feed(markup)
+        sanitizer.feed(well_formed)
         sanitizer.close()
     except (AssertionError, ValueError):  # malformed markup deep inside: keep what we have
         pass

@@ -105,7 +105,7 @@ AFTER = '<p>Nachher <a href="https://example.org/x">Link</a></p>'
         ('<video poster="http://t.example/p.png"></video>', ""),
         (
             '<table background="http://t.example/t.png"><tr><td>Zelle</td></tr></table>',
-            "<table><tr><td>Zelle</td></tr></table>",
+            "<table><tbody><tr><td>Zelle</td></tr></tbody></table>",  # HTML5 implies tbody
         ),
     ],
 )

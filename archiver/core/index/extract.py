@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from email.message import Message
 from html.parser import HTMLParser
 
+from archiver.core.html5 import normalized
+
 log = logging.getLogger(__name__)
 
 # Text beyond this many characters per message is not indexed (logs, huge listings).
@@ -115,37 +117,40 @@ def _unfold(text: str) -> str:
 
 
 class _HtmlText(HTMLParser):
-    """HTML → plain text: entities decoded, script and style dropped, blocks on new lines."""
+    """Well-formed HTML → plain text: entities decoded, blocks on new lines."""
 
     BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "td", "table"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skip = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self.skip += 1
-        elif tag in self.BLOCKS:
+        if tag in self.BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title") and self.skip:
-            self.skip -= 1
-        elif tag in self.BLOCKS:
+        if tag in self.BLOCKS:
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
+        self.parts.append(data)
+
+
+# What a reader of the message does not see: gone with its content. (<noscript> stays: its
+# content is for readers without scripts.)
+UNSEEN = frozenset({"script", "style", "title", "head", "template", "iframe"})
 
 
 def html_to_text(markup: str) -> str:
-    """Return the readable text of an HTML document (no scripts, entities decoded)."""
+    """Return the readable text of an HTML document (no scripts, entities decoded).
+
+    Parsed as HTML5 first (:mod:`archiver.core.html5`), so that no text is lost to a missing
+    end tag.
+    """
     parser = _HtmlText()
     try:
-        parser.feed(markup)
+        parser.feed(normalized(markup, _HtmlText.BLOCKS, UNSEEN))
         parser.close()
     except (AssertionError, ValueError):  # malformed markup deep inside: keep what we have
         pass
