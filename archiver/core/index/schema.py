@@ -32,8 +32,9 @@ from archiver.core.index.analysis import (
 )
 from archiver.core.index.codec import ArrayPositions
 
-# Bumped when the fields or the analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+# Bumped when the fields, the analysis or the text extraction change: an index of another
+# version is rebuilt. 5: HTML bodies read as HTML5 (text after a missing </head> was lost).
+SCHEMA_VERSION = 5
 
 
 class CompoundText(TEXT):
