@@ -1,0 +1,102 @@
+"""The libraries' internals we rely on are still there: loud failures on an upgrade.
+
+archiver/core/index/codec.py overrides Whoosh's W3 codec classes and reads their private
+attributes; archiver/core/imap.py reaches through imapclient to imaplib (literals for APPEND
+and LOGIN, the guard on its reads, its debug level). pyproject.toml pins Whoosh-Reloaded to
+the version this was written against and bounds imapclient; these tests say what to re-check
+when either moves. No mail server: imaplib gets a greeting from a loopback stub.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+import whoosh.system
+import whoosh.util.numeric
+from imapclient import IMAPClient
+from whoosh.codec import whoosh3
+
+WHOOSH_VERSION = "2.7.5"  # pyproject.toml pins Whoosh-Reloaded to it
+
+# Per class: methods we override or call, then attributes we read (set in its own code).
+W3_INTERNALS = {
+    whoosh3.W3Codec: (
+        ["postings_writer", "postings_reader", "field_writer"],
+        ["_blocklimit", "_compression", "_inlinelimit"],
+    ),
+    whoosh3.W3FieldWriter: (["add_postings"], []),
+    whoosh3.W3PostingsWriter: (
+        ["_new_block", "_mini_weights", "_mini_values", "_write_block"],
+        ["_postfile", "_terminfo", "_ids", "_compression", "_maxweight", "_minlength",
+         "_maxlength", "_blockcount", "_format", "_values"],
+    ),
+    whoosh3.W3LeafMatcher: (
+        ["_next_block", "_read_values", "_read_ids", "_read_data"],
+        ["_dataoffset", "_postfile", "_nextoffset", "_compression", "_data", "_i", "_ids"],
+    ),
+}  # fmt: skip
+
+
+def test_whoosh_is_the_release_the_codec_was_written_for():
+    found = importlib.metadata.version("Whoosh-Reloaded")
+    assert found == WHOOSH_VERSION, (
+        f"Whoosh-Reloaded {found}: archiver/core/index/codec.py overrides W3 internals "
+        f"checked against {WHOOSH_VERSION}; re-check them, then update the pin and this test"
+    )
+
+
+@pytest.mark.parametrize("cls", W3_INTERNALS, ids=lambda c: c.__name__)
+def test_whoosh_w3_internals_are_there(cls):
+    methods, attributes = W3_INTERNALS[cls]
+    source = "".join(inspect.getsource(klass) for klass in cls.__mro__ if klass is not object)
+    assert [m for m in methods if not callable(getattr(cls, m, None))] == []
+    assert [a for a in attributes if f"self.{a} =" not in source] == []
+    assert inspect.signature(whoosh3.W3PostingsWriter.__init__).parameters.keys() >= {
+        "postfile", "blocklimit", "byteids", "compression", "inlinelimit"
+    }  # fmt: skip
+    assert whoosh.system._INT_SIZE == 4 and whoosh3.WHOOSH3_HEADER_MAGIC == b"W3Bl"
+    assert callable(whoosh.util.numeric.length_to_byte)
+
+
+@pytest.fixture
+def greeting_server() -> Iterator[int]:
+    """A loopback stub that greets as an IMAP server does, and answers CAPABILITY and LOGOUT."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.sendall(b"* OK stub ready\r\n")
+            for line in connection.makefile("rb"):
+                tag, command = line.split()[:2]
+                if command.upper() == b"CAPABILITY":
+                    connection.sendall(b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n")
+                else:
+                    connection.sendall(b"* BYE stub\r\n" + tag + b" OK LOGOUT done\r\n")
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(5)
+
+
+def test_imaplib_under_imapclient_has_what_we_use(greeting_server):
+    client = IMAPClient("127.0.0.1", port=greeting_server, ssl=False, timeout=5)
+    try:
+        imap = client._imap
+        for name in ("sock", "file", "debug", "literal", "state", "utf8_enabled"):
+            assert hasattr(imap, name), f"imaplib.IMAP4.{name} is gone (see core/imap.py)"
+        for name in ("_simple_command", "read", "readline"):
+            assert callable(getattr(imap, name, None)), f"imaplib.IMAP4.{name} is gone"
+        for name in ("_checkok", "_normalise_folder", "_command_and_check"):
+            assert callable(getattr(client, name, None)), f"IMAPClient.{name} is gone"
+        assert imap.state == "NONAUTH"
+    finally:
+        client.logout()
