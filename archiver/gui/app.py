@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QLibraryInfo,
     QLocale,
     QMessageLogContext,
@@ -31,6 +32,7 @@ from archiver.core.paths import resolve_dirs
 from archiver.demo import DemoSession, keep_off_the_keyring
 from archiver.gui.context import AppContext
 from archiver.gui.mainwindow import MainWindow
+from archiver.gui.preflight import missing_xcb_packages
 from archiver.gui.resources import resource_path
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ def ui_language(setting: str, locale: QLocale | None = None) -> str:
     return system if system in LANGUAGES else "en"
 
 
-def install_translators(app: QApplication, language: str) -> list[QTranslator]:
+def install_translators(app: QCoreApplication, language: str) -> list[QTranslator]:
     """Load our translation and Qt's own (standard buttons) for *language*.
 
     English needs none: the source strings are English. The translators are returned so
@@ -172,10 +174,37 @@ def main(argv: Sequence[str] | None = None, demo: DemoSession | None = None) -> 
     # search indexer and its resource tracker are this executable started again.
     multiprocessing.freeze_support()
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if missing := missing_xcb_packages():
+        return _say_packages_are_missing(missing)
     if args.demo and demo is None:
         with DemoSession() as own:
             return _run(args, own)
     return _run(args, demo)
+
+
+def _say_packages_are_missing(packages: list[str]) -> int:
+    """Say which packages Qt's screen plugin lacks, in the user's language; return 1.
+
+    Qt would abort the process with a misleading message. Without a screen there is no
+    window to show it in: it goes to the terminal (and the log).
+    """
+    dirs = resolve_dirs()
+    setup_logging(dirs, verbose=False, prefix="imap-archiver-gui")
+    try:
+        setting = load_config(dirs.config_file).language
+    except ConfigError:
+        setting = ""
+    app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
+    translators = install_translators(app, ui_language(setting))
+    text = QCoreApplication.translate(
+        "preflight",
+        "IMAP Archiver cannot open its window: this system lacks libraries that Qt needs to "
+        "draw on the screen. Install them, then start IMAP Archiver again:",
+    )
+    log.info("Qt's xcb platform plugin lacks: %s", " ".join(packages))
+    print(f"{text}\n\n  sudo apt-get install {' '.join(packages)}\n", file=sys.stderr)
+    del translators
+    return 1
 
 
 def _run(args: argparse.Namespace, demo: DemoSession | None) -> int:

@@ -1953,6 +1953,13 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     </message>
 </context>
 <context>
+    <name>preflight</name>
+    <message>
+        <source>IMAP Archiver cannot open its window: this system lacks libraries that Qt needs to draw on the screen. Install them, then start IMAP Archiver again:</source>
+        <translation>IMAP Archiver kann sein Fenster nicht öffnen: Auf diesem System fehlen Bibliotheken, die Qt zum Zeichnen auf dem Bildschirm braucht. Installieren Sie sie und starten Sie IMAP Archiver danach erneut:</translation>
+    </message>
+</context>
+<context>
     <name>providers</name>
     <message>
         <source>If the login is refused, allow access by POP3 and IMAP in the settings of the GMX web mail.</source>
