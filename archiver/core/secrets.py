@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 
 import keyring
+import keyring.backends.fail
+import keyring.backends.null
 import keyring.errors
 
 from archiver.core.accounts import Account, PasswordSource
@@ -80,6 +82,16 @@ class RedactingFilter(logging.Filter):
 
 def _keyring_key(account: Account) -> str:
     return f"{account.user}@{account.host}"
+
+
+def keyring_usable() -> bool:
+    """Whether a system keyring can hold passwords here.
+
+    keyring falls back to stand-ins that refuse everything (its "fail" and "null" backends)
+    where it finds none: headless machines, minimal desktops without a Secret Service.
+    """
+    backend = keyring.get_keyring()
+    return not isinstance(backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring))
 
 
 def store_in_keyring(account: Account, password: Secret) -> None:

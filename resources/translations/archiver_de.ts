@@ -164,6 +164,10 @@
         <translation>z. B. pass show mail/buero</translation>
     </message>
     <message>
+        <source>This computer has no system keyring the app can use, so the password cannot be stored. It can be asked each time, or come from a password command.</source>
+        <translation>Dieser Computer hat keinen Schlüsselbund, den das Programm nutzen kann; das Passwort lässt sich daher nicht speichern. Es kann jedes Mal abgefragt werden oder von einem Passwort-Befehl kommen.</translation>
+    </message>
+    <message>
         <source>e.g. powershell -NoProfile -ExecutionPolicy Bypass -File %APPDATA%\mail-password.ps1</source>
         <translation>z. B. powershell -NoProfile -ExecutionPolicy Bypass -File %APPDATA%\mail-passwort.ps1</translation>
     </message>

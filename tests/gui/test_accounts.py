@@ -11,10 +11,12 @@ import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
+import keyring.backends.fail
 import pytest
 import shiboken6
 from PySide6.QtCore import QLocale, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from archiver.core.accounts import PRESETS, Account, PasswordSource, Security, preset_for_host
 from archiver.core.catalog import Catalog, Location, NewRecord
@@ -577,3 +579,28 @@ def test_every_preset_note_is_offered_for_translation(
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)
+
+
+def test_without_a_system_keyring_the_dialog_asks_each_time_and_says_why(
+    qtbot, page, account, password, dovecot, home, monkeypatch, screenshots
+):
+    asked: list[object] = []  # the password just typed must not be asked for again
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: asked.append(args) or ("", False))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # a headless machine's keyring
+    try:
+        dialog = open_add_dialog(qtbot, page)
+        assert dialog.prompt_radio.isChecked() and not dialog.keyring_radio.isEnabled()
+        assert dialog.keyring_note.isVisible()
+        assert "no system keyring" in dialog.keyring_note.text()
+        fill_form(qtbot, dialog, account, password.reveal())
+        choose_cafile(qtbot, dialog, dovecot.cafile, monkeypatch)
+        dialog.grab().save(str(screenshots / "account-dialog-no-keyring-en.png"))
+        save(qtbot, dialog)
+    finally:
+        keyring.set_keyring(previous)
+    assert not dialog.isVisible()  # saved, not "Use --password-command …"
+    assert asked == []
+    saved = load_config(home.config_file).accounts["office"]
+    assert saved.password_source is PasswordSource.PROMPT
+    assert password.reveal() not in home.config_file.read_text()

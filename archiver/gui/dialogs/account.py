@@ -68,7 +68,13 @@ from archiver.core.errors import (
 from archiver.core.imap import Quota, format_fingerprint, open_session
 from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
-from archiver.core.secrets import Secret, delete_from_keyring, get_password, store_in_keyring
+from archiver.core.secrets import (
+    Secret,
+    delete_from_keyring,
+    get_password,
+    keyring_usable,
+    store_in_keyring,
+)
 from archiver.gui.context import AppContext, PasswordGetter
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
@@ -468,7 +474,19 @@ class AccountDialog(QDialog):
         for radio in self.source_radios.values():
             radio.setAccessibleName(radio.text().replace("&", ""))
             self.source_group.addButton(radio)
-        self.keyring_radio.setChecked(True)
+        self.keyring_note = QLabel(
+            self.tr(
+                "This computer has no system keyring the app can use, so the password "
+                "cannot be stored. It can be asked each time, or come from a password command."
+            )
+        )
+        self.keyring_note.setWordWrap(True)
+        if keyring_usable():
+            self.keyring_radio.setChecked(True)
+            self.keyring_note.hide()
+        else:
+            self.keyring_radio.setEnabled(False)
+            self.prompt_radio.setChecked(True)
         self.source_group.buttonToggled.connect(self._on_source_changed)
         self.password_edit = self._line_edit(self.tr("Password"))
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -490,6 +508,7 @@ class AccountDialog(QDialog):
         form.addRow(self.password_hint)
         self.password_box = QGroupBox(self.tr("Password"))
         layout = QVBoxLayout(self.password_box)
+        layout.addWidget(self.keyring_note)
         layout.addWidget(self.keyring_radio)
         layout.addWidget(self.prompt_radio)
         layout.addWidget(self.command_radio)
@@ -1026,16 +1045,19 @@ class AccountDialog(QDialog):
     def _on_password_saved(self, account: Account, typed: Secret | None, _: object) -> None:
         if self._closed:
             return
+        if self.original is not None and not _same_keyring_entry(account, self.original):
+            self.context.forget_password(account.name)
+        # Remembered first: the pages read the new account's figures as soon as it is saved,
+        # and would ask for the password just typed.
+        if account.password_source is PasswordSource.PROMPT and typed is not None:
+            self.context.remember_password(account, typed)
         try:
             self.context.save_config(self.context.config.with_account(account))
         except (ConfigError, OSError) as exc:
+            self.context.forget_password(account.name)
             self._show_form_error(error_text(exc))
             return
         log.info("Account %s saved", account.name)
-        if self.original is not None and not _same_keyring_entry(account, self.original):
-            self.context.forget_password(account.name)
-        if account.password_source is PasswordSource.PROMPT and typed is not None:
-            self.context.remember_password(account, typed)
         self.saved.emit(account.name)
         self.accept()
 
