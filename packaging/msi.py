@@ -12,16 +12,21 @@ menu entry and an "Apps & features" entry, both with the app's icon.
 "test" runs on Linux and proves the MSI under Wine, in a fresh Wine prefix: install with
 msiexec /qn, every bundle file installed, the shortcut and the uninstall entry there, the
 installed app started (build.py's smoke test under the given Windows Python, else --version
-and the GUI self-check directly), then uninstalled with msiexec /x /qn leaving neither the
-folder, nor the shortcut, nor the entry. Exit status 1 on any failure.
+and the GUI self-check directly); a package of the next version (built from the same bundle)
+replaces it, and the first one then refuses to go back; uninstalled with msiexec /x /qn,
+neither the folder, nor the shortcut, nor the entries are left. Exit status 1 on any failure.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import hashlib
+import itertools
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -30,8 +35,8 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "dist" / "imap-archiver"
@@ -233,20 +238,25 @@ def wxs_document(files: Sequence[PurePosixPath], product_version: str) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(wix, encoding="unicode")
 
 
-def build_msi(bundle: Path, output: Path) -> None:
-    """Write the .wxs for *bundle* to build/msi/ and let wixl turn it into *output*."""
+def build_msi(
+    bundle: Path, output: Path, product_version: str | None = None, work: Path = WORK
+) -> None:
+    """Write the .wxs for *bundle* to *work* and let wixl turn it into *output*.
+
+    *product_version* defaults to the app's; the test under Wine builds a newer one.
+    """
     wixl = shutil.which("wixl")
     if wixl is None:
         raise SystemExit("wixl is not installed (Debian: apt-get install wixl)")
-    product_version = version()
+    product_version = product_version or version()
     # ProductVersion is major.minor.build, each a number (at most 255.255.65535).
     if not re.fullmatch(r"\d{1,3}\.\d{1,3}\.\d{1,5}", product_version):
         raise SystemExit(f"version {product_version!r} is no MSI ProductVersion (1.2.3)")
     files = bundle_files(bundle)
-    WORK.mkdir(parents=True, exist_ok=True)
-    source = WORK / "imap-archiver.wxs"
+    work.mkdir(parents=True, exist_ok=True)
+    source = work / "imap-archiver.wxs"
     source.write_text(wxs_document(files, product_version), encoding="utf-8")
-    shutil.copyfile(ICON, WORK / ICON.name)
+    shutil.copyfile(ICON, work / ICON.name)
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     # x64: the Template summary property and 64-bit components; the bundle is 64-bit only.
@@ -262,7 +272,7 @@ def build_msi(bundle: Path, output: Path) -> None:
 TIMEOUT = 300.0  # seconds for one Wine command; a cold prefix is slow to start
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Wine:
     """A Wine prefix of its own and the environment that runs Windows programs in it."""
 
@@ -285,24 +295,24 @@ class Wine:
         if fonts is not None:
             env["WINEQT_QPA_FONTDIR"] = windows_path(fonts)
         wine = cls(prefix, env)
-        prefix.mkdir(parents=True)  # wineserver needs it; wineboot fills it
-        # One wineserver (with Wine's services) for all the commands of the test, instead of
-        # one started and stopped per command (seconds each); stop() ends it.
-        subprocess.run(["wineserver", "-p"], env=env, timeout=TIMEOUT, check=True)
-        # Not captured: the services wineboot starts live on with the server and inherit its
-        # output, so a pipe given to it would never reach its end.
-        booted = subprocess.run(
+        # Not captured: the services wineboot starts inherit its output, and a pipe given
+        # to them would never reach its end. wineserver -w waits until the prefix is ready
+        # (wineboot returns before its processes end; programs started meanwhile crawl and
+        # may hang).
+        subprocess.run(
             ["wineboot", "-i"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             timeout=TIMEOUT,
-            check=False,
+            check=True,
         )
-        if booted.returncode != 0:
-            wine.stop()
-            raise SystemExit(f"wineboot -i failed with exit status {booted.returncode}")
+        subprocess.run(["wineserver", "-w"], env=env, timeout=TIMEOUT, check=True)
+        # Then one wineserver for all the commands of the test, instead of one started and
+        # stopped per command (seconds each); stop() ends it. Wine's services start again
+        # with the first command and outlive it: run() must not wait for them.
+        subprocess.run(["wineserver", "-p"], env=env, timeout=TIMEOUT, check=True)
         return wine
 
     def stop(self) -> None:
@@ -315,20 +325,24 @@ class Wine:
         """Run a Wine tool or `wine PROGRAM ARGS` (with *env* added to the environment).
 
         Windows programs under Wine need pipes, not files or a terminal, as stdin and stdout:
-        subprocess gives them pipes.
+        they get pipes. A run that does not end within TIMEOUT is killed and returned with
+        exit status -1.
         """
-        return subprocess.run(
+        process = subprocess.Popen(
             list(args),
             env={**self.env, **(env or {})},
             cwd=cwd,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=TIMEOUT,
-            check=False,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
+        assert process.stdout is not None and process.stderr is not None
+        with process:
+            output = drain(process, [process.stdout, process.stderr])
+        if output is None:
+            return subprocess.CompletedProcess(args, -1, "", f"no exit within {TIMEOUT:.0f} s")
+        stdout, stderr = (data.decode("utf-8", "replace") for data in output)
+        return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
     def expand(self, text: str) -> str:
         """*text* with Windows environment variables (%LOCALAPPDATA%) expanded by cmd.exe."""
@@ -352,6 +366,50 @@ class Wine:
         return values
 
 
+def drain(process: subprocess.Popen[bytes], streams: Sequence[IO[bytes]]) -> list[bytes] | None:
+    """Return what *process* writes to each of *streams* until it exits; None if it had to be
+    killed after TIMEOUT.
+
+    Not until the pipes' end, as communicate() would: a Wine service that the program
+    started (services.exe, explorer.exe, ...) inherits the pipes and keeps them open as long
+    as the prefix's wineserver runs. All the program wrote before its exit is in the pipes
+    then, and is read to the last byte.
+    """
+    output = {stream.fileno(): bytearray() for stream in streams}
+    reading = set(output)
+    for fd in reading:
+        os.set_blocking(fd, False)
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        exited = process.poll() is not None  # first: the reads below then get all it wrote
+        for fd in list(reading):
+            if not read_available(fd, output[fd]):
+                reading.discard(fd)
+        if exited:
+            return [bytes(output[stream.fileno()]) for stream in streams]
+        if time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            return None
+        if reading:  # wait for output, or for the exit once both pipes have ended
+            select.select(list(reading), [], [], 0.5)
+        else:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.5)
+
+
+def read_available(fd: int, sink: bytearray) -> bool:
+    """Append what the non-blocking pipe *fd* holds to *sink*; False at the pipe's end."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return True
+        if not chunk:
+            return False
+        sink += chunk
+
+
 def windows_path(path: Path) -> str:
     """*path* as Windows programs under Wine name it (drive Z: is the Linux root)."""
     return "Z:" + str(path.resolve()).replace("/", "\\")
@@ -366,20 +424,25 @@ def packed_guid(code: str) -> str:
     return head + tail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Installation:
     """Where the package puts things for the current user of a Wine prefix."""
 
     folder: str  # Windows path: %LOCALAPPDATA%\Programs\IMAP Archiver
     shortcut: str  # Windows path: the Start menu entry
-    product_code: str
+    version: str  # of the package
 
     @classmethod
-    def of(cls, wine: Wine) -> Installation:
-        """Ask the prefix for the current user's folders; read the package's product code."""
+    def of(cls, wine: Wine, product_version: str) -> Installation:
+        """Ask the prefix for the current user's folders."""
         folder = wine.expand(rf"%LOCALAPPDATA%\Programs\{PRODUCT_NAME}")
         programs = wine.expand(r"%APPDATA%\Microsoft\Windows\Start Menu\Programs")
-        return cls(folder, rf"{programs}\{PRODUCT_NAME}.lnk", guid(f"product {version()}"))
+        return cls(folder, rf"{programs}\{PRODUCT_NAME}.lnk", product_version)
+
+    @property
+    def product_code(self) -> str:
+        """The ProductCode of the package of this version (see wxs_document)."""
+        return guid(f"product {self.version}")
 
     @property
     def product_key(self) -> str:
@@ -438,8 +501,9 @@ def check_installed(wine: Wine, place: Installation, bundle: Path) -> Iterator[s
 
     entries = [e for e in map(wine.registry, place.uninstall_keys) if e is not None]
     entry = entries[0] if entries else {}
-    if (entry.get("DisplayName"), entry.get("DisplayVersion")) != (PRODUCT_NAME, version()):
-        yield f"no uninstall entry for {PRODUCT_NAME} {version()}: {entry}"
+    shown = (entry.get("DisplayName"), entry.get("DisplayVersion"), entry.get("Publisher"))
+    if shown != (PRODUCT_NAME, place.version, MANUFACTURER):
+        yield f"no uninstall entry for {PRODUCT_NAME} {place.version}: {entry}"
     elif f"/X{{{place.product_code}}}" not in entry.get("UninstallString", ""):
         yield f"the uninstall entry has no uninstall command: {entry}"
 
@@ -465,10 +529,10 @@ def check_started(wine: Wine, place: Installation, python: str | None) -> Iterat
     """
     if python is not None:
         script = windows_path(Path(__file__))
-        # -B: no bytecode written into the Windows Python's folder or the checkout
-        result = wine.run(
-            "wine", python, "-B", "-X", "utf8", script, "smoke", place.folder, cwd=ROOT
-        )
+        # -B: no bytecode written into the Windows Python's folder or the checkout;
+        # -u: each check's line printed at once (shown up to a hang, if one hangs)
+        command = ["wine", python, "-B", "-u", "-X", "utf8", script, "smoke", place.folder]
+        result = wine.run(*command, cwd=ROOT)
         print(result.stdout.rstrip())
         if result.returncode != 0:
             yield f"the smoke test failed (exit status {result.returncode}):\n{result.stderr}"
@@ -483,24 +547,66 @@ def check_started(wine: Wine, place: Installation, python: str | None) -> Iterat
         yield f"{APP_EXE} --self-check: exit status {gui.returncode}\n{gui.stderr}"
 
 
+def check_upgrade(
+    wine: Wine, old: Installation, new: Installation, msi: Path, bundle: Path
+) -> Iterator[str]:
+    """Yield why the newer package *msi* (of *bundle*) did not replace the installed *old*."""
+    yield from msiexec(wine, "/i", msi, wine.prefix / "upgrade.log")
+    yield from check_installed(wine, new, bundle)
+    if wine.registry(old.product_key) is not None:
+        yield f"{old.version} is still installed beside {new.version}"
+
+
+def check_no_downgrade(
+    wine: Wine, old: Installation, new: Installation, msi: Path, bundle: Path
+) -> Iterator[str]:
+    """Yield why the older package *msi* replaced or broke the installed *new* one."""
+    log = wine.prefix / "downgrade.log"
+    result = wine.run("wine", "msiexec", "/i", windows_path(msi), "/qn", "/l*v", windows_path(log))
+    if result.returncode == 0:
+        yield f"{old.version} was installed over {new.version}"
+    yield from check_installed(wine, new, bundle)
+
+
+def newer_version(product_version: str) -> str:
+    """The version after *product_version* (1.2.3 -> 1.2.4): a package to upgrade to."""
+    major, minor, build = product_version.split(".")
+    return f"{major}.{minor}.{int(build) + 1}"
+
+
 def test_msi(msi: Path, bundle: Path, prefix: Path, args: argparse.Namespace) -> bool:
-    """Install *msi* into a fresh Wine prefix at *prefix*, check, uninstall, check again."""
+    """Install *msi* into a fresh Wine prefix at *prefix*, start it, upgrade it, refuse a
+    downgrade, uninstall it; check each state. Print each step; return True if all pass."""
     started = time.monotonic()
     wine = Wine.fresh(prefix, args.fonts)
     failures = 0
     try:
         for dll in args.system_dll:
             shutil.copy2(dll, prefix / "drive_c" / "windows" / "system32" / dll.name)
-        place = Installation.of(wine)
+        old = Installation.of(wine, version())
+        new = dataclasses.replace(old, version=newer_version(old.version))
+        upgrade = prefix / "upgrade" / f"imap-archiver-{new.version}.msi"
+        build_msi(bundle, upgrade, new.version, work=upgrade.parent)
         steps: list[tuple[str, Callable[[], Iterator[str]]]] = [
             ("msiexec /i /qn", lambda: msiexec(wine, "/i", msi, prefix / "install.log")),
             (
                 "installed: files, Start menu entry, icon, uninstall entry",
-                lambda: check_installed(wine, place, bundle),
+                lambda: check_installed(wine, old, bundle),
             ),
-            ("the installed app starts", lambda: check_started(wine, place, args.python)),
-            ("msiexec /x /qn", lambda: msiexec(wine, "/x", msi, prefix / "uninstall.log")),
-            ("removed: folder, Start menu entry, registration", lambda: check_removed(wine, place)),
+            ("the installed app starts", lambda: check_started(wine, old, args.python)),
+            (
+                f"{new.version} replaces {old.version}",
+                lambda: check_upgrade(wine, old, new, upgrade, bundle),
+            ),
+            (
+                f"{old.version} does not replace {new.version}",
+                lambda: check_no_downgrade(wine, old, new, msi, bundle),
+            ),
+            ("msiexec /x /qn", lambda: msiexec(wine, "/x", upgrade, prefix / "uninstall.log")),
+            (
+                "removed: folder, Start menu entry, registration",
+                lambda: itertools.chain(check_removed(wine, old), check_removed(wine, new)),
+            ),
         ]
         for name, step in steps:
             step_started = time.monotonic()
