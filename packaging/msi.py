@@ -286,7 +286,6 @@ class Wine:
         env["WINEDLLOVERRIDES"] = "mscoree,mshtml="  # no Mono or Gecko download dialogs
         # Wine mirrors the Start menu entry into the Linux desktop's menu (winemenubuilder,
         # below XDG_DATA_HOME and XDG_CONFIG_HOME): into the prefix, not the user's ~/.local.
-        # (Disabling winemenubuilder instead made Windows Python hang at its exit.)
         env["XDG_DATA_HOME"] = str(prefix / "xdg" / "data")
         env["XDG_CONFIG_HOME"] = str(prefix / "xdg" / "config")
         # Wine hides QT_* from Windows programs; WINEQT_X reaches them as QT_X. Offscreen is
@@ -326,7 +325,7 @@ class Wine:
 
         Windows programs under Wine need pipes, not files or a terminal, as stdin and stdout:
         they get pipes. A run that does not end within TIMEOUT is killed and returned with
-        exit status -1.
+        exit status -1 and what it printed until then.
         """
         process = subprocess.Popen(
             list(args),
@@ -338,10 +337,12 @@ class Wine:
         )
         assert process.stdout is not None and process.stderr is not None
         with process:
-            output = drain(process, [process.stdout, process.stderr])
-        if output is None:
-            return subprocess.CompletedProcess(args, -1, "", f"no exit within {TIMEOUT:.0f} s")
+            output, exited = drain(process, [process.stdout, process.stderr])
         stdout, stderr = (data.decode("utf-8", "replace") for data in output)
+        if not exited:
+            return subprocess.CompletedProcess(
+                args, -1, stdout, f"{stderr}\n(no exit within {TIMEOUT:.0f} s)"
+            )
         return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
     def expand(self, text: str) -> str:
@@ -366,9 +367,11 @@ class Wine:
         return values
 
 
-def drain(process: subprocess.Popen[bytes], streams: Sequence[IO[bytes]]) -> list[bytes] | None:
-    """Return what *process* writes to each of *streams* until it exits; None if it had to be
-    killed after TIMEOUT.
+def drain(
+    process: subprocess.Popen[bytes], streams: Sequence[IO[bytes]]
+) -> tuple[list[bytes], bool]:
+    """Return what *process* writes to each of *streams* until it exits, and whether it
+    exited by itself (else it was killed after TIMEOUT).
 
     Not until the pipes' end, as communicate() would: a Wine service that the program
     started (services.exe, explorer.exe, ...) inherits the pipes and keeps them open as long
@@ -385,12 +388,11 @@ def drain(process: subprocess.Popen[bytes], streams: Sequence[IO[bytes]]) -> lis
         for fd in list(reading):
             if not read_available(fd, output[fd]):
                 reading.discard(fd)
-        if exited:
-            return [bytes(output[stream.fileno()]) for stream in streams]
-        if time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            return None
+        if exited or time.monotonic() > deadline:
+            if not exited:
+                process.kill()
+                process.wait()
+            return [bytes(output[stream.fileno()]) for stream in streams], exited
         if reading:  # wait for output, or for the exit once both pipes have ended
             select.select(list(reading), [], [], 0.5)
         else:

@@ -7,7 +7,10 @@ the Windows stage of .ci/run runs; these tests need neither and use a fake bundl
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import signal
+import subprocess
 import sys
 import uuid
 import xml.etree.ElementTree as ET
@@ -155,3 +158,21 @@ def test_bundle_without_the_windows_executables_is_refused(msi, tmp_path):
     (tmp_path / "imap-archiver").write_bytes(b"a Linux build")
     with pytest.raises(SystemExit, match="no Windows build"):
         msi.bundle_files(tmp_path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell; msi.py test runs on Linux")
+def test_drain_returns_at_the_exit_while_a_grandchild_holds_the_pipes(msi):
+    # As a Wine service started by a Windows program does: the shell exits, its background
+    # child keeps stdout and stderr open. Waiting for the pipes' end would wait for it.
+    script = "sleep 120 & echo $!; echo done >&2"
+    with subprocess.Popen(
+        ["sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as shell:
+        (stdout, stderr), exited = msi.drain(shell, [shell.stdout, shell.stderr])
+    grandchild = int(stdout)
+    try:
+        assert exited and shell.returncode == 0
+        assert stderr == b"done\n"
+        os.kill(grandchild, 0)  # still running, the pipes still open: drain did not wait
+    finally:
+        os.kill(grandchild, signal.SIGKILL)
