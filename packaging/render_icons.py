@@ -1,12 +1,13 @@
-"""Render the app icon's PNG sizes and the Windows .ico from the SVG source.
+"""Render the app icon's PNG sizes, the Windows .ico and the macOS .icns from the SVG source.
 
     python packaging/render_icons.py
 
 Writes resources/icons/imap-archiver-<N>.png for every size in SIZES (drawn by Qt's
-QSvgRenderer on the offscreen platform, no screen needed) and resources/icons/imap-archiver.ico
+QSvgRenderer on the offscreen platform, no screen needed), resources/icons/imap-archiver.ico
 holding the sizes up to 256 as PNG images (the ICO format allows PNG payloads since Windows
-Vista; writing it here keeps Pillow out of the build). Commit the results; run again after
-changing the SVG.
+Vista) and resources/icons/imap-archiver.icns holding the same PNGs under the types macOS
+reads (PNG payloads since OS X 10.7). Writing both containers here keeps Pillow and Apple's
+iconutil out of the build. Commit the results; run again after changing the SVG.
 """
 
 from __future__ import annotations
@@ -23,6 +24,20 @@ SVG = ICONS / "imap-archiver.svg"
 SIZES = (16, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = tuple(size for size in SIZES if size <= 256)  # an ICO entry holds at most 256
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The .icns entry types holding PNG data, with the pixel size each must have: @1x types for
+# 16, 32, 128, 256, 512 and Retina (@2x) types for 16 to 256. ic10 (512@2x, 1024 pixels) is
+# left out: SIZES stops at 512, and macOS scales the 512 image up where it needs more.
+ICNS_TYPES = {
+    b"icp4": 16,
+    b"icp5": 32,
+    b"ic11": 32,
+    b"ic12": 64,
+    b"ic07": 128,
+    b"ic13": 256,
+    b"ic08": 256,
+    b"ic14": 512,
+    b"ic09": 512,
+}
 
 
 def png_path(size: int) -> Path:
@@ -80,6 +95,37 @@ def ico_sizes(data: bytes) -> list[int]:
     return sizes
 
 
+def icns_bytes(pngs: Mapping[int, bytes]) -> bytes:
+    """Return an .icns file with an entry for every ICNS_TYPES type, from *pngs* (by size).
+
+    Layout (all big-endian): the magic b"icns" and the file's total length (4 bytes), then
+    entries of a 4-byte type, a 4-byte length counting these 8 header bytes, and the PNG.
+    """
+    entries = []
+    for kind, size in ICNS_TYPES.items():
+        data = pngs.get(size)
+        if data is None or png_size(data) != (size, size):
+            raise ValueError(f"{kind.decode()} needs a square PNG of {size} pixels")
+        entries.append(kind + struct.pack(">I", 8 + len(data)) + data)
+    body = b"".join(entries)
+    return b"icns" + struct.pack(">I", 8 + len(body)) + body
+
+
+def icns_entries(data: bytes) -> dict[bytes, bytes]:
+    """Return the entries of an .icns file by type (for the tests)."""
+    magic, total = struct.unpack_from(">4sI", data, 0)
+    if magic != b"icns" or total != len(data):
+        raise ValueError("not an .icns file, or a truncated one")
+    entries, offset = {}, 8
+    while offset < total:
+        kind, length = struct.unpack_from(">4sI", data, offset)
+        if length < 8 or offset + length > total:
+            raise ValueError(f"the {kind!r} entry's length {length} does not fit the file")
+        entries[kind] = data[offset + 8 : offset + length]
+        offset += length
+    return entries
+
+
 def render_png(svg: Path, size: int) -> bytes:
     """Draw *svg* into a transparent square of *size* pixels; return the PNG bytes."""
     # Imported here: the ICO functions above are used by Qt-free tests.
@@ -106,7 +152,7 @@ def render_png(svg: Path, size: int) -> bytes:
 
 
 def main() -> int:
-    """Render every PNG size and the .ico next to the SVG."""
+    """Render every PNG size, the .ico and the .icns next to the SVG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication  # noqa: PLC0415, TID251
 
@@ -118,6 +164,9 @@ def main() -> int:
     ico = ICONS / "imap-archiver.ico"
     ico.write_bytes(ico_bytes({size: pngs[size] for size in ICO_SIZES}))
     print(f"{ico.relative_to(ROOT)}: {ico.stat().st_size} bytes")
+    icns = ICONS / "imap-archiver.icns"
+    icns.write_bytes(icns_bytes(pngs))
+    print(f"{icns.relative_to(ROOT)}: {icns.stat().st_size} bytes")
     del app
     return 0
 

@@ -184,6 +184,60 @@ def test_ico_writer_round_trip_and_refusals():
         tool.ico_bytes({})
 
 
+# The .icns types that hold PNG images, and the pixel size of each (Apple's icns format, as
+# iconutil writes it); read independently of the writer in packaging/render_icons.py.
+ICNS_PNG_TYPES = {
+    b"icp4": 16,
+    b"icp5": 32,
+    b"ic11": 32,
+    b"ic12": 64,
+    b"ic07": 128,
+    b"ic13": 256,
+    b"ic08": 256,
+    b"ic14": 512,
+    b"ic09": 512,
+}
+
+
+def icns_entries(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(type, data) of each entry of an .icns file; asserts the lengths add up."""
+    magic, total = struct.unpack_from(">4sI", data)
+    assert magic == b"icns" and total == len(data), "not an .icns file, or truncated"
+    entries, offset = [], 8
+    while offset < total:
+        kind, length = struct.unpack_from(">4sI", data, offset)
+        assert 8 < length <= total - offset, f"{kind!r}: bad length {length}"
+        entries.append((kind, data[offset + 8 : offset + length]))
+        offset += length
+    return entries
+
+
+def test_icns_holds_each_png_under_the_types_macos_reads():
+    entries = icns_entries((ICONS / "imap-archiver.icns").read_bytes())
+    assert [kind for kind, _ in entries] == list(ICNS_PNG_TYPES)
+    for kind, image in entries:
+        size = ICNS_PNG_TYPES[kind]
+        assert image == (ICONS / f"imap-archiver-{size}.png").read_bytes(), kind
+
+
+def test_icns_writer_round_trip_and_refusals():
+    tool = render_icons()
+    pngs = {size: (ICONS / f"imap-archiver-{size}.png").read_bytes() for size in PNG_SIZES}
+    data = tool.icns_bytes(pngs)
+    assert data == (ICONS / "imap-archiver.icns").read_bytes()  # committed = regenerated
+    assert tool.icns_entries(data) == dict(icns_entries(data))
+    with pytest.raises(ValueError, match="ic14 needs a square PNG of 512"):
+        tool.icns_bytes({**pngs, 512: pngs[256]})
+    with pytest.raises(ValueError, match="truncated"):
+        tool.icns_entries(data[:-1])
+
+
+def test_spec_gives_the_macos_app_the_icns():
+    spec = (ROOT / "packaging" / "imap-archiver.spec").read_text(encoding="utf-8")
+    assert '"imap-archiver.icns"' in spec
+    assert "icon=icon," in spec.split("BUNDLE(", 1)[1]
+
+
 # --- the freedesktop validators, where installed ----------------------------------------------
 
 
