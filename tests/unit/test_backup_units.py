@@ -12,6 +12,7 @@ import pytest
 
 from archiver.cli import main
 from archiver.core.catalog import CATALOG_NAME, Catalog
+from archiver.core.config import Config, load_config
 from archiver.core.errors import (
     ArchiverError,
     BackupCopyFailed,
@@ -152,6 +153,26 @@ def test_an_archive_without_messages_backs_up_and_verifies(tmp_path):
     assert seen[-1] == Progress(2, 2, "office", result.bytes_total, result.bytes_total)
     assert run_verify(tmp_path / "b" / "archive", report=lambda _: None, cancel=CancelToken()).ok
     assert read_backup_record(tmp_path / "b")["complete"] is True  # type: ignore[index]
+
+
+def test_a_disk_without_file_modes_is_taken(tmp_path, monkeypatch):
+    """FAT, exFAT and network shares refuse chmod; their mount options decide the modes."""
+    root = make_archive(tmp_path / "archive")
+    dest = tmp_path / "usb"
+    real = os.chmod
+
+    def refuse(path: object, *args: object, **kwargs: object) -> None:
+        if str(path).startswith(str(dest)):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "chmod", refuse)
+    settings = Config(archive_format="mbox", archive_dir=tmp_path / "elsewhere")
+
+    result = backup(root, dest, settings=settings)
+
+    assert result.ok and result.settings
+    assert load_config(dest / "config" / "config.json") == Config(archive_format="mbox")
 
 
 def test_backup_record_must_be_ours(tmp_path):

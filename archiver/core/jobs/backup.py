@@ -67,9 +67,11 @@ from archiver.core.errors import (
     StoreError,
 )
 from archiver.core.index.indexer import INDEX_DIR
+from archiver.core.jobs.archive import SPOOL_NAME as ARCHIVE_SPOOL
+from archiver.core.jobs.restore import SPOOL_NAME as RESTORE_SPOOL
 from archiver.core.jobs.verify import Damage, Problem, check_copy
 from archiver.core.lock import LOCK_NAME, reading_lock
-from archiver.core.paths import AppDirs, long_path, make_private_dir, replace_file
+from archiver.core.paths import AppDirs, long_path, replace_file
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import LAST_BACKUP_NAME, BackupRecord, record_backup
 from archiver.core.store import account_trees, require_catalog
@@ -99,8 +101,8 @@ NOT_COPIED = frozenset(
         f"{CATALOG_NAME}-wal",
         f"{CATALOG_NAME}-shm",
         f"{CATALOG_NAME}-journal",
-        ".spool",  # jobs.archive.SPOOL_NAME: messages being downloaded
-        ".restore-spool",  # jobs.restore.SPOOL_NAME
+        ARCHIVE_SPOOL,  # messages being downloaded
+        RESTORE_SPOOL,
         LAST_BACKUP_NAME,
         f"{LAST_BACKUP_NAME}.tmp",
     }
@@ -380,7 +382,7 @@ class _Backup:
             if not destination.parent.is_dir():
                 raise BackupDestinationMissing(destination, during_run=False)
             try:
-                make_private_dir(destination)
+                make_backup_dir(destination)
             except OSError as exc:
                 raise self._error(exc, "creating the backup folder") from exc
             return
@@ -434,7 +436,7 @@ class _Backup:
         """
         target = long_path(self.target)
         try:
-            make_private_dir(target)
+            make_backup_dir(target)
             if (target / CATALOG_NAME).exists():
                 replace_file(target / CATALOG_NAME, target / PREVIOUS_CATALOG)
                 fsync_dir(target)
@@ -802,7 +804,7 @@ class _Backup:
         if directory in self._made:
             return
         try:
-            make_private_dir(directory)
+            make_backup_dir(directory)
         except OSError as exc:
             raise self._error(exc, f"creating {directory}") from exc
         self._made.add(directory)
@@ -877,11 +879,14 @@ class _Backup:
         and no archive folder: the backup's own is the one below it."""
         if self.settings is None:
             return
-        try:
-            save_config(dataclasses.replace(self.settings, archive_dir=None),
-                        self.dirs.config_file)  # fmt: skip
-        except OSError as exc:
-            raise self._error(exc, "saving the settings") from exc
+        # Written here first, then copied as any small file of the backup: save_config insists
+        # on folder modes that FAT, exFAT and many network shares cannot give.
+        with tempfile.TemporaryDirectory(prefix="imap-archiver-backup-") as scratch:
+            written = Path(scratch) / "config.json"
+            save_config(dataclasses.replace(self.settings, archive_dir=None), written)
+            data = written.read_bytes()
+        self._ensure_dir(self.dirs.config)
+        self._write_small(self.dirs.config_file, data, "the settings")
         self.result.settings = True
 
     # --- errors -----------------------------------------------------------------------------
@@ -915,6 +920,27 @@ class _Backup:
 
 
 _BINARY = getattr(os, "O_BINARY", 0)
+
+
+def make_backup_dir(path: Path) -> None:
+    """Create *path* and its missing parents, readable by the user only where the file
+    system keeps modes.
+
+    FAT and exFAT disks and many network shares refuse chmod (their mount options set the
+    modes), which is no reason to refuse them as a backup disk: protecting it is the user's.
+    """
+    missing = []
+    level = path
+    while not level.exists():
+        missing.append(level)
+        level = level.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        if os.name == "posix":
+            try:
+                folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+            except PermissionError as exc:
+                log.debug("Cannot make %s private: %s", folder, exc)
 
 
 def _progress_text(relative: str) -> str:
