@@ -211,18 +211,30 @@ def test_efbig_while_writing_is_explained(tmp_path, monkeypatch):
 
 def test_a_failing_disk_is_a_copy_error(tmp_path, monkeypatch):
     root = make_archive(tmp_path / "archive")
-    real = backup_job.os.fsync
 
-    def failing(fd: int) -> None:
-        if os.fstat(fd).st_size == 3:  # the run log's copy
-            raise OSError(errno.EIO, "Input/output error")
-        real(fd)
+    def failing(paths: object, directory: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(backup_job.os, "fsync", failing)
+    monkeypatch.setattr(backup_job, "sync_files", failing)
     with pytest.raises(BackupCopyFailed, match="disk failing, or was it disconnected"):
         backup(root, tmp_path / "b")
+    assert not list((tmp_path / "b").rglob(".backup-*"))  # the batch's copies are removed
     monkeypatch.undo()
     assert backup(root, tmp_path / "b").ok
+
+
+def test_a_copy_that_reads_back_wrong_is_a_copy_error(tmp_path, monkeypatch):
+    root = make_archive(tmp_path / "archive")
+    real = backup_job.digest_file
+
+    def flipping(path: Path) -> tuple[str, int]:
+        digest, size = real(path)
+        return ("0" * 64 if ".backup-" in path.name else digest), size
+
+    monkeypatch.setattr(backup_job, "digest_file", flipping)
+    with pytest.raises(BackupCopyFailed, match="reads back different from the archive"):
+        backup(root, tmp_path / "b")
+    assert not list((tmp_path / "b").rglob(".backup-*"))
 
 
 def test_the_command_line_refuses_with_one_line(tmp_path, monkeypatch, capsys):

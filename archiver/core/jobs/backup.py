@@ -75,7 +75,7 @@ from archiver.core.paths import AppDirs, long_path, replace_file
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import LAST_BACKUP_NAME, BackupRecord, record_backup
 from archiver.core.store import account_trees, require_catalog
-from archiver.core.store.base import READ_CHUNK, digest_file, fsync_dir
+from archiver.core.store.base import READ_CHUNK, digest_file, fsync_dir, sync_files
 from archiver.core.store.maildir import MESSAGE_DIRS, unique_name
 from archiver.core.volumes import filesystem_type, max_file_size
 
@@ -88,6 +88,9 @@ BACKING_UP = "Backing up"
 READ_BACK_DIFFERS = "the copy reads back different from the archive"
 KEPT_EARLIER = "; the backup keeps its earlier copy of the file, intact there"
 COPIED_AS_IT_IS = "; it is backed up as it is"
+# Copies synced together (one syncfs on Linux): at most this many files, or bytes.
+BATCH_FILES = 200
+BATCH_BYTES = 64 * 1024 * 1024
 TEMP_PREFIX, TEMP_SUFFIX = ".backup-", ".tmp"
 SNAPSHOT_TEMP = f"{TEMP_PREFIX}catalog{TEMP_SUFFIX}"
 PREVIOUS_CATALOG = f"{CATALOG_NAME}.previous-backup"
@@ -189,6 +192,21 @@ class _File:
     mtime_ns: int
     copies: tuple[tuple[Record, ...], ...] = ()
     is_message: bool = False  # a Maildir file the catalog knows (its bytes are one message)
+
+
+@dataclass(frozen=True, slots=True)
+class _Copied:
+    """A file copied to a temporary name in the backup, waiting for its batch's sync.
+
+    ``relative``: its place in the backup's archive folder; ``digest``: SHA-256 of the bytes
+    read from the archive; ``earlier``: the size of the backup's earlier copy, if any.
+    """
+
+    file: _File
+    relative: str
+    temp: Path
+    digest: str
+    earlier: int | None
 
 
 def run_backup(
@@ -318,6 +336,8 @@ class _Backup:
         self._made: set[Path] = set()  # folders of the backup known to exist
         self._bytes_done = 0
         self._done = 0
+        self._batch: list[_Copied] = []  # copies waiting for one sync (see _flush)
+        self._batch_bytes = 0
 
     # --- the run ----------------------------------------------------------------------
 
@@ -353,21 +373,29 @@ class _Backup:
         self.report(Progress(0, len(files), BACKING_UP, 0, self.result.bytes_total))
         for relative in self._directories():  # Maildir's tmp/ and new/ too, empty or not
             self._ensure_dir(long_path(self.target) / relative)
-        for file in files:
-            self.cancel.raise_if_cancelled()
-            self._back_up(file)
-            self._done += 1
-            self._bytes_done += file.size
-            self.report(
-                Progress(
-                    self._done,
-                    len(files),
-                    _progress_text(file.relative),
-                    self._bytes_done,
-                    self.result.bytes_total,
+        try:
+            for file in files:
+                self.cancel.raise_if_cancelled()
+                self._back_up(file)
+                self._done += 1
+                self._bytes_done += file.size
+                self.report(
+                    Progress(
+                        self._done,
+                        len(files),
+                        _progress_text(file.relative),
+                        self._bytes_done,
+                        self.result.bytes_total,
+                    )
                 )
-            )
-        self.cancel.raise_if_cancelled()
+            self.cancel.raise_if_cancelled()
+            self._flush()
+        except Cancelled:
+            self._flush()  # what is copied so far is kept: the next run need not copy it
+            raise
+        except BaseException:
+            self._drop(self._batch)
+            raise
 
     # --- the backup folder --------------------------------------------------------------
 
@@ -582,30 +610,7 @@ class _Backup:
                 return
             log.info("The backup's copy of %s differs from the archive's; copying it again",
                      relative)  # fmt: skip
-        temp, digest = self._copy(file)
-        if self._digest(temp, relative, backup=True) != digest:
-            temp.unlink(missing_ok=True)
-            raise BackupCopyFailed(self.destination, file.relative, READ_BACK_DIFFERS)
-        self.result.messages += sum(len(records) for records in file.copies)
-        problems = self._check_regions(file, temp.relative_to(long_path(self.target)).as_posix())
-        if problems and size is not None:
-            earlier = _File(file.relative, size, 0, tuple(records for records, _, _ in problems))
-            if not self._check_regions(earlier, relative):
-                # The archive's mbox file is damaged where the backup's earlier copy is intact:
-                # a backup never trades a good copy for a damaged one. The earlier copy stays
-                # (messages added to the file since are missing from it; verify says which).
-                temp.unlink(missing_ok=True)
-                self.result.kept_earlier.append(file.relative)
-                for records, problem, reason in problems:
-                    self._damaged(records, file.relative, problem, reason + KEPT_EARLIER)
-                return
-        self._place(temp, final)
-        if size is None:
-            self.result.copied += 1
-        else:
-            self.result.replaced += 1
-        for records, problem, reason in problems:
-            self._damaged(records, file.relative, problem, reason + COPIED_AS_IT_IS)
+        self._queue(file, relative, size)
 
     def _back_up_message(self, file: _File, relative: str, final: Path) -> None:
         """A Maildir file the catalog knows: check the backup's copy against the catalog."""
@@ -622,27 +627,7 @@ class _Backup:
                 self.result.messages += len(records)
                 return
             log.info("The backup's copy of %s is %s; copying it again", relative, problem.value)
-            self.result.replaced += 1
-        else:
-            self.result.copied += 1
-        temp, digest = self._copy(file)
-        temp_relative = temp.relative_to(long_path(self.target)).as_posix()
-        problem, reason, _read = check_copy(
-            long_path(self.target), dataclasses.replace(record, location=Location(temp_relative))
-        )
-        if problem is not None:
-            if self._digest(temp, relative, backup=True) != digest:
-                temp.unlink(missing_ok=True)
-                raise BackupCopyFailed(
-                    self.destination,
-                    file.relative,
-                    READ_BACK_DIFFERS,
-                )
-            # The archive's own copy differs from the catalog: copied as it is (the bytes may
-            # still be of use), and reported, as verify reports it.
-            self._damaged(records, file.relative, problem, reason + COPIED_AS_IT_IS)
-        self._place(temp, final)
-        self.result.messages += len(records)
+        self._queue(file, relative, self._size_at(final, relative))
 
     def _rename_known(self, final: Path) -> None:
         """Rename the backup's copy of a message another program renamed in the archive
@@ -724,8 +709,9 @@ class _Backup:
             self.result.damaged.append(damage)
 
     def _copy(self, file: _File) -> tuple[Path, str]:
-        """Copy an archive file into a temporary file beside its place in the backup, synced
-        and with the original's modification time; return it and the SHA-256 of what was read.
+        """Copy an archive file into a temporary file beside its place in the backup, with the
+        original's modification time; return it and the SHA-256 of what was read. The batch
+        syncs it (see _flush).
 
         The temporary file is removed when anything fails (or a cancel comes).
         """
@@ -764,8 +750,6 @@ class _Backup:
                 try:
                     out.flush()
                     os.utime(temp, ns=(file.mtime_ns, file.mtime_ns))
-                    # No change after the file is moved to its final place: synced here.
-                    os.fsync(out.fileno())
                 except OSError as exc:
                     raise self._error(exc, f"copying {file.relative}", file) from exc
         except BaseException:
@@ -782,15 +766,105 @@ class _Backup:
         text = _progress_text(file.relative)
         self.report(Progress(self._done, self.result.files, text, done, self.result.bytes_total))
 
-    def _place(self, temp: Path, final: Path) -> None:
-        """Rename a checked copy into place and make the rename durable."""
+    def _queue(self, file: _File, relative: str, earlier: int | None) -> None:
+        """Copy *file* to a temporary name and add it to the batch; flush a full batch."""
+        temp, digest = self._copy(file)
+        self._batch.append(_Copied(file, relative, temp, digest, earlier))
+        self._batch_bytes += file.size
+        if len(self._batch) >= BATCH_FILES or self._batch_bytes >= BATCH_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Sync the batch's copies, then check each and rename it into place, then sync the
+        folders (as the archive stores messages: one disk flush for many files).
+
+        No file is changed after it is renamed into place: it was synced before.
+        """
+        batch, self._batch, self._batch_bytes = self._batch, [], 0
+        if not batch:
+            return
         try:
-            replace_file(temp, final)
-            fsync_dir(final.parent)
+            sync_files([copied.temp for copied in batch], long_path(self.target))
+        except OSError as exc:
+            self._drop(batch)
+            raise self._error(exc, "writing the copies to the backup disk") from exc
+        folders = set()
+        for index, copied in enumerate(batch):
+            try:
+                if self._finish(copied):
+                    folders.add(copied.temp.parent)
+            except BaseException:
+                self._drop(batch[index:])
+                raise
+        for folder in folders:
+            try:
+                fsync_dir(folder)
+            except OSError as exc:
+                raise self._error(exc, "writing the copies to the backup disk") from exc
+
+    def _finish(self, copied: _Copied) -> bool:
+        """Read a synced copy back, check it, and rename it into place; False when the
+        backup's earlier copy is kept instead.
+
+        Raises BackupCopyFailed when the copy reads back other than what was read from the
+        archive. A copy that reads back right but differs from the catalog shows the archive's
+        own damage: it is reported and placed, unless the earlier copy is intact there.
+        """
+        file = copied.file
+        target = long_path(self.target)
+        final = target / copied.relative
+        temp_relative = copied.temp.relative_to(target).as_posix()
+        problems: list[tuple[tuple[Record, ...], Problem, str]] = []
+        if file.is_message:
+            records = file.copies[0]  # a Maildir file is one stored copy
+            at = dataclasses.replace(records[0], location=Location(temp_relative))
+            problem, reason, _read = check_copy(target, at)
+            if problem is not None:
+                self._check_read_back(copied)
+                problems.append((records, problem, reason))
+        else:
+            self._check_read_back(copied)
+            problems = self._check_regions(file, temp_relative)
+        self.result.messages += sum(len(records) for records in file.copies)
+        if problems and copied.earlier is not None and not file.is_message:
+            earlier = _File(file.relative, copied.earlier, 0, tuple(r for r, _, _ in problems))
+            if not self._check_regions(earlier, copied.relative):
+                # The archive's mbox file is damaged where the backup's earlier copy is intact:
+                # a backup never trades a good copy for a damaged one. The earlier copy stays
+                # (messages added to the file since are missing from it; verify says which).
+                copied.temp.unlink(missing_ok=True)
+                self.result.kept_earlier.append(file.relative)
+                for records, problem, reason in problems:
+                    self._damaged(records, file.relative, problem, reason + KEPT_EARLIER)
+                return False
+        try:
+            replace_file(copied.temp, final)
         except OSError as exc:
             raise self._error(exc, f"putting {final.name} in place") from exc
         if final.parent.name in MESSAGE_DIRS:
             self._listing(final.parent)[unique_name(final.name)] = final.name
+        if copied.earlier is None:
+            self.result.copied += 1
+        else:
+            self.result.replaced += 1
+        for records, problem, reason in problems:
+            self._damaged(records, file.relative, problem, reason + COPIED_AS_IT_IS)
+        return True
+
+    def _check_read_back(self, copied: _Copied) -> None:
+        """Raise BackupCopyFailed when a copy reads back other than what the archive gave."""
+        if self._digest(copied.temp, copied.relative, backup=True) != copied.digest:
+            copied.temp.unlink(missing_ok=True)
+            raise BackupCopyFailed(self.destination, copied.file.relative, READ_BACK_DIFFERS)
+
+    def _drop(self, batch: list[_Copied]) -> None:
+        """Remove the temporary files of copies that will not be placed (best effort: the
+        destination may be what failed; the next run removes what is left)."""
+        for copied in batch:
+            try:
+                copied.temp.unlink(missing_ok=True)
+            except OSError as exc:
+                log.debug("Cannot remove %s: %s", copied.temp, exc)
 
     def _digest(self, path: Path, relative: str, *, backup: bool = False) -> str:
         try:
