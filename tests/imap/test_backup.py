@@ -131,6 +131,7 @@ def test_backup_is_a_complete_archive_that_verifies(
     assert result.ok and result.complete and not result.cancelled
     assert result.copied == result.files and not result.replaced and not result.intact
     assert result.messages == 25 and result.bytes_copied == result.bytes_total
+    assert result.bytes_checked >= result.bytes_total  # every copy read back
     assert seen[-1].done == seen[-1].total == result.files
     assert seen[-1].bytes_done == seen[-1].bytes_total == result.bytes_total
     assert tree(dest / "archive") == tree(root)
