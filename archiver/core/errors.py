@@ -237,6 +237,20 @@ class BackupDestinationForeign(BackupError):
         self.entries = entries
 
 
+class BackupOfAnotherArchive(BackupError):
+    """Raised before anything is written when the backup folder holds a backup of another
+    archive (another computer's, another user's): none of the messages its catalog lists is
+    in this archive. ``source`` is the archive that backup was made from, as its record says."""
+
+    def __init__(self, destination: Path, source: str) -> None:
+        super().__init__(
+            f"The folder {destination} holds a backup of another archive ({source}): none of "
+            "its messages is in this archive. Choose another folder; nothing was written.",
+            destination,
+        )
+        self.source = source
+
+
 class BackupDestinationInvalid(BackupError):
     """Raised before anything is written when the backup folder is the archive itself, lies
     inside it, or holds it."""

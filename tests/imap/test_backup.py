@@ -16,7 +16,11 @@ from archiver.cli import main
 from archiver.core.accounts import Account
 from archiver.core.catalog import CATALOG_NAME, Catalog
 from archiver.core.config import Config, load_config, save_config
-from archiver.core.errors import BackupDestinationFull, BackupDestinationMissing
+from archiver.core.errors import (
+    BackupDestinationFull,
+    BackupDestinationMissing,
+    BackupOfAnotherArchive,
+)
 from archiver.core.jobs import backup as backup_job
 from archiver.core.jobs.backup import (
     PREVIOUS_CATALOG,
@@ -434,3 +438,38 @@ def log_expected_anyway(row_id: int) -> None:
     logging.getLogger("archiver.core.jobs.backup").warning(
         "Message %d (account test, folder INBOX, UID 2) is altered in the archive", row_id
     )
+
+
+def test_a_backup_of_another_archive_is_refused(dovecot, imap_user, account, password, tmp_path):
+    office, home, dest = tmp_path / "office", tmp_path / "home", tmp_path / "backup"
+    fill_and_archive(dovecot, imap_user, account, password, office, "maildir", seeds=range(3))
+    fill_and_archive(dovecot, imap_user, account, password, home, "maildir", seeds=range(50, 53))
+    assert backup(office, dest).ok
+    before = tree(dest)
+
+    with pytest.raises(BackupOfAnotherArchive, match="holds a backup of another archive") as caught:
+        backup(home, dest)
+
+    assert caught.value.source == str(office)
+    assert tree(dest) == before
+    assert read_backup_record(dest)["complete"] is True  # type: ignore[index]
+
+
+@pytest.mark.expect_log(
+    "WARNING", "archiver.core.jobs.backup", r"^Message 3 \(account test, folder INBOX, UID 3\) "
+    r"is missing in the archive: the file is gone from the archive, so it cannot be backed up"
+)  # fmt: skip
+def test_a_message_gone_from_the_archive_is_reported(
+    dovecot, imap_user, account, password, tmp_path
+):
+    root, dest = tmp_path / "archive", tmp_path / "backup"
+    fill_and_archive(dovecot, imap_user, account, password, root, "maildir", seeds=range(4))
+    with Catalog.open(root) as catalog:
+        gone = catalog.records()[2]
+    (root / gone.location.path).unlink()
+
+    result = backup(root, dest)
+
+    assert result.complete and not result.ok
+    assert [(d.id, d.problem.value) for d in result.damaged] == [(gone.id, "missing")]
+    assert result.messages == 3

@@ -50,7 +50,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from archiver.core.catalog import CATALOG_NAME, Catalog, Location, Record
+from archiver.core.catalog import CATALOG_NAME, Catalog, Location, Record, State
 from archiver.core.config import Config, save_config
 from archiver.core.errors import (
     READ_ONLY_ERRNOS,
@@ -63,6 +63,7 @@ from archiver.core.errors import (
     BackupDestinationReadOnly,
     BackupError,
     BackupFileTooLarge,
+    BackupOfAnotherArchive,
     CatalogDamaged,
     StoreError,
 )
@@ -88,6 +89,9 @@ BACKING_UP = "Backing up"
 READ_BACK_DIFFERS = "the copy reads back different from the archive"
 KEPT_EARLIER = "; the backup keeps its earlier copy of the file, intact there"
 COPIED_AS_IT_IS = "; it is backed up as it is"
+GONE = "the file is gone from the archive, so it cannot be backed up"
+# Rows of a backup's catalog looked for in the archive before the backup is continued.
+SAMPLE_ROWS = 200
 # Copies synced together (one syncfs on Linux): at most this many files, or bytes.
 BATCH_FILES = 200
 BATCH_BYTES = 64 * 1024 * 1024
@@ -346,6 +350,7 @@ class _Backup:
         self._open_destination()
         self.colon_ok = self._takes_colons(self.destination)
         with Catalog.open(self.source) as catalog:
+            self._refuse_other_archive(catalog)
             files = self._source_files(catalog)
             self.result.files = len(files)
             self.result.bytes_total = sum(f.size for f in files)
@@ -424,6 +429,39 @@ class _Backup:
             raise self._error(exc, "reading the backup folder") from exc
         if entries:
             raise BackupDestinationForeign(destination, entries)
+
+    def _refuse_other_archive(self, catalog: Catalog) -> None:
+        """Refuse a backup of another archive: one whose catalog lists messages (checked: up
+        to SAMPLE_ROWS of them) none of which this archive holds.
+
+        An archive only grows (rows are never removed, and a rebuilt catalog keeps account,
+        folder and SHA-256), so a backup of this archive shares its messages; two computers
+        backing up to one folder would otherwise mix two archives.
+        """
+        target = long_path(self.target)
+        path = next((target / n for n in (CATALOG_NAME, PREVIOUS_CATALOG) if (target / n).exists()),
+                    None)  # fmt: skip
+        if path is None:
+            return
+        try:
+            backup = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+            try:
+                rows = backup.execute(
+                    "SELECT account, folder, sha256 FROM messages WHERE state = 'verified' "
+                    "ORDER BY id LIMIT ?",
+                    (SAMPLE_ROWS,),
+                ).fetchall()
+            finally:
+                backup.close()
+        except sqlite3.Error as exc:  # unreadable: ours all the same, and replaced by this run
+            log.info("Cannot read the backup's catalog %s: %s", path, exc)
+            return
+        for account, folder, sha256 in rows:
+            if catalog.find_contents(account, folder, [sha256]):
+                return
+        if rows:
+            record = read_backup_record(self.destination) or {}
+            raise BackupOfAnotherArchive(self.destination, str(record.get("source", "unknown")))
 
     def _write_record(self, *, complete: bool) -> None:
         """Write the backup's record durably: temporary file, fsync, rename, fsync folder."""
@@ -509,18 +547,30 @@ class _Backup:
             else:
                 by_mbox.setdefault(location.path, []).append(record)
         files = []
+        found: set[object] = set()
         for relative, stat in self._walk():
             parts = PurePosixPath(relative).parts
             fmt = trees.get(parts[0]) if len(parts) > 1 else None
             if fmt == "maildir" and len(parts) > 2 and parts[-2] in MESSAGE_DIRS:
                 path = PurePosixPath(relative)
-                rows = by_unique.get((str(path.parent.parent), unique_name(path.name)))
+                key = (str(path.parent.parent), unique_name(path.name))
+                rows = by_unique.get(key)
                 if rows:
+                    found.add(key)
                     files.append(_File(relative, stat.st_size, stat.st_mtime_ns,
                                        tuple(_by_copy(rows)), is_message=True))  # fmt: skip
                     continue
             regions = by_mbox.get(relative, []) if fmt == "mbox" else []
+            found.add(relative)
             files.append(_File(relative, stat.st_size, stat.st_mtime_ns, tuple(_by_copy(regions))))
+        # Verified messages whose file is gone from the archive cannot be backed up: said so,
+        # as verify says it (their rows are in the backup's catalog, which keeps the record).
+        groups: list[tuple[object, list[Record]]] = [*by_unique.items(), *by_mbox.items()]
+        for stored, rows in groups:
+            verified = [r for r in rows if r.state is State.VERIFIED]
+            if stored not in found and verified:
+                for records in _by_copy(verified):
+                    self._damaged(records, records[0].location.path, Problem.MISSING, GONE)
         return files
 
     def _walk(self) -> Iterator[tuple[str, os.stat_result]]:
