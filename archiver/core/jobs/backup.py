@@ -438,7 +438,7 @@ class _Backup:
         folder and SHA-256), so a backup of this archive shares its messages; two computers
         backing up to one folder would otherwise mix two archives.
         """
-        target = long_path(self.target)
+        target = self.target  # SQLite is given plain paths, as the catalog is
         path = next((target / n for n in (CATALOG_NAME, PREVIOUS_CATALOG) if (target / n).exists()),
                     None)  # fmt: skip
         if path is None:
@@ -956,7 +956,7 @@ class _Backup:
         Its marks of what the search index holds are cleared: the backup has no index, and
         the app builds one from the catalog when it first searches the backup.
         """
-        temp = long_path(self.target) / SNAPSHOT_TEMP
+        temp = self.target / SNAPSHOT_TEMP  # SQLite is given plain paths, as the catalog is
         try:
             catalog.snapshot(temp)
             with sqlite3.connect(temp, isolation_level=None) as copy:
