@@ -56,8 +56,8 @@ def print_backup_summary(result: BackupResult, out: TextIO) -> None:
         print(f"  DAMAGED ... and {len(result.damaged) - MAX_LISTED} more.", file=out)
     print(
         f"Files: {result.copied} copied, {result.replaced} replaced (damaged or changed in the "
-        f"backup), {result.renamed} renamed, {result.intact} already there and checked "
-        f"({result.files} in all).",
+        f"backup), {result.appended} grown and appended to, {result.renamed} renamed, "
+        f"{result.intact} already there and checked ({result.files} in all).",
         file=out,
     )
     print(

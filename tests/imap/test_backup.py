@@ -171,12 +171,14 @@ def test_second_backup_copies_only_what_is_new(
 
     second = backup(root, dest)
 
-    assert second.ok
+    assert second.ok and second.replaced == 0
+    grown = sum(len(run) for run in tree(root).values()) - first.bytes_total
     if fmt == "maildir":  # five new message files; the run log grew
-        assert (second.copied, second.replaced) == (5, 1)
+        assert (second.copied, second.appended) == (5, 1)
         assert second.intact == first.files - 1
-    else:  # the INBOX mbox file and the run log grew: copied whole
-        assert (second.copied, second.replaced) == (0, 2)
+    else:  # the INBOX mbox file and the run log grew: what they gained is appended
+        assert (second.copied, second.appended) == (0, 2)
+    assert second.bytes_copied == grown
     assert second.messages == 35
     assert tree(dest / "archive") == tree(root)
     assert not (dest / "archive" / PREVIOUS_CATALOG).exists()
@@ -184,7 +186,8 @@ def test_second_backup_copies_only_what_is_new(
 
     third = backup(root, dest)  # nothing new: everything read back, nothing copied
 
-    assert third.ok and (third.copied, third.replaced, third.bytes_copied) == (0, 0, 0)
+    assert third.ok and (third.copied, third.replaced, third.appended) == (0, 0, 0)
+    assert third.bytes_copied == 0
     assert third.intact == third.files and third.bytes_checked >= third.bytes_total - 4096
 
 

@@ -315,3 +315,25 @@ def test_a_disk_unmounted_mid_run_is_a_clear_error(tmp_path, tmpfs):
     assert caught.value.during_run
     assert listing(point) == []  # nothing went to the disk below the mount point
     assert (root / CATALOG_NAME).exists() and len(list((root / "office" / "cur").iterdir())) == 20
+
+
+def test_a_grown_file_gets_its_new_part_appended_and_a_differing_one_is_copied_whole(tmp_path):
+    root = make_archive(tmp_path / "archive", {"runs.jsonl": b"one\n" * 1000})
+    dest = tmp_path / "b"
+    log = dest / "archive" / "runs.jsonl"
+    assert backup(root, dest).ok
+
+    with (root / "runs.jsonl").open("ab") as grown:
+        grown.write(b"two\n" * 10)
+    appended = backup(root, dest)
+    assert appended.ok and (appended.appended, appended.bytes_copied) == (1, 40)
+    assert log.read_bytes() == (root / "runs.jsonl").read_bytes()
+
+    log.write_bytes(log.read_bytes()[:-25])  # an append cut short: still the beginning
+    finished = backup(root, dest)
+    assert finished.ok and (finished.appended, finished.bytes_copied) == (1, 25)
+
+    log.write_bytes(b"ONE\n" + log.read_bytes()[4:-8])  # shorter, and not the beginning
+    whole = backup(root, dest)
+    assert whole.ok and (whole.appended, whole.replaced, whole.bytes_copied) == (0, 1, 4040)
+    assert log.read_bytes() == (root / "runs.jsonl").read_bytes()

@@ -131,10 +131,13 @@ class BackupResult:
 
     ``files``: files of the archive to be in the backup (the catalog aside); of those
     ``copied`` were new there, ``replaced`` were there but damaged or changed and were copied
-    again, ``renamed`` were renamed there as another mail program renamed them in the
-    archive, ``intact`` were there and checked out. ``messages``: catalog rows whose copy in
-    the backup was checked against the catalog's SHA-256. ``damaged``: messages whose copy in
-    the *archive* differs from the catalog (copied as they are; ``verify`` tells more).
+    again, ``appended`` had grown (mbox files, the run log) and got their new part appended,
+    ``renamed`` were renamed there as another mail program renamed them in the archive,
+    ``intact`` were there and checked out. ``messages``: catalog rows whose copy in the backup
+    was checked, against the catalog's SHA-256 where it was copied in this run, else (an
+    unchanged mbox file) as part of a file equal to the archive's. ``damaged``: messages whose
+    copy in the *archive* differs from the catalog or is gone (copied as they are; ``verify``
+    tells more).
     ``kept_earlier``: mbox files damaged in the archive where the backup's earlier copy is
     intact, which the backup keeps instead.
     """
@@ -144,6 +147,7 @@ class BackupResult:
     files: int = 0
     copied: int = 0
     replaced: int = 0
+    appended: int = 0
     renamed: int = 0
     intact: int = 0
     bytes_total: int = 0
@@ -170,6 +174,7 @@ class BackupResult:
             "files": self.files,
             "copied": self.copied,
             "replaced": self.replaced,
+            "appended": self.appended,
             "renamed": self.renamed,
             "intact": self.intact,
             "bytes_total": self.bytes_total,
@@ -254,11 +259,13 @@ def run_backup(
         result.seconds = time.monotonic() - started
         _record(archive_root, result, None)
     log.info(
-        "Backup to %s %s: %d files copied, %d replaced, %d renamed, %d intact; %d bytes copied",
+        "Backup to %s %s: %d files copied, %d replaced, %d appended to, %d renamed, %d intact; "
+        "%d bytes copied",
         destination,
         "complete" if result.complete else "incomplete",
         result.copied,
         result.replaced,
+        result.appended,
         result.renamed,
         result.intact,
         result.bytes_copied,
@@ -275,7 +282,7 @@ def _record(archive_root: Path, result: BackupResult, error: str | None) -> None
             complete=result.complete,
             cancelled=result.cancelled,
             error=error,
-            files_copied=result.copied + result.replaced,
+            files_copied=result.copied + result.replaced + result.appended,
             bytes_copied=result.bytes_copied,
             damaged=len(result.damaged),
         ),
@@ -651,16 +658,80 @@ class _Backup:
         size = self._size_at(final, relative)
         if size == file.size:
             if self._digest(final, relative, backup=True) == self._digest(source, file.relative):
+                # Equal to the archive's file, which was checked against the catalog when it
+                # was copied; whether the archive's file still matches the catalog is verify's
+                # question (its regions are read there, slowly, line by line).
                 self.result.intact += 1
                 self.result.bytes_checked += file.size
-                # The backup's file equals the archive's: a bad region is the archive's.
-                for records, problem, reason in self._check_regions(file, relative):
-                    self._damaged(records, file.relative, problem, reason + COPIED_AS_IT_IS)
                 self.result.messages += sum(len(records) for records in file.copies)
                 return
             log.info("The backup's copy of %s differs from the archive's; copying it again",
                      relative)  # fmt: skip
+        elif size is not None and size < file.size and self._append(file, relative, final, size):
+            return
         self._queue(file, relative, size)
+
+    def _append(self, file: _File, relative: str, final: Path, size: int) -> bool:
+        """Bring a grown file up to date by appending what the archive's file has beyond the
+        backup's, when the backup's file is exactly its beginning (an mbox file or the run
+        log that mail was appended to); False when it is not, and nothing was written.
+
+        Appending in place is safe here: until the run completes the backup has no catalog
+        and says it is incomplete, and a tail cut short by a crash is either completed by the
+        next run (the file is still a beginning of the archive's) or the file is copied whole.
+        """
+        source = long_path(self.source) / file.relative
+        try:
+            inp = source.open("rb")
+        except OSError as exc:
+            raise _read_error(file.relative, exc) from exc
+        with inp:
+            digest = hashlib.sha256()
+            remaining = size
+            try:
+                while remaining and (chunk := inp.read(min(READ_CHUNK, remaining))):
+                    digest.update(chunk)
+                    remaining -= len(chunk)
+            except OSError as exc:
+                raise _read_error(file.relative, exc) from exc
+            if remaining or digest.hexdigest() != self._digest(final, relative, backup=True):
+                return False
+            self.result.bytes_checked += size
+            written = 0
+            try:
+                with final.open("ab") as out:
+                    while True:
+                        try:
+                            chunk = inp.read(READ_CHUNK)
+                        except OSError as exc:
+                            raise _read_error(file.relative, exc) from exc
+                        if not chunk:
+                            break
+                        digest.update(chunk)
+                        out.write(chunk)
+                        written += len(chunk)
+                        self.cancel.raise_if_cancelled()  # the next run appends the rest
+                        self._report_within(file, size + written)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.utime(final, ns=(file.mtime_ns, file.mtime_ns))
+            except OSError as exc:
+                raise self._error(exc, f"copying {file.relative}", file) from exc
+        self.result.bytes_copied += written
+        read_back, length = self._digest_and_size(final, relative)
+        self.result.bytes_checked += length
+        if read_back != digest.hexdigest():
+            raise BackupCopyFailed(self.destination, file.relative, READ_BACK_DIFFERS)
+        # The regions in the appended part are new: check them against the catalog.
+        added = tuple(
+            records for records in file.copies if (records[0].location.offset or 0) >= size
+        )
+        problems = self._check_regions(_File(file.relative, file.size, 0, added), relative)
+        for records, problem, reason in problems:
+            self._damaged(records, file.relative, problem, reason + COPIED_AS_IT_IS)
+        self.result.messages += sum(len(records) for records in file.copies)
+        self.result.appended += 1
+        return True
 
     def _back_up_message(self, file: _File, relative: str, final: Path) -> None:
         """A Maildir file the catalog knows: check the backup's copy against the catalog."""
@@ -921,6 +992,13 @@ class _Backup:
                 copied.temp.unlink(missing_ok=True)
             except OSError as exc:
                 log.debug("Cannot remove %s: %s", copied.temp, exc)
+
+    def _digest_and_size(self, path: Path, relative: str) -> tuple[str, int]:
+        """Return SHA-256 and length of a file in the backup."""
+        try:
+            return digest_file(path)
+        except OSError as exc:
+            raise self._error(exc, f"reading {relative} in the backup") from exc
 
     def _digest(self, path: Path, relative: str, *, backup: bool = False) -> str:
         try:
