@@ -46,7 +46,8 @@ def line(name: str, result: BackupResult, seconds: float) -> str:
     mb = result.bytes_total / 1048576
     return (
         f"{name:<22} {seconds:7.2f} s  {result.files:6d} files {mb:8.1f} MB  "
-        f"copied {result.copied:5d} replaced {result.replaced:3d} intact {result.intact:6d}  "
+        f"copied {result.copied:5d} replaced {result.replaced:3d} appended {result.appended:2d} "
+        f"intact {result.intact:6d}  "
         f"{result.bytes_copied / 1048576:7.1f} MB copied  "
         f"{result.bytes_checked / 1048576:7.1f} MB read back  {mb / seconds:6.1f} MB/s"
     )
