@@ -17,10 +17,16 @@ Incremental: a Maildir file the catalog knows is copied only when the backup lac
 copy there differs from the catalog's size and SHA-256; one another mail program renamed in
 the archive (new flags, same unique name) is renamed in the backup too. Other files (mbox
 files, markers, files no catalog row knows) are compared whole, size and SHA-256 of archive
-and backup; after that every mbox region the catalog knows is checked in the backup against
-the catalog. Each copy is written to a temporary file, synced (fsync), read back and checked
-before it is renamed into place, so a file in place in the backup is always a checked one,
-and a copy found damaged by a later run is replaced.
+and backup; one that grew and whose backup is exactly its beginning gets the new part
+appended, any other difference means a copy of the whole file; the mbox regions the catalog
+knows in what was copied are then checked against the catalog. Each copy is written to a
+temporary file, synced (in batches), read back and checked before it is renamed into place,
+so a file in place in the backup is always a checked one, and a copy found damaged by a later
+run is replaced. A good copy in the backup is never replaced by a damaged one: a message
+damaged in the archive is reported, and copied only where the backup has no intact copy.
+Refused before anything is written: a folder that is not empty and holds no backup of ours,
+the archive itself (or a folder inside it or around it), a backup of another archive, files
+larger than the backup's file system takes, and more bytes than it has room for.
 
 Honest when interrupted: before anything else is written, the record says the backup is
 incomplete and an earlier catalog is moved aside (so the folder does not open as an archive
