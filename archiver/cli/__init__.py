@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from archiver import __version__
-from archiver.cli import accounts, archive, restore, search, verify
+from archiver.cli import accounts, archive, backup, restore, search, verify
 from archiver.cli.common import (
     EXIT_CANCELLED,
     EXIT_CODES_HELP,
@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.register(commands)
     restore.register(commands)
     verify.register(commands)
+    backup.register(commands)
     gui = commands.add_parser("gui", help="open the desktop app (also: imap-archiver-gui)")
     gui.set_defaults(func=cmd_gui)
     demo = commands.add_parser(

@@ -505,6 +505,27 @@ class Catalog:
         ).fetchone()
         return int(row[0]), int(row[1])
 
+    def snapshot(self, target: Path, *, pages: int = 1024) -> None:
+        """Copy the catalog, as one consistent state, into a new database file *target*.
+
+        Uses SQLite's online backup API, *pages* pages per step; a writer committing between
+        steps makes the copy start over, so the result is always one committed state. The
+        copy is a single file (journal mode DELETE, no -wal beside it) and is synced to disk;
+        SQLite errors about *target* are raised as they are, for the caller to explain.
+        """
+        copy = sqlite3.connect(target, isolation_level=None)
+        try:
+            self._db.backup(copy, pages=pages)
+            copy.execute("PRAGMA journal_mode=DELETE")
+            copy.execute("PRAGMA synchronous=FULL")
+        finally:
+            copy.close()
+        fd = os.open(target, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     def _transaction(self) -> _Transaction:
         if self.read_only:
             raise ArchiveReadOnly(self.path.parent)

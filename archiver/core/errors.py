@@ -191,6 +191,144 @@ class ArchiveLocked(ArchiverError):
     """Another job holds the archive's lock file."""
 
 
+class BackupError(ArchiverError):
+    """A backup cannot go on; ``destination`` is the backup folder. Nothing in the archive
+    was changed, and a backup that was stopped says it is incomplete until a run finishes."""
+
+    def __init__(self, message: str, destination: Path) -> None:
+        super().__init__(message)
+        self.destination = destination
+
+
+class BackupDestinationMissing(BackupError):
+    """Raised when the backup folder cannot be reached: before the run (its disk is not
+    connected, the share not mounted) or during it (``during_run``: the disk was unplugged,
+    the network share went away)."""
+
+    def __init__(self, destination: Path, *, during_run: bool) -> None:
+        if during_run:
+            text = (
+                f"The backup folder {destination} went away during the backup (disk "
+                "unplugged or network share lost). The archive is untouched; the backup is "
+                "marked incomplete. Connect it again and run the backup again to finish it."
+            )
+        else:
+            text = (
+                f"The backup folder {destination} cannot be reached: its parent folder does not "
+                "exist. Is the disk connected, the network share mounted?"
+            )
+        super().__init__(text, destination)
+        self.during_run = during_run
+
+
+class BackupDestinationForeign(BackupError):
+    """Raised before anything is written when the backup folder holds files but is no
+    backup of ours (no backup record in it): a folder chosen by mistake is never filled,
+    let alone changed. ``entries`` names a few of what is in it."""
+
+    def __init__(self, destination: Path, entries: list[str]) -> None:
+        shown = ", ".join(entries[:5]) + (" ..." if len(entries) > 5 else "")
+        super().__init__(
+            f"The folder {destination} is not empty and is no backup made by imap-archiver "
+            f"(it holds {shown}). Choose an empty folder, or the folder of an earlier backup; "
+            "nothing was written.",
+            destination,
+        )
+        self.entries = entries
+
+
+class BackupOfAnotherArchive(BackupError):
+    """Raised before anything is written when the backup folder holds a backup of another
+    archive (another computer's, another user's): none of the messages its catalog lists is
+    in this archive. ``source`` is the archive that backup was made from, as its record says."""
+
+    def __init__(self, destination: Path, source: str) -> None:
+        super().__init__(
+            f"The folder {destination} holds a backup of another archive ({source}): none of "
+            "its messages is in this archive. Choose another folder; nothing was written.",
+            destination,
+        )
+        self.source = source
+
+
+class BackupDestinationInvalid(BackupError):
+    """Raised before anything is written when the backup folder is the archive itself, lies
+    inside it, or holds it."""
+
+
+class BackupDestinationFull(BackupError):
+    """Raised when the backup disk has no room: before the run when the space it needs
+    (``needed`` bytes, ``free`` available) is not there, or when a write fails for lack of
+    space (``needed`` and ``free`` then None)."""
+
+    def __init__(
+        self, destination: Path, *, needed: int | None = None, free: int | None = None
+    ) -> None:
+        if needed is not None and free is not None:
+            text = (
+                f"The backup disk of {destination} is too small: the backup needs about "
+                f"{needed:,} more bytes, {free:,} are free. Nothing more was copied."
+            )
+        else:
+            text = (
+                f"The backup disk of {destination} is full. The archive is untouched; the "
+                "backup is marked incomplete. Free some space and run the backup again."
+            )
+        super().__init__(text, destination)
+        self.needed, self.free = needed, free
+
+
+class BackupDestinationReadOnly(BackupError):
+    """Raised when the backup folder may not be written (read-only media, no permission)."""
+
+    def __init__(self, destination: Path) -> None:
+        super().__init__(
+            f"The backup folder {destination} cannot be written (read-only media, or no "
+            "permission to write there).",
+            destination,
+        )
+
+
+class BackupFileTooLarge(BackupError):
+    """Raised before a file is copied when it is larger than the backup disk's file system
+    takes in one file (FAT32: 4 GiB - 1 byte), as a long mbox file may be. ``files`` are
+    (path in the archive, size) of each such file, ``limit`` the largest size the file
+    system takes and ``filesystem`` its name."""
+
+    def __init__(
+        self,
+        destination: Path,
+        files: list[tuple[str, int]],
+        limit: int | None,
+        filesystem: str | None,
+    ) -> None:
+        shown = "; ".join(f"{path} ({size:,} bytes)" for path, size in files[:3])
+        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+        formatted = f"is formatted {filesystem}, which" if filesystem else "has a file system that"
+        most = f"of at most {limit:,} bytes" if limit is not None else "that large"
+        super().__init__(
+            f"The backup disk of {destination} {formatted} takes files {most}; the archive "
+            f"holds larger ones: {shown}{more}. Nothing was copied for them. Use a disk "
+            "formatted exFAT, NTFS, APFS or ext4.",
+            destination,
+        )
+        self.files, self.limit, self.filesystem = files, limit, filesystem
+
+
+class BackupCopyFailed(BackupError):
+    """Raised when a file written to the backup folder reads back different from what was
+    written (a failing disk or connection), or writing there fails for another reason;
+    ``path`` is the file in the archive."""
+
+    def __init__(self, destination: Path, path: str, detail: str) -> None:
+        super().__init__(
+            f"Cannot copy {path} to the backup folder {destination}: {detail}. The archive is "
+            "untouched; the backup is marked incomplete.",
+            destination,
+        )
+        self.path, self.detail = path, detail
+
+
 # Windows: ERROR_FILENAME_EXCED_RANGE (Python's errno for it is ENOENT).
 NAME_TOO_LONG_WINERROR = 206
 

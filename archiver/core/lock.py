@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from archiver.core.errors import READ_ONLY_ERRNOS, ArchiveLocked, ArchiveReadOnly
 from archiver.core.paths import make_private_dir
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 # Where the lock is taken: one byte far past the holder's PID at the start of the file.
@@ -53,6 +56,21 @@ def archive_lock(archive_root: Path) -> Iterator[None]:
             _unlock(fd)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def reading_lock(archive_root: Path) -> Iterator[None]:
+    """Hold the archive lock while a job reads the whole archive (verify, backup); on
+    read-only media, go on without it.
+
+    Nothing can write to read-only media, so no job can change the archive under the reader.
+    """
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(archive_lock(archive_root))
+        except ArchiveReadOnly:
+            log.info("The archive at %s is read-only; reading it without the lock", archive_root)
+        yield
 
 
 if sys.platform != "win32":

@@ -30,12 +30,12 @@ import hashlib
 import itertools
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archiver.core.catalog import CATALOG_NAME, Catalog, Location, NewRecord, Record, State
-from archiver.core.errors import ArchiveReadOnly, ArchiverError, CatalogDamaged, StoreError
+from archiver.core.errors import ArchiverError, CatalogDamaged, StoreError
 from archiver.core.index.indexer import (
     VERSION_FILE,
     PrivateStorage,
@@ -46,7 +46,7 @@ from archiver.core.index.indexer import (
     update_index,
 )
 from archiver.core.index.schema import SCHEMA_VERSION
-from archiver.core.lock import archive_lock
+from archiver.core.lock import archive_lock, reading_lock
 from archiver.core.paths import replace_file
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.store import account_trees
@@ -285,7 +285,7 @@ def run_verify(
     trees = account_trees(archive_root)
     if not catalog_path.exists() and not trees:
         raise ArchiverError(f"There is no archive in {archive_root} yet.")
-    with archive_lock(archive_root) if repair else _checking_lock(archive_root):
+    with archive_lock(archive_root) if repair else reading_lock(archive_root):
         result = VerifyResult(account, repair)
         if not catalog_path.exists() and not repair:
             log.warning("The catalog %s is missing; the archive holds message files", catalog_path)
@@ -329,20 +329,6 @@ def run_verify(
         "agrees" if result.index.agrees else "disagrees",
     )
     return result
-
-
-@contextmanager
-def _checking_lock(archive_root: Path) -> Iterator[None]:
-    """Hold the archive lock while checking; on read-only media, check without it.
-
-    Nothing can write to read-only media, so no job can change the archive under the check.
-    """
-    with ExitStack() as stack:
-        try:
-            stack.enter_context(archive_lock(archive_root))
-        except ArchiveReadOnly:
-            log.info("The archive at %s is read-only; checking it without the lock", archive_root)
-        yield
 
 
 def _chosen(trees: dict[str, str], account: str | None) -> list[tuple[str, str]]:
