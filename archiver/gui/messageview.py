@@ -116,7 +116,7 @@ def catalog_record(archive_root: Path, message_id: int) -> Record:
 
 def message_content(record: Record, data: bytes) -> MessageContent:
     """Return the preview of a message's bytes; never raises for bad mail."""
-    content = extract(data)
+    content = extract(data, attachments=False)
     message = email.message_from_bytes(data)
     markup = _html_part(message)
     internaldate = record.internaldate
