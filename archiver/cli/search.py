@@ -60,9 +60,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     search = commands.add_parser(
         "search",
         help="search the local archive",
-        description="Search archived mail. Words search subject, names, body and attachment "
-        'names; fields narrow it: from:meier subject:mahnung "exact phrase" folder:INBOX '
-        "account:work has:attachment is:flagged is:unread date:2022 "
+        description="Search archived mail. Words search subject, names, body, attachment "
+        "names and the text inside attachments (PDF, Office, OpenDocument, RTF, ...); fields "
+        'narrow it: from:meier subject:mahnung "exact phrase" inside:beschluss folder:INBOX '
+        "account:work has:attachment has:unreadable is:flagged is:unread date:2022 "
         "date:[2022-01-01 to 2022-06-30] size:>5MB, with AND, OR, NOT and parentheses. "
         "Umlauts, word forms and parts of compound words are found too.",
     )
