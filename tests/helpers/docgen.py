@@ -38,7 +38,7 @@ def _pdf(objects: Sequence[bytes]) -> bytes:
 
 
 def pdf(pages: Sequence[str]) -> bytes:
-    """Return a PDF with one line of *pages[i]* on page i (an empty string: no text at all)."""
+    """Return a PDF with the text *pages[i]* on page i, a line per line (empty: no text)."""
     count = len(pages)
     # 1 catalog, 2 page tree, 3 font, then a page and its content stream for each page.
     kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
@@ -48,7 +48,9 @@ def pdf(pages: Sequence[str]) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]
     for i, text in enumerate(pages):
-        stream = b"BT /F1 12 Tf 72 720 Td " + _pdf_string(text) + b" Tj ET" if text else b""
+        # One text line per line of *text*, 14 points apart (T* moves down by TL).
+        lines = b" Tj T* ".join(_pdf_string(line) for line in text.split("\n"))
+        stream = b"BT /F1 12 Tf 14 TL 72 760 Td " + lines + b" Tj ET" if text else b""
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
             b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * i)

@@ -280,3 +280,47 @@ def test_messages_without_attachments_read_nothing_more(monkeypatch):
     monkeypatch.setattr(extract_module, "read_attachment", fail)
     assert extract(MESSAGES["plain"]).body.strip() == "Nur Text hier."
     assert extract(MESSAGES["pdf"], attachments=False).inside == []
+
+
+def test_encrypted_zip_member_is_unreadable():
+    data = bytearray(docgen.docx(["geheim"]))
+    # Set the "encrypted" flag in every local and central header: zipfile then asks for a
+    # password.
+    for signature, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = data.find(signature)
+        while start >= 0:
+            data[start + at] |= 0x1
+            start = data.find(signature, start + 4)
+    (item,) = read_attachment("geheim.docx", "", bytes(data))
+    assert item.unreadable.startswith("an encrypted or unsupported zip file")
+
+
+def test_a_reader_beyond_our_limits_costs_the_attachment_only(monkeypatch):
+    """A RecursionError (say, mail nested deeper than the parser's stack) loses one file."""
+    import archiver.core.index.attachments_text as module  # noqa: PLC0415
+
+    def deep(*args: object) -> None:
+        raise RecursionError
+
+    monkeypatch.setattr(module, "_read_rtf", deep)
+    (item,) = read_attachment("tief.rtf", "", docgen.rtf(["x"]))
+    assert item.unreadable == "too complex to read"
+
+
+def test_an_attachment_that_breaks_decoding_leaves_the_message_indexed(monkeypatch):
+    import archiver.core.index.extract as extract_module  # noqa: PLC0415
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise LookupError("unknown encoding")
+
+    monkeypatch.setattr(extract_module, "read_attachment", broken)
+    content = extract(MESSAGES["pdf"])
+    assert content.inside == [] and content.attachments == ["beschluss.pdf"]
+    assert content.body.strip() == "Anbei die Unterlagen."
+
+
+def test_attachments_cut_by_thinning_are_reported_not_misread():
+    """A message over 8 MB is thinned before parsing: its long parts are cut, so not read."""
+    content = extract(MESSAGES["pdf"], cut_at=100)
+    (item,) = content.inside
+    assert item.name == "beschluss.pdf" and item.unreadable.startswith("in a message over 8 MB")
