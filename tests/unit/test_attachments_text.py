@@ -324,3 +324,10 @@ def test_attachments_cut_by_thinning_are_reported_not_misread():
     content = extract(MESSAGES["pdf"], cut_at=100)
     (item,) = content.inside
     assert item.name == "beschluss.pdf" and item.unreadable.startswith("in a message over 8 MB")
+
+
+def test_attachments_of_an_attached_mail_share_its_time():
+    pdf = docgen.pdf([f"Seite {n}" for n in range(20)])
+    inner = docgen.mail_with([(f"{n}.pdf", "application/pdf", pdf) for n in range(3)])
+    items = read_attachment("weiter.eml", "", inner, limits=Limits(seconds=-1))
+    assert [i.partial.startswith("reading stopped after") for i in items[1:]] == [True] * 3

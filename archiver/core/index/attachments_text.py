@@ -31,6 +31,7 @@ Nothing here raises for bad input.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import re
@@ -550,7 +551,9 @@ def _read_eml(name: str, data: bytes, work: _Work, depth: int, found: list[Attac
 
     if depth + 1 >= MAX_DEPTH:
         raise _Unreadable(f"mail nested more than {MAX_DEPTH} deep")
-    content = extract(data, depth=depth + 1, limits=work.limits)
+    # Its attachments share what is left of this one's time.
+    left = dataclasses.replace(work.limits, seconds=max(0.0, work.deadline - time.monotonic()))
+    content = extract(data, depth=depth + 1, limits=left)
     found.extend(
         AttachmentText(
             f"{name}/{inner.name}", inner.text, inner.unreadable, inner.partial, inner.is_scan
