@@ -23,12 +23,11 @@ from archiver.core.config import Config
 from archiver.core.errors import ArchiverError, StoreError
 from archiver.core.index.extract import extract
 from archiver.core.index.indexer import (
-    STRETCH_BYTES,
-    THIN_ABOVE,
     IndexReport,
     catch_up_index,
     indexable_bytes,
     reindex,
+    thinning_cut,
 )
 from archiver.core.index.search import (
     SORTS,
@@ -200,8 +199,8 @@ def _snippet(
         return Snippet(hit.preview, ()), []
     try:
         if hit.attachments and names_words(matches):
-            cut_at = STRETCH_BYTES - 4096 if record.size > THIN_ABOVE else None
-            content = extract(indexable_bytes(archive_root, record), cut_at=cut_at)
+            data = indexable_bytes(archive_root, record)
+            content = extract(data, cut_at=thinning_cut(record))
         else:  # thinned: the snippet needs the text, not the attachments' base64
             data = indexable_bytes(archive_root, record, SNIPPET_THIN)
             content = extract(data, attachments=False)

@@ -331,3 +331,23 @@ def test_attachments_of_an_attached_mail_share_its_time():
     inner = docgen.mail_with([(f"{n}.pdf", "application/pdf", pdf) for n in range(3)])
     items = read_attachment("weiter.eml", "", inner, limits=Limits(seconds=-1))
     assert [i.partial.startswith("reading stopped after") for i in items[1:]] == [True] * 3
+
+
+def test_a_thinned_message_records_its_cut_attachments_as_unreadable():
+    """Over THIN_ABOVE the indexer reads a thinned copy: a long part there is cut short."""
+    from archiver.core.index.indexer import THIN_ABOVE  # noqa: PLC0415
+
+    data = docgen.mail_with(
+        [
+            ("lang.txt", "text/plain", b"Vollstreckungsauftrag " * 20_000),
+            ("kurz.txt", "text/plain", b"Pfaendungsbeschluss"),
+        ]
+    )
+    big = Record(
+        1, "office", "INBOX", 1, 1, None, "", THIN_ABOVE + 1,
+        dt.datetime(2022, 1, 2, tzinfo=dt.UTC), (), Location("x"), State.VERIFIED, False,
+    )  # fmt: skip
+    fields = document(big, data)
+    assert fields["unreadable"] == "lang.txt: in a message over 8 MB: read in part only"
+    assert fields["has"] == "attachment unreadable" and fields["inside"] == "Pfaendungsbeschluss"
+    assert "Vollstreckungsauftrag" in document(_record(1, data), data)["inside"]

@@ -203,16 +203,23 @@ def _inside_fields(content: Extracted) -> dict[str, Any]:
     return fields
 
 
+def thinning_cut(record: Record) -> int | None:
+    """Return where indexable_bytes cut the parts of *record*'s message (None: not thinned).
+
+    Each part keeps STRETCH_BYTES after its boundary, its headers included; a part whose
+    encoded content is this long may have been cut, so extract() reports it unread.
+    """
+    return STRETCH_BYTES - 4096 if record.size > THIN_ABOVE else None
+
+
 def document(record: Record, data: bytes) -> dict[str, Any]:
     """Return the index document of a message: catalog fields and what its content says.
 
-    *data* is what indexable_bytes returned: a message over THIN_ABOVE was thinned, and its
-    attachments cut by the thinning are reported as read in part only.
+    *data* is what indexable_bytes returned: a message over THIN_ABOVE was thinned, and the
+    attachments the thinning cut are recorded as unreadable.
     """
     fields = catalog_fields(record)
-    # A part's encoded content is cut at STRETCH_BYTES after its boundary, headers included.
-    cut_at = STRETCH_BYTES - 4096 if record.size > THIN_ABOVE else None
-    content = extract(data, cut_at=cut_at)
+    content = extract(data, cut_at=thinning_cut(record))
     if content.date is not None:
         fields["date"] = content.date
     inside = _inside_fields(content)
