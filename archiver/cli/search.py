@@ -27,13 +27,17 @@ from archiver.core.index.indexer import (
     catch_up_index,
     indexable_bytes,
     reindex,
+    thinning_cut,
 )
 from archiver.core.index.search import (
     SORTS,
     ArchiveSearcher,
+    AttachmentMatch,
     Hit,
     Snippet,
     make_snippet,
+    matched_attachments,
+    names_words,
     word_matcher,
 )
 from archiver.core.lock import archive_lock
@@ -55,9 +59,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     search = commands.add_parser(
         "search",
         help="search the local archive",
-        description="Search archived mail. Words search subject, names, body and attachment "
-        'names; fields narrow it: from:meier subject:mahnung "exact phrase" folder:INBOX '
-        "account:work has:attachment is:flagged is:unread date:2022 "
+        description="Search archived mail. Words search subject, names, body, attachment "
+        "names and the text inside attachments (PDF, Office, OpenDocument, RTF, ...); fields "
+        'narrow it: from:meier subject:mahnung "exact phrase" inside:beschluss folder:INBOX '
+        "account:work has:attachment has:unreadable is:flagged is:unread date:2022 "
         "date:[2022-01-01 to 2022-06-30] size:>5MB, with AND, OR, NOT and parentheses. "
         "Umlauts, word forms and parts of compound words are found too.",
     )
@@ -133,9 +138,13 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     out = sys.stdout
     for hit in result.hits:
         record = records.get(hit.id)
-        snippet = _snippet(dirs.archive, record, hit, matches)
+        snippet, inside = _snippet(dirs.archive, record, hit, matches)
         if args.json:
-            item = hit.to_dict() | {"snippet": snippet.text, "highlights": snippet.spans}
+            item = hit.to_dict() | {
+                "snippet": snippet.text,
+                "highlights": snippet.spans,
+                "matched_in": [m.name for m in inside],
+            }
             if record is not None:
                 item |= {"path": str(dirs.archive / record.location.path)}
                 if record.location.offset is not None:
@@ -151,6 +160,8 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         )
         extra = f"  [{', '.join(hit.attachments)}]" if hit.attachments else ""
         print(f"         {_clean(hit.subject) or '(no subject)'}{_clean(extra)}", file=out)
+        if inside:
+            print(f"         in: {_clean(', '.join(m.name for m in inside))}", file=out)
         if snippet.text:
             print(f"         {_clean_marked(snippet, *bold)}", file=out)
     if not args.json:
@@ -177,16 +188,30 @@ def ids_for_query(dirs: AppDirs, text: str, account: str | None) -> list[int]:
 
 def _snippet(
     archive_root: Path, record: Record | None, hit: Hit, matches: Callable[[str], bool]
-) -> Snippet:
-    """Return the hit's snippet from its text, or its stored preview if the file is unreadable."""
-    if record is not None:
-        try:
-            # Thinned: a snippet needs the text, not the attachments' base64.
-            body = extract(indexable_bytes(archive_root, record, SNIPPET_THIN)).body
-            return make_snippet(body, matches)
-        except StoreError as exc:
-            log.warning("%s", exc)
-    return Snippet(hit.preview, ())
+) -> tuple[Snippet, list[AttachmentMatch]]:
+    """Return the hit's snippet, and the attachments whose text matched.
+
+    The snippet comes from the body where the body matched, else from the first matching
+    attachment; the stored preview if the file is unreadable. Attachments are read again
+    (as the indexer read them) only for a query with words and a hit with attachments.
+    """
+    if record is None:
+        return Snippet(hit.preview, ()), []
+    try:
+        if hit.attachments and names_words(matches):
+            data = indexable_bytes(archive_root, record)
+            content = extract(data, cut_at=thinning_cut(record))
+        else:  # thinned: the snippet needs the text, not the attachments' base64
+            data = indexable_bytes(archive_root, record, SNIPPET_THIN)
+            content = extract(data, attachments=False)
+    except StoreError as exc:
+        log.warning("%s", exc)
+        return Snippet(hit.preview, ()), []
+    snippet = make_snippet(content.body, matches)
+    inside = matched_attachments(content.inside, matches)
+    if inside and not snippet.spans:
+        snippet = inside[0].snippet
+    return snippet, inside
 
 
 def _clean(text: str) -> str:
@@ -215,7 +240,7 @@ def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return EXIT_OK
-    content = extract(data)
+    content = extract(data, attachments=False)
     when = content.date or record.internaldate.replace(tzinfo=None)
     lines = [
         f"Account:  {record.account}",

@@ -2,8 +2,10 @@
 
 A few hundred messages from 2019 until today, spread over INBOX, Sent, Akten/2021,
 Akten/2022 and Trash: invoices (a few with a small PDF), offers, appointments, deliveries,
-project updates, and one HTML newsletter. Each message's Date header and its INTERNALDATE
-are the same instant, on a weekday during office hours, German local time.
+project updates, one HTML newsletter and one court order whose PDF alone says
+"Pfändungsbeschluss" (search finds it inside the attachment). Each message's Date header
+and its INTERNALDATE are the same instant, on a weekday during office hours, German local
+time.
 
 The same seed and the same *now* give the same bytes (within one Python version).
 Every address uses a reserved domain (RFC 2606), so nothing here can reach a real person.
@@ -345,6 +347,25 @@ def _newsletter(when: dt.datetime) -> bytes:
     return msg.as_bytes()
 
 
+def _court_order(when: dt.datetime, seed: int) -> bytes:
+    """Return the court's letter: the word Pfändungsbeschluss is in its PDF alone."""
+    court = _Person("Petra", "Schulz", "Amtsgericht Köln", "ag-koeln.example", "de")
+    draft = _Draft(
+        "Zwangsvollstreckungssache 12 M 345/22",
+        "Sehr geehrte Damen und Herren,\n\nin der Zwangsvollstreckungssache 12 M 345/22 "
+        f"erhalten Sie anbei den Beschluss vom {when:%d.%m.%Y} zur Kenntnisnahme.\n\n"
+        "Mit freundlichen Grüßen\nSchulz, Justizbeschäftigte\nAmtsgericht Köln",
+        (
+            "Beschluss_12_M_345-22.pdf",
+            ["Amtsgericht Köln", "", "Az. 12 M 345/22", "", "Pfändungsbeschluss",
+             "In der Zwangsvollstreckungssache wird die Forderung des Schuldners",
+             "gegen die Drittschuldnerin gepfändet.", f"Köln, {when:%d.%m.%Y}"],
+        ),
+    )  # fmt: skip
+    # A generator of its own: the other messages stay as they were.
+    return _build(random.Random(seed), draft, court, _Person(*ME), when)
+
+
 def _folder_messages(
     rng: random.Random, folder: str, first: dt.date, last: dt.date, count: int, now: dt.datetime
 ) -> Iterator[DemoMessage]:
@@ -386,4 +407,10 @@ def generate_mail(now: dt.datetime | None = None, seed: int = 2019) -> list[Demo
     first = dt.date(now.year - 1, 10, 1)
     when = local_time(first + dt.timedelta(days=(1 - first.weekday()) % 7), 6, 30)
     messages.append(DemoMessage("INBOX", _newsletter(when), when, (SEEN,)))
+    # The court order, on the first weekday from 8 March of last year, flagged.
+    day = dt.date(now.year - 1, 3, 8)
+    while day.weekday() > 4:  # Saturday or Sunday
+        day += dt.timedelta(days=1)
+    when = local_time(day, 10, 15)
+    messages.append(DemoMessage("INBOX", _court_order(when, seed), when, (SEEN, FLAGGED)))
     return messages

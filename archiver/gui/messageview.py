@@ -38,8 +38,14 @@ from PySide6.QtWidgets import (
 
 from archiver.core.attachments import Attachment, list_attachments
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
-from archiver.core.errors import ArchiverError
+from archiver.core.errors import ArchiverError, QueryError
 from archiver.core.index.extract import decode_bytes, extract
+from archiver.core.index.search import (
+    matched_attachments,
+    names_words,
+    parse_query,
+    word_matcher,
+)
 from archiver.core.preview import safe_html
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.core.store.reading import read_message
@@ -66,6 +72,10 @@ REMOTE_CONTENT = re.compile(
 OPENABLE_LINKS = frozenset({"http", "https", "mailto"})
 
 
+# The item data of an attachment whose text the search matched (shown in bold).
+MATCHED_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
 @dataclass(frozen=True, slots=True)
 class MessageContent:
     """What the preview shows of one message, read and parsed off the GUI thread.
@@ -88,19 +98,28 @@ class MessageContent:
     images: Mapping[str, bytes] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
     blocked_remote: bool = False  # the HTML asked for content from elsewhere (not loaded)
+    # Names of the attachments whose text holds the searched words (zip members as
+    # "akte.zip/brief.pdf").
+    matched_in: tuple[str, ...] = ()
 
 
 def load_message(
-    archive_root: Path, message_id: int, *, report: ProgressCallback, cancel: CancelToken
+    archive_root: Path,
+    message_id: int,
+    query: str = "",
+    *,
+    report: ProgressCallback,
+    cancel: CancelToken,
 ) -> MessageContent:
     """Read message *message_id* from the archive and return what the preview shows (a job).
 
+    With the *query* that found it, the attachments whose text matched are named.
     Raises ArchiverError when the catalog no longer has it, StoreError when its file is
     missing or altered.
     """
     record = catalog_record(archive_root, message_id)
     cancel.raise_if_cancelled()
-    return message_content(record, read_message(archive_root, record))
+    return message_content(record, read_message(archive_root, record), query)
 
 
 def catalog_record(archive_root: Path, message_id: int) -> Record:
@@ -114,9 +133,24 @@ def catalog_record(archive_root: Path, message_id: int) -> Record:
     return record
 
 
-def message_content(record: Record, data: bytes) -> MessageContent:
-    """Return the preview of a message's bytes; never raises for bad mail."""
-    content = extract(data)
+def _matched_in(data: bytes, query: str) -> tuple[str, ...]:
+    """Return the attachments whose text holds words of *query* (read as the indexer does)."""
+    try:
+        matches = word_matcher(parse_query(query))
+    except QueryError:
+        return ()
+    if not names_words(matches):
+        return ()
+    return tuple(m.name for m in matched_attachments(extract(data).inside, matches))
+
+
+def message_content(record: Record, data: bytes, query: str = "") -> MessageContent:
+    """Return the preview of a message's bytes; never raises for bad mail.
+
+    With the *query* that found it, ``matched_in`` names the attachments whose text matched.
+    """
+    content = extract(data, attachments=False)
+    attachments = tuple(list_attachments(data))
     message = email.message_from_bytes(data)
     markup = _html_part(message)
     internaldate = record.internaldate
@@ -135,8 +169,9 @@ def message_content(record: Record, data: bytes) -> MessageContent:
         text=content.body,
         html=None if markup is None else safe_html(markup[:MAX_HTML]),
         images=_inline_images(message),
-        attachments=tuple(list_attachments(data)),
+        attachments=attachments,
         blocked_remote=markup is not None and REMOTE_CONTENT.search(markup) is not None,
+        matched_in=_matched_in(data, query) if attachments and query.strip() else (),
     )
 
 
@@ -409,12 +444,15 @@ class MessageView(QWidget):
             )
         )
         self.browser.show_message(content.text, content.html, content.images)
-        self._show_attachments(content.attachments, locale)
+        self._show_attachments(content.attachments, content.matched_in, locale)
         self.headers.show()
         self.remote_notice.setVisible(content.blocked_remote)
         self.browser.show()
 
-    def _show_attachments(self, attachments: tuple[Attachment, ...], locale: QLocale) -> None:
+    def _show_attachments(
+        self, attachments: tuple[Attachment, ...], matched_in: tuple[str, ...], locale: QLocale
+    ) -> None:
+        """List the attachments; those whose text the search matched in bold (MATCHED_ROLE)."""
         self.attachments_list.clear()
         for attachment in attachments:
             item = QListWidgetItem(
@@ -425,6 +463,12 @@ class MessageView(QWidget):
             )
             item.setData(Qt.ItemDataRole.UserRole, attachment.number)
             item.setToolTip(attachment.content_type)
+            name = attachment.filename
+            if name and any(m == name or m.startswith(f"{name}/") for m in matched_in):
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+                item.setData(MATCHED_ROLE, True)
             self.attachments_list.addItem(item)
         self.attachments.setVisible(bool(attachments))
 

@@ -33,11 +33,18 @@ from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
-from archiver.gui.messageview import SafeTextBrowser, blocked_image, message_content
+from archiver.gui.messageview import (
+    MATCHED_ROLE,
+    MessageView,
+    SafeTextBrowser,
+    blocked_image,
+    message_content,
+)
 from archiver.gui.models import Column
 from archiver.gui.pages.base import error_text
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.search_jobs import SearchRequest, write_private_eml
+from tests.helpers import docgen
 from tests.helpers.corpus import corpus_files
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import HARD_SHAPES, generate_message
@@ -602,3 +609,26 @@ def test_ctrl_f_puts_the_cursor_into_the_query_field(qtbot, context):
     page.focus_query()
     qtbot.waitUntil(page.query_edit.hasFocus)
     assert page.query_edit.selectedText() == "from:meier"  # typing replaces the last query
+
+
+def test_the_preview_marks_the_attachments_the_search_found_words_in(qtbot):
+    data = docgen.mail_with(
+        [
+            ("beschluss.pdf", "application/pdf", docgen.pdf(["Der Pfändungsbeschluss"])),
+            ("anlage.pdf", "application/pdf", docgen.pdf(["Kostenrechnung"])),
+        ]
+    )
+    record = Record(
+        1, "office", "INBOX", 1, 1, None, "", len(data),
+        dt.datetime(2020, 1, 2, tzinfo=dt.UTC), (), Location("x"), State.VERIFIED, False,
+    )  # fmt: skip
+    assert message_content(record, data).matched_in == ()  # no query: nothing read
+    assert message_content(record, data, "has:attachment").matched_in == ()
+    content = message_content(record, data, "beschluss")
+    assert content.matched_in == ("beschluss.pdf",)
+    view = MessageView()
+    qtbot.addWidget(view)
+    view.show_content(content)
+    items = [view.attachments_list.item(row) for row in range(view.attachments_list.count())]
+    assert [item.data(MATCHED_ROLE) is True for item in items] == [True, False]
+    assert items[0].font().bold() and not items[1].font().bold()

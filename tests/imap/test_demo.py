@@ -22,6 +22,7 @@ from archiver.cli import main
 from archiver.core.catalog import Catalog
 from archiver.core.config import load_config
 from archiver.core.imap import open_session
+from archiver.core.index.search import ArchiveSearcher
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
 from archiver.core.progress import CancelToken, Progress
 from archiver.core.secrets import get_password
@@ -117,6 +118,10 @@ def test_demo_config_logs_in_and_archives(demo, mail):
     with Catalog.open(config.archive_root(demo.dirs)) as catalog:
         assert catalog.stats("demo")[0] == len(older)
     assert str(demo.root) in str(config.archive_root(demo.dirs))
+    with ArchiveSearcher(config.archive_root(demo.dirs)) as searcher:  # the word is in a PDF
+        (hit,) = searcher.search("Pfändungsbeschluss").hits
+    assert hit.subject == "Zwangsvollstreckungssache 12 M 345/22"
+    assert hit.attachments == ("Beschluss_12_M_345-22.pdf",)
 
 
 def test_stop_ends_the_server_and_removes_everything(mail):

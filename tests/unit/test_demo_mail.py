@@ -37,7 +37,7 @@ def test_the_same_seed_and_present_give_the_same_bytes(mail):
 def test_each_folder_holds_its_share(mail):
     counts = Counter(m.folder for m in mail)
     expected = {folder: count for folder, (count, _, _) in FOLDERS.items()}
-    expected["INBOX"] += 1  # the newsletter
+    expected["INBOX"] += 2  # the newsletter and the court order
     assert counts == expected
     assert 300 <= len(mail) <= 500
 
@@ -137,3 +137,16 @@ def test_the_quota_leaves_room_but_shows_use(mail):
     used = sum(len(m.raw) for m in mail) / (quota * 2**20)
     assert QUOTA_FILL - 0.35 < used <= QUOTA_FILL
     assert quota_for([]) == 1
+
+
+def test_the_court_order_says_pfaendungsbeschluss_in_its_pdf_alone(mail):
+    """Searching the demo for Pfändungsbeschluss finds it inside the attachment."""
+    from archiver.core.index.extract import extract  # noqa: PLC0415
+
+    (order,) = [
+        m for m in mail if any("Pfändungsbeschluss" in i.text for i in extract(m.raw).inside)
+    ]
+    content = extract(order.raw)
+    assert "Pfändungsbeschluss" not in content.body + content.subject
+    assert [i.name for i in content.inside] == ["Beschluss_12_M_345-22.pdf"]
+    assert order.folder == "INBOX" and order.internaldate.weekday() < 5

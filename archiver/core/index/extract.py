@@ -22,11 +22,15 @@ from email.message import Message
 from html.parser import HTMLParser
 
 from archiver.core.html5 import normalized
+from archiver.core.index.attachments_text import LIMITS, AttachmentText, Limits, read_attachment
 
 log = logging.getLogger(__name__)
 
 # Text beyond this many characters per message is not indexed (logs, huge listings).
 MAX_TEXT = 200_000
+# Of the attachments' text, this many characters per message (each attachment has its own
+# limit too: attachments_text.Limits).
+MAX_INSIDE = 1_000_000
 # Dates outside this range are typos or forgeries; INTERNALDATE is used instead.
 EARLIEST = dt.datetime(1980, 1, 1)
 
@@ -43,6 +47,8 @@ class Extracted:
     date: dt.datetime | None = None  # naive UTC, from the Date header when sensible
     body: str = ""
     attachments: list[str] = field(default_factory=list)
+    # What the attachments say (or why they could not be read), in the message's order.
+    inside: list[AttachmentText] = field(default_factory=list)
 
 
 def _charset(name: str | None) -> str | None:
@@ -179,7 +185,44 @@ def part_filename(part: Message) -> str | None:
     return decode_header(name) if name else None
 
 
-def _walk(message: Message, out: Extracted) -> None:
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """How attachments are read: not at all, or within *limits*, *depth* mails deep.
+
+    *cut_at*: the message was thinned (indexer.indexable_bytes) and a part whose encoded
+    content is this long or longer was cut there, so it is not read but reported.
+    """
+
+    attachments: bool
+    limits: Limits
+    depth: int
+    cut_at: int | None
+
+
+def _read_attached(part: Message, name: str | None, reading: _Reading, out: Extracted) -> None:
+    """Add what an attachment says to out.inside (nothing for images and the like)."""
+    label = name or part.get_content_type()
+    if reading.cut_at is not None:
+        encoded = part.get_payload()
+        if isinstance(encoded, str) and len(encoded) >= reading.cut_at:
+            out.inside.append(
+                AttachmentText(label, unreadable="in a message over 8 MB: read in part only")
+            )
+            return
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return
+    out.inside += read_attachment(
+        label,
+        part.get_content_type(),
+        payload,
+        charset=part.get_content_charset(),
+        limits=reading.limits,
+        depth=reading.depth,
+    )
+
+
+def _walk(message: Message, out: Extracted, reading: _Reading) -> None:
     plain: list[str] = []
     markup: list[str] = []
     for part in message.walk():
@@ -191,6 +234,11 @@ def _walk(message: Message, out: Extracted) -> None:
             out.attachments.append(name)
         content_type = part.get_content_type()
         if disposition == "attachment" or (name and not content_type.startswith("text/")):
+            if reading.attachments:
+                try:
+                    _read_attached(part, name, reading, out)
+                except (LookupError, ValueError, AssertionError) as exc:
+                    log.debug("Skipping an undecodable attachment: %s", exc)
             continue
         try:
             if content_type == "text/plain":
@@ -218,8 +266,19 @@ def _date(value: str) -> dt.datetime | None:
     return when if EARLIEST <= when <= latest else None
 
 
-def extract(data: bytes) -> Extracted:
-    """Return the searchable content of a raw message; never raises for bad mail."""
+def extract(
+    data: bytes,
+    *,
+    attachments: bool = True,
+    limits: Limits = LIMITS,
+    depth: int = 0,
+    cut_at: int | None = None,
+) -> Extracted:
+    """Return the searchable content of a raw message; never raises for bad mail.
+
+    With *attachments*, what they say is read too (out.inside), within *limits* each;
+    *depth* counts the mails this one is attached to; *cut_at* see _Reading.
+    """
     out = Extracted()
     message = email.message_from_bytes(data)
     out.subject = decode_header(message.get("Subject"))
@@ -228,6 +287,6 @@ def extract(data: bytes) -> Extracted:
     out.cc = ", ".join(decode_header(v) for v in message.get_all("Cc", []))
     out.message_id = decode_header(message.get("Message-ID")).strip().strip("<>")
     out.date = _date(decode_header(message.get("Date")))
-    _walk(message, out)
+    _walk(message, out, _Reading(attachments, limits, depth, cut_at))
     out.body = out.body[:MAX_TEXT]
     return out

@@ -30,7 +30,7 @@ from archiver.core.catalog import Catalog, Record
 from archiver.core.errors import ArchiveLocked, ArchiveReadOnly, StoreError
 from archiver.core.index import pool
 from archiver.core.index.codec import MailCodec
-from archiver.core.index.extract import extract
+from archiver.core.index.extract import MAX_INSIDE, Extracted, extract
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
 from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir, write_private_file
@@ -170,14 +170,69 @@ def catalog_fields(record: Record) -> dict[str, Any]:
     return fields
 
 
+def _inside_fields(content: Extracted) -> dict[str, Any]:
+    """Return the fields of what the attachments say: their text, has: words, notes.
+
+    The text goes both into ``inside`` (for ``inside:``) and, by the caller, into ``text``
+    (ordinary searches): twice the postings for attachment text, but every ordinary query
+    stays one field, as fast as before.
+    """
+    texts: list[str] = []
+    room = MAX_INSIDE
+    has: list[str] = []
+    notes: list[str] = []
+    for item in content.inside:
+        if item.text and room > 0:
+            texts.append(item.text[:room])
+            room -= len(texts[-1])
+        if item.unreadable:
+            notes.append(f"{item.name}: {item.unreadable}")
+            has.append("unreadable")
+        elif item.partial:
+            notes.append(f"{item.name}: {item.partial}")
+            has.append("partial")
+        if item.is_scan:
+            has.append("scan")
+    fields: dict[str, Any] = {}
+    if texts:
+        fields["inside"] = fields["inside_parts"] = "\n".join(texts)
+    if notes:
+        fields["unreadable"] = "\n".join(notes)
+    if has:
+        fields["has"] = " ".join(dict.fromkeys(has))
+    return fields
+
+
+def thinning_cut(record: Record) -> int | None:
+    """Return where indexable_bytes cut the parts of *record*'s message (None: not thinned).
+
+    Each part keeps STRETCH_BYTES after its boundary, its headers included; a part whose
+    encoded content is this long may have been cut, so extract() reports it unread.
+    """
+    return STRETCH_BYTES - 4096 if record.size > THIN_ABOVE else None
+
+
 def document(record: Record, data: bytes) -> dict[str, Any]:
-    """Return the index document of a message: catalog fields and what its content says."""
+    """Return the index document of a message: catalog fields and what its content says.
+
+    *data* is what indexable_bytes returned: a message over THIN_ABOVE was thinned, and the
+    attachments the thinning cut are recorded as unreadable.
+    """
     fields = catalog_fields(record)
-    content = extract(data)
+    content = extract(data, cut_at=thinning_cut(record))
     if content.date is not None:
         fields["date"] = content.date
+    inside = _inside_fields(content)
     text = "\n".join(
-        [content.subject, content.from_, content.to, content.cc, content.body, *content.attachments]
+        [
+            content.subject,
+            content.from_,
+            content.to,
+            content.cc,
+            content.body,
+            *content.attachments,
+            inside.get("inside", ""),
+        ]
     )
     fields |= {
         "subject": content.subject,
@@ -191,7 +246,8 @@ def document(record: Record, data: bytes) -> dict[str, Any]:
     }
     if content.attachments:
         fields["attachment"] = "\n".join(content.attachments)
-        fields["has"] = "attachment"
+        inside["has"] = " ".join(["attachment", inside.get("has", "")]).strip()
+    fields |= inside
     if content.message_id:
         fields["msgid"] = content.message_id
     return {k: v for k, v in fields.items() if v != ""}

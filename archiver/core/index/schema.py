@@ -34,7 +34,9 @@ from archiver.core.index.codec import ArrayPositions
 
 # Bumped when the fields, the analysis or the text extraction change: an index of another
 # version is rebuilt. 5: HTML bodies read as HTML5 (text after a missing </head> was lost).
-SCHEMA_VERSION = 5
+# 6: the text inside attachments (PDF, Office, ...) in ``text`` and ``inside``, has:unreadable,
+# has:partial, has:scan, and the stored ``unreadable`` notes.
+SCHEMA_VERSION = 6
 
 
 class CompoundText(TEXT):
@@ -223,8 +225,12 @@ def build_schema() -> Schema:
         folder=TEXT(analyzer=NameAnalyzer(), phrase=False, stored=True),
         subject=CompoundText("subject_parts", stored=True),
         subject_parts=ReversedParts(),
-        text=CompoundText("text_parts"),  # subject, names, body and attachment names
+        # subject, names, body, attachment names and the text inside attachments
+        text=CompoundText("text_parts"),
         text_parts=ReversedParts(),
+        inside=CompoundText("inside_parts"),  # the text inside attachments alone
+        inside_parts=ReversedParts(),
+        unreadable=STORED,  # "name: why" per attachment not read (in full), one per line
         to=TEXT(analyzer=AddressAnalyzer(), phrase=False, stored=True),
         cc=TEXT(analyzer=AddressAnalyzer(), phrase=False),
         attachment=TEXT(analyzer=NameAnalyzer(), phrase=False, stored=True),

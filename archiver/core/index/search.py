@@ -31,6 +31,7 @@ from whoosh.searching import Searcher
 
 from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
 from archiver.core.index.analysis import WORD, fold, part_form, term
+from archiver.core.index.attachments_text import AttachmentText
 from archiver.core.index.codec import ArrayPositions, MailLeafMatcher
 from archiver.core.index.indexer import index_dir
 from archiver.core.index.schema import build_schema
@@ -44,6 +45,7 @@ USER_FIELDS = (
     "cc",
     "subject",
     "attachment",
+    "inside",
     "has",
     "is",
     "date",
@@ -57,6 +59,7 @@ ALIASES = {
     "subject": ["betreff"],
     "folder": ["ordner"],
     "attachment": ["filename", "anhang"],
+    "inside": ["anhangtext"],
     "msgid": ["message-id", "messageid"],
 }
 SORTS = ("date", "relevance")
@@ -86,6 +89,7 @@ class Hit:
     attachments: tuple[str, ...]
     preview: str
     score: float
+    unreadable: tuple[str, ...] = ()  # "name: why" for attachments not read (in full)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the hit as JSON-ready values (the date in ISO 8601, UTC)."""
@@ -100,6 +104,7 @@ class Hit:
             "size": self.size,
             "flags": list(self.flags),
             "attachments": list(self.attachments),
+            "unreadable": list(self.unreadable),
         }
 
 
@@ -556,6 +561,7 @@ def _hit(stored: dict[str, Any], score: float) -> Hit:
         attachments=tuple(a for a in attachments.split("\n") if a),
         preview=stored.get("preview", ""),
         score=score,
+        unreadable=tuple(n for n in stored.get("unreadable", "").split("\n") if n),
     )
 
 
@@ -579,6 +585,10 @@ class Snippet:
         return "".join(out)
 
 
+# Fields whose words a snippet shows.
+TEXT_FIELDS = ("text", "subject", "inside")
+
+
 def word_matcher(q: wq.Query) -> Callable[[str], bool]:
     """Return a test: does a word of message text match one of the query's text terms?
 
@@ -593,21 +603,23 @@ def word_matcher(q: wq.Query) -> Callable[[str], bool]:
     def visit(node: wq.Query) -> None:
         if isinstance(node, wq.Not):
             return
-        if isinstance(node, wq.Term) and node.fieldname in ("text", "subject"):
+        if isinstance(node, wq.Term) and node.fieldname in TEXT_FIELDS:
             stems.add(node.text)
-        elif isinstance(node, wq.Prefix) and node.fieldname in ("text", "subject"):
+        elif isinstance(node, wq.Prefix) and node.fieldname in TEXT_FIELDS:
             heads.add(node.text)
         elif isinstance(node, wq.Prefix) and node.fieldname.endswith("_parts"):
             tails.add(node.text[::-1])
-        elif isinstance(node, wq.Phrase) and node.fieldname in ("text", "subject"):
+        elif isinstance(node, wq.Phrase) and node.fieldname in TEXT_FIELDS:
             stems.update(node.words)
-        elif isinstance(node, wq.Wildcard) and node.fieldname in ("text", "subject"):
+        elif isinstance(node, wq.Wildcard) and node.fieldname in TEXT_FIELDS:
             patterns.append(re.compile(fnmatch.translate(node.text)))
         if not node.is_leaf():
             for child in node.children():
                 visit(child)
 
     visit(q)
+    if not (stems or heads or tails or patterns):
+        return _no_word
 
     def matches(word: str) -> bool:
         stem = term(word)
@@ -619,6 +631,37 @@ def word_matcher(q: wq.Query) -> Callable[[str], bool]:
         return any(p.match(folded) or p.match(stem) for p in patterns)
 
     return matches
+
+
+def _no_word(word: str) -> bool:
+    """Match no word (a query without text terms: ``has:attachment date:2022``)."""
+    return False
+
+
+def names_words(matches: Callable[[str], bool]) -> bool:
+    """Whether a word_matcher can match any word at all (the query has text terms)."""
+    return matches is not _no_word
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentMatch:
+    """An attachment whose text matched, and a snippet from it."""
+
+    name: str
+    snippet: Snippet
+
+
+def matched_attachments(
+    inside: Iterable[AttachmentText], matches: Callable[[str], bool]
+) -> list[AttachmentMatch]:
+    """Return the attachments whose text holds a word *matches* accepts, with snippets."""
+    found = []
+    for item in inside:
+        if item.text:
+            snippet = make_snippet(item.text, matches)
+            if snippet.spans:
+                found.append(AttachmentMatch(item.name, snippet))
+    return found
 
 
 def make_snippet(text: str, matches: Callable[[str], bool], width: int = 200) -> Snippet:

@@ -522,7 +522,8 @@ class SearchPage(JobPage):
         hit = self.model.hit(current.row())
         if hit.id == self.preview.message_id:
             return
-        job = functools.partial(load_message, self.context.archive_root, hit.id)
+        query = self._shown.query() if self._shown is not None else ""
+        job = functools.partial(load_message, self.context.archive_root, hit.id, query)
         self._previews.submit(job, self._on_preview_loaded, self._on_preview_failed)
 
     def _on_preview_loaded(self, result: object) -> None:
