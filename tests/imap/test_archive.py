@@ -29,6 +29,7 @@ from archiver.core.secrets import Secret
 from archiver.core.store.mbox import MboxStore
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import HARD_SHAPES, generate_message
+from tests.helpers.privacy import assert_private
 
 pytestmark = pytest.mark.imap
 
@@ -396,8 +397,7 @@ def test_archive_is_private_to_the_user(dovecot, imap_user, account, password, t
     run(account, password, root)
 
     for path in [root, *root.rglob("*")]:
-        mode = path.stat().st_mode & 0o777
-        assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"
+        assert_private(path)
 
 
 def test_deletes_in_chunks(dovecot, imap_user, account, password, tmp_path, monkeypatch):

@@ -45,6 +45,7 @@ from archiver.core.secrets import Secret
 from archiver.core.store.reading import read_message
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import big_message, generate_message
+from tests.helpers.shell import print_file
 from tests.helpers.tcpproxy import FaultProxy
 
 pytestmark = pytest.mark.imap
@@ -842,7 +843,7 @@ def test_sigkill_at_any_point_loses_nothing_and_rerun_completes(
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IMAP_ARCHIVER_HOME", str(base / "home"))
         assert main(["account", "add", "test", *dovecot.account_args(user),
-                     "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+                     "--password-command", print_file(secret)]) == 0  # fmt: skip
     runner = base / "runner.py"
     runner.write_text(RUNNER)
     command = [sys.executable, str(runner), "-" if phase == "delay" else spec,

@@ -22,6 +22,7 @@ from archiver.core.jobs.verify import CatalogState, Problem
 from archiver.core.store.reading import read_message
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
+from tests.helpers.shell import print_lines
 from tests.imap.test_archive import OLD, run
 from tests.imap.test_verify import archive, verify
 
@@ -100,7 +101,7 @@ def test_a_damaged_catalog_gives_a_clear_error_and_repair_rebuilds_it(
     root = home.archive
     monkeypatch.setattr("builtins.input", lambda *_: "")
     main(["account", "add", "test", *dovecot.account_args(imap_user), "--password-command",
-          f"printf %s {password.reveal()}"])  # fmt: skip
+          print_lines(password.reveal())])  # fmt: skip
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(4)], OLD)
     assert main(["archive", "test", "--older-than", "1y", "--keep-on-server"]) == 0

@@ -22,6 +22,7 @@ from archiver.core.imap import BATCH_MESSAGES
 from archiver.core.store.mbox import MboxStore
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
+from tests.helpers.shell import print_file
 
 pytestmark = [pytest.mark.imap, pytest.mark.slow]
 
@@ -62,7 +63,7 @@ def fill_and_add_account(dovecot, user, tmp_path: Path) -> None:
     secret = tmp_path / "pw"
     secret.write_text(user.password)
     code = main(["account", "add", "acc", *dovecot.account_args(user),
-                 "--password-command", f"cat {secret}"])  # fmt: skip
+                 "--password-command", print_file(secret)])  # fmt: skip
     assert code == 0
 
 

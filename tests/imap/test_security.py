@@ -12,6 +12,7 @@ from archiver.core.imap import ImapSession
 from archiver.core.paths import AppDirs
 from tests.helpers.dovecot import DovecotServer, append_messages
 from tests.helpers.mailgen import generate_message
+from tests.helpers.shell import print_file
 from tests.imap.test_archive import OLD
 
 pytestmark = pytest.mark.imap
@@ -50,7 +51,7 @@ def test_password_is_in_no_file_log_or_output_of_a_full_run(
     args = ["account", "add", "office", *dovecot.account_args(imap_user)]
     outputs = []
     commands = [
-        [*args, "--password-command", f"cat {secret}"],
+        [*args, "--password-command", print_file(secret)],
         ["-v", "account", "test", "office"],
         ["-v", "archive", "office", "--before", "2030-01-01"],
         ["-v", "search", "--json", "date:2020"],

@@ -37,6 +37,8 @@ from archiver.core.sizes import human_bytes
 from archiver.core.store.maildir import maildir_info
 from archiver.core.store.mbox import quote, unquote_digest
 from archiver.core.store.names import escape_segment, split_folder
+from tests.helpers.privacy import assert_private
+from tests.helpers.shell import print_and_exit, print_lines
 
 
 @pytest.mark.parametrize(
@@ -187,7 +189,7 @@ def test_password_command(tmp_path):
         "h",
         "u",
         password_source=PasswordSource.COMMAND,
-        password_command="printf 'pw1\\nignored'",
+        password_command=print_lines("pw1", "ignored"),
     )
     assert get_password(account).reveal() == "pw1"
     failing = Account(
@@ -195,7 +197,7 @@ def test_password_command(tmp_path):
         "h",
         "u",
         password_source=PasswordSource.COMMAND,
-        password_command="echo secret-output; exit 3",
+        password_command=print_and_exit("secret-output", 3),
     )
     with pytest.raises(SecretError, match="exited with 3") as caught:
         get_password(failing)
@@ -272,7 +274,7 @@ def test_run_log_reads_newest_first_and_skips_broken_lines(tmp_path):
     runs = read_runs(tmp_path)
     assert [r.account for r in runs] == ["b", "a"]
     assert runs[0].quota_after == 5 and runs[1].started == started
-    assert (tmp_path / RUNLOG_NAME).stat().st_mode & 0o777 == 0o600
+    assert_private(tmp_path / RUNLOG_NAME)
 
 
 def test_provider_presets_are_usable_accounts():
