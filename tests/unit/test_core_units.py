@@ -28,6 +28,7 @@ from archiver.core.accounts import (
 from archiver.core.config import Config, load_config, save_config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError, ConfigError, SecretError
+from archiver.core.logsetup import close_logs_below, setup_logging
 from archiver.core.message import message_id
 from archiver.core.paths import AppDirs, resolve_dirs
 from archiver.core.progress import Cancelled, CancelToken, Progress, throttled
@@ -361,3 +362,20 @@ def test_ctrl_c_and_ctrl_break_stop_at_a_safe_point_then_quit(signum, capsys):
 def test_ctrl_break_is_handled_on_windows():
     names = [s.name for s in interrupt_signals()]
     assert names == (["SIGINT", "SIGBREAK"] if sys.platform == "win32" else ["SIGINT"])
+
+
+def test_log_files_below_a_folder_are_closed_before_it_goes(tmp_path):
+    setup_logging(AppDirs.under(tmp_path), verbose=False)
+    logging.getLogger("archiver").info("into the log file")
+    log_file = tmp_path / "logs" / "imap-archiver.log"
+    (handler,) = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.FileHandler) and h.baseFilename == str(log_file)
+    ]
+    assert handler.stream is not None  # open: Windows could not remove the folder
+
+    close_logs_below(tmp_path)
+
+    assert handler not in logging.getLogger().handlers and handler.stream is None
+    assert "into the log file" in log_file.read_text()
