@@ -55,6 +55,7 @@ __all__ = [
     "find_dovecot",
     "free_port",
     "session_server",
+    "skip_server_side",
 ]
 
 PASSWORD = "secret-Passw0rd"  # every test user's password; never a real one
@@ -221,7 +222,8 @@ class DovecotServer(_Server, _TestUsers):
         )
 
 
-def _server_side(what: str) -> NoReturn:
+def skip_server_side(what: str) -> NoReturn:
+    """Skip the test: *what* needs the server's side, which a RemoteDovecot does not reach."""
     pytest.skip(f"{what} is on the server's side, and Dovecot runs elsewhere here ({STATE_ENV})")
 
 
@@ -251,15 +253,15 @@ class RemoteDovecot(_TestUsers):
         return login(self.host, self.ssl_port, self.cafile, user)
 
     # What the tests reach on a local server's side: the test skips here.
-    binary = property(lambda self: _server_side("the dovecot binary"))
-    process = property(lambda self: _server_side("Dovecot's process"))
-    dir = property(lambda self: _server_side("Dovecot's folder"))
+    binary = property(lambda self: skip_server_side("the dovecot binary"))
+    process = property(lambda self: skip_server_side("Dovecot's process"))
+    dir = property(lambda self: skip_server_side("Dovecot's folder"))
 
     def log_tail(self, lines: int = 30) -> str:
-        _server_side("Dovecot's log")
+        skip_server_side("Dovecot's log")
 
     def restart(self) -> None:
-        _server_side("restarting Dovecot")
+        skip_server_side("restarting Dovecot")
 
 
 @contextmanager
