@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import keyring
@@ -23,6 +24,8 @@ from tests.helpers.privacy import assert_private
 from tests.helpers.shell import print_file
 
 pytestmark = pytest.mark.imap
+
+EXE = ".exe" if sys.platform == "win32" else ""
 
 OLD = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -264,12 +267,14 @@ def test_cli_subprocess_exit_code_and_progress(added, dovecot, imap_user, home):
 
 def test_installed_command_archives_and_indexes(added, dovecot, imap_user, home):
     """The ``imap-archiver`` script pip installs: the job's indexer process starts from it."""
-    script = Path(sys.executable).parent / "imap-archiver"
+    # Where pip put it: beside python on POSIX, in Scripts\ on Windows (an .exe launcher).
+    script = Path(sysconfig.get_path("scripts")) / f"imap-archiver{EXE}"
     if not script.exists():
         pytest.skip(f"the package is not installed beside {sys.executable}")
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
-    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
+    # UTF-8 output, as this process reads it (a Windows pipe would get the ANSI code page).
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent), "PYTHONIOENCODING": "utf-8"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
