@@ -6,11 +6,13 @@ Each command lives in a module of this package with a ``register`` function.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import logging
 import multiprocessing
 import os
 import signal
+import stat
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -178,7 +180,9 @@ def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> i
         code = int(args.func(args, dirs, config))
         sys.stdout.flush()  # a reader gone (search … | head) shows here, not at exit
         return code
-    except BrokenPipeError:
+    except OSError as exc:
+        if not _reader_went_away(exc):
+            return _internal_error(dirs)
         # The reader of our output went away (search … | head); the core translates the
         # broken connections it meets, so this is standard output. As Python's
         # documentation advises: no more writes to the closed pipe, also not the
@@ -195,6 +199,22 @@ def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> i
         return EXIT_CANCELLED
     except Exception:  # the UI boundary: a bug must still end in a clear line and a log entry
         return _internal_error(dirs)
+
+
+def _reader_went_away(exc: OSError) -> bool:
+    """True if *exc* says that the reader of standard output closed its end of the pipe.
+
+    POSIX raises BrokenPipeError (EPIPE). Windows has no EPIPE for it: writing to a pipe
+    whose reader is gone fails with ERROR_NO_DATA, which the C runtime reports as EINVAL.
+    """
+    if isinstance(exc, BrokenPipeError):
+        return True
+    if sys.platform != "win32" or exc.errno != errno.EINVAL:
+        return False
+    try:
+        return stat.S_ISFIFO(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError):  # no standard output at all (a windowed process)
+        return False
 
 
 def _internal_error(dirs: AppDirs) -> int:

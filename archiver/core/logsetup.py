@@ -7,6 +7,7 @@ import logging
 import logging.handlers
 import sys
 import time
+from pathlib import Path
 
 from archiver.core.paths import AppDirs, make_private_dir
 from archiver.core.secrets import RedactingFilter
@@ -80,3 +81,17 @@ def setup_logging(dirs: AppDirs, verbose: bool, prefix: str = "imap-archiver") -
     _handlers.append(handler)
     # imapclient logs every command at DEBUG; keep the wire out of our log unless verbose.
     logging.getLogger("imapclient").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def close_logs_below(folder: Path) -> None:
+    """Stop logging to files below *folder* and close them (before it is removed: Windows
+    cannot remove an open file, so the demo's folder would stay behind)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.FileHandler) and Path(handler.baseFilename).is_relative_to(
+            folder
+        ):
+            root.removeHandler(handler)
+            handler.close()
+            if handler in _handlers:
+                _handlers.remove(handler)

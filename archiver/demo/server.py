@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +50,13 @@ class ServerError(ArchiverError):
 
 
 def find_dovecot() -> str | None:
-    """Return the path of the dovecot binary, looking in sbin directories too."""
+    """Return the path of the dovecot binary, looking in sbin directories too.
+
+    None on Windows, where Dovecot does not run (under Wine, ``/usr/sbin/dovecot`` would
+    name the Linux side's binary, which a Windows process cannot start).
+    """
+    if sys.platform == "win32":
+        return None
     found = shutil.which("dovecot")
     if found:
         return found
@@ -93,7 +99,7 @@ class ImapUser:
 
     name: str
     password: str = field(repr=False)
-    maildir: Path
+    maildir: Path | None  # None: the server runs elsewhere (see tests/helpers/dovecot.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,14 +449,18 @@ namespace inbox {{
         """Return a client context that trusts this server's certificate."""
         return ssl.create_default_context(cafile=str(self.cafile))
 
-    @contextmanager
-    def client(self, user: ImapUser) -> Iterator[IMAPClient]:
+    def client(self, user: ImapUser) -> AbstractContextManager[IMAPClient]:
         """Log in as *user* over IMAPS and yield a raw IMAPClient, for set-up and checks."""
-        with IMAPClient(
-            self.host, self.ssl_port, ssl_context=self.ssl_context(), timeout=30
-        ) as client:
-            if user.password.isascii():
-                client.login(user.name, user.password)
-            else:  # imaplib's LOGIN takes ASCII only
-                client.plain_login(user.name, user.password)
-            yield client
+        return login(self.host, self.ssl_port, self.cafile, user)
+
+
+@contextmanager
+def login(host: str, ssl_port: int, cafile: Path, user: ImapUser) -> Iterator[IMAPClient]:
+    """Log in as *user* over IMAPS, trusting *cafile*, and yield a raw IMAPClient."""
+    context = ssl.create_default_context(cafile=str(cafile))
+    with IMAPClient(host, ssl_port, ssl_context=context, timeout=30) as client:
+        if user.password.isascii():
+            client.login(user.name, user.password)
+        else:  # imaplib's LOGIN takes ASCII only
+            client.plain_login(user.name, user.password)
+        yield client

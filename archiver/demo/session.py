@@ -30,6 +30,7 @@ from imapclient import IMAPClient
 
 from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.config import Config, save_config
+from archiver.core.logsetup import close_logs_below
 from archiver.core.paths import AppDirs, write_private_file
 from archiver.core.secrets import Secret
 from archiver.demo.mail import DemoMessage, generate_mail
@@ -164,6 +165,7 @@ class DemoSession:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        close_logs_below(self.root)  # the front end logged into the demo's home
         shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> DemoSession:

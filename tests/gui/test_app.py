@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,11 @@ from archiver import __version__
 
 pytestmark = pytest.mark.gui
 
-SCRIPT = Path(sys.executable).parent / "imap-archiver-gui"
+# Where pip put the console scripts: beside python on POSIX, in Scripts\ on Windows.
+SCRIPT = (
+    Path(sysconfig.get_path("scripts"))
+    / f"imap-archiver-gui{'.exe' if sys.platform == 'win32' else ''}"
+)
 
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from archiver.gui.app import install_translators
 from archiver.gui.pages.base import error_text
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.runlogmodel import RunLogModel
+from tests.helpers.privacy import assert_private
 
 pytestmark = pytest.mark.gui
 
@@ -112,8 +111,7 @@ def test_open_log_folder_creates_it_and_opens_it(qtbot, page, context, opened):
 
     assert opened == [QUrl.fromLocalFile(str(logs))]
     assert logs.is_dir()
-    if os.name == "posix":
-        assert stat.S_IMODE(logs.stat().st_mode) == 0o700
+    assert_private(logs)
     assert page.error_label.isHidden()
 
 

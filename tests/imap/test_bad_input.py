@@ -37,10 +37,12 @@ from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from archiver.core.store.names import escape_segment, fold, split_folder
 from archiver.core.store.reading import read_message
-from tests.helpers.dovecot import DovecotServer, ImapUser, find_dovecot
+from tests.helpers.dovecot import DovecotServer, ImapUser, RemoteDovecot, session_server
 from tests.helpers.fakeimap import FakeImapServer
 from tests.helpers.mailgen import HARD_SHAPES, big_message, generate_message
-from tests.imap.test_archive import run, server_state
+from tests.helpers.shell import print_file
+from tests.helpers.wine import IMAPLIB_LOGS, wine_gap
+from tests.imap.test_archive import INFO, run, server_state
 from tests.imap.test_export import mbox_messages
 
 pytestmark = pytest.mark.imap
@@ -55,7 +57,7 @@ def add_account(dovecot: DovecotServer, user: ImapUser, name: str, tmp_path: Pat
     secret = tmp_path / "pw"
     secret.write_text(user.password + "\n")
     assert main(["account", "add", name, *dovecot.account_args(user),
-                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+                 "--password-command", print_file(secret)]) == 0  # fmt: skip
 
 
 def records(root: Path) -> list[Record]:
@@ -81,7 +83,7 @@ def served_multiset(dovecot: DovecotServer, user: ImapUser, folder: str = "INBOX
 # --- messages -------------------------------------------------------------------------------
 
 CHILD = """
-import json, resource, sys, datetime as dt
+import ctypes, json, sys, datetime as dt
 from pathlib import Path
 from archiver.core.accounts import Account, Security
 from archiver.core.catalog import Catalog
@@ -97,6 +99,14 @@ account = Account(name="test", host=a["host"], port=a["port"], user=a["user"],
                   security=Security.SSL, cafile=Path(a["cafile"]))
 password, quiet, cancel = Secret(a["password"]), (lambda _: None), CancelToken()
 def rss():
+    if sys.platform == "win32":  # the peak working set, from psapi
+        class Counters(ctypes.Structure):
+            _fields_ = [("cb", ctypes.c_uint32), ("faults", ctypes.c_uint32),
+                        ("peak", ctypes.c_size_t), ("more", ctypes.c_size_t * 7)]
+        counters = Counters(cb=ctypes.sizeof(Counters))
+        ctypes.WinDLL("psapi").GetProcessMemoryInfo(ctypes.c_void_p(-1),
+                                                    ctypes.byref(counters), counters.cb)
+        return counters.peak / 2**20
     # VmHWM: this process image's peak RSS. ru_maxrss would carry the parent's peak over
     # fork and exec, hiding what the child itself needed.
     try:
@@ -106,6 +116,7 @@ def rss():
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
+    import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 archived = run_archive(account, password, root, ArchiveOptions(cutoff=dt.datetime(2023, 1, 1,
     tzinfo=dt.UTC)), None, "maildir", report=quiet, cancel=cancel)
@@ -191,6 +202,9 @@ def test_awkward_messages_archived_found_exported_restored(
     archived = run(account, password, root, fmt=fmt)
 
     assert archived.ok and archived.archived == archived.deleted == len(names)
+    if fmt == "maildir":  # the names on disk: "...;2,S" on Windows, "...:2,S" elsewhere
+        on_disk = [p.name for p in (root / "test" / "cur").iterdir()]
+        assert len(on_disk) == len(names) and all(INFO in name for name in on_disk), on_disk
     rows = sorted(records(root), key=lambda r: r.uid)
     assert [read_message(root, r) for r in rows] == served
     # Found: each by the date it is indexed under, and by a word of its subject.
@@ -295,9 +309,10 @@ def archive_and_restore_folders(
     places = {by_folder[name].location.path.rsplit("/cur/", 1)[0] for name in names}
     assert len(places) == len(names)
     assert len({fold(place) for place in places}) == len(names)  # also where case folds
-    tree = (root / "test").resolve()
+    # normpath, not resolve(): Wine cannot resolve paths past 260 characters (WinError 234).
+    tree = Path(os.path.normpath(root / "test"))
     for place in places:
-        assert (root / place).resolve().is_relative_to(tree)
+        assert Path(os.path.normpath(root / place)).is_relative_to(tree)
     if fmt == "maildir":
         box = mailbox.Maildir(root / "test", create=False)
         assert sum(len(box.get_folder(f)) for f in box.list_folders()) == len(names)
@@ -350,16 +365,11 @@ FS_NAMES = {
 }
 
 
-@pytest.fixture(scope="module", params=["/", "."], ids=["fs-slash", "fs-dot"])
-def fs_dovecot(request) -> Iterator[DovecotServer]:
+@pytest.fixture(scope="module", params=["fs-slash", "fs-dot"])
+def fs_dovecot(request) -> Iterator[DovecotServer | RemoteDovecot]:
     """A second Dovecot whose folders are nested directories (dots allowed in names)."""
-    binary = find_dovecot()
-    if binary is None:
-        pytest.skip("dovecot is not installed (Debian: apt-get install dovecot-imapd)")
-    server = DovecotServer(binary, layout="fs", separator=request.param)
-    server.start()
-    yield server
-    server.stop()
+    with session_server(request.param) as server:  # its separator: "/" or "."
+        yield server
 
 
 @pytest.mark.parametrize("fmt", ["maildir", "mbox"])
@@ -402,6 +412,7 @@ def test_a_thousand_folders(dovecot, imap_user, account, password, tmp_path):
     "archiver.core.jobs.archive",
     r"^Account test: archive stopped: Cannot write the archive while writing Übergeordnete",
 )
+@wine_gap("a name longer than 255 characters fails as 'file not found', not as too long (206)")
 def test_folder_name_too_long_for_the_archive_is_a_clear_error(fs_dovecot, tmp_path):
     # Valid on the server (a directory per level), but one Maildir++ directory here: longer
     # than a file name may be (255 bytes).
@@ -454,7 +465,7 @@ def test_a_utf8_password_logs_in_and_stays_out_of_every_log(
     add = ["account", "add", "office", *dovecot.account_args(utf8_user)]
     outputs = []
     for command in (
-        [*add, "--password-command", f"cat {secret}"],
+        [*add, "--password-command", print_file(secret)],
         ["-v", "account", "test", "office"],
         ["-v", "archive", "office", "--before", "2030-01-01"],
     ):
@@ -462,7 +473,8 @@ def test_a_utf8_password_logs_in_and_stays_out_of_every_log(
         captured = capsys.readouterr()
         outputs += [captured.out, captured.err]
     assert served_multiset(dovecot, utf8_user) == Counter()  # archived, so it logged in
-    assert "AUTHENTICATE" in "".join(p.read_text() for p in home.logs.iterdir())
+    if IMAPLIB_LOGS:  # the wire log is there to search
+        assert "AUTHENTICATE" in "".join(p.read_text() for p in home.logs.iterdir())
     plain = f"\0{utf8_user.name}\0{utf8_user.password}".encode()
     hidden = [utf8_user.password.encode(), base64.b64encode(plain)]
     written = [p for p in home.config_file.parent.parent.rglob("*") if p.is_file()]
@@ -496,7 +508,7 @@ def test_a_wrong_utf8_password_is_refused_clearly(dovecot, imap_user, capsys, ho
     secret = tmp_path / "pw"
     secret.write_text("fälsch-😀\n", encoding="utf-8")
     assert main(["account", "add", "office", *dovecot.account_args(imap_user),
-                 "--password-command", f"cat {secret}"]) == 0  # fmt: skip
+                 "--password-command", print_file(secret)]) == 0  # fmt: skip
     capsys.readouterr()
 
     assert main(["account", "test", "office"]) == 1
@@ -708,6 +720,10 @@ def test_a_full_disk_while_writing_the_catalog_stops_the_run_and_deletes_nothing
     assert records(root) == []
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32",
+    reason="the 512-byte path limit is SQLite's POSIX file layer's; on Windows it opens this path",
+)
 def test_an_archive_path_too_long_for_sqlite_is_a_clear_error(
     dovecot, imap_user, home, tmp_path, capsys
 ):

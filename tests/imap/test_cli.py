@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import keyring
@@ -19,8 +20,12 @@ from archiver.core.jobs import archive as archive_module
 from tests.helpers.dovecot import append_messages
 from tests.helpers.filekeyring import FileKeyring
 from tests.helpers.mailgen import generate_message
+from tests.helpers.privacy import assert_private
+from tests.helpers.shell import print_file
 
 pytestmark = pytest.mark.imap
+
+EXE = ".exe" if sys.platform == "win32" else ""
 
 OLD = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC)
 
@@ -45,7 +50,7 @@ def added(dovecot, imap_user, home, tmp_path, capsys):
             "office",
             *dovecot.account_args(imap_user),
             "--password-command",
-            f"cat {secret}",
+            print_file(secret),
         ]
     )
     assert code == 0
@@ -74,7 +79,7 @@ def test_version_and_bare_command(home, capsys):
 def test_account_add_list_remove_keeps_no_password(added, home, imap_user, capsys):
     config_text = home.config_file.read_text()
     assert imap_user.password not in config_text
-    assert oct(home.config_file.stat().st_mode & 0o777) == "0o600"
+    assert_private(home.config_file)
     assert main(["account", "list"]) == 0
     assert f"office: {imap_user.name}@127.0.0.1" in capsys.readouterr().out
     assert main(["account", "remove", "office"]) == 0
@@ -146,11 +151,9 @@ def test_archive_json_summary(added, dovecot, imap_user, home, capsys):
     assert summary["quota_after"]["used"] < summary["quota_before"]["used"]
     assert summary["closes"] is True
     assert len(list((home.archive / "office" / "cur").iterdir())) == 4
-    assert oct((home.archive / "office").stat().st_mode & 0o777) == "0o700"
-    assert all(
-        oct(p.stat().st_mode & 0o777) == "0o600"
-        for p in (home.archive / "office" / "cur").iterdir()
-    )
+    assert_private(home.archive / "office")
+    for path in (home.archive / "office" / "cur").iterdir():
+        assert_private(path)
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
@@ -264,12 +267,14 @@ def test_cli_subprocess_exit_code_and_progress(added, dovecot, imap_user, home):
 
 def test_installed_command_archives_and_indexes(added, dovecot, imap_user, home):
     """The ``imap-archiver`` script pip installs: the job's indexer process starts from it."""
-    script = Path(sys.executable).parent / "imap-archiver"
+    # Where pip put it: beside python on POSIX, in Scripts\ on Windows (an .exe launcher).
+    script = Path(sysconfig.get_path("scripts")) / f"imap-archiver{EXE}"
     if not script.exists():
         pytest.skip(f"the package is not installed beside {sys.executable}")
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
-    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent)}
+    # UTF-8 output, as this process reads it (a Windows pipe would get the ANSI code page).
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home.config.parent), "PYTHONIOENCODING": "utf-8"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

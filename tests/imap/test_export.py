@@ -7,6 +7,7 @@ import json
 import mailbox
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ from archiver.core.store.reading import iter_message
 from tests.helpers.corpus import corpus_files
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import HARD_SHAPES, generate_message
+from tests.helpers.privacy import assert_private
+from tests.helpers.shell import print_file
 from tests.imap.test_archive import OLD, run, server_state
 
 pytestmark = pytest.mark.imap
@@ -77,7 +80,7 @@ def test_mbox_holds_the_exact_bytes_and_opens_as_mbox(archive, tmp_path):
 
     assert result.ok and result.exported == len(served) == len(rows)
     assert mbox_messages(target, [r.size for r in rows]) == served
-    assert oct(target.stat().st_mode & 0o777) == "0o600"
+    assert_private(target)
     assert os.listdir(target.parent) == ["export.mbox"]  # no temporary file left
     box = mailbox.mbox(target, create=False)
     assert len(box) == len(served)
@@ -181,10 +184,10 @@ def test_eml_files_are_exact_safely_named_private_and_not_written_twice(archive,
         file = by_id[row.id]
         assert file.read_bytes() == data
         assert int(file.stat().st_mtime) == int(row.internaldate.timestamp())
-        assert oct(file.stat().st_mode & 0o777) == "0o600"
+        assert_private(file)
         assert not WINDOWS_UNSAFE.search(file.name.removesuffix(".eml"))
         assert len(file.name.encode()) < 200
-    assert oct(target.stat().st_mode & 0o777) == "0o700"
+    assert_private(target)
 
     again = export_eml(rows, root, target, report=lambda _: None, cancel=CancelToken())
     assert again.ok and again.already == len(rows) and again.exported == 0
@@ -222,7 +225,8 @@ def test_eml_target_must_be_a_writable_folder(archive, tmp_path):
         export_eml(rows, root, afile, report=lambda _: None, cancel=CancelToken())
     with pytest.raises(ExportError, match="Cannot write"):
         export_eml(rows, root, afile / "below", report=lambda _: None, cancel=CancelToken())
-    if os.geteuid() != 0:  # root may write anywhere
+    # Windows has no read-only folders by mode; root may write anywhere.
+    if sys.platform != "win32" and os.geteuid() != 0:
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         with pytest.raises(ExportError, match="permission denied"):
@@ -284,7 +288,7 @@ def test_cli_export(dovecot, imap_user, home, tmp_path, capsys):
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password + "\n")
     args = ["account", "add", "office", *dovecot.account_args(imap_user)]
-    assert main([*args, "--password-command", f"cat {secret}"]) == 0
+    assert main([*args, "--password-command", print_file(secret)]) == 0
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(1), generate_message(2)], OLD)
     assert main(["archive", "office", "--before", "2023-01-01"]) == 0

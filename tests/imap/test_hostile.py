@@ -34,7 +34,7 @@ MAX_SECONDS = 30
 DATE = b'INTERNALDATE "02-Jan-2020 12:00:00 +0000"'
 
 CHILD = """
-import datetime as dt, json, resource, sys
+import ctypes, datetime as dt, json, sys
 from pathlib import Path
 from archiver.core.accounts import Account, Security
 from archiver.core.errors import ArchiverError
@@ -43,6 +43,14 @@ from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 
 def peak_mb():
+    if sys.platform == "win32":  # the peak working set, from psapi
+        class Counters(ctypes.Structure):
+            _fields_ = [("cb", ctypes.c_uint32), ("faults", ctypes.c_uint32),
+                        ("peak", ctypes.c_size_t), ("more", ctypes.c_size_t * 7)]
+        counters = Counters(cb=ctypes.sizeof(Counters))
+        ctypes.WinDLL("psapi").GetProcessMemoryInfo(ctypes.c_void_p(-1),
+                                                    ctypes.byref(counters), counters.cb)
+        return counters.peak / 2**20
     # VmHWM: this process image's peak RSS. ru_maxrss would carry the parent's peak over
     # fork and exec, hiding what the child itself needed.
     try:
@@ -52,6 +60,7 @@ def peak_mb():
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
+    import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 port, root = int(sys.argv[1]), Path(sys.argv[2])

@@ -22,7 +22,8 @@ from archiver.core.jobs.verify import CatalogState, Problem
 from archiver.core.store.reading import read_message
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
-from tests.imap.test_archive import OLD, run
+from tests.helpers.shell import print_lines
+from tests.imap.test_archive import INFO, OLD, run
 from tests.imap.test_verify import archive, verify
 
 pytestmark = pytest.mark.imap
@@ -100,7 +101,7 @@ def test_a_damaged_catalog_gives_a_clear_error_and_repair_rebuilds_it(
     root = home.archive
     monkeypatch.setattr("builtins.input", lambda *_: "")
     main(["account", "add", "test", *dovecot.account_args(imap_user), "--password-command",
-          f"printf %s {password.reveal()}"])  # fmt: skip
+          print_lines(password.reveal())])  # fmt: skip
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(4)], OLD)
     assert main(["archive", "test", "--older-than", "1y", "--keep-on-server"]) == 0
@@ -180,7 +181,7 @@ def test_files_another_program_added_are_recorded_by_repair(
     archive(dovecot, imap_user, account, password, tmp_path, fmt=fmt, count=2)
     foreign = b"From: colleague@example.org\r\nSubject: put here by hand\r\n\r\nhello\r\n"
     if fmt == "maildir":
-        (tmp_path / "test" / "cur" / "1600000000.M1P1.desk:2,S").write_bytes(foreign)
+        (tmp_path / "test" / "cur" / f"1600000000.M1P1.desk{INFO}S").write_bytes(foreign)
     else:
         with (tmp_path / "test" / "INBOX").open("ab") as mbox:
             mbox.write(b"From - Thu Jan  2 12:00:00 2020\n" + foreign + b"\n")
@@ -211,9 +212,9 @@ def test_maildir_files_renamed_by_mutt_are_found_everywhere(
     for record in records:
         path = tmp_path / record.location.path
         if move == "flags":  # mutt marks it replied: ":2,S" becomes ":2,RS"
-            path.rename(path.with_name(path.name.replace(":2,S", ":2,RS")))
+            path.rename(path.with_name(path.name.replace(f"{INFO}S", f"{INFO}RS")))
         else:  # back to new/ without an info part, as a program may put it
-            path.rename(path.parent.parent / "new" / path.name.split(":")[0])
+            path.rename(path.parent.parent / "new" / path.name.split(INFO)[0])
 
     result = verify(tmp_path)
     assert result.ok and result.intact == 3 and not result.unknown

@@ -25,6 +25,7 @@ from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import generate_message
+from tests.helpers.shell import print_file
 from tests.helpers.tcpproxy import FaultProxy
 
 pytestmark = pytest.mark.imap
@@ -146,7 +147,7 @@ def cli_office(office, home, tmp_path, capsys):
     secret = tmp_path / "pw"
     secret.write_text(office.user.password + "\n")
     args = office.server.account_args(office.user)
-    assert main(["account", "add", "office", *args, "--password-command", f"cat {secret}"]) == 0
+    assert main(["account", "add", "office", *args, "--password-command", print_file(secret)]) == 0
     capsys.readouterr()
     return office
 
@@ -177,7 +178,7 @@ def test_read_only_folder_keeps_its_messages_and_the_run_goes_on(
     secret = tmp_path / "pw"
     secret.write_text(office.user.password + "\n")
     args = office.server.account_args(office.user)
-    assert main(["account", "add", "office", *args, "--password-command", f"cat {secret}"]) == 0
+    assert main(["account", "add", "office", *args, "--password-command", print_file(secret)]) == 0
     capsys.readouterr()
 
     code = main(

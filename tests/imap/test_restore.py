@@ -29,6 +29,7 @@ from archiver.core.store.reading import read_message
 from tests.helpers.corpus import SKIP_REASON, corpus_files
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import HARD_SHAPES, big_message, generate_message
+from tests.helpers.shell import print_file
 from tests.helpers.tcpproxy import FaultProxy
 from tests.imap.test_archive import OLD, run, server_state
 
@@ -566,7 +567,7 @@ def cli_archive(dovecot, imap_user, home, tmp_path, capsys):
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password + "\n")
     args = ["account", "add", "office", *dovecot.account_args(imap_user)]
-    assert main([*args, "--password-command", f"cat {secret}"]) == 0
+    assert main([*args, "--password-command", print_file(secret)]) == 0
     fill_varied(dovecot, imap_user, [generate_message(1), generate_message(2)])
     assert main(["archive", "office", "--before", "2023-01-01"]) == 0
     capsys.readouterr()

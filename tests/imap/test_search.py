@@ -20,6 +20,7 @@ from archiver.core.secrets import Secret
 from tests.helpers.corpus import as_served, corpus_files
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import HARD_SHAPES, generate_message
+from tests.helpers.shell import print_file
 from tests.imap.test_archive import run
 
 pytestmark = pytest.mark.imap
@@ -323,9 +324,8 @@ def test_cli_search_show_reindex(dovecot, imap_user, home, tmp_path, capsys):
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password + "\n")
     account_args = dovecot.account_args(imap_user)
-    assert (
-        main(["account", "add", "work", *account_args, "--password-command", f"cat {secret}"]) == 0
-    )
+    command = ["account", "add", "work", *account_args, "--password-command", print_file(secret)]
+    assert main(command) == 0
     assert main(["archive", "work", "--before", "2030-01-01"]) == 0
     assert "2 messages indexed for search" in capsys.readouterr().out
 

@@ -12,6 +12,8 @@ from archiver.core.imap import ImapSession
 from archiver.core.paths import AppDirs
 from tests.helpers.dovecot import DovecotServer, append_messages
 from tests.helpers.mailgen import generate_message
+from tests.helpers.shell import print_file
+from tests.helpers.wine import IMAPLIB_LOGS
 from tests.imap.test_archive import OLD
 
 pytestmark = pytest.mark.imap
@@ -50,7 +52,7 @@ def test_password_is_in_no_file_log_or_output_of_a_full_run(
     args = ["account", "add", "office", *dovecot.account_args(imap_user)]
     outputs = []
     commands = [
-        [*args, "--password-command", f"cat {secret}"],
+        [*args, "--password-command", print_file(secret)],
         ["-v", "account", "test", "office"],
         ["-v", "archive", "office", "--before", "2030-01-01"],
         ["-v", "search", "--json", "date:2020"],
@@ -65,6 +67,7 @@ def test_password_is_in_no_file_log_or_output_of_a_full_run(
         captured = capsys.readouterr()
         outputs += [captured.out, captured.err]
     logs = "".join(p.read_text() for p in home.logs.iterdir())
-    assert "LOGIN" in logs or "login" in logs.lower()  # the wire was logged, verbosely
+    if IMAPLIB_LOGS:  # the wire was logged, verbosely
+        assert "LOGIN" in logs or "login" in logs.lower()
     for name, content in everything_written(home, *outputs):
         assert imap_user.password.encode() not in content, name

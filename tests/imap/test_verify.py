@@ -23,6 +23,7 @@ from archiver.core.progress import CancelToken, Progress
 from archiver.core.secrets import Secret
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import generate_message
+from tests.helpers.shell import print_file
 from tests.imap.test_archive import OLD, run
 
 pytestmark = pytest.mark.imap
@@ -455,7 +456,7 @@ def test_cli_exit_codes_text_and_json(dovecot, imap_user, home, tmp_path, capsys
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password + "\n")
     args = dovecot.account_args(imap_user)
-    assert main(["account", "add", "work", *args, "--password-command", f"cat {secret}"]) == 0
+    assert main(["account", "add", "work", *args, "--password-command", print_file(secret)]) == 0
     assert main(["archive", "work", "--before", "2030-01-01"]) == 0
     capsys.readouterr()
 

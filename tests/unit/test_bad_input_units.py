@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
+import sys
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from whoosh import index
 
-from archiver.cli import main
+from archiver.cli import _reader_went_away, main
 from archiver.core.attachments import save_attachments
 from archiver.core.config import load_config
 from archiver.core.errors import QueryTooLarge
@@ -134,3 +137,22 @@ def test_long_names_are_cut_to_the_file_systems_limit_and_all_are_saved(tmp_path
 def test_invisible_format_characters_are_removed_from_saved_names(tmp_path, name, saved):
     (written,) = save_attachments(rfc2231_message([name]), tmp_path)
     assert written.name == saved
+
+
+def test_a_reader_gone_is_told_apart_from_other_errors(tmp_path, monkeypatch):
+    """``search … | head``: POSIX says EPIPE; Windows says EINVAL (ERROR_NO_DATA), which
+    counts only while standard output is a pipe."""
+    assert _reader_went_away(BrokenPipeError(errno.EPIPE, "Broken pipe"))
+    einval = OSError(errno.EINVAL, "Invalid argument")
+    read, write = os.pipe()
+    with os.fdopen(read, "rb"), os.fdopen(write, "w") as pipe:
+        monkeypatch.setattr(sys, "stdout", pipe)
+        monkeypatch.setattr(sys, "platform", "win32")
+        assert _reader_went_away(einval)
+        assert not _reader_went_away(OSError(errno.EACCES, "Permission denied"))
+        with (tmp_path / "out").open("w") as file:
+            monkeypatch.setattr(sys, "stdout", file)
+            assert not _reader_went_away(einval)  # a file, not a pipe: some other fault
+        monkeypatch.setattr(sys, "stdout", pipe)
+        monkeypatch.setattr(sys, "platform", "linux")
+        assert not _reader_went_away(einval)

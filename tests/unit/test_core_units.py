@@ -28,6 +28,7 @@ from archiver.core.accounts import (
 from archiver.core.config import Config, load_config, save_config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError, ConfigError, SecretError
+from archiver.core.logsetup import close_logs_below, setup_logging
 from archiver.core.message import message_id
 from archiver.core.paths import AppDirs, resolve_dirs
 from archiver.core.progress import Cancelled, CancelToken, Progress, throttled
@@ -37,6 +38,8 @@ from archiver.core.sizes import human_bytes
 from archiver.core.store.maildir import maildir_info
 from archiver.core.store.mbox import quote, unquote_digest
 from archiver.core.store.names import escape_segment, split_folder
+from tests.helpers.privacy import assert_private
+from tests.helpers.shell import print_and_exit, print_lines
 
 
 @pytest.mark.parametrize(
@@ -187,7 +190,7 @@ def test_password_command(tmp_path):
         "h",
         "u",
         password_source=PasswordSource.COMMAND,
-        password_command="printf 'pw1\\nignored'",
+        password_command=print_lines("pw1", "ignored"),
     )
     assert get_password(account).reveal() == "pw1"
     failing = Account(
@@ -195,7 +198,7 @@ def test_password_command(tmp_path):
         "h",
         "u",
         password_source=PasswordSource.COMMAND,
-        password_command="echo secret-output; exit 3",
+        password_command=print_and_exit("secret-output", 3),
     )
     with pytest.raises(SecretError, match="exited with 3") as caught:
         get_password(failing)
@@ -272,7 +275,7 @@ def test_run_log_reads_newest_first_and_skips_broken_lines(tmp_path):
     runs = read_runs(tmp_path)
     assert [r.account for r in runs] == ["b", "a"]
     assert runs[0].quota_after == 5 and runs[1].started == started
-    assert (tmp_path / RUNLOG_NAME).stat().st_mode & 0o777 == 0o600
+    assert_private(tmp_path / RUNLOG_NAME)
 
 
 def test_provider_presets_are_usable_accounts():
@@ -359,3 +362,20 @@ def test_ctrl_c_and_ctrl_break_stop_at_a_safe_point_then_quit(signum, capsys):
 def test_ctrl_break_is_handled_on_windows():
     names = [s.name for s in interrupt_signals()]
     assert names == (["SIGINT", "SIGBREAK"] if sys.platform == "win32" else ["SIGINT"])
+
+
+def test_log_files_below_a_folder_are_closed_before_it_goes(tmp_path):
+    setup_logging(AppDirs.under(tmp_path), verbose=False)
+    logging.getLogger("archiver").info("into the log file")
+    log_file = tmp_path / "logs" / "imap-archiver.log"
+    (handler,) = [
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, logging.FileHandler) and h.baseFilename == str(log_file)
+    ]
+    assert handler.stream is not None  # open: Windows could not remove the folder
+
+    close_logs_below(tmp_path)
+
+    assert handler not in logging.getLogger().handlers and handler.stream is None
+    assert "into the log file" in log_file.read_text()

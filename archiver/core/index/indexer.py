@@ -126,7 +126,11 @@ def open_index(archive_root: Path, catalog: Catalog) -> FileIndex:
             ix.doc_count()  # reads the table of contents and a segment list
             return ix
         except Exception as exc:  # any damage means: rebuild
-            log.warning("The search index is unreadable (%s); rebuilding it.", exc)
+            # Its text only: the exception's traceback holds the index's files open (whoosh
+            # opens without closing on errors), and a log record that keeps the exception
+            # (pytest's, the GUI's log view) would keep them open, which Windows cannot
+            # delete (WinError 32).
+            log.warning("The search index is unreadable (%s); rebuilding it.", str(exc))
     elif path.exists():
         log.info("The search index is of another version; rebuilding it.")
     return create_index(archive_root, catalog)

@@ -651,7 +651,8 @@ def _index_documents(archive_root: Path, account: str | None) -> tuple[IndexStat
         finally:
             ix.close()
     except Exception as exc:  # any damage means: unreadable (a search would rebuild it)
-        log.warning("The search index is unreadable: %s", exc)
+        # Its text only, so that no log record keeps the index's files open (see open_index).
+        log.warning("The search index is unreadable: %s", str(exc))
         return IndexState.UNREADABLE, set()
     return IndexState.OK, ids
 
