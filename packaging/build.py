@@ -222,13 +222,16 @@ def check_spawned_child(home: Path) -> str:
     return "; ".join(problems)
 
 
-# A word of the archived messages' bodies, found by the bundle's search only if it was indexed.
+# A word of the archived messages' bodies, found by the bundle's search only if it was indexed;
+# and one in the PDF attached to the first, found only if the bundle's PDF reader (pypdfium2's
+# native library) came along.
 SEARCH_WORD = "Zebrastreifen"
+PDF_WORD = "Pfändungsbeschluss"
 MESSAGES = 3
 
 
 def old_message(number: int) -> bytes:
-    """A small message from 2020, well older than a year."""
+    """A small message from 2020, well older than a year (the first with a PDF)."""
     message = EmailMessage()
     message["From"] = "Smoke Test <smoke@example.org>"
     message["To"] = "archive@example.org"
@@ -236,6 +239,11 @@ def old_message(number: int) -> bytes:
     message["Date"] = f"Thu, {number + 1} Jan 2020 12:00:00 +0100"
     message["Message-ID"] = f"<smoke-{number}@example.org>"
     message.set_content(f"Message {number}: the {SEARCH_WORD} in front of the office.\n")
+    if number == 0:
+        from tests.helpers.docgen import pdf  # noqa: PLC0415 (the checkout's, as the server)
+
+        attachment = pdf([f"Beschluss: {PDF_WORD}"])
+        message.add_attachment(attachment, maintype="application", subtype="pdf", filename="b.pdf")
     return message.as_bytes()
 
 
@@ -304,6 +312,12 @@ def check_archive_and_search(home: Path) -> str:
         hits = [json.loads(line) for line in found.stdout.splitlines() if line.strip()]
         if not problem and len(hits) != MESSAGES:
             problem = f"found {len(hits)} messages with {SEARCH_WORD!r}, expected {MESSAGES}"
+        if not problem:
+            inside = run([CLI, "search", f"inside:{PDF_WORD}", "--json"], home)
+            problem = expect(inside)
+            hits = [json.loads(line) for line in inside.stdout.splitlines() if line.strip()]
+            if not problem and len(hits) != 1:
+                problem = f"found {len(hits)} messages with {PDF_WORD!r} in a PDF, expected 1"
         return f"search: {problem}" if problem else ""
 
 

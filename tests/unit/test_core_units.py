@@ -350,13 +350,14 @@ def test_every_command_and_option_of_the_cli_explains_itself(capsys):
 @pytest.mark.parametrize("signum", interrupt_signals(), ids=lambda s: s.name)
 def test_ctrl_c_and_ctrl_break_stop_at_a_safe_point_then_quit(signum, capsys):
     token = CancelToken()
+    before = {s: signal.getsignal(s) for s in interrupt_signals()}
     with Interrupts(token):
         signal.raise_signal(signum)  # what the console sends (Ctrl-Break: SIGBREAK, Windows)
         assert token.is_cancelled
         assert "Stopping at a safe point" in capsys.readouterr().err
         with pytest.raises(KeyboardInterrupt):  # the second one quits at once
             signal.raise_signal(signum)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert {s: signal.getsignal(s) for s in interrupt_signals()} == before  # put back
 
 
 def test_ctrl_break_is_handled_on_windows():
