@@ -34,6 +34,7 @@ from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken, Progress
 from archiver.core.runlog import read_last_backup
 from archiver.core.secrets import Secret
+from archiver.core.store.maildir import INFO_SEPARATOR
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages
 from tests.helpers.mailgen import generate_message
 from tests.imap.test_archive import OLD, run, server_state
@@ -220,7 +221,8 @@ def test_file_renamed_by_a_mail_program_is_renamed_in_the_backup(
     fill_and_archive(dovecot, imap_user, account, password, root, "maildir", seeds=range(3))
     backup(root, dest)
     original = sorted((root / "test" / "cur").iterdir())[0]
-    replied = original.with_name(original.name.split(":2,")[0] + ":2,RS")
+    unique = original.name.split(f"{INFO_SEPARATOR}2,")[0]
+    replied = original.with_name(f"{unique}{INFO_SEPARATOR}2,RS")
     original.rename(replied)  # as mutt marks it replied
 
     again = backup(root, dest)

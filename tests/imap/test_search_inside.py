@@ -10,6 +10,7 @@ import pytest
 from archiver.cli import main
 from tests.helpers import docgen
 from tests.helpers.dovecot import append_messages
+from tests.helpers.shell import print_file
 
 pytestmark = pytest.mark.imap
 
@@ -41,9 +42,8 @@ def test_archived_attachments_are_searched_inside(dovecot, imap_user, home, tmp_
     secret = tmp_path / "pw"
     secret.write_text(imap_user.password + "\n")
     account_args = dovecot.account_args(imap_user)
-    assert (
-        main(["account", "add", "work", *account_args, "--password-command", f"cat {secret}"]) == 0
-    )
+    command = print_file(secret)
+    assert main(["account", "add", "work", *account_args, "--password-command", command]) == 0
     assert main(["archive", "work", "--before", "2030-01-01"]) == 0
     assert "3 messages indexed for search" in capsys.readouterr().out
 
