@@ -254,3 +254,28 @@ def test_damage_shows_anywhere_as_catalog_damaged(tmp_path):
     (tmp_path / "catalog.sqlite3").write_bytes(b"not a database at all" + data[21:])
     with pytest.raises(CatalogDamaged, match="verify --repair"):
         Catalog.open(tmp_path)
+
+
+def test_a_first_run_killed_before_its_catalog_exists_leaves_no_lost_catalog(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
+    # The first run of an archive dies right after writing the account's format marker (as by
+    # a kill at that moment): the next run must not take the tree for a lost catalog.
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(3)], when=OLD)
+
+    class Killed(BaseException):
+        pass
+
+    def die(*_: object) -> None:
+        assert (tmp_path / "test" / ".format").exists()
+        raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr("archiver.core.jobs.archive.open_store", die)
+        with pytest.raises(Killed):
+            run(account, password, tmp_path)
+
+    result = run(account, password, tmp_path)
+
+    assert result.ok and result.archived == 3

@@ -900,33 +900,55 @@ def run_archive(
     started = dt.datetime.now(dt.UTC)
     with archive_lock(archive_root):
         require_catalog(archive_root)
-        chosen = resolve_format(
-            archive_root, account.name, archive_format, default_format, remember=not options.dry_run
-        )
-        store = open_store(chosen, archive_root, account.name)
-        indexer = None if options.dry_run else BackgroundIndexer(archive_root, account.name)
-        with (
-            Catalog.open(archive_root) as catalog,
-            open_session(account, password, timeout) as session,
-        ):
-            if indexer is not None:
-                indexer.start()
-            try:
-                result = archive_account(
-                    session,
-                    store,
-                    catalog,
-                    account.name,
-                    options,
-                    report=report,
-                    cancel=cancel,
-                    indexer=indexer,
-                )
-            finally:
-                if indexer is not None:
-                    indexer.finish(report=report, cancel=cancel)
+        # The catalog first, then the account's tree (its format marker): a run killed in
+        # between must not leave a tree without a catalog, which the next run would take
+        # for a lost catalog.
+        with Catalog.open(archive_root) as catalog:
+            chosen = resolve_format(
+                archive_root,
+                account.name,
+                archive_format,
+                default_format,
+                remember=not options.dry_run,
+            )
+            store = open_store(chosen, archive_root, account.name)
+            indexer = None if options.dry_run else BackgroundIndexer(archive_root, account.name)
+            result = _archive_with(
+                account, password, timeout, store, catalog, options, indexer, report, cancel
+            )
         if indexer is not None:
             result.indexed = indexer.result.indexed
             result.index_error = indexer.error
             record_run(archive_root, started, result.to_dict())
         return result
+
+
+def _archive_with(
+    account: Account,
+    password: Secret,
+    timeout: float,
+    store: ArchiveStore,
+    catalog: Catalog,
+    options: ArchiveOptions,
+    indexer: BackgroundIndexer | None,
+    report: ProgressCallback,
+    cancel: CancelToken,
+) -> ArchiveResult:
+    """Connect, archive the account with its indexer beside, and let the indexer finish."""
+    with open_session(account, password, timeout) as session:
+        if indexer is not None:
+            indexer.start()
+        try:
+            return archive_account(
+                session,
+                store,
+                catalog,
+                account.name,
+                options,
+                report=report,
+                cancel=cancel,
+                indexer=indexer,
+            )
+        finally:
+            if indexer is not None:
+                indexer.finish(report=report, cancel=cancel)
