@@ -78,6 +78,17 @@ def make_private_dir(path: Path) -> Path:
     ``Path.mkdir(parents=True)`` would give the parents the default mode, so each missing
     level is created here; existing folders are left as they are, except *path* itself.
     """
+    for folder in create_missing_levels(path):
+        if os.name == "posix":
+            folder.chmod(0o700)  # mkdir's mode is reduced by the umask
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def create_missing_levels(path: Path) -> list[Path]:
+    """Create *path* and its missing parents (mode 0700, less the umask); return the folders
+    created, outermost first, for the caller to make private by its own rules."""
     missing = []
     level = path
     while not level.exists():
@@ -85,11 +96,7 @@ def make_private_dir(path: Path) -> Path:
         level = level.parent
     for folder in reversed(missing):
         folder.mkdir(mode=0o700, exist_ok=True)
-        if os.name == "posix":
-            folder.chmod(0o700)  # mkdir's mode is reduced by the umask
-    if os.name == "posix" and path.stat().st_mode & 0o077:
-        path.chmod(0o700)
-    return path
+    return list(reversed(missing))
 
 
 def write_private_file(path: Path, data: bytes) -> None:

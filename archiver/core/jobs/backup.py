@@ -78,7 +78,7 @@ from archiver.core.jobs.archive import SPOOL_NAME as ARCHIVE_SPOOL
 from archiver.core.jobs.restore import SPOOL_NAME as RESTORE_SPOOL
 from archiver.core.jobs.verify import Damage, Problem, check_copy
 from archiver.core.lock import LOCK_NAME, reading_lock
-from archiver.core.paths import AppDirs, long_path, replace_file
+from archiver.core.paths import AppDirs, create_missing_levels, long_path, replace_file
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import LAST_BACKUP_NAME, BackupRecord, record_backup
 from archiver.core.store import account_trees, require_catalog
@@ -1143,13 +1143,7 @@ def make_backup_dir(path: Path) -> None:
     FAT and exFAT disks and many network shares refuse chmod (their mount options set the
     modes), which is no reason to refuse them as a backup disk: protecting it is the user's.
     """
-    missing = []
-    level = path
-    while not level.exists():
-        missing.append(level)
-        level = level.parent
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
+    for folder in create_missing_levels(path):
         if os.name == "posix":
             try:
                 folder.chmod(0o700)  # mkdir's mode is reduced by the umask
