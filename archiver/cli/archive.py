@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from typing import TextIO
 
 from archiver.cli.common import (
     EXIT_CODES_HELP,
     finish,
     password_for,
-    run_in_terminal,
+    terminal_job,
 )
 from archiver.core.config import FORMATS, Config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
@@ -63,6 +64,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     archive.add_argument(
         "--format", choices=FORMATS, help="archive format of a new account tree (default: maildir)"
     )
+    archive.add_argument(
+        "--no-index",
+        action="store_true",
+        help="free the server without indexing for search now; the next search, archive or "
+        "reindex indexes what was archived",
+    )
     archive.add_argument("--json", action="store_true", help="print the summary as JSON")
     archive.add_argument(
         "--password-stdin",
@@ -97,8 +104,21 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         keep_unread=args.keep_unread,
     )
     password = password_for(args, account)
-    result = run_in_terminal(
-        lambda report, cancel: run_archive(
+    summary_shown = False
+
+    with terminal_job(args.json) as (report, cancel, bar):
+
+        def server_done(result: ArchiveResult) -> None:
+            """Show the summary as soon as the server is freed; indexing follows."""
+            nonlocal summary_shown
+            if bar is not None:
+                bar.restart()
+            if not args.json:
+                print_summary(result, options, sys.stdout)
+                sys.stdout.flush()
+                summary_shown = True
+
+        result = run_archive(
             account,
             password,
             dirs.archive,
@@ -108,16 +128,17 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
             report=report,
             cancel=cancel,
             timeout=args.timeout,
-        ),
-        args.json,
-    )
-    return finish(
-        result,
-        args.json,
-        lambda out: print_summary(result, options, out),
-        not result.error and result.closes,
-        result.partly,
-    )
+            index=not args.no_index,
+            on_server_done=server_done,
+        )
+
+    def summary(out: TextIO) -> None:
+        if not summary_shown:
+            print_summary(result, options, out)
+        if not result.dry_run:
+            print_index_outcome(result, out)
+
+    return finish(result, args.json, summary, not result.error and result.closes, result.partly)
 
 
 def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -> None:
@@ -196,14 +217,6 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
             f"{result.deleted} from the server.",
             file=out,
         )
-        if result.index_error:
-            print(
-                f"The search index was not updated ({result.index_error}); it catches up on "
-                "the next search, or run: imap-archiver reindex",
-                file=out,
-            )
-        elif result.indexed:
-            print(f"{result.indexed} messages indexed for search.", file=out)
     if result.closes:
         print(
             "Every message is accounted for: before = newer + kept + failed + not reached "
@@ -228,6 +241,25 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
         print(
             "Partly done: some of the chosen mail stays on the server (see above); the rest "
             "was done.",
+            file=out,
+        )
+
+
+def print_index_outcome(result: ArchiveResult, out: TextIO) -> None:
+    """Say what became searchable, and what waits for later (it is never lost)."""
+    if result.index_error:
+        print(
+            f"The search index was not updated ({result.index_error}); it catches up on "
+            "the next search, or run: imap-archiver reindex",
+            file=out,
+        )
+        return
+    if result.indexed:
+        print(f"{result.indexed} messages indexed for search.", file=out)
+    if result.index_left:
+        print(
+            f"{result.index_left} archived messages are not indexed yet; the next search or "
+            "archive run indexes them (or run: imap-archiver reindex).",
             file=out,
         )
 

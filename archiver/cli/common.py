@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import contextlib
 import getpass
 import io
 import json
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any, Protocol, TextIO, TypeVar
 
@@ -63,6 +64,12 @@ class TerminalProgress:
         if self.shown:
             self.stream.write("\n")
             self.stream.flush()
+
+    def restart(self) -> None:
+        """End the progress line and measure rates anew: the next phase gets a line of its own."""
+        self.finish()
+        self.shown = False
+        self.started = time.monotonic()
 
 
 def read_stdin_password() -> str:
@@ -143,16 +150,26 @@ class JobResult(Protocol):
 R = TypeVar("R", bound=JobResult)
 
 
-def run_in_terminal(job: Callable[[ProgressCallback, CancelToken], R], json_output: bool) -> R:
-    """Run a job with a progress bar on a terminal, Ctrl-C cancelling it at a safe point."""
+@contextlib.contextmanager
+def terminal_job(
+    json_output: bool,
+) -> Iterator[tuple[ProgressCallback, CancelToken, TerminalProgress | None]]:
+    """Give a job a progress bar on a terminal (and the bar itself, for a job with phases
+    that print between them) and a cancel token that Ctrl-C sets."""
     token = CancelToken()
     report, bar = progress_bar(json_output)
     with Interrupts(token):
         try:
-            return job(report, token)
+            yield report, token, bar
         finally:
             if bar is not None:
                 bar.finish()
+
+
+def run_in_terminal(job: Callable[[ProgressCallback, CancelToken], R], json_output: bool) -> R:
+    """Run a job with a progress bar on a terminal, Ctrl-C cancelling it at a safe point."""
+    with terminal_job(json_output) as (report, token, _):
+        return job(report, token)
 
 
 def tolerate_unencodable_output() -> None:

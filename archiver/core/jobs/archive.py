@@ -23,7 +23,7 @@ import logging
 import shutil
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,6 +220,9 @@ class ArchiveResult:
     shared_left: list[FolderInfo] = field(default_factory=list)
     indexed: int = 0  # messages added to the search index during the run
     index_error: str | None = None  # why the index could not be updated (it catches up later)
+    # Verified messages of the account still unindexed at the end (indexing stopped, or
+    # not asked for): the next search, archive or reindex indexes them.
+    index_left: int = 0
 
     @property
     def archived(self) -> int:
@@ -280,9 +283,10 @@ class ArchiveResult:
             count and reason not in CHOSEN for f in self.folders for reason, count in f.kept.items()
         )
 
-    def to_dict(self) -> dict[str, object]:
-        """Return the summary as JSON values."""
-        return {
+    def to_dict(self, *, with_index: bool = True) -> dict[str, object]:
+        """Return the summary as JSON values (without the indexing figures: for the run log,
+        written before indexing ends)."""
+        summary: dict[str, object] = {
             "account": self.account,
             "dry_run": self.dry_run,
             "archived": self.archived,
@@ -302,10 +306,13 @@ class ArchiveResult:
             "shared_left": [
                 {"folder": f.name, "namespace": str(f.namespace)} for f in self.shared_left
             ],
-            "indexed": self.indexed,
-            "index_error": self.index_error,
             "folders": [f.to_dict() for f in self.folders],
         }
+        if with_index:
+            summary.update(
+                indexed=self.indexed, index_error=self.index_error, index_left=self.index_left
+            )
+        return summary
 
 
 @dataclass
@@ -890,8 +897,18 @@ def run_archive(
     report: ProgressCallback,
     cancel: CancelToken,
     timeout: float = DEFAULT_TIMEOUT,
+    index: bool = True,
+    on_server_done: Callable[[ArchiveResult], None] | None = None,
 ) -> ArchiveResult:
-    """Run one account's archive job: take the archive lock, connect, archive, log out.
+    """Run one account's archive job: take the archive lock, connect, archive, log out, then
+    let the search index catch up.
+
+    The job is done for the user once the server is freed: *on_server_done* then gets the
+    result (the faces show their summary at once; also after a cancel or a stopping error)
+    and the indexer, which has indexed beside
+    the archive all along, finishes what is left with its own progress. A cancel from then on
+    stops only the indexing (``index_left`` says how much waits for the next search, archive
+    or reindex); the run is not cancelled. With *index* false nothing is indexed now.
 
     Raises ArchiveLocked when another job holds the archive, CatalogMissing when its catalog
     is gone while message files remain, and ImapError when the account
@@ -912,14 +929,24 @@ def run_archive(
                 remember=not options.dry_run,
             )
             store = open_store(chosen, archive_root, account.name)
-            indexer = None if options.dry_run else BackgroundIndexer(archive_root, account.name)
+            indexing = index and not options.dry_run
+            indexer = BackgroundIndexer(archive_root, account.name) if indexing else None
             result = _archive_with(
                 account, password, timeout, store, catalog, options, indexer, report, cancel
             )
-        if indexer is not None:
-            result.indexed = indexer.result.indexed
-            result.index_error = indexer.error
-            record_run(archive_root, started, result.to_dict())
+            if options.dry_run:
+                return result
+            # The run log holds the archive run, also when indexing is stopped or killed.
+            record_run(archive_root, started, result.to_dict(with_index=False))
+            if on_server_done is not None:
+                on_server_done(result)
+            unreadable: set[int] = set()  # files that failed their check: not "waiting"
+            if indexer is not None:
+                indexer.finish(report=report, cancel=cancel)
+                result.indexed = indexer.result.indexed
+                result.index_error = indexer.error
+                unreadable.update(indexer.result.unreadable)
+            result.index_left = len(set(catalog.unindexed(account.name)) - unreadable)
         return result
 
 
@@ -934,7 +961,11 @@ def _archive_with(
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> ArchiveResult:
-    """Connect, archive the account with its indexer beside, and let the indexer finish."""
+    """Connect, archive the account with its indexer beside, and log out.
+
+    The indexer goes on after a normal end (the caller finishes it); when archiving raises,
+    it is finished here, so that it never outlives the job.
+    """
     with open_session(account, password, timeout) as session:
         if indexer is not None:
             indexer.start()
@@ -949,6 +980,7 @@ def _archive_with(
                 cancel=cancel,
                 indexer=indexer,
             )
-        finally:
+        except BaseException:
             if indexer is not None:
                 indexer.finish(report=report, cancel=cancel)
+            raise
