@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.gui.context import AppContext
+from archiver.gui.indexing import IndexCatchUp
 from archiver.gui.pages.accounts import AccountsPage
 from archiver.gui.pages.archive import ArchivePage
 from archiver.gui.pages.base import JobPage
@@ -31,7 +33,9 @@ class MainWindow(QMainWindow):
     """The app's window. With no account it shows the welcome page and nothing else.
 
     Closing while a job runs asks first, then cancels the jobs and closes once they have
-    stopped at a safe point; it never blocks the event loop waiting for them.
+    stopped at a safe point; it never blocks the event loop waiting for them. Indexing for
+    search is stopped without asking: what is left is indexed at the next start, which the
+    window begins with (the status bar shows it, whatever the page).
     """
 
     def __init__(self, context: AppContext) -> None:
@@ -84,6 +88,15 @@ class MainWindow(QMainWindow):
         context.config_changed.connect(self._update_for_accounts)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.show_search)
+
+        self.index_status = QLabel()
+        self.index_status.setAccessibleName(self.tr("Search index"))
+        self.statusBar().addPermanentWidget(self.index_status)
+        self.index_catch_up = IndexCatchUp(context, self)
+        self.index_catch_up.status_changed.connect(self.index_status.setText)
+        self.index_catch_up.finished.connect(self._on_job_finished)
+        self.archive_page.progress.background_status.connect(self.index_status.setText)
+        QTimer.singleShot(0, self.index_catch_up.start)
         self._update_for_accounts()
 
     def show_page(self, page: QWidget) -> None:
@@ -122,14 +135,20 @@ class MainWindow(QMainWindow):
         """The pages whose job runs now."""
         return [page for page in self.job_pages if page.is_busy()]
 
+    def _is_busy(self) -> bool:
+        return bool(self.busy_pages()) or self.index_catch_up.busy
+
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask before closing during a job; then cancel it and close when it has stopped."""
         busy = self.busy_pages()
-        if not busy:
+        if not self._is_busy():
             event.accept()
             return
         event.ignore()
         if self._closing:
+            return
+        if all(page is self.archive_page and page.is_indexing_only() for page in busy):
+            self._stop_and_close(busy)  # only indexing: nothing to lose, nothing to ask
             return
         answer = QMessageBox.question(
             self,
@@ -143,14 +162,19 @@ class MainWindow(QMainWindow):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+        self._stop_and_close(busy)
+
+    def _stop_and_close(self, busy: list[JobPage]) -> None:
+        """Cancel every job; the window closes when the last has stopped at a safe point."""
         self._closing = True
         self.setEnabled(False)
         self.statusBar().showMessage(self.tr("Stopping at a safe point…"))
         log.info("Window closing: cancelling %d running job(s)", len(busy))
         for page in busy:
             page.cancel_job()
+        self.index_catch_up.cancel()
 
     @Slot()
     def _on_job_finished(self) -> None:
-        if self._closing and not self.busy_pages():
+        if self._closing and not self._is_busy():
             self.close()

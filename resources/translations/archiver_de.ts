@@ -920,6 +920,14 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>{already} Nachricht war bereits im Archiv.</translation>
     </message>
     <message>
+        <source>• {count} archived message is not indexed for search yet; that happens at the next start or search.</source>
+        <translation>• {count} archivierte Nachricht ist noch nicht für die Suche erfasst; das geschieht beim nächsten Start oder bei der nächsten Suche.</translation>
+    </message>
+    <message>
+        <source>• {count} archived messages are not indexed for search yet; that happens at the next start or search.</source>
+        <translation>• {count} archivierte Nachrichten sind noch nicht für die Suche erfasst; das geschieht beim nächsten Start oder bei der nächsten Suche.</translation>
+    </message>
+    <message>
         <source>• The counts do not add up for {folders}: messages were removed by another mail program during the run, or a message is not accounted for. See the log for details.</source>
         <translation>• Die Zahlen für {folders} gehen nicht auf: Ein anderes E-Mail-Programm hat während der Archivierung Nachrichten entfernt, oder eine Nachricht ist nicht erfasst. Einzelheiten finden Sie im Protokoll.</translation>
     </message>
@@ -1092,6 +1100,13 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
 </context>
 <context>
+    <name>IndexCatchUp</name>
+    <message>
+        <source>Indexing archived messages for search: {done} of {total}</source>
+        <translation>Archivierte Nachrichten werden für die Suche erfasst: {done} von {total}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>IMAP Archiver</source>
@@ -1116,6 +1131,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Settings</source>
         <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <source>Search index</source>
+        <translation>Suchindex</translation>
     </message>
     <message>
         <source>A job is running</source>
@@ -1220,6 +1239,18 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Laufenden Vorgang abbrechen</translation>
     </message>
     <message>
+        <source>The server is freed. Indexing the archived messages for search…</source>
+        <translation>Der Server ist freigeräumt. Die archivierten Nachrichten werden für die Suche erfasst …</translation>
+    </message>
+    <message>
+        <source>&amp;Stop indexing</source>
+        <translation>Erfassung &amp;anhalten</translation>
+    </message>
+    <message>
+        <source>What is not indexed yet is indexed at the next start or search.</source>
+        <translation>Was noch nicht erfasst ist, wird beim nächsten Start oder bei der nächsten Suche erfasst.</translation>
+    </message>
+    <message>
         <source>Stopping at a safe point…</source>
         <translation>Wird an einem sicheren Punkt angehalten…</translation>
     </message>
@@ -1258,6 +1289,14 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>{done} of {total} messages · {rate} messages/s · {bytes_done} of {bytes_total} · about {eta} left</source>
         <translation>{done} von {total} Nachrichten · {rate} Nachrichten/s · {bytes_done} von {bytes_total} · noch etwa {eta}</translation>
+    </message>
+    <message>
+        <source>The server is freed. Indexing the archived messages for search ({done} of {total}); search finds them as they are indexed.</source>
+        <translation>Der Server ist freigeräumt. Die archivierten Nachrichten werden für die Suche erfasst ({done} von {total}); die Suche findet sie, sobald sie erfasst sind.</translation>
+    </message>
+    <message>
+        <source>Indexing archived messages for search: {done} of {total}</source>
+        <translation>Archivierte Nachrichten werden für die Suche erfasst: {done} von {total}</translation>
     </message>
     <message>
         <source>Indexing the archived messages for search ({done} of {total})…</source>

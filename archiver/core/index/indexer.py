@@ -26,7 +26,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.index import FileIndex
 from whoosh.util import random_name
 
-from archiver.core.catalog import Catalog, Record
+from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.errors import ArchiveLocked, ArchiveReadOnly, StoreError
 from archiver.core.index import pool
 from archiver.core.index.codec import MailCodec
@@ -415,6 +415,7 @@ def _fill_index(
     """
     result = IndexReport()
     done: list[int] = []
+    report(Progress(0, len(ids), "Indexing"))
     writer = open_writer(ix, **_parallel(len(ids)))
     try:
         for start in range(0, len(ids), CHUNK_READ):
@@ -489,6 +490,19 @@ def catch_up_index(
         log.info("The archive is read-only; searching what is indexed.")
         return False
     return True
+
+
+def catch_up_archive(archive_root: Path, *, report: ProgressCallback, cancel: CancelToken) -> bool:
+    """Index what the archive's index lacks, as a job of its own: at the app's start, after a
+    run whose indexing was stopped or left for later.
+
+    Returns False when it could not (see catch_up_index); an archive without a catalog has
+    nothing to index.
+    """
+    if not (archive_root / CATALOG_NAME).exists():
+        return True
+    with Catalog.open(archive_root) as catalog:
+        return catch_up_index(archive_root, catalog, report=report, cancel=cancel)
 
 
 def reindex(

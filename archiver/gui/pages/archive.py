@@ -56,11 +56,15 @@ def archive_job(
     archive_root: Path,
     options: ArchiveOptions,
     default_format: str,
+    on_server_done: Callable[[ArchiveResult], None] | None = None,
     *,
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> ArchiveResult:
-    """Run the archive job, or its dry run, reading the password on the pool thread."""
+    """Run the archive job, or its dry run, reading the password on the pool thread.
+
+    *on_server_done* is called on the pool thread once the server is freed (see run_archive).
+    """
     return run_archive(
         account,
         get_password(),
@@ -70,6 +74,7 @@ def archive_job(
         default_format,
         report=report,
         cancel=cancel,
+        on_server_done=on_server_done,
     )
 
 
@@ -94,9 +99,12 @@ class ArchivePage(JobPage):
         job_finished(): the job ended and its result is shown (from JobPage).
         folders_loaded(): the folder tree shows a fresh listing of the account, and the
             page is ready for the next job.
+        server_freed(ArchiveResult): an archive run freed the server (emitted from the
+            pool thread); its summary is shown while the run goes on indexing.
     """
 
     folders_loaded = Signal()
+    server_freed = Signal(object)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -262,6 +270,7 @@ class ArchivePage(JobPage):
         self.archive_button.clicked.connect(self._on_archive_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.context.config_changed.connect(self._on_config_changed)
+        self.server_freed.connect(self._on_server_freed)
 
     # ------------------------------------------------------------------ state
 
@@ -448,7 +457,11 @@ class ArchivePage(JobPage):
         self._update_controls()
 
     def _archive_job(
-        self, account: Account, getter: PasswordGetter, options: ArchiveOptions
+        self,
+        account: Account,
+        getter: PasswordGetter,
+        options: ArchiveOptions,
+        on_server_done: Callable[[ArchiveResult], None] | None = None,
     ) -> Job:
         """The archive job (a dry run for a preview) for the settings as they are now."""
         return partial(
@@ -458,6 +471,7 @@ class ArchivePage(JobPage):
             self.context.archive_root,
             options,
             self.context.config.archive_format,
+            on_server_done,
         )
 
     def _password(self, account: Account) -> PasswordGetter | None:
@@ -710,17 +724,30 @@ class ArchivePage(JobPage):
         log.info("Archive of %s confirmed: %s", account.name, options)
         self._start(
             Kind.ARCHIVE,
-            self._archive_job(account, getter, options),
+            self._archive_job(account, getter, options, self.server_freed.emit),
             self._on_archive_done,
             self.tr("Starting the archive of {account}…").format(account=account.name),
             copy_only=options.keep_on_server,
         )
 
-    def _on_archive_done(self, result: object) -> None:
-        assert isinstance(result, ArchiveResult)
+    @Slot(object)
+    def _on_server_freed(self, result: ArchiveResult) -> None:
+        """Show the run's summary now: the server is freed; indexing goes on below it."""
         text, attention = run_summary(result)
         self._show_summary(text, attention)
+        if not result.cancelled and not result.error:
+            self.progress.server_freed()
+
+    def _on_archive_done(self, result: object) -> None:
+        assert isinstance(result, ArchiveResult)
+        text, attention = run_summary(result)  # now with what indexing did
+        self._show_summary(text, attention)
         self._reload_after_run = True
+
+    def is_indexing_only(self) -> bool:
+        """Whether the running job is an archive run that has freed the server and only
+        indexes: stopping it loses no work (the rest is indexed at the next start)."""
+        return self.is_busy() and self.progress.in_background
 
     def _show_summary(self, text: str, attention: bool) -> None:
         self.summary.setText(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import time
 
-from PySide6.QtCore import QLocale, QTimer, Slot
+from PySide6.QtCore import QLocale, QTimer, Signal, Slot
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -41,8 +41,17 @@ class Phase(enum.Enum):
 class ProgressPanel(QWidget):
     """Shows a running job: status line, overall bar, counts, speed, time left, and Cancel.
 
-    The page connects ``cancel_button``; the panel only shows what it is told.
+    The page connects ``cancel_button``; the panel only shows what it is told. Once the
+    server is freed (:meth:`server_freed`), an archive run's indexing is shown as an activity
+    of its own: a bar of its own, a button that stops only the indexing, and a short line
+    for the main window's status bar.
+
+    Signals:
+        background_status(str): the status bar's line while indexing in the background
+            ("" when it ends).
     """
+
+    background_status = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +73,7 @@ class ProgressPanel(QWidget):
         layout.setColumnStretch(0, 1)
         self._kind = Kind.LOAD
         self._phase = Phase.SCANNING
+        self._background = False  # the server is freed; only indexing is left
         self._keep_on_server = False
         self._copy_started = 0.0
         self._last: Progress | None = None  # the last copying report
@@ -79,11 +89,32 @@ class ProgressPanel(QWidget):
         self._keep_on_server = keep_on_server
         self._copy_started = time.monotonic()
         self._last = None
+        self._background = False
         self.status.setText(status)
         self.details.clear()
         self.bar.setValue(0)
+        self.cancel_button.setText(self.tr("&Cancel"))
+        self.cancel_button.setToolTip("")
         self.cancel_button.setEnabled(True)
         self.show()
+
+    @property
+    def in_background(self) -> bool:
+        """Whether the run has freed the server and only indexes."""
+        return self._background
+
+    def server_freed(self) -> None:
+        """The run's summary is shown; what follows is indexing, on a bar of its own."""
+        self._background = True
+        self._phase = Phase.INDEXING
+        self._refresh.stop()
+        self.details.clear()
+        self.bar.setValue(0)
+        self._set_status(self.tr("The server is freed. Indexing the archived messages for search…"))
+        self.cancel_button.setText(self.tr("&Stop indexing"))
+        self.cancel_button.setToolTip(
+            self.tr("What is not indexed yet is indexed at the next start or search.")
+        )
 
     def stopping(self) -> None:
         """Say that Cancel was heard and the job is finishing its current step."""
@@ -151,6 +182,9 @@ class ProgressPanel(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         """Stop refreshing once the job is over."""
         self._refresh.stop()
+        if self._background:
+            self._background = False
+            self.background_status.emit("")
         super().hideEvent(event)
 
     def _copy_details(self, progress: Progress) -> str:
@@ -188,9 +222,22 @@ class ProgressPanel(QWidget):
         return text.format(**values, rate=QLocale().toString(rate, "f", 0), eta=_duration(left))
 
     def _show_indexing(self, progress: Progress) -> None:
+        values = {"done": number_text(progress.done), "total": number_text(progress.total)}
+        if self._background:
+            self._set_status(
+                self.tr(
+                    "The server is freed. Indexing the archived messages for search "
+                    "({done} of {total}); search finds them as they are indexed."
+                ).format(**values)
+            )
+            self._set_bar(_fraction(progress.done, progress.total))
+            self.background_status.emit(
+                self.tr("Indexing archived messages for search: {done} of {total}").format(**values)
+            )
+            return
         self._set_status(
             self.tr("Indexing the archived messages for search ({done} of {total})…").format(
-                done=number_text(progress.done), total=number_text(progress.total)
+                **values
             )
         )
         self._set_bar(

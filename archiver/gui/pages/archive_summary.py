@@ -338,6 +338,21 @@ def _problems(result: ArchiveResult) -> list[str]:
                 "• The search index was not updated ({error}); it catches up on the next search.",
             ).format(error=redact(result.index_error))
         )
+    elif result.index_left and not result.dry_run:
+        text = (
+            QCoreApplication.translate(
+                "ArchiveSummary",
+                "• {count} archived message is not indexed for search yet; that happens at "
+                "the next start or search.",
+            )
+            if result.index_left == 1
+            else QCoreApplication.translate(
+                "ArchiveSummary",
+                "• {count} archived messages are not indexed for search yet; that happens at "
+                "the next start or search.",
+            )
+        )
+        lines.append(text.format(count=number_text(result.index_left)))
     if not result.closes:
         lines.append(
             QCoreApplication.translate(
