@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import sys
 import time
 
 import pytest
@@ -14,6 +11,7 @@ from archiver.core.imap import BATCH_MESSAGES
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.index.indexer import VERSION_FILE, index_dir
 from tests.helpers.dovecot import append_messages
+from tests.helpers.kill import KILLED, kill_hard
 from tests.helpers.mailgen import generate_message
 from tests.imap.test_archive import OLD, run
 
@@ -26,11 +24,7 @@ MESSAGES = 2 * BATCH_MESSAGES + 50  # three batches: the indexer is poked after 
 @pytest.mark.expect_log(
     "WARNING",
     "archiver.core.index.background",
-    r"^Account test: the indexer ended unexpectedly \(exit code -9\); it catches up",
-)
-@pytest.mark.skipif(
-    sys.platform == "win32",
-    reason="kills with SIGKILL, which Windows lacks (TerminateProcess is not wired in yet)",
+    rf"^Account test: the indexer ended unexpectedly \(exit code {KILLED}\); it catches up",
 )
 def test_the_job_finishes_when_the_indexer_process_is_killed(
     dovecot, imap_user, account, password, tmp_path, monkeypatch
@@ -49,7 +43,7 @@ def test_the_job_finishes_when_the_indexer_process_is_killed(
         while not made.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         time.sleep(0.3)
-        os.kill(self._process.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        kill_hard(self._process.pid)  # type: ignore[arg-type]
         self._process.join(10)
         exit_codes.append(self._process.exitcode)
 
@@ -57,8 +51,8 @@ def test_the_job_finishes_when_the_indexer_process_is_killed(
 
     result = run(account, password, tmp_path)
 
-    assert exit_codes == [-signal.SIGKILL]
+    assert exit_codes == [KILLED]
     assert result.ok and result.archived == MESSAGES and result.deleted == MESSAGES
-    assert result.index_error == "the indexer ended unexpectedly (exit code -9)"
+    assert result.index_error == f"the indexer ended unexpectedly (exit code {KILLED})"
     with Catalog.open(tmp_path) as catalog:  # left for the next run, search or reindex
         assert len(catalog.unindexed("test")) == MESSAGES

@@ -21,6 +21,7 @@ from archiver.core.catalog import Location
 from archiver.core.imap import BATCH_MESSAGES
 from archiver.core.store.mbox import MboxStore
 from tests.helpers.dovecot import append_messages
+from tests.helpers.kill import KILLED, kill_hard
 from tests.helpers.mailgen import generate_message
 from tests.helpers.shell import print_file
 
@@ -67,8 +68,9 @@ def fill_and_add_account(dovecot, user, tmp_path: Path) -> None:
     assert code == 0
 
 
-# Runs the command line, killing itself with SIGKILL at a point inside a batch (the body FETCH
-# batches are imap.BATCH_MESSAGES = 200 messages, each stored and committed as one):
+# Runs the command line, killing itself hard (SIGKILL; TerminateProcess on Windows) at a point
+# inside a batch (the body FETCH batches are imap.BATCH_MESSAGES = 200 messages, each stored
+# and committed as one):
 # "stage:N" right after the Nth message is written to the store's temporary place, before its
 # batch is catalogued; "commit:N" inside a batch's commit, as the Nth message is about to move
 # into place (Maildir: its rename into cur/, the files synced but not the directory; mbox: the
@@ -76,6 +78,7 @@ def fill_and_add_account(dovecot, user, tmp_path: Path) -> None:
 # set in the main process only: the spawned search indexer imports this file too.
 RUNNER = """
 import os, pathlib, signal, sys
+sys.path.insert(0, os.environ["PYTHONPATH"])  # also where it is ignored (embedded Python)
 
 if __name__ == "__main__":
     from archiver.cli import main
@@ -87,7 +90,7 @@ if __name__ == "__main__":
     def count():
         calls[0] += 1
         if calls[0] == int(nth):
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))  # TerminateProcess
 
     def counted_stage(real):
         def stage(*args, **kwargs):
@@ -129,10 +132,6 @@ if __name__ == "__main__":
         ("mbox", "commit:250"),
     ],
 )
-@pytest.mark.skipif(
-    sys.platform == "win32",
-    reason="kills with SIGKILL, which Windows lacks (TerminateProcess is not wired in yet)",
-)
 def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, fmt, kill_at):
     fill_and_add_account(dovecot, imap_user, tmp_path)
     originals = server_messages(dovecot, imap_user)
@@ -147,12 +146,12 @@ def test_killed_mid_archive_then_rerun(dovecot, imap_user, home, tmp_path, fmt, 
     deadline = time.monotonic() + 120
     while kill_at == "deleting" and child.poll() is None and time.monotonic() < deadline:
         if catalog_counts(home.archive)[1]:
-            child.send_signal(signal.SIGKILL)
+            kill_hard(child.pid)
             break
         time.sleep(0.002)
     child.wait(120)
     child.stdout.close()  # type: ignore[union-attr]
-    assert child.returncode == -signal.SIGKILL, "the run ended before the kill point"
+    assert child.returncode == KILLED, "the run ended before the kill point"
 
     # Between the runs: every message is on the server, or verified in the archive, or both.
     on_server = server_messages(dovecot, imap_user)
