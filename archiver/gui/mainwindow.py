@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
             self.archive_page,
             self.search_page,
             self.settings_page,
+            self.settings_page.backup_section,
         ]
 
         self.nav = QListWidget()

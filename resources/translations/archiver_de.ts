@@ -997,6 +997,129 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
 </context>
 <context>
+    <name>BackupSection</name>
+    <message>
+        <source>After archiving, this computer holds the only copy of the archived mail. Copy the archive regularly to an external disk or a network drive: only what is new is copied, and every copy is checked. The backup is a complete archive; on a new computer, choose it as the archive folder.</source>
+        <translation>Nach dem Archivieren liegt die archivierte Post nur noch auf diesem Computer. Sichern Sie das Archiv regelmäßig auf eine externe Festplatte oder ein Netzlaufwerk: Kopiert wird nur, was neu ist, und jede Kopie wird geprüft. Die Sicherung ist ein vollständiges Archiv; auf einem neuen Computer wählen Sie sie als Archivordner.</translation>
+    </message>
+    <message>
+        <source>Backup folder</source>
+        <translation>Sicherungsordner</translation>
+    </message>
+    <message>
+        <source>A folder on an external disk or network drive</source>
+        <translation>Ein Ordner auf einer externen Festplatte oder einem Netzlaufwerk</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Aus&amp;wählen…</translation>
+    </message>
+    <message>
+        <source>Choose the backup folder</source>
+        <translation>Sicherungsordner auswählen</translation>
+    </message>
+    <message>
+        <source>Remind after days without a backup</source>
+        <translation>Erinnern nach Tagen ohne Sicherung</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tagen</translation>
+    </message>
+    <message>
+        <source>Last backup</source>
+        <translation>Letzte Sicherung</translation>
+    </message>
+    <message>
+        <source>Backup f&amp;older:</source>
+        <translation>Sicherungs&amp;ziel:</translation>
+    </message>
+    <message>
+        <source>&amp;Remind after:</source>
+        <translation>Er&amp;innern nach:</translation>
+    </message>
+    <message>
+        <source>Last backup:</source>
+        <translation>Letzte Sicherung:</translation>
+    </message>
+    <message>
+        <source>&amp;Back up now</source>
+        <translation>&amp;Jetzt sichern</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>Jetzt sichern</translation>
+    </message>
+    <message>
+        <source>Progress of the backup</source>
+        <translation>Fortschritt der Sicherung</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the backup</source>
+        <translation>Sicherung abbrechen</translation>
+    </message>
+    <message>
+        <source>Backup</source>
+        <translation>Sicherung</translation>
+    </message>
+    <message>
+        <source>None yet.</source>
+        <translation>Noch keine.</translation>
+    </message>
+    <message>
+        <source>{when}, complete, to {path}.</source>
+        <translation>{when}, vollständig, nach {path}.</translation>
+    </message>
+    <message>
+        <source>{when}, complete, to {path}; {damaged} messages were damaged in the archive itself (Check the archive says more).</source>
+        <translation>{when}, vollständig, nach {path}; {damaged} Nachrichten waren schon im Archiv beschädigt („Archiv prüfen“ sagt mehr).</translation>
+    </message>
+    <message>
+        <source>{when}, cancelled, to {path}: incomplete; back up again to finish it.</source>
+        <translation>{when}, abgebrochen, nach {path}: unvollständig; sichern Sie erneut, um sie abzuschließen.</translation>
+    </message>
+    <message>
+        <source>{when}, failed, to {path}: incomplete; back up again to finish it.</source>
+        <translation>{when}, fehlgeschlagen, nach {path}: unvollständig; sichern Sie erneut, um sie abzuschließen.</translation>
+    </message>
+    <message>
+        <source>Choose the backup folder first (a full path).</source>
+        <translation>Wählen Sie zuerst den Sicherungsordner (ein vollständiger Pfad).</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>Vorbereiten…</translation>
+    </message>
+    <message>
+        <source>{done} of {total} files, {size} of {all}</source>
+        <translation>{done} von {total} Dateien, {size} von {all}</translation>
+    </message>
+    <message>
+        <source>{copied} files copied, {checked} already there and checked ({size} copied).</source>
+        <translation>{copied} Dateien kopiert, {checked} schon vorhanden und geprüft ({size} kopiert).</translation>
+    </message>
+    <message>
+        <source>Cancelled: the backup is incomplete and says so. Choose “Back up now” again to finish it; what is there and checked is not copied again.</source>
+        <translation>Abgebrochen: Die Sicherung ist unvollständig und als solche gekennzeichnet. Wählen Sie erneut „Jetzt sichern“, um sie abzuschließen; was dort schon geprüft liegt, wird nicht noch einmal kopiert.</translation>
+    </message>
+    <message>
+        <source>{count} messages are damaged in the archive itself and were backed up as they are; choose “Check and repair the archive” for details.</source>
+        <translation>{count} Nachrichten sind schon im Archiv beschädigt und wurden so gesichert, wie sie sind; Einzelheiten zeigt „Archiv prüfen und reparieren“.</translation>
+    </message>
+    <message>
+        <source>The backup is complete: every message matches the catalog.</source>
+        <translation>Die Sicherung ist vollständig: Jede Nachricht stimmt mit dem Katalog überein.</translation>
+    </message>
+</context>
+<context>
     <name>FolderTableModel</name>
     <message>
         <source>Folder</source>
@@ -1911,6 +2034,53 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
         <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+    </message>
+</context>
+<context>
+    <name>backup</name>
+    <message>
+        <source>The archive is untouched. Choose “Back up now” again to finish the backup.</source>
+        <translation>Das Archiv ist unverändert. Wählen Sie erneut „Jetzt sichern“, um die Sicherung abzuschließen.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} went away during the backup (disk unplugged or network connection lost); the backup there is marked incomplete. Connect the disk again.</source>
+        <translation>Der Sicherungsordner {path} ist während der Sicherung verschwunden (Festplatte abgezogen oder Netzwerkverbindung verloren); die Sicherung dort ist als unvollständig gekennzeichnet. Schließen Sie die Festplatte wieder an.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} cannot be reached. Connect the external disk or the network drive, or choose another folder.</source>
+        <translation>Der Sicherungsordner {path} ist nicht erreichbar. Schließen Sie die externe Festplatte oder das Netzlaufwerk an, oder wählen Sie einen anderen Ordner.</translation>
+    </message>
+    <message>
+        <source>The folder {path} is not empty and holds no backup of this app. Choose an empty folder or the folder of an earlier backup. Nothing was written.</source>
+        <translation>Der Ordner {path} ist nicht leer und enthält keine Sicherung dieses Programms. Wählen Sie einen leeren Ordner oder den Ordner einer früheren Sicherung. Es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>The folder {path} holds the backup of another archive (another computer&apos;s). Choose another folder. Nothing was written.</source>
+        <translation>Der Ordner {path} enthält die Sicherung eines anderen Archivs (eines anderen Computers). Wählen Sie einen anderen Ordner. Es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} is the archive folder, lies inside it or holds it. Choose a folder on another disk.</source>
+        <translation>Der Sicherungsordner {path} ist der Archivordner, liegt darin oder enthält ihn. Wählen Sie einen Ordner auf einer anderen Festplatte.</translation>
+    </message>
+    <message>
+        <source>The backup disk of {path} is too small: the backup needs about {needed} more, {free} are free. Use a larger disk or free some space. Nothing was copied.</source>
+        <translation>Die Sicherungsfestplatte von {path} ist zu klein: Die Sicherung braucht etwa {needed} mehr, frei sind {free}. Verwenden Sie eine größere Festplatte oder schaffen Sie Platz. Es wurde nichts kopiert.</translation>
+    </message>
+    <message>
+        <source>The backup disk of {path} is full; the backup there is marked incomplete. Free some space on it or use a larger disk.</source>
+        <translation>Die Sicherungsfestplatte von {path} ist voll; die Sicherung dort ist als unvollständig gekennzeichnet. Schaffen Sie dort Platz oder verwenden Sie eine größere Festplatte.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} cannot be written (a write-protected disk, or no permission). Choose another folder.</source>
+        <translation>In den Sicherungsordner {path} kann nicht geschrieben werden (schreibgeschützter Datenträger oder keine Berechtigung). Wählen Sie einen anderen Ordner.</translation>
+    </message>
+    <message>
+        <source>The backup disk of {path} is formatted {filesystem}, which cannot hold files larger than {limit}; the archive holds {count} such files (for example {file}, {size}). Use a disk formatted exFAT or NTFS. Nothing was copied.</source>
+        <translation>Die Sicherungsfestplatte von {path} ist mit {filesystem} formatiert und kann keine Dateien größer als {limit} aufnehmen; das Archiv enthält {count} solche Dateien (zum Beispiel {file}, {size}). Verwenden Sie eine mit exFAT oder NTFS formatierte Festplatte. Es wurde nichts kopiert.</translation>
+    </message>
+    <message>
+        <source>Copying {file} to {path} failed ({detail}); the backup there is marked incomplete. Check the disk and its cable or network connection.</source>
+        <translation>Das Kopieren von {file} nach {path} ist fehlgeschlagen ({detail}); die Sicherung dort ist als unvollständig gekennzeichnet. Prüfen Sie die Festplatte und ihr Kabel oder die Netzwerkverbindung.</translation>
     </message>
 </context>
 <context>

@@ -1097,7 +1097,9 @@ class _Backup:
         # on folder modes that FAT, exFAT and many network shares cannot give.
         with tempfile.TemporaryDirectory(prefix="imap-archiver-backup-") as scratch:
             written = Path(scratch) / "config.json"
-            save_config(dataclasses.replace(self.settings, archive_dir=None), written)
+            save_config(
+                dataclasses.replace(self.settings, archive_dir=None, backup_dir=None), written
+            )
             data = written.read_bytes()
         self._ensure_dir(self.dirs.config)
         self._write_small(self.dirs.config_file, data, "the settings")
