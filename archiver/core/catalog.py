@@ -411,6 +411,14 @@ class Catalog:
                 [(now, m.account, m.folder, m.uidvalidity, m.uid) for m in messages],
             )
 
+    def deleted_count(self) -> int:
+        """Return how many verified messages were deleted from the server (the archive then
+        holds their only copy, unless a backup does)."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM messages WHERE state = 'verified' AND on_server = 0"
+        ).fetchone()
+        return int(row[0])
+
     def records(self, account: str | None = None) -> list[Record]:
         """Return all rows, or one account's, in archive order."""
         if account is None:

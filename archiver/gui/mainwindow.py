@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -23,6 +24,7 @@ from archiver.gui.pages.base import JobPage
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.pages.welcome import WelcomePage
+from archiver.gui.reminders import ReminderNotice
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +75,17 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
         self.nav.currentItemChanged.connect(self._on_nav_changed)
 
+        self.reminder = ReminderNotice(context)
+        self.reminder.backup_requested.connect(self.show_backup)
+        self.archive_page.job_finished.connect(self.reminder.refresh)
+        self.settings_page.backup_section.job_finished.connect(self.reminder.refresh)
+        right = QVBoxLayout()
+        right.addWidget(self.reminder)
+        right.addWidget(self.stack, 1)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
+        layout.addLayout(right, 1)
         self.setCentralWidget(central)
 
         self.welcome_page.add_account_requested.connect(self._on_add_account)
@@ -86,6 +95,7 @@ class MainWindow(QMainWindow):
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.show_search)
         self._update_for_accounts()
+        self.reminder.refresh()
 
     def show_page(self, page: QWidget) -> None:
         """Show *page* and select it in the list."""
@@ -100,6 +110,12 @@ class MainWindow(QMainWindow):
         if self.context.config.accounts or self.context.archive_root.exists():
             self.show_page(self.search_page)
             self.search_page.focus_query()
+
+    @Slot()
+    def show_backup(self) -> None:
+        """Go to Settings, to its Backup section."""
+        self.show_page(self.settings_page)
+        self.settings_page.backup_section.backup_button.setFocus()
 
     @Slot()
     def _update_for_accounts(self) -> None:

@@ -1395,6 +1395,29 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
 </context>
 <context>
+    <name>ReminderNotice</name>
+    <message>
+        <source>Back up…</source>
+        <translation>&amp;Sichern…</translation>
+    </message>
+    <message>
+        <source>Go to the backup settings</source>
+        <translation>Zu den Einstellungen der Sicherung</translation>
+    </message>
+    <message>
+        <source>This computer now holds the only copy of {count} messages: they were deleted from the server after archiving. Back them up to an external disk or a network drive.</source>
+        <translation>Dieser Computer enthält jetzt die einzige Kopie von {count} Nachrichten: Sie wurden nach dem Archivieren vom Server gelöscht. Sichern Sie sie auf eine externe Festplatte oder ein Netzlaufwerk.</translation>
+    </message>
+    <message>
+        <source>The last backup ({when}) did not finish. This computer holds the only copy of {count} messages; back up again to finish it.</source>
+        <translation>Die letzte Sicherung ({when}) wurde nicht abgeschlossen. Dieser Computer enthält die einzige Kopie von {count} Nachrichten; sichern Sie erneut, um sie abzuschließen.</translation>
+    </message>
+    <message>
+        <source>The last backup was {days} days ago ({when}). This computer holds the only copy of {count} messages; back them up again.</source>
+        <translation>Die letzte Sicherung liegt {days} Tage zurück ({when}). Dieser Computer enthält die einzige Kopie von {count} Nachrichten; sichern Sie sie erneut.</translation>
+    </message>
+</context>
+<context>
     <name>RunLogModel</name>
     <message>
         <source>Started</source>

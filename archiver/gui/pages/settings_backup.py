@@ -191,6 +191,9 @@ class BackupSection(JobPage):
         self.reminder_spin.setSpecialValueText(self.tr("Never"))
         self.reminder_spin.setSuffix(self.tr(" days"))
         self.reminder_spin.editingFinished.connect(self._on_reminder_changed)
+        reminder_row = QHBoxLayout()
+        reminder_row.addWidget(self.reminder_spin)
+        reminder_row.addStretch(1)
         self.last_label = QLabel()
         self.last_label.setWordWrap(True)
         self.last_label.setAccessibleName(self.tr("Last backup"))
@@ -201,7 +204,7 @@ class BackupSection(JobPage):
         ]:
             caption = QLabel(text)
             caption.setBuddy(field)
-            form.addRow(caption, folder_row if field is self.folder_edit else field)
+            form.addRow(caption, folder_row if field is self.folder_edit else reminder_row)
         form.addRow(self.tr("Last backup:"), self.last_label)
 
         self.backup_button = QPushButton(self.tr("&Back up now"))
