@@ -114,7 +114,8 @@ def build_report(
     (nothing is created).
     """
     result = Report(archive_root, dt.datetime.now(dt.UTC), chosen)
-    result.runs = [run for run in read_runs(archive_root) if _run_chosen(run, chosen)]
+    if chosen.dated_before is None:  # the retention list is about messages, not runs
+        result.runs = [run for run in read_runs(archive_root) if run_chosen(run, chosen)]
     result.runs.reverse()  # oldest first, as the messages
     if not (archive_root / CATALOG_NAME).exists():
         return result
@@ -136,12 +137,11 @@ def build_report(
     return result
 
 
-def _run_chosen(run: RunRecord, chosen: ReportFilter) -> bool:
-    if chosen.dated_before is not None:  # the retention list is about messages, not runs
-        return False
+def run_chosen(run: RunRecord, chosen: ReportFilter) -> bool:
+    """Whether the record lists *run*: of the account chosen, started in the period."""
     return (
         (chosen.account is None or run.account == chosen.account)
-        and (chosen.since is None or run.finished >= chosen.since)
+        and (chosen.since is None or run.started >= chosen.since)
         and (chosen.until is None or run.started < chosen.until)
     )
 

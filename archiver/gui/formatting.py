@@ -38,3 +38,8 @@ def moment_text(when: dt.datetime) -> str:
     """Format an instant in local time as the locale's short date and time: 12/6/26 9:30 AM."""
     moment = QDateTime.fromSecsSinceEpoch(int(when.timestamp()))
     return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
+
+
+def pydate(day: QDate) -> dt.date:
+    """Return a QDate as a date."""
+    return dt.date(day.year(), day.month(), day.day())

@@ -21,6 +21,7 @@ from archiver.gui.context import AppContext
 from archiver.gui.pages.accounts import AccountsPage
 from archiver.gui.pages.archive import ArchivePage
 from archiver.gui.pages.base import JobPage
+from archiver.gui.pages.record import RecordPage
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.pages.welcome import WelcomePage
@@ -48,10 +49,12 @@ class MainWindow(QMainWindow):
         self.archive_page = ArchivePage(context)
         self.search_page = SearchPage(context)
         self.settings_page = SettingsPage(context)
+        self.record_page = RecordPage(context)
         self.job_pages: list[JobPage] = [
             self.accounts_page,
             self.archive_page,
             self.search_page,
+            self.record_page,
             self.settings_page,
             self.settings_page.backup_section,
         ]
@@ -67,6 +70,7 @@ class MainWindow(QMainWindow):
             (self.accounts_page, self.tr("Accounts")),
             (self.archive_page, self.tr("Archive")),
             (self.search_page, self.tr("Search")),
+            (self.record_page, self.tr("Record")),
             (self.settings_page, self.tr("Settings")),
         ]:
             self.stack.addWidget(page)

@@ -1237,6 +1237,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Suche</translation>
     </message>
     <message>
+        <source>Record</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
@@ -1392,6 +1396,109 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Quota on the server</source>
         <translation>Speicherkontingent auf dem Server</translation>
+    </message>
+</context>
+<context>
+    <name>RecordPage</name>
+    <message>
+        <source>The record lists every archived message: date, sender, subject, size, its SHA-256 checksum, when it was archived and when it was deleted from the server. Settings → Check and repair the archive shows that the archived messages still match these checksums.</source>
+        <translation>Das Protokoll listet jede archivierte Nachricht auf: Datum, Absender, Betreff, Größe, ihre SHA-256-Prüfsumme, wann sie archiviert und wann sie vom Server gelöscht wurde. Einstellungen → Archiv prüfen und reparieren zeigt, dass die archivierten Nachrichten noch zu diesen Prüfsummen passen.</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>All &amp;dates</source>
+        <translation>Alle &amp;Daten</translation>
+    </message>
+    <message>
+        <source>Archived from</source>
+        <translation>Archiviert ab</translation>
+    </message>
+    <message>
+        <source>Archived until</source>
+        <translation>Archiviert bis</translation>
+    </message>
+    <message>
+        <source>Acc&amp;ount:</source>
+        <translation>&amp;Konto:</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>von</translation>
+    </message>
+    <message>
+        <source>until</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <source>Archive runs of the period</source>
+        <translation>Archivierungen im Zeitraum</translation>
+    </message>
+    <message>
+        <source>Save as &amp;CSV…</source>
+        <translation>Als &amp;CSV speichern…</translation>
+    </message>
+    <message>
+        <source>Save the record as a CSV file for Excel</source>
+        <translation>Das Protokoll als CSV-Datei für Excel speichern</translation>
+    </message>
+    <message>
+        <source>Save as &amp;HTML…</source>
+        <translation>Als &amp;HTML speichern…</translation>
+    </message>
+    <message>
+        <source>Save the record as an HTML page</source>
+        <translation>Das Protokoll als HTML-Seite speichern</translation>
+    </message>
+    <message>
+        <source>Progress of the record</source>
+        <translation>Fortschritt des Protokolls</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the record</source>
+        <translation>Protokoll abbrechen</translation>
+    </message>
+    <message>
+        <source>Record of archived mail</source>
+        <translation>Protokoll der archivierten E-Mails</translation>
+    </message>
+    <message>
+        <source>All accounts</source>
+        <translation>Alle Konten</translation>
+    </message>
+    <message>
+        <source>record</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>Web pages (*.html)</source>
+        <translation>Webseiten (*.html)</translation>
+    </message>
+    <message>
+        <source>Save the record</source>
+        <translation>Protokoll speichern</translation>
+    </message>
+    <message>
+        <source>Cancelled; no record was saved.</source>
+        <translation>Abgebrochen; es wurde kein Protokoll gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saved the record of {count} messages ({deleted} deleted from the server) as {path}.</source>
+        <translation>Das Protokoll über {count} Nachrichten ({deleted} vom Server gelöscht) wurde als {path} gespeichert.</translation>
+    </message>
+    <message>
+        <source>The record could not be saved as {path}: {detail}.</source>
+        <translation>Das Protokoll konnte nicht als {path} gespeichert werden: {detail}.</translation>
     </message>
 </context>
 <context>
