@@ -471,6 +471,19 @@ class Catalog:
         ).fetchone()
         return int(row[0])
 
+    def count_dated_before(self, instant: dt.datetime) -> int:
+        """Return how many verified messages are dated (INTERNALDATE) before *instant*.
+
+        SQLite's julianday() reads the stored dates' UTC offsets, so dates from servers in
+        other time zones compare as instants.
+        """
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM messages WHERE state = 'verified' "
+            "AND julianday(internaldate) < julianday(?)",
+            (instant.isoformat(),),
+        ).fetchone()
+        return int(row[0])
+
     def records(self, account: str | None = None) -> list[Record]:
         """Return all rows, or one account's, in archive order."""
         if account is None:

@@ -1,9 +1,14 @@
-"""When the app reminds the user to back up the archive, decided without any UI.
+"""When the app reminds the user to back up the archive, and of messages past the retention
+age, decided without any UI.
 
 After an archive run deletes mail from the server, the archive holds the only copy of it.
 The app then reminds (a notice, never a modal question) until a backup was made, when the
 last backup did not finish, and when it is older than the chosen interval. Messages still on
 the server need no backup yet: nothing is reminded about for them.
+
+Retention: with a retention age set (say 10 years, as GoBD asks of business letters), the
+messages dated before it are counted and listed for the user to decide about. Nothing is ever
+deleted from the archive by it.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archiver.core.catalog import CATALOG_NAME, Catalog
+from archiver.core.cutoff import day_for_age, start_of_day
 from archiver.core.runlog import BackupRecord, read_last_backup
 
 
@@ -77,3 +83,19 @@ def read_backup_status(archive_root: Path) -> BackupStatus:
         return BackupStatus(last, 0)
     with Catalog.open(archive_root) as catalog:
         return BackupStatus(last, catalog.deleted_count())
+
+
+def retention_cutoff(today: dt.date, years: int) -> dt.datetime | None:
+    """Return the instant before which messages are past a retention of *years* (local
+    midnight, *years* calendar years before *today*); None when retention is off (0)."""
+    if years <= 0:
+        return None
+    return start_of_day(day_for_age(f"{years}y", today))
+
+
+def count_past_retention(archive_root: Path, cutoff: dt.datetime) -> int:
+    """Return how many archived messages are dated before *cutoff* (no catalog: none)."""
+    if not (archive_root / CATALOG_NAME).exists():
+        return 0
+    with Catalog.open(archive_root) as catalog:
+        return catalog.count_dated_before(cutoff)

@@ -1469,12 +1469,56 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Protokoll der archivierten E-Mails</translation>
     </message>
     <message>
+        <source>German offices keep business letters for 6 or 10 years. Messages older than the age set here are counted and can be saved as a list; nothing is ever deleted from the archive by it.</source>
+        <translation>Geschäftsbriefe sind 6 oder 10 Jahre aufzubewahren. Nachrichten, die älter sind als das hier eingestellte Alter, werden gezählt und lassen sich als Liste speichern; aus dem Archiv wird dadurch nie etwas gelöscht.</translation>
+    </message>
+    <message>
+        <source>Retention in years</source>
+        <translation>Aufbewahrungsfrist in Jahren</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source> years</source>
+        <translation> Jahren</translation>
+    </message>
+    <message>
+        <source>List messages &amp;older than:</source>
+        <translation>Nachrichten auflisten, &amp;älter als:</translation>
+    </message>
+    <message>
+        <source>Save the &amp;list…</source>
+        <translation>&amp;Liste speichern…</translation>
+    </message>
+    <message>
+        <source>Save the list of messages past the retention age</source>
+        <translation>Die Liste der Nachrichten nach Ablauf der Aufbewahrungsfrist speichern</translation>
+    </message>
+    <message>
+        <source>Retention</source>
+        <translation>Aufbewahrungsfrist</translation>
+    </message>
+    <message>
+        <source>{count} archived messages are dated before {day}. Save the list and decide what to do with them; the app deletes nothing from the archive.</source>
+        <translation>{count} archivierte Nachrichten sind vor dem {day} datiert. Speichern Sie die Liste und entscheiden Sie, was mit ihnen geschehen soll; das Programm löscht nichts aus dem Archiv.</translation>
+    </message>
+    <message>
+        <source>No archived message is dated before {day}.</source>
+        <translation>Keine archivierte Nachricht ist vor dem {day} datiert.</translation>
+    </message>
+    <message>
         <source>All accounts</source>
         <translation>Alle Konten</translation>
     </message>
     <message>
         <source>record</source>
         <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>retention</source>
+        <translation>Aufbewahrung</translation>
     </message>
     <message>
         <source>CSV files (*.csv)</source>

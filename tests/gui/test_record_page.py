@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from archiver.core.accounts import Account
+from archiver.core.progress import CancelToken
+from archiver.core.report import ReportFilter, build_report
 from archiver.core.runlog import record_run
 from archiver.gui.pages.record import RecordPage
 from tests.helpers.smallarchive import archive_maildir
@@ -80,3 +82,30 @@ def test_a_record_that_cannot_be_written_is_told(qtbot, page, tmp_path):
         f"The record could not be saved as {tmp_path / 'gone' / 'record.csv'}:"
     )
     assert page.result_label.isHidden()
+
+
+def test_retention_lists_old_messages_and_deletes_nothing(
+    qtbot, page, context, tmp_path, monkeypatch, screenshots
+):
+    assert page.retention_label.isHidden() and page.retention_spin.value() == 0
+    with qtbot.waitSignal(page.counting.finished, timeout=10_000):
+        page.retention_spin.setValue(5)
+        page.retention_spin.editingFinished.emit()
+    assert context.config.retention_years == 5
+    text = page.retention_label.text()
+    assert text.startswith("3 archived messages are dated before ") and "deletes nothing" in text
+    page.grab().save(str(screenshots / "record-retention-en.png"))
+
+    target = tmp_path / "retention.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    with qtbot.waitSignal(page.job_finished, timeout=30_000):
+        qtbot.mouseClick(page.retention_button, LEFT)
+    assert target.read_bytes().decode("utf-8-sig").count("\r\noffice;INBOX;") == 3
+    assert len(build_report(context.archive_root, ReportFilter(), report=lambda _: None,
+                            cancel=CancelToken()).rows) == 3  # fmt: skip
+
+    with qtbot.waitSignal(page.counting.finished, timeout=10_000):
+        page.retention_spin.setValue(50)
+        page.retention_spin.editingFinished.emit()
+    assert page.retention_label.text().startswith("No archived message is dated before ")
+    assert page.retention_button.isHidden()

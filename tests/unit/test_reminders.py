@@ -14,7 +14,9 @@ from archiver.core.reminders import (
     BackupDue,
     BackupStatus,
     backup_reminder,
+    count_past_retention,
     read_backup_status,
+    retention_cutoff,
 )
 from archiver.core.runlog import BackupRecord, record_backup
 from tests.helpers.smallarchive import archive_maildir
@@ -89,3 +91,19 @@ def test_invalid_backup_settings_are_refused(tmp_path: Path, values: dict[str, o
     path.write_text(json.dumps(values), encoding="utf-8")
     with pytest.raises(ConfigError):
         load_config(path)
+
+
+def test_retention_is_off_by_default_and_counts_whole_years():
+    assert retention_cutoff(dt.date(2026, 12, 6), 0) is None
+    cutoff = retention_cutoff(dt.date(2026, 12, 6), 10)
+    assert cutoff is not None and cutoff.date() == dt.date(2016, 12, 6)
+
+
+def test_messages_past_retention_are_counted_across_time_zones(tmp_path):
+    root = tmp_path / "archive"
+    assert count_past_retention(root, NOW) == 0 and not root.exists()
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    archive_maildir(root, range(1, 3), when=dt.datetime(2016, 12, 6, 0, 30, tzinfo=berlin))
+    archive_maildir(root, range(3, 4), when=dt.datetime(2016, 12, 6, 1, 30, tzinfo=berlin))
+    cutoff = dt.datetime(2016, 12, 6, 0, 0, tzinfo=dt.UTC)  # 01:00 in Berlin
+    assert count_past_retention(root, cutoff) == 2

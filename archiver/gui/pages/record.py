@@ -8,6 +8,7 @@ listed message's header from the archive, which takes a while for a large archiv
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -24,22 +25,31 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from archiver.core.config import MAX_RETENTION_YEARS
 from archiver.core.cutoff import start_of_day
-from archiver.core.errors import ReportWriteFailed
+from archiver.core.errors import ConfigError, ReportWriteFailed
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
+from archiver.core.reminders import count_past_retention, retention_cutoff
 from archiver.core.report import Report, ReportFilter, build_report, run_chosen, save_report
 from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
-from archiver.gui.formatting import number_text, pydate, qdate
+from archiver.gui.formatting import day_text, number_text, pydate, qdate
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import JobPage, error_text
 from archiver.gui.runlogmodel import RunLogModel
 from archiver.gui.workers import LatestJob
+
+
+def _count_past(
+    archive_root: Path, cutoff: dt.datetime, *, report: ProgressCallback, cancel: CancelToken
+) -> int:
+    return count_past_retention(archive_root, cutoff)
 
 
 def _read_runs(archive_root: Path, *, report: ProgressCallback, cancel: CancelToken) -> object:
@@ -81,6 +91,7 @@ class RecordPage(JobPage):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.reading = LatestJob(context.pool, self)
+        self.counting = LatestJob(context.pool, self)
         self._runs: list[RunRecord] = []
         hint = QLabel(
             self.tr(
@@ -159,9 +170,95 @@ class RecordPage(JobPage):
         box_layout.addWidget(self.error_label)
         layout = QVBoxLayout(self)
         layout.addWidget(box, 1)
+        layout.addWidget(self._retention_box())
         self._show_accounts()
         context.config_changed.connect(self._show_accounts)
+        context.config_changed.connect(self._count_retention)
         self._on_filter_changed()
+        self.retention_spin.setValue(context.config.retention_years)
+
+    def _retention_box(self) -> QGroupBox:
+        """The retention age, and the messages past it, listed for the user to decide."""
+        hint = QLabel(
+            self.tr(
+                "German offices keep business letters for 6 or 10 years. Messages older than "
+                "the age set here are counted and can be saved as a list; nothing is ever "
+                "deleted from the archive by it."
+            )
+        )
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        self.retention_spin = QSpinBox()
+        self.retention_spin.setAccessibleName(self.tr("Retention in years"))
+        self.retention_spin.setRange(0, MAX_RETENTION_YEARS)
+        self.retention_spin.setSpecialValueText(self.tr("Off"))
+        self.retention_spin.setSuffix(self.tr(" years"))
+        self.retention_spin.editingFinished.connect(self._on_retention_changed)
+        caption = QLabel(self.tr("List messages &older than:"))
+        caption.setBuddy(self.retention_spin)
+        self.retention_label = notice_label(Tone.WARNING)
+        self.retention_button = QPushButton(self.tr("Save the &list…"))
+        self.retention_button.setAccessibleName(
+            self.tr("Save the list of messages past the retention age")
+        )
+        self.retention_button.clicked.connect(lambda: self.ask_and_save("csv", retention=True))
+        self.retention_button.hide()
+        row = QHBoxLayout()
+        row.addWidget(caption)
+        row.addWidget(self.retention_spin)
+        row.addStretch(1)
+        row.addWidget(self.retention_button)
+        box = QGroupBox(self.tr("Retention"))
+        layout = QVBoxLayout(box)
+        layout.addWidget(hint)
+        layout.addLayout(row)
+        layout.addWidget(self.retention_label)
+        return box
+
+    def retention_filter(self) -> ReportFilter | None:
+        """The messages past the retention age set (all accounts); None when it is off."""
+        cutoff = retention_cutoff(dt.date.today(), self.context.config.retention_years)
+        return None if cutoff is None else ReportFilter(dated_before=cutoff)
+
+    @Slot()
+    def _on_retention_changed(self) -> None:
+        years = self.retention_spin.value()
+        if years != self.context.config.retention_years:
+            try:
+                self.context.save_config(replace(self.context.config, retention_years=years))
+            except (ConfigError, OSError) as exc:
+                self.show_error(error_text(exc))
+
+    @Slot()
+    def _count_retention(self) -> None:
+        """Count the messages past the retention age in the background, and say so."""
+        chosen = self.retention_filter()
+        if chosen is None or chosen.dated_before is None:
+            self._show_retention(0)
+            return
+        self.counting.submit(
+            partial(_count_past, self.context.archive_root, chosen.dated_before),
+            self._show_retention,
+            self.show_error,
+        )
+
+    def _show_retention(self, count: object) -> None:
+        assert isinstance(count, int)
+        chosen = self.retention_filter()
+        self.retention_label.setVisible(chosen is not None)
+        self.retention_button.setVisible(bool(count))
+        if chosen is None or chosen.dated_before is None:
+            return
+        day = day_text(qdate(chosen.dated_before.date()))
+        if count:
+            text = self.tr(
+                "{count} archived messages are dated before {day}. Save the list and decide "
+                "what to do with them; the app deletes nothing from the archive."
+            )
+        else:
+            text = self.tr("No archived message is dated before {day}.")
+        self.retention_label.setText(text.format(count=number_text(count), day=day))
+        self.retention_label.setStyleSheet(stylesheet(Tone.WARNING if count else Tone.SUCCESS))
 
     def _date_edit(self, day: dt.date, name: str) -> QDateEdit:
         edit = QDateEdit(qdate(day))
@@ -213,24 +310,27 @@ class RecordPage(JobPage):
         self.reading.submit(
             partial(_read_runs, self.context.archive_root), self._on_runs, self.show_error
         )
+        self._count_retention()
 
     def _on_runs(self, runs: object) -> None:
         assert isinstance(runs, list)
         self._runs = [run for run in runs if isinstance(run, RunRecord)]
         self._show_runs()
 
-    def ask_and_save(self, fmt: str) -> None:
-        """Ask where to save the record, then make and save it."""
-        stem = self.tr("record") + f"-{dt.date.today().isoformat()}.{fmt}"
+    def ask_and_save(self, fmt: str, *, retention: bool = False) -> None:
+        """Ask where to save the record (or the retention list), then make and save it."""
+        name = self.tr("retention") if retention else self.tr("record")
+        stem = f"{name}-{dt.date.today().isoformat()}.{fmt}"
         kinds = self.tr("CSV files (*.csv)") if fmt == "csv" else self.tr("Web pages (*.html)")
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Save the record"), str(Path.home() / stem), kinds
         )
         if path:
-            self.save(Path(path), fmt)
+            self.save(Path(path), fmt, self.retention_filter() if retention else None)
 
-    def save(self, target: Path, fmt: str) -> None:
-        """Make the record for the chosen filters and save it as *fmt* to *target*."""
+    def save(self, target: Path, fmt: str, chosen: ReportFilter | None = None) -> None:
+        """Make the record for *chosen* (else the filters shown) and save it as *fmt* to
+        *target*."""
         if self.is_busy():
             return
         self.result_label.hide()
@@ -241,7 +341,7 @@ class RecordPage(JobPage):
             partial(
                 save_record,
                 self.context.archive_root,
-                self.chosen(),
+                chosen or self.chosen(),
                 target,
                 fmt,
                 report_language(),
