@@ -1118,6 +1118,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <source>The backup is complete: every message matches the catalog.</source>
         <translation>Die Sicherung ist vollständig: Jede Nachricht stimmt mit dem Katalog überein.</translation>
     </message>
+    <message>
+        <source>Files checked by an earlier backup and unchanged since were not read again ({count}); every {days} days the whole backup is read back.</source>
+        <translation>Dateien, die eine frühere Sicherung geprüft hat und die seitdem unverändert sind, wurden nicht erneut gelesen ({count}); alle {days} Tage wird die ganze Sicherung zurückgelesen.</translation>
+    </message>
 </context>
 <context>
     <name>FolderTableModel</name>

@@ -69,6 +69,9 @@ def test_back_up_now_copies_the_archive_and_shows_the_result(
     assert load_config(context.dirs.config_file).backup_dir == destination
     section.grab().save(str(screenshots / "backup-section-en.png"))
 
+    back_up(qtbot, section, destination)  # again: only what changed is read
+    assert "were not read again (" in section.result_label.text()
+
 
 def test_a_foreign_folder_is_refused_with_what_helps(qtbot, section, context, tmp_path):
     archive_maildir(context.archive_root, range(1, 2))

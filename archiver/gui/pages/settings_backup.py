@@ -39,7 +39,7 @@ from archiver.core.errors import (
     BackupOfAnotherArchive,
     ConfigError,
 )
-from archiver.core.jobs.backup import BackupResult, run_backup
+from archiver.core.jobs.backup import FULL_CHECK_DAYS, BackupResult, CheckMode, run_backup
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import BackupRecord, read_last_backup
 from archiver.gui.context import AppContext
@@ -333,6 +333,7 @@ class BackupSection(JobPage):
                 self.context.archive_root,
                 destination,
                 settings=self.context.config,
+                check=CheckMode.AUTO,
             ),
             self._on_backed_up,
             on_failure=lambda exc: self.show_error(backup_error_text(exc)),
@@ -392,6 +393,13 @@ class BackupSection(JobPage):
             )
         else:
             lines.append(self.tr("The backup is complete: every message matches the catalog."))
+        if not result.full_check:
+            lines.append(
+                self.tr(
+                    "Files checked by an earlier backup and unchanged since were not read again "
+                    "({count}); every {days} days the whole backup is read back."
+                ).format(count=number_text(result.trusted), days=number_text(FULL_CHECK_DAYS))
+            )
         return lines
 
     def _show_result(self, text: str, tone: Tone) -> None:
