@@ -1414,7 +1414,7 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
     <message>
         <source>All &amp;dates</source>
-        <translation>Alle &amp;Daten</translation>
+        <translation>Gesamter &amp;Zeitraum</translation>
     </message>
     <message>
         <source>Archived from</source>
