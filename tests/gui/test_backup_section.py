@@ -102,24 +102,25 @@ def test_the_reminder_interval_is_saved(qtbot, section, context):
     assert load_config(context.dirs.config_file).backup_reminder_days == 14
 
 
+USB = Path("/media/usb")
 ERRORS = [
-    BackupDestinationMissing(Path("/media/usb"), during_run=True),
-    BackupDestinationMissing(Path("/media/usb"), during_run=False),
-    BackupDestinationForeign(Path("/media/usb"), ["a.txt"]),
-    BackupOfAnotherArchive(Path("/media/usb"), "/home/bob/archive"),
-    BackupDestinationInvalid("inside", Path("/media/usb")),
-    BackupDestinationFull(Path("/media/usb"), needed=5_000_000_000, free=1_000_000),
-    BackupDestinationFull(Path("/media/usb")),
-    BackupDestinationReadOnly(Path("/media/usb")),
-    BackupFileTooLarge(Path("/media/usb"), [("office/INBOX", 5_000_000_000)], 2**32 - 1, "vfat"),
-    BackupCopyFailed(Path("/media/usb"), "office/cur/1", "I/O error"),
+    BackupDestinationMissing(USB, during_run=True),
+    BackupDestinationMissing(USB, during_run=False),
+    BackupDestinationForeign(USB, ["a.txt"]),
+    BackupOfAnotherArchive(USB, "/home/bob/archive"),
+    BackupDestinationInvalid("inside", USB),
+    BackupDestinationFull(USB, needed=5_000_000_000, free=1_000_000),
+    BackupDestinationFull(USB),
+    BackupDestinationReadOnly(USB),
+    BackupFileTooLarge(USB, [("office/INBOX", 5_000_000_000)], 2**32 - 1, "vfat"),
+    BackupCopyFailed(USB, "office/cur/1", "I/O error"),
 ]
 
 
 @pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
 def test_backup_errors_say_what_helps_in_english_and_german(qapp, error):
     english = backup_error_text(error)
-    assert "/media/usb" in english
+    assert str(USB) in english
     assert "imap-archiver" not in english and "--" not in english
     translators = install_translators(qapp, "de")
     try:
@@ -127,4 +128,4 @@ def test_backup_errors_say_what_helps_in_english_and_german(qapp, error):
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)
-    assert german != english and "/media/usb" in german and "--" not in german
+    assert german != english and str(USB) in german and "--" not in german
