@@ -1067,6 +1067,14 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Sicherung abbrechen</translation>
     </message>
     <message>
+        <source>Read the &amp;whole backup back (slower)</source>
+        <translation>Ganze Sicherung zurück&amp;lesen (langsamer)</translation>
+    </message>
+    <message>
+        <source>Otherwise files checked by an earlier backup and unchanged since are trusted, and the whole backup is read back only every {days} days.</source>
+        <translation>Sonst gelten Dateien, die eine frühere Sicherung geprüft hat und die seitdem unverändert sind, als geprüft, und die ganze Sicherung wird nur alle {days} Tage zurückgelesen.</translation>
+    </message>
+    <message>
         <source>Backup</source>
         <translation>Sicherung</translation>
     </message>

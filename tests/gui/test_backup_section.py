@@ -71,6 +71,10 @@ def test_back_up_now_copies_the_archive_and_shows_the_result(
 
     back_up(qtbot, section, destination)  # again: only what changed is read
     assert "were not read again (" in section.result_label.text()
+    section.full_check_box.setChecked(True)
+    back_up(qtbot, section, destination)
+    assert "not read again" not in section.result_label.text()
+    assert section.result_label.text().startswith("0 files copied, 6 already there and checked")
 
 
 def test_a_foreign_folder_is_refused_with_what_helps(qtbot, section, context, tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -220,10 +221,18 @@ class BackupSection(JobPage):
         self.result_label = notice_label(Tone.SUCCESS)
         self.job_started.connect(lambda: self.backup_button.setEnabled(False))
         self.job_finished.connect(lambda: self.backup_button.setEnabled(True))
+        self.full_check_box = QCheckBox(self.tr("Read the &whole backup back (slower)"))
+        self.full_check_box.setToolTip(
+            self.tr(
+                "Otherwise files checked by an earlier backup and unchanged since are trusted, "
+                "and the whole backup is read back only every {days} days."
+            ).format(days=number_text(FULL_CHECK_DAYS))
+        )
         row = QHBoxLayout()
         row.addWidget(self.progress, 1)
         row.addWidget(self.cancel_button)
         row.addStretch(0)
+        row.addWidget(self.full_check_box)
         row.addWidget(self.backup_button)
 
         self.box = QGroupBox(self.tr("Backup"))
@@ -333,7 +342,7 @@ class BackupSection(JobPage):
                 self.context.archive_root,
                 destination,
                 settings=self.context.config,
-                check=CheckMode.AUTO,
+                check=CheckMode.FULL if self.full_check_box.isChecked() else CheckMode.AUTO,
             ),
             self._on_backed_up,
             on_failure=lambda exc: self.show_error(backup_error_text(exc)),
