@@ -50,6 +50,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The message table's columns: numbers right-aligned, the SHA-256 in a narrow font.
 CELL_CLASSES = ("", "", ' class="n"', "", "", "", ' class="n"', ' class="h"', "", "")
+HEAD_FIRST = 16 * 1024  # bytes read first for a message's header (see read_heading)
 REPORT_STEP = 100  # messages read between two progress reports
 
 
@@ -158,10 +159,16 @@ def read_heading(archive_root: Path, entry: Archived) -> tuple[str | None, str |
     """Return (sender, subject) from the archived copy's header; (None, None) when the copy
     cannot be read."""
     record = entry.record
-    try:
-        head = b"".join(iter_message(archive_root, record.location, min(record.size, HEAD_LIMIT)))
-    except StoreError:
-        return None, None
+    head = b""
+    # Most header blocks end within the first few KB: read that much first, and up to
+    # HEAD_LIMIT only for a longer one (a large message is not read for its header).
+    for limit in (HEAD_FIRST, HEAD_LIMIT):
+        try:
+            head = b"".join(iter_message(archive_root, record.location, min(record.size, limit)))
+        except StoreError:
+            return None, None
+        if len(head) >= record.size or b"\n\n" in head or b"\n\r\n" in head:
+            break
     parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
         header_block(head)
     )

@@ -166,3 +166,10 @@ def test_report_command_writes_csv_and_html(home, tmp_path, capsys):
     assert "office;INBOX" not in capsys.readouterr().out  # mail of 2020 is not 10 years old
     assert main(["report", "--since", "31.12.2024"]) == 1
     assert "use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_header_longer_than_the_first_read_is_read_whole(tmp_path):
+    root = tmp_path / "archive"
+    long_subject = "Akte " + "x" * 40_000 + " {uid}"
+    archive_maildir(root, range(1, 2), subject=long_subject)
+    assert collect(root).rows[0].subject == long_subject.format(uid=1)
