@@ -8,7 +8,8 @@ user with a 10 MB quota and a few hundred generated German and English business 
 from 2019 to now; then the real main window (1100x720) is driven as a user would: the
 welcome page, the account dialog after "Test connection", the accounts page, the archive
 page before and after "Preview", during and after "Archive older than 1 year", a search
-with a message open, and the settings with the run just made. Passwords go to a keyring in
+with a message open, the settings with the run just made, the Backup section after a
+backup, and the Record page (with a retention of 5 years). Passwords go to a keyring in
 a file in the temporary folder, never to the system keyring.
 """
 
@@ -186,6 +187,22 @@ def shoot(app: QApplication, server: DovecotServer, lang: str, work: Path) -> No
     window.show_page(window.settings_page)
     wait(app, lambda: not window.settings_page.is_busy())
     save(app, window, "settings", lang)
+
+    section = window.settings_page.backup_section
+    section.folder_edit.setText(str(work / lang / ("Sicherung" if lang == "de" else "Backup")))
+    backed_up: list[bool] = []
+    section.job_finished.connect(lambda: backed_up.append(True))
+    section.backup_button.click()
+    wait(app, lambda: bool(backed_up) and not section.reading.busy)
+    wait(app, lambda: not window.reminder.reading.busy)
+    save(app, section, "backup", lang)
+
+    record = window.record_page
+    record.retention_spin.setValue(5)
+    record.retention_spin.editingFinished.emit()
+    window.show_page(record)
+    wait(app, lambda: not record.reading.busy and not record.counting.busy)
+    save(app, window, "record", lang)
     window.close()
     for translator in translators:
         app.removeTranslator(translator)

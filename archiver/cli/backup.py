@@ -8,7 +8,7 @@ from typing import TextIO
 
 from archiver.cli.common import finish, run_in_terminal
 from archiver.core.config import Config
-from archiver.core.jobs.backup import BackupResult, run_backup
+from archiver.core.jobs.backup import FULL_CHECK_DAYS, BackupResult, CheckMode, run_backup
 from archiver.core.paths import HOME_VARIABLE, AppDirs
 from archiver.core.sizes import human_bytes
 
@@ -28,6 +28,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "DEST must be empty or an earlier backup; nothing in the archive is changed.",
     )
     backup.add_argument("destination", metavar="DEST", type=Path, help="the backup folder")
+    checks = backup.add_mutually_exclusive_group()
+    checks.add_argument(
+        "--full-check",
+        dest="check",
+        action="store_const",
+        const=CheckMode.FULL,
+        default=CheckMode.AUTO,
+        help="read every file already in the backup back and check it (the default does so "
+        f"when the last full check is {FULL_CHECK_DAYS} days old; otherwise it trusts files "
+        "checked by an earlier run and unchanged since)",
+    )
+    checks.add_argument(
+        "--quick",
+        dest="check",
+        action="store_const",
+        const=CheckMode.QUICK,
+        help="trust files checked by an earlier run and unchanged since, whatever the last "
+        "full check's age (for a slow network share)",
+    )
     backup.add_argument("--json", action="store_true", help="print the result as one JSON object")
     backup.set_defaults(func=cmd_backup)
 
@@ -36,7 +55,12 @@ def cmd_backup(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Back up the archive; see ``imap-archiver backup --help``."""
     result = run_in_terminal(
         lambda report, cancel: run_backup(
-            dirs.archive, args.destination, settings=config, report=report, cancel=cancel
+            dirs.archive,
+            args.destination,
+            settings=config,
+            check=args.check,
+            report=report,
+            cancel=cancel,
         ),
         args.json,
     )
@@ -66,6 +90,13 @@ def print_backup_summary(result: BackupResult, out: TextIO) -> None:
         f"{result.seconds:.1f} s.",
         file=out,
     )
+    if not result.full_check:
+        print(
+            f"Quick check: {result.trusted} files checked by an earlier backup and unchanged "
+            f"since were not read again (a full check runs when the last is {FULL_CHECK_DAYS} "
+            "days old; --full-check runs one now).",
+            file=out,
+        )
     if result.cancelled:
         print(
             f"Cancelled: the backup in {result.destination} is incomplete and says so. Run the "

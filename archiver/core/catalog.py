@@ -150,8 +150,48 @@ class Restore:
     restored_at: dt.datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """A verified message with when it was archived and when it was deleted from the server
+    (None: it was kept there), as the record of archive runs lists it."""
+
+    record: Record
+    archived_at: dt.datetime
+    deleted_at: dt.datetime | None
+
+
+RECORD_COLUMNS = (
+    "id, account, folder, uidvalidity, uid, message_id, sha256, size, internaldate, flags, "
+    "path, offset, length, state, on_server"
+)
+
+
+def _record(row: Sequence[Any]) -> Record:
+    """Return the Record of a row selected as RECORD_COLUMNS."""
+    return Record(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        dt.datetime.fromisoformat(row[8]),
+        tuple(row[9].split()),
+        Location(row[10], row[11], row[12]),
+        State(row[13]),
+        bool(row[14]),
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _stamp(when: dt.datetime | None) -> str | None:
+    """Return how the catalog writes an instant (UTC, seconds): such texts sort as time does."""
+    return None if when is None else when.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:
@@ -279,26 +319,38 @@ class Catalog:
                 self._db.execute(f"PRAGMA user_version = {target}")
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> Iterator[Record]:
+        cursor = self._db.execute(f"SELECT {RECORD_COLUMNS} FROM messages {sql}", params)
+        for row in cursor:
+            yield _record(row)
+
+    def archived(
+        self,
+        account: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> Iterator[Archived]:
+        """Yield the verified rows (all, or one account's) archived from *since* until before
+        *until*, in the order they were archived, with when they were archived and deleted.
+
+        Reads lazily, so memory stays flat in the catalog's size.
+        """
+        where, params = ["state = 'verified'"], []
+        for clause, value in [("account = ?", account), ("archived_at >= ?", _stamp(since)),
+                              ("archived_at < ?", _stamp(until))]:  # fmt: skip
+            if value is not None:
+                where.append(clause)
+                params.append(value)
         cursor = self._db.execute(
-            "SELECT id, account, folder, uidvalidity, uid, message_id, sha256, size, "
-            "internaldate, flags, path, offset, length, state, on_server FROM messages " + sql,
+            f"SELECT {RECORD_COLUMNS}, archived_at, deleted_at FROM messages "
+            f"WHERE {' AND '.join(where)} ORDER BY archived_at, id",
             params,
         )
         for row in cursor:
-            yield Record(
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                row[5],
-                row[6],
-                row[7],
-                dt.datetime.fromisoformat(row[8]),
-                tuple(row[9].split()),
-                Location(row[10], row[11], row[12]),
-                State(row[13]),
-                bool(row[14]),
+            deleted = row[16]
+            yield Archived(
+                _record(row),
+                dt.datetime.fromisoformat(row[15]),
+                dt.datetime.fromisoformat(deleted) if deleted else None,
             )
 
     def add_pending(self, records: Iterable[NewRecord]) -> None:
@@ -410,6 +462,27 @@ class Catalog:
                 "folder = ? AND uidvalidity = ? AND uid = ?",
                 [(now, m.account, m.folder, m.uidvalidity, m.uid) for m in messages],
             )
+
+    def deleted_count(self) -> int:
+        """Return how many verified messages were deleted from the server (the archive then
+        holds their only copy, unless a backup does)."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM messages WHERE state = 'verified' AND on_server = 0"
+        ).fetchone()
+        return int(row[0])
+
+    def count_dated_before(self, instant: dt.datetime) -> int:
+        """Return how many verified messages are dated (INTERNALDATE) before *instant*.
+
+        SQLite's julianday() reads the stored dates' UTC offsets, so dates from servers in
+        other time zones compare as instants.
+        """
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM messages WHERE state = 'verified' "
+            "AND julianday(internaldate) < julianday(?)",
+            (instant.isoformat(),),
+        ).fetchone()
+        return int(row[0])
 
     def records(self, account: str | None = None) -> list[Record]:
         """Return all rows, or one account's, in archive order."""

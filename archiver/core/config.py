@@ -15,19 +15,27 @@ from archiver.core.paths import AppDirs, make_private_dir, replace_file
 FORMATS = ("maildir", "mbox")
 CUTOFF_PRESETS = ("3m", "6m", "1y", "2y")  # what the GUI offers; the CLI takes any age
 LANGUAGES = ("", "en", "de")  # "" follows the system's locale
+BACKUP_REMINDER_DAYS = 30  # remind of a backup older than this; 0: never
+MAX_REMINDER_DAYS = 3650
+MAX_RETENTION_YEARS = 100
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
     """All settings: the accounts by name, the archive format for new archives, where the
-    archive lives (None: the platform's data folder), the cut-off the GUI proposes, and the
-    GUI's language."""
+    archive lives (None: the platform's data folder), the cut-off the GUI proposes, the GUI's
+    language, the backup folder last chosen in the app, after how many days without a backup
+    the app reminds (0: never), and after how many years archived messages are listed for
+    the user to decide about (0: off; nothing is ever deleted from the archive by it)."""
 
     accounts: dict[str, Account] = field(default_factory=dict)
     archive_format: str = "maildir"
     archive_dir: Path | None = None
     default_cutoff: str = "1y"
     language: str = ""
+    backup_dir: Path | None = None
+    backup_reminder_days: int = BACKUP_REMINDER_DAYS
+    retention_years: int = 0
 
     def archive_root(self, dirs: AppDirs) -> Path:
         """Return the archive folder: the configured one, else the platform's default."""
@@ -77,12 +85,18 @@ def load_config(path: Path) -> Config:
     archive_dir = data.get("archive_dir")
     cutoff = data.get("default_cutoff", "1y")
     language = data.get("language", "")
+    backup_dir = data.get("backup_dir")
+    reminder = data.get("backup_reminder_days", BACKUP_REMINDER_DAYS)
+    retention = data.get("retention_years", 0)
     if (
         not isinstance(accounts, dict)
         or archive_format not in FORMATS
         or not isinstance(archive_dir, str | None)
         or cutoff not in CUTOFF_PRESETS
         or language not in LANGUAGES
+        or not isinstance(backup_dir, str | None)
+        or not _is_count(reminder, MAX_REMINDER_DAYS)
+        or not _is_count(retention, MAX_RETENTION_YEARS)
     ):
         raise ConfigError(f"The settings file {path} has invalid values.")
     return Config(
@@ -91,7 +105,15 @@ def load_config(path: Path) -> Config:
         archive_dir=Path(archive_dir) if archive_dir else None,
         default_cutoff=cutoff,
         language=language,
+        backup_dir=Path(backup_dir) if backup_dir else None,
+        backup_reminder_days=reminder,
+        retention_years=retention,
     )
+
+
+def _is_count(value: object, maximum: int) -> bool:
+    """Whether *value* is a whole number from 0 to *maximum* (JSON's true is not one)."""
+    return type(value) is int and 0 <= value <= maximum
 
 
 def save_config(config: Config, path: Path) -> None:
@@ -102,6 +124,9 @@ def save_config(config: Config, path: Path) -> None:
         "archive_dir": str(config.archive_dir) if config.archive_dir else None,
         "default_cutoff": config.default_cutoff,
         "language": config.language,
+        "backup_dir": str(config.backup_dir) if config.backup_dir else None,
+        "backup_reminder_days": config.backup_reminder_days,
+        "retention_years": config.retention_years,
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")

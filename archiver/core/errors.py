@@ -98,6 +98,15 @@ class ExportError(ArchiverError):
     folder, or the disk filled up while writing."""
 
 
+class ReportWriteFailed(ArchiverError):
+    """Raised when the record (CSV or HTML) cannot be written to ``path``: no permission, a
+    full disk, a folder that is gone; ``detail`` is the system's reason."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"Cannot write the record to {path}: {detail}.")
+        self.path, self.detail = path, detail
+
+
 class MessageFetchError(ArchiverError):
     """One message could not be fetched completely; it stays on the server."""
 

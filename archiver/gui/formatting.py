@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from PySide6.QtCore import QDate, QLocale
+from PySide6.QtCore import QDate, QDateTime, QLocale
 
 
 def size_text(count: int) -> str:
@@ -32,3 +32,14 @@ def day_text(day: QDate) -> str:
     pattern = locale.dateFormat(QLocale.FormatType.LongFormat)
     without_weekday = re.sub(r"^dddd\W*|\W*dddd", "", pattern, count=1).strip()
     return locale.toString(day, without_weekday or QLocale.FormatType.LongFormat)
+
+
+def moment_text(when: dt.datetime) -> str:
+    """Format an instant in local time as the locale's short date and time: 12/6/26 9:30 AM."""
+    moment = QDateTime.fromSecsSinceEpoch(int(when.timestamp()))
+    return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
+
+
+def pydate(day: QDate) -> dt.date:
+    """Return a QDate as a date."""
+    return dt.date(day.year(), day.month(), day.day())

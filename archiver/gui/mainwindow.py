@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QSize, Qt, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -22,9 +23,11 @@ from archiver.gui.indexing import IndexCatchUp
 from archiver.gui.pages.accounts import AccountsPage
 from archiver.gui.pages.archive import ArchivePage
 from archiver.gui.pages.base import JobPage
+from archiver.gui.pages.record import RecordPage
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.pages.welcome import WelcomePage
+from archiver.gui.reminders import ReminderNotice
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +47,21 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("IMAP Archiver"))
         self.resize(1100, 720)
         self._closing = False
+        self._shown = False
 
         self.welcome_page = WelcomePage(context)
         self.accounts_page = AccountsPage(context)
         self.archive_page = ArchivePage(context)
         self.search_page = SearchPage(context)
         self.settings_page = SettingsPage(context)
+        self.record_page = RecordPage(context)
         self.job_pages: list[JobPage] = [
             self.accounts_page,
             self.archive_page,
             self.search_page,
+            self.record_page,
             self.settings_page,
+            self.settings_page.backup_section,
         ]
 
         self.nav = QListWidget()
@@ -68,6 +75,7 @@ class MainWindow(QMainWindow):
             (self.accounts_page, self.tr("Accounts")),
             (self.archive_page, self.tr("Archive")),
             (self.search_page, self.tr("Search")),
+            (self.record_page, self.tr("Record")),
             (self.settings_page, self.tr("Settings")),
         ]:
             self.stack.addWidget(page)
@@ -76,10 +84,17 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
         self.nav.currentItemChanged.connect(self._on_nav_changed)
 
+        self.reminder = ReminderNotice(context)
+        self.reminder.backup_requested.connect(self.show_backup)
+        self.archive_page.job_finished.connect(self.reminder.refresh)
+        self.settings_page.backup_section.job_finished.connect(self.reminder.refresh)
+        right = QVBoxLayout()
+        right.addWidget(self.reminder)
+        right.addWidget(self.stack, 1)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
+        layout.addLayout(right, 1)
         self.setCentralWidget(central)
 
         self.welcome_page.add_account_requested.connect(self._on_add_account)
@@ -96,8 +111,15 @@ class MainWindow(QMainWindow):
         self.index_catch_up.status_changed.connect(self.index_status.setText)
         self.index_catch_up.finished.connect(self._on_job_finished)
         self.archive_page.progress.background_status.connect(self.index_status.setText)
-        QTimer.singleShot(0, self.index_catch_up.start)
         self._update_for_accounts()
+        self.reminder.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Begin indexing what an earlier run left unindexed, once the window is up."""
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.index_catch_up.start()  # nothing happens when the index is complete
 
     def show_page(self, page: QWidget) -> None:
         """Show *page* and select it in the list."""
@@ -112,6 +134,12 @@ class MainWindow(QMainWindow):
         if self.context.config.accounts or self.context.archive_root.exists():
             self.show_page(self.search_page)
             self.search_page.focus_query()
+
+    @Slot()
+    def show_backup(self) -> None:
+        """Go to Settings, to its Backup section."""
+        self.show_page(self.settings_page)
+        self.settings_page.backup_section.backup_button.setFocus()
 
     @Slot()
     def _update_for_accounts(self) -> None:

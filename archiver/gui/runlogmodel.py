@@ -6,7 +6,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDateTime,
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
@@ -14,7 +13,7 @@ from PySide6.QtCore import (
 )
 
 from archiver.core.runlog import RunRecord
-from archiver.gui.formatting import number_text, size_text
+from archiver.gui.formatting import moment_text, number_text, size_text
 
 Index = QModelIndex | QPersistentModelIndex
 NUMERIC = frozenset({"archived", "deleted", "size", "quota"})  # right-aligned columns
@@ -77,8 +76,7 @@ class RunLogModel(QAbstractTableModel):
     def _display(self, run: RunRecord, column: str) -> str:
         locale = QLocale()
         if column == "started":
-            when = QDateTime.fromSecsSinceEpoch(int(run.started.timestamp()))
-            return locale.toString(when, QLocale.FormatType.ShortFormat)
+            return moment_text(run.started)
         if column == "account":
             return run.account
         if column == "archived":

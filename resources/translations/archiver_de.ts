@@ -1005,6 +1005,141 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
 </context>
 <context>
+    <name>BackupSection</name>
+    <message>
+        <source>After archiving, this computer holds the only copy of the archived mail. Copy the archive regularly to an external disk or a network drive: only what is new is copied, and every copy is checked. The backup is a complete archive; on a new computer, choose it as the archive folder.</source>
+        <translation>Nach dem Archivieren liegt die archivierte Post nur noch auf diesem Computer. Sichern Sie das Archiv regelmäßig auf eine externe Festplatte oder ein Netzlaufwerk: Kopiert wird nur, was neu ist, und jede Kopie wird geprüft. Die Sicherung ist ein vollständiges Archiv; auf einem neuen Computer wählen Sie sie als Archivordner.</translation>
+    </message>
+    <message>
+        <source>Backup folder</source>
+        <translation>Sicherungsordner</translation>
+    </message>
+    <message>
+        <source>A folder on an external disk or network drive</source>
+        <translation>Ein Ordner auf einer externen Festplatte oder einem Netzlaufwerk</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Aus&amp;wählen…</translation>
+    </message>
+    <message>
+        <source>Choose the backup folder</source>
+        <translation>Sicherungsordner auswählen</translation>
+    </message>
+    <message>
+        <source>Remind after days without a backup</source>
+        <translation>Erinnern nach Tagen ohne Sicherung</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation> Tagen</translation>
+    </message>
+    <message>
+        <source>Last backup</source>
+        <translation>Letzte Sicherung</translation>
+    </message>
+    <message>
+        <source>Backup f&amp;older:</source>
+        <translation>Sicherungs&amp;ziel:</translation>
+    </message>
+    <message>
+        <source>&amp;Remind after:</source>
+        <translation>Er&amp;innern nach:</translation>
+    </message>
+    <message>
+        <source>Last backup:</source>
+        <translation>Letzte Sicherung:</translation>
+    </message>
+    <message>
+        <source>&amp;Back up now</source>
+        <translation>&amp;Jetzt sichern</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>Jetzt sichern</translation>
+    </message>
+    <message>
+        <source>Progress of the backup</source>
+        <translation>Fortschritt der Sicherung</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the backup</source>
+        <translation>Sicherung abbrechen</translation>
+    </message>
+    <message>
+        <source>Read the &amp;whole backup back (slower)</source>
+        <translation>Ganze Sicherung zurück&amp;lesen (langsamer)</translation>
+    </message>
+    <message>
+        <source>Otherwise files checked by an earlier backup and unchanged since are trusted, and the whole backup is read back only every {days} days.</source>
+        <translation>Sonst gelten Dateien, die eine frühere Sicherung geprüft hat und die seitdem unverändert sind, als geprüft, und die ganze Sicherung wird nur alle {days} Tage zurückgelesen.</translation>
+    </message>
+    <message>
+        <source>Backup</source>
+        <translation>Sicherung</translation>
+    </message>
+    <message>
+        <source>None yet.</source>
+        <translation>Noch keine.</translation>
+    </message>
+    <message>
+        <source>{when}, complete, to {path}.</source>
+        <translation>{when}, vollständig, nach {path}.</translation>
+    </message>
+    <message>
+        <source>{when}, complete, to {path}; {damaged} messages were damaged in the archive itself (Check the archive says more).</source>
+        <translation>{when}, vollständig, nach {path}; {damaged} Nachrichten waren schon im Archiv beschädigt („Archiv prüfen“ sagt mehr).</translation>
+    </message>
+    <message>
+        <source>{when}, cancelled, to {path}: incomplete; back up again to finish it.</source>
+        <translation>{when}, abgebrochen, nach {path}: unvollständig; sichern Sie erneut, um sie abzuschließen.</translation>
+    </message>
+    <message>
+        <source>{when}, failed, to {path}: incomplete; back up again to finish it.</source>
+        <translation>{when}, fehlgeschlagen, nach {path}: unvollständig; sichern Sie erneut, um sie abzuschließen.</translation>
+    </message>
+    <message>
+        <source>Choose the backup folder first (a full path).</source>
+        <translation>Wählen Sie zuerst den Sicherungsordner (ein vollständiger Pfad).</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>Vorbereiten…</translation>
+    </message>
+    <message>
+        <source>{done} of {total} files, {size} of {all}</source>
+        <translation>{done} von {total} Dateien, {size} von {all}</translation>
+    </message>
+    <message>
+        <source>{copied} files copied, {checked} already there and checked ({size} copied).</source>
+        <translation>{copied} Dateien kopiert, {checked} schon vorhanden und geprüft ({size} kopiert).</translation>
+    </message>
+    <message>
+        <source>Cancelled: the backup is incomplete and says so. Choose “Back up now” again to finish it; what is there and checked is not copied again.</source>
+        <translation>Abgebrochen: Die Sicherung ist unvollständig und als solche gekennzeichnet. Wählen Sie erneut „Jetzt sichern“, um sie abzuschließen; was dort schon geprüft liegt, wird nicht noch einmal kopiert.</translation>
+    </message>
+    <message>
+        <source>{count} messages are damaged in the archive itself and were backed up as they are; choose “Check and repair the archive” for details.</source>
+        <translation>{count} Nachrichten sind schon im Archiv beschädigt und wurden so gesichert, wie sie sind; Einzelheiten zeigt „Archiv prüfen und reparieren“.</translation>
+    </message>
+    <message>
+        <source>The backup is complete: every message matches the catalog.</source>
+        <translation>Die Sicherung ist vollständig: Jede Nachricht stimmt mit dem Katalog überein.</translation>
+    </message>
+    <message>
+        <source>Files checked by an earlier backup and unchanged since were not read again ({count}); every {days} days the whole backup is read back.</source>
+        <translation>Dateien, die eine frühere Sicherung geprüft hat und die seitdem unverändert sind, wurden nicht erneut gelesen ({count}); alle {days} Tage wird die ganze Sicherung zurückgelesen.</translation>
+    </message>
+</context>
+<context>
     <name>FolderTableModel</name>
     <message>
         <source>Folder</source>
@@ -1127,6 +1262,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Search</source>
         <translation>Suche</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>Protokoll</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -1308,6 +1447,176 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Quota on the server</source>
         <translation>Speicherkontingent auf dem Server</translation>
+    </message>
+</context>
+<context>
+    <name>RecordPage</name>
+    <message>
+        <source>The record lists every archived message: date, sender, subject, size, its SHA-256 checksum, when it was archived and when it was deleted from the server. Settings → Check and repair the archive shows that the archived messages still match these checksums.</source>
+        <translation>Das Protokoll listet jede archivierte Nachricht auf: Datum, Absender, Betreff, Größe, ihre SHA-256-Prüfsumme, wann sie archiviert und wann sie vom Server gelöscht wurde. Einstellungen → Archiv prüfen und reparieren zeigt, dass die archivierten Nachrichten noch zu diesen Prüfsummen passen.</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>Konto</translation>
+    </message>
+    <message>
+        <source>All &amp;dates</source>
+        <translation>Gesamter &amp;Zeitraum</translation>
+    </message>
+    <message>
+        <source>Archived from</source>
+        <translation>Archiviert ab</translation>
+    </message>
+    <message>
+        <source>Archived until</source>
+        <translation>Archiviert bis</translation>
+    </message>
+    <message>
+        <source>Acc&amp;ount:</source>
+        <translation>&amp;Konto:</translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation>von</translation>
+    </message>
+    <message>
+        <source>until</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <source>Archive runs of the period</source>
+        <translation>Archivierungen im Zeitraum</translation>
+    </message>
+    <message>
+        <source>Save as &amp;CSV…</source>
+        <translation>Als &amp;CSV speichern…</translation>
+    </message>
+    <message>
+        <source>Save the record as a CSV file for Excel</source>
+        <translation>Das Protokoll als CSV-Datei für Excel speichern</translation>
+    </message>
+    <message>
+        <source>Save as &amp;HTML…</source>
+        <translation>Als &amp;HTML speichern…</translation>
+    </message>
+    <message>
+        <source>Save the record as an HTML page</source>
+        <translation>Das Protokoll als HTML-Seite speichern</translation>
+    </message>
+    <message>
+        <source>Progress of the record</source>
+        <translation>Fortschritt des Protokolls</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the record</source>
+        <translation>Protokoll abbrechen</translation>
+    </message>
+    <message>
+        <source>Record of archived mail</source>
+        <translation>Protokoll der archivierten E-Mails</translation>
+    </message>
+    <message>
+        <source>German offices keep business letters for 6 or 10 years. Messages older than the age set here are counted and can be saved as a list; nothing is ever deleted from the archive by it.</source>
+        <translation>Geschäftsbriefe sind 6 oder 10 Jahre aufzubewahren. Nachrichten, die älter sind als das hier eingestellte Alter, werden gezählt und lassen sich als Liste speichern; aus dem Archiv wird dadurch nie etwas gelöscht.</translation>
+    </message>
+    <message>
+        <source>Retention in years</source>
+        <translation>Aufbewahrungsfrist in Jahren</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source> years</source>
+        <translation> Jahren</translation>
+    </message>
+    <message>
+        <source>List messages &amp;older than:</source>
+        <translation>Nachrichten auflisten, &amp;älter als:</translation>
+    </message>
+    <message>
+        <source>Save the &amp;list…</source>
+        <translation>&amp;Liste speichern…</translation>
+    </message>
+    <message>
+        <source>Save the list of messages past the retention age</source>
+        <translation>Die Liste der Nachrichten nach Ablauf der Aufbewahrungsfrist speichern</translation>
+    </message>
+    <message>
+        <source>Retention</source>
+        <translation>Aufbewahrungsfrist</translation>
+    </message>
+    <message>
+        <source>{count} archived messages are dated before {day}. Save the list and decide what to do with them; the app deletes nothing from the archive.</source>
+        <translation>{count} archivierte Nachrichten sind vor dem {day} datiert. Speichern Sie die Liste und entscheiden Sie, was mit ihnen geschehen soll; das Programm löscht nichts aus dem Archiv.</translation>
+    </message>
+    <message>
+        <source>No archived message is dated before {day}.</source>
+        <translation>Keine archivierte Nachricht ist vor dem {day} datiert.</translation>
+    </message>
+    <message>
+        <source>All accounts</source>
+        <translation>Alle Konten</translation>
+    </message>
+    <message>
+        <source>record</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>retention</source>
+        <translation>Aufbewahrung</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>Web pages (*.html)</source>
+        <translation>Webseiten (*.html)</translation>
+    </message>
+    <message>
+        <source>Save the record</source>
+        <translation>Protokoll speichern</translation>
+    </message>
+    <message>
+        <source>Cancelled; no record was saved.</source>
+        <translation>Abgebrochen; es wurde kein Protokoll gespeichert.</translation>
+    </message>
+    <message>
+        <source>Saved the record of {count} messages ({deleted} deleted from the server) as {path}.</source>
+        <translation>Das Protokoll über {count} Nachrichten ({deleted} vom Server gelöscht) wurde als {path} gespeichert.</translation>
+    </message>
+    <message>
+        <source>The record could not be saved as {path}: {detail}.</source>
+        <translation>Das Protokoll konnte nicht als {path} gespeichert werden: {detail}.</translation>
+    </message>
+</context>
+<context>
+    <name>ReminderNotice</name>
+    <message>
+        <source>Back up…</source>
+        <translation>&amp;Sichern…</translation>
+    </message>
+    <message>
+        <source>Go to the backup settings</source>
+        <translation>Zu den Einstellungen der Sicherung</translation>
+    </message>
+    <message>
+        <source>This computer now holds the only copy of {count} messages: they were deleted from the server after archiving. Back them up to an external disk or a network drive.</source>
+        <translation>Dieser Computer enthält jetzt die einzige Kopie von {count} Nachrichten: Sie wurden nach dem Archivieren vom Server gelöscht. Sichern Sie sie auf eine externe Festplatte oder ein Netzlaufwerk.</translation>
+    </message>
+    <message>
+        <source>The last backup ({when}) did not finish. This computer holds the only copy of {count} messages; back up again to finish it.</source>
+        <translation>Die letzte Sicherung ({when}) wurde nicht abgeschlossen. Dieser Computer enthält die einzige Kopie von {count} Nachrichten; sichern Sie erneut, um sie abzuschließen.</translation>
+    </message>
+    <message>
+        <source>The last backup was {days} days ago ({when}). This computer holds the only copy of {count} messages; back them up again.</source>
+        <translation>Die letzte Sicherung liegt {days} Tage zurück ({when}). Dieser Computer enthält die einzige Kopie von {count} Nachrichten; sichern Sie sie erneut.</translation>
     </message>
 </context>
 <context>
@@ -1950,6 +2259,53 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
         <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+    </message>
+</context>
+<context>
+    <name>backup</name>
+    <message>
+        <source>The archive is untouched. Choose “Back up now” again to finish the backup.</source>
+        <translation>Das Archiv ist unverändert. Wählen Sie erneut „Jetzt sichern“, um die Sicherung abzuschließen.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} went away during the backup (disk unplugged or network connection lost); the backup there is marked incomplete. Connect the disk again.</source>
+        <translation>Der Sicherungsordner {path} ist während der Sicherung verschwunden (Festplatte abgezogen oder Netzwerkverbindung verloren); die Sicherung dort ist als unvollständig gekennzeichnet. Schließen Sie die Festplatte wieder an.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} cannot be reached. Connect the external disk or the network drive, or choose another folder.</source>
+        <translation>Der Sicherungsordner {path} ist nicht erreichbar. Schließen Sie die externe Festplatte oder das Netzlaufwerk an, oder wählen Sie einen anderen Ordner.</translation>
+    </message>
+    <message>
+        <source>The folder {path} is not empty and holds no backup of this app. Choose an empty folder or the folder of an earlier backup. Nothing was written.</source>
+        <translation>Der Ordner {path} ist nicht leer und enthält keine Sicherung dieses Programms. Wählen Sie einen leeren Ordner oder den Ordner einer früheren Sicherung. Es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>The folder {path} holds the backup of another archive (another computer&apos;s). Choose another folder. Nothing was written.</source>
+        <translation>Der Ordner {path} enthält die Sicherung eines anderen Archivs (eines anderen Computers). Wählen Sie einen anderen Ordner. Es wurde nichts geschrieben.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} is the archive folder, lies inside it or holds it. Choose a folder on another disk.</source>
+        <translation>Der Sicherungsordner {path} ist der Archivordner, liegt darin oder enthält ihn. Wählen Sie einen Ordner auf einer anderen Festplatte.</translation>
+    </message>
+    <message>
+        <source>The backup disk of {path} is too small: the backup needs about {needed} more, {free} are free. Use a larger disk or free some space. Nothing was copied.</source>
+        <translation>Die Sicherungsfestplatte von {path} ist zu klein: Die Sicherung braucht etwa {needed} mehr, frei sind {free}. Verwenden Sie eine größere Festplatte oder schaffen Sie Platz. Es wurde nichts kopiert.</translation>
+    </message>
+    <message>
+        <source>The backup disk of {path} is full; the backup there is marked incomplete. Free some space on it or use a larger disk.</source>
+        <translation>Die Sicherungsfestplatte von {path} ist voll; die Sicherung dort ist als unvollständig gekennzeichnet. Schaffen Sie dort Platz oder verwenden Sie eine größere Festplatte.</translation>
+    </message>
+    <message>
+        <source>The backup folder {path} cannot be written (a write-protected disk, or no permission). Choose another folder.</source>
+        <translation>In den Sicherungsordner {path} kann nicht geschrieben werden (schreibgeschützter Datenträger oder keine Berechtigung). Wählen Sie einen anderen Ordner.</translation>
+    </message>
+    <message>
+        <source>The backup disk of {path} is formatted {filesystem}, which cannot hold files larger than {limit}; the archive holds {count} such files (for example {file}, {size}). Use a disk formatted exFAT or NTFS. Nothing was copied.</source>
+        <translation>Die Sicherungsfestplatte von {path} ist mit {filesystem} formatiert und kann keine Dateien größer als {limit} aufnehmen; das Archiv enthält {count} solche Dateien (zum Beispiel {file}, {size}). Verwenden Sie eine mit exFAT oder NTFS formatierte Festplatte. Es wurde nichts kopiert.</translation>
+    </message>
+    <message>
+        <source>Copying {file} to {path} failed ({detail}); the backup there is marked incomplete. Check the disk and its cable or network connection.</source>
+        <translation>Das Kopieren von {file} nach {path} ist fehlgeschlagen ({detail}); die Sicherung dort ist als unvollständig gekennzeichnet. Prüfen Sie die Festplatte und ihr Kabel oder die Netzwerkverbindung.</translation>
     </message>
 </context>
 <context>

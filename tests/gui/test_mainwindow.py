@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
+    QAbstractSpinBox,
     QComboBox,
     QDateEdit,
     QHeaderView,
@@ -79,7 +80,7 @@ def test_every_input_has_an_accessible_name(qtbot, context):
         and not isinstance(w, QHeaderView)  # a table's header, named by its sections
         and w.window() is window  # not a combo box's pop-up list
         and not w.accessibleName()
-        and not isinstance(w.parent(), (QComboBox, QDateEdit))  # a combo's own line edit
+        and not isinstance(w.parent(), (QComboBox, QAbstractSpinBox))  # their own line edit
     ]
     assert not unnamed
     buttons = [b for b in window.findChildren(QAbstractButton) if b.isVisibleTo(window)]

@@ -4,7 +4,6 @@ runs, opening the archive and log folders."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,19 +12,18 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QAbstractItemModelTester
 
-from archiver.core.catalog import CATALOG_NAME, Catalog, NewRecord, State
+from archiver.core.catalog import CATALOG_NAME, Catalog, State
 from archiver.core.config import load_config
 from archiver.core.errors import CatalogDamaged, CatalogMissing
-from archiver.core.imap import FetchedMessage, MessageMeta
 from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir
 from archiver.core.runlog import read_runs, record_run
-from archiver.core.store import open_store, resolve_format
 from archiver.gui.app import install_translators
 from archiver.gui.pages.base import error_text
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.runlogmodel import RunLogModel
 from tests.helpers.privacy import assert_private
+from tests.helpers.smallarchive import archive_maildir
 
 pytestmark = pytest.mark.gui
 
@@ -163,29 +161,6 @@ def test_a_folder_that_cannot_be_created_is_reported(qtbot, page, opened, monkey
 
     assert opened == []
     assert page.error_label.text().startswith("Permission denied (")
-
-
-WHEN = dt.datetime(2020, 1, 2, 12, 0, tzinfo=dt.UTC)
-
-
-def archive_maildir(root: Path, uids: range) -> None:
-    """Store, catalogue and verify messages of account "office" as a finished run does."""
-    store = open_store(resolve_format(root, "office", "maildir", "maildir"), root, "office")
-    messages = []
-    for uid in uids:
-        data = f"Subject: message {uid}\r\nMessage-ID: <m{uid}@test>\r\n\r\ntext {uid}\r\n"
-        raw = data.encode()
-        meta = MessageMeta(uid, len(raw), ("\\Seen",), WHEN)
-        messages.append(FetchedMessage(meta, hashlib.sha256(raw).hexdigest(), len(raw), data=raw))
-    staged = [store.stage("INBOX", "/", 7, m) for m in messages]
-    with Catalog.open(root) as catalog:
-        catalog.add_pending(
-            NewRecord("office", "INBOX", 7, m.meta.uid, None, m.sha256, m.length, WHEN,
-                      m.meta.flags, s.location)
-            for s, m in zip(staged, messages, strict=True)
-        )  # fmt: skip
-        store.commit(staged)
-        catalog.mark_verified(r.id for r in catalog.pending("office"))
 
 
 def check(qtbot, page: SettingsPage) -> None:

@@ -37,6 +37,7 @@ from archiver.core.volumes import (
     mount_of,
     parse_mountinfo,
 )
+from tests.helpers.smallarchive import archive_maildir
 
 MOUNTINFO = """\
 22 27 0:21 / /proc rw,relatime - proc proc rw
@@ -340,3 +341,14 @@ def test_a_grown_file_gets_its_new_part_appended_and_a_differing_one_is_copied_w
     whole = backup(root, dest)
     assert whole.ok and (whole.appended, whole.replaced, whole.bytes_copied) == (0, 1, 4040)
     assert log.read_bytes() == (root / "runs.jsonl").read_bytes()
+
+
+def test_backup_command_checks_quickly_after_a_full_check_unless_told(home, tmp_path, capsys):
+    archive_maildir(home.archive, range(1, 4))
+    dest = tmp_path / "usb"
+    assert main(["backup", str(dest)]) == 0
+    assert "Quick check" not in capsys.readouterr().out  # the first one reads everything
+    assert main(["backup", str(dest)]) == 0
+    assert "Quick check: 4 files checked by an earlier backup" in capsys.readouterr().out
+    assert main(["backup", "--full-check", str(dest)]) == 0
+    assert "Quick check" not in capsys.readouterr().out

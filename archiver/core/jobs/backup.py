@@ -24,6 +24,16 @@ temporary file, synced (in batches), read back and checked before it is renamed 
 so a file in place in the backup is always a checked one, and a copy found damaged by a later
 run is replaced. A good copy in the backup is never replaced by a damaged one: a message
 damaged in the archive is reported, and copied only where the backup has no intact copy.
+Quick or full check: a full run reads every file already in the backup back and checks it
+(against the catalog's SHA-256, or the archive's file); on a slow network share that is most
+of the time of each run. The backup keeps its own list of the files it checked
+(``imap-archiver-checked.json``: size, modification time and SHA-256 of each), and a quick
+run trusts a file there whose size and modification time are unchanged since, in the backup
+and (for files that are not messages the catalog knows) in the archive; only what is new or
+changed is copied, read back and checked. A quick run cannot see a file that rotted on the
+backup disk without changing size or time, so CheckMode.AUTO (the app's and the command
+line's default) makes a run full when the last full one is older than FULL_CHECK_DAYS.
+
 Refused before anything is written: a folder that is not empty and holds no backup of ours,
 the archive itself (or a folder inside it or around it), a backup of another archive, files
 larger than the backup's file system takes, and more bytes than it has room for.
@@ -42,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import errno
 import hashlib
 import json
@@ -89,6 +100,8 @@ from archiver.core.volumes import filesystem_type, max_file_size
 log = logging.getLogger(__name__)
 
 BACKUP_RECORD = "imap-archiver-backup.json"
+CHECKED_LIST = "imap-archiver-checked.json"  # files checked: relative -> size, mtime, SHA-256
+FULL_CHECK_DAYS = 30  # CheckMode.AUTO reads the whole backup back when the last did not
 BACKUP_KIND = "imap-archiver backup"
 BACKUP_VERSION = 1
 BACKING_UP = "Backing up"
@@ -131,6 +144,14 @@ GONE_ERRNOS = frozenset(
 )
 
 
+class CheckMode(enum.Enum):
+    """How much of what is already in the backup a run reads back (see the module)."""
+
+    FULL = "full"  # every file
+    QUICK = "quick"  # only what is not on the backup's list of checked files, or changed
+    AUTO = "auto"  # quick, but full when the last full check is FULL_CHECK_DAYS old
+
+
 @dataclass
 class BackupResult:
     """The outcome of one backup run.
@@ -145,7 +166,9 @@ class BackupResult:
     copy in the *archive* differs from the catalog or is gone (copied as they are; ``verify``
     tells more).
     ``kept_earlier``: mbox files damaged in the archive where the backup's earlier copy is
-    intact, which the backup keeps instead.
+    intact, which the backup keeps instead. ``full_check``: whether every file in the backup
+    was read back; ``trusted``: of the ``intact`` files, those a quick run did not read,
+    as an earlier run checked them and they are unchanged since.
     """
 
     destination: Path
@@ -163,6 +186,8 @@ class BackupResult:
     damaged: list[Damage] = field(default_factory=list)
     kept_earlier: list[str] = field(default_factory=list)  # files not replaced, see _back_up
     settings: bool = False  # whether the settings were saved with it
+    full_check: bool = True
+    trusted: int = 0
     complete: bool = False
     cancelled: bool = False
     seconds: float = 0.0
@@ -190,6 +215,8 @@ class BackupResult:
             "damaged": [d.to_dict() for d in self.damaged],
             "kept_earlier": self.kept_earlier,
             "settings": self.settings,
+            "full_check": self.full_check,
+            "trusted": self.trusted,
             "complete": self.complete,
             "cancelled": self.cancelled,
             "seconds": round(self.seconds, 3),
@@ -229,10 +256,13 @@ def run_backup(
     destination: Path,
     *,
     settings: Config | None = None,
+    check: CheckMode = CheckMode.FULL,
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> BackupResult:
     """Back up the archive at *archive_root* into the folder *destination* (see the module).
+
+    *check* says how much of what is already in the backup is read back (CheckMode).
 
     *settings*, if given, are saved with the backup, without the archive folder (the backup's
     own is used there). Holds the archive lock (on read-only media: reads without it). A
@@ -254,7 +284,7 @@ def run_backup(
     result = BackupResult(destination, AppDirs.under(destination).archive)
     with reading_lock(archive_root):
         try:
-            _Backup(archive_root, destination, settings, result, report, cancel).run()
+            _Backup(archive_root, destination, settings, result, report, cancel, check).run()
         except Cancelled:
             log.info("Backup to %s cancelled; it stays marked incomplete", destination)
             result.cancelled = True
@@ -338,6 +368,7 @@ class _Backup:
         result: BackupResult,
         report: ProgressCallback,
         cancel: CancelToken,
+        check: CheckMode = CheckMode.FULL,
     ) -> None:
         self.source = archive_root
         self.destination = destination
@@ -355,12 +386,17 @@ class _Backup:
         self._done = 0
         self._batch: list[_Copied] = []  # copies waiting for one sync (see _flush)
         self._batch_bytes = 0
+        self.check = check
+        self.full_checked: str | None = None  # when the last full check finished
+        self._checked: dict[str, tuple[int, int, str]] = {}  # the list of an earlier run
+        self._now_checked: dict[str, tuple[int, int, str]] = {}  # this run's list
 
     # --- the run ----------------------------------------------------------------------
 
     def run(self) -> None:
         """Prepare the backup folder, copy and check every file, then complete the backup."""
         self._open_destination()
+        self._choose_check()
         self.colon_ok = self._takes_colons(self.destination)
         with Catalog.open(self.source) as catalog:
             self._refuse_other_archive(catalog)
@@ -384,6 +420,9 @@ class _Backup:
         self._save_settings()
         self._place_catalog()
         self.result.complete = True
+        if self.result.full_check:
+            self.full_checked = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self._write_checked()
         self._write_record(complete=True)
 
     def _copy_all(self, files: list[_File]) -> None:
@@ -490,9 +529,61 @@ class _Backup:
             "bytes": result.bytes_total,
             "messages": result.messages,
             "damaged": len(result.damaged),
+            "full_check": self.full_checked,
         }
         text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
         self._write_small(self.destination / BACKUP_RECORD, text.encode("utf-8"), BACKUP_RECORD)
+
+    def _choose_check(self) -> None:
+        """Decide whether this run reads the whole backup back, and read the list of files
+        an earlier run checked (a quick run trusts those that are unchanged)."""
+        record = read_backup_record(self.destination) or {}
+        last = record.get("full_check")
+        self.full_checked = last if isinstance(last, str) else None
+        quick = self.check is CheckMode.QUICK
+        if self.check is CheckMode.AUTO and self.full_checked is not None:
+            try:
+                age = dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(self.full_checked)
+            except ValueError:
+                age = dt.timedelta.max
+            quick = age < dt.timedelta(days=FULL_CHECK_DAYS)
+        if quick:
+            self._checked = _read_checked(self.destination / CHECKED_LIST)
+        self.result.full_check = not quick
+        log.info("Backup to %s: %s check", self.destination, "quick" if quick else "full")
+
+    def _trusted(self, relative: str, final: Path, sha256: str | None, file: _File) -> bool:
+        """Whether a quick run may take the backup's copy as checked without reading it:
+        an earlier run checked it, and it is unchanged since (size and modification time),
+        with the SHA-256 the catalog has (*sha256*, for a message) or the archive's file
+        unchanged too (size and time, for any other file)."""
+        entry = self._checked.get(relative)
+        if entry is None:
+            return False
+        size, mtime_ns, digest = entry
+        try:
+            there = final.stat()
+        except OSError:
+            return False
+        if (there.st_size, there.st_mtime_ns) != (size, mtime_ns):
+            return False
+        if sha256 is not None:
+            return digest == sha256
+        return (file.size, file.mtime_ns) == (size, mtime_ns)
+
+    def _note_checked(self, relative: str, final: Path, digest: str) -> None:
+        """Put a copy just checked (or trusted) on this run's list of checked files."""
+        try:
+            there = final.stat()
+        except OSError as exc:
+            raise self._error(exc, f"reading {relative} in the backup") from exc
+        self._now_checked[relative] = (there.st_size, there.st_mtime_ns, digest)
+
+    def _write_checked(self) -> None:
+        """Write this run's list of checked files into the backup (replacing the last)."""
+        text = json.dumps({k: list(v) for k, v in sorted(self._now_checked.items())},
+                          separators=(",", ":"))  # fmt: skip
+        self._write_small(self.destination / CHECKED_LIST, text.encode("utf-8"), CHECKED_LIST)
 
     def _write_small(self, path: Path, data: bytes, what: str) -> None:
         temp = path.with_name(f"{TEMP_PREFIX}{path.name}{TEMP_SUFFIX}")
@@ -661,15 +752,23 @@ class _Backup:
             self._back_up_message(file, relative, final)
             return
         source = long_path(self.source) / file.relative
+        if self._trusted(relative, final, None, file):
+            self._now_checked[relative] = self._checked[relative]
+            self.result.intact += 1
+            self.result.trusted += 1
+            self.result.messages += sum(len(records) for records in file.copies)
+            return
         size = self._size_at(final, relative)
         if size == file.size:
-            if self._digest(final, relative, backup=True) == self._digest(source, file.relative):
+            digest = self._digest(final, relative, backup=True)
+            if digest == self._digest(source, file.relative):
                 # Equal to the archive's file, which was checked against the catalog when it
                 # was copied; whether the archive's file still matches the catalog is verify's
                 # question (its regions are read there, slowly, line by line).
                 self.result.intact += 1
                 self.result.bytes_checked += file.size
                 self.result.messages += sum(len(records) for records in file.copies)
+                self._note_checked(relative, final, digest)
                 return
             log.info("The backup's copy of %s differs from the archive's; copying it again",
                      relative)  # fmt: skip
@@ -737,12 +836,19 @@ class _Backup:
             self._damaged(records, file.relative, problem, reason + COPIED_AS_IT_IS)
         self.result.messages += sum(len(records) for records in file.copies)
         self.result.appended += 1
+        self._note_checked(relative, final, read_back)
         return True
 
     def _back_up_message(self, file: _File, relative: str, final: Path) -> None:
         """A Maildir file the catalog knows: check the backup's copy against the catalog."""
         records = file.copies[0]  # a Maildir file is one stored copy
         record = records[0]
+        if self._trusted(relative, final, record.sha256, file):
+            self._now_checked[relative] = self._checked[relative]
+            self.result.intact += 1
+            self.result.trusted += 1
+            self.result.messages += len(records)
+            return
         at = dataclasses.replace(record, location=Location(relative))
         if self._size_at(final, relative) is None:
             self._rename_known(final)
@@ -752,6 +858,7 @@ class _Backup:
             if problem is None:
                 self.result.intact += 1
                 self.result.messages += len(records)
+                self._note_checked(relative, final, record.sha256)
                 return
             log.info("The backup's copy of %s is %s; copying it again", relative, problem.value)
         self._queue(file, relative, self._size_at(final, relative))
@@ -971,6 +1078,7 @@ class _Backup:
             raise self._error(exc, f"putting {final.name} in place") from exc
         if final.parent.name in MESSAGE_DIRS:
             self._listing(final.parent)[unique_name(final.name)] = final.name
+        self._note_checked(copied.relative, final, copied.digest)
         if copied.earlier is None:
             self.result.copied += 1
         else:
@@ -1097,7 +1205,9 @@ class _Backup:
         # on folder modes that FAT, exFAT and many network shares cannot give.
         with tempfile.TemporaryDirectory(prefix="imap-archiver-backup-") as scratch:
             written = Path(scratch) / "config.json"
-            save_config(dataclasses.replace(self.settings, archive_dir=None), written)
+            save_config(
+                dataclasses.replace(self.settings, archive_dir=None, backup_dir=None), written
+            )
             data = written.read_bytes()
         self._ensure_dir(self.dirs.config)
         self._write_small(self.dirs.config_file, data, "the settings")
@@ -1149,6 +1259,16 @@ def make_backup_dir(path: Path) -> None:
                 folder.chmod(0o700)  # mkdir's mode is reduced by the umask
             except PermissionError as exc:
                 log.debug("Cannot make %s private: %s", folder, exc)
+
+
+def _read_checked(path: Path) -> dict[str, tuple[int, int, str]]:
+    """Read a backup's list of checked files; an unreadable list trusts nothing."""
+    try:
+        data = json.loads(path.read_bytes())
+        return {str(k): (int(v[0]), int(v[1]), str(v[2])) for k, v in data.items()}
+    except (OSError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        log.info("Cannot read the backup's list of checked files %s: %s", path, exc)
+        return {}
 
 
 def _progress_text(relative: str) -> str:
