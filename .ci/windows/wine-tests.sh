@@ -133,7 +133,8 @@ else
       tests/imap/test_restore.py tests/imap/test_export.py tests/imap/test_backup.py \
       tests/imap/test_search.py tests/imap/test_search_inside.py tests/imap/test_bad_input.py \
       tests/imap/test_lost_catalog.py tests/imap/test_cli.py \
-      tests/imap/test_cli_output_encoding.py tests/imap/test_reading.py
+      tests/imap/test_cli_output_encoding.py tests/imap/test_reading.py \
+      tests/imap/test_scheduled.py
 fi
 
 # 5. The one-folder bundle, then its own smoke test (build.py exits 1 on any failed check;

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from archiver import __version__
-from archiver.cli import accounts, archive, backup, restore, search, verify
+from archiver.cli import accounts, archive, backup, restore, schedule, search, verify
 from archiver.cli.common import (
     EXIT_CANCELLED,
     EXIT_CODES_HELP,
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.register(commands)
     verify.register(commands)
     backup.register(commands)
+    schedule.register(commands)
     gui = commands.add_parser("gui", help="open the desktop app (also: imap-archiver-gui)")
     gui.set_defaults(func=cmd_gui)
     demo = commands.add_parser(
@@ -166,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The demo's own home (logs included), removed at the end: the user's stays as is.
         with DemoSession() as demo:
             return _run(args, demo.dirs, demo)
-    return _run(args, resolve_dirs(), None)
+    return _run(args, resolve_dirs(schedule.environment(args)), None)
 
 
 def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from archiver.core.accounts import Account
 from archiver.core.errors import AccountNameTaken, ConfigError
 from archiver.core.paths import AppDirs, make_private_dir, replace_file
+from archiver.core.schedule import Schedule
 
 FORMATS = ("maildir", "mbox")
 CUTOFF_PRESETS = ("3m", "6m", "1y", "2y")  # what the GUI offers; the CLI takes any age
@@ -28,6 +29,7 @@ class Config:
     archive_dir: Path | None = None
     default_cutoff: str = "1y"
     language: str = ""
+    schedules: dict[str, Schedule] = field(default_factory=dict)
 
     def archive_root(self, dirs: AppDirs) -> Path:
         """Return the archive folder: the configured one, else the platform's default."""
@@ -61,6 +63,23 @@ class Config:
         self.account(name)
         return replace(self, accounts={k: v for k, v in self.accounts.items() if k != name})
 
+    def schedule(self, name: str) -> Schedule:
+        """Return the schedule called *name*, or raise ConfigError listing the known ones."""
+        try:
+            return self.schedules[name]
+        except KeyError:
+            known = ", ".join(sorted(self.schedules)) or "none"
+            raise ConfigError(f"No schedule named {name!r} (configured: {known}).") from None
+
+    def with_schedule(self, schedule: Schedule) -> Config:
+        """Return a copy with *schedule* added or replaced."""
+        return replace(self, schedules={**self.schedules, schedule.name: schedule})
+
+    def without_schedule(self, name: str) -> Config:
+        """Return a copy without the schedule *name* (which must exist)."""
+        self.schedule(name)
+        return replace(self, schedules={k: v for k, v in self.schedules.items() if k != name})
+
 
 def load_config(path: Path) -> Config:
     """Read the settings file; a missing file means no settings yet."""
@@ -77,12 +96,14 @@ def load_config(path: Path) -> Config:
     archive_dir = data.get("archive_dir")
     cutoff = data.get("default_cutoff", "1y")
     language = data.get("language", "")
+    schedules = data.get("schedules", {})
     if (
         not isinstance(accounts, dict)
         or archive_format not in FORMATS
         or not isinstance(archive_dir, str | None)
         or cutoff not in CUTOFF_PRESETS
         or language not in LANGUAGES
+        or not isinstance(schedules, dict)
     ):
         raise ConfigError(f"The settings file {path} has invalid values.")
     return Config(
@@ -91,6 +112,7 @@ def load_config(path: Path) -> Config:
         archive_dir=Path(archive_dir) if archive_dir else None,
         default_cutoff=cutoff,
         language=language,
+        schedules={name: Schedule.from_dict(name, values) for name, values in schedules.items()},
     )
 
 
@@ -103,6 +125,7 @@ def save_config(config: Config, path: Path) -> None:
         "default_cutoff": config.default_cutoff,
         "language": config.language,
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
+        "schedules": {name: s.to_dict() for name, s in sorted(config.schedules.items())},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
     try:
