@@ -8,6 +8,7 @@ from PySide6.QtCore import QSize, Qt, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -16,13 +17,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from archiver.core.jobs.scheduled import read_scheduled_run
 from archiver.gui.context import AppContext
+from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.accounts import AccountsPage
 from archiver.gui.pages.archive import ArchivePage
 from archiver.gui.pages.base import JobPage
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.pages.welcome import WelcomePage
+from archiver.gui.scheduledrun import last_run_text
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +88,24 @@ class MainWindow(QMainWindow):
         context.config_changed.connect(self._update_for_accounts)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.show_search)
+        self.last_run_label = QLabel()
+        self.last_run_label.setAccessibleName(self.tr("Last automatic run"))
+        self.statusBar().addWidget(self.last_run_label, 1)
+        self._show_last_automatic_run()
         self._update_for_accounts()
+
+    def _show_last_automatic_run(self) -> None:
+        """Say at the start what the last automatic (scheduled) run did, or its problem: it
+        ran while the app was closed, and nothing else would tell."""
+        run = read_scheduled_run(self.context.dirs.config)
+        if run is None:
+            self.last_run_label.hide()
+            return
+        text, tone = last_run_text(run)
+        self.last_run_label.setText(text)
+        self.last_run_label.setToolTip(text)
+        if tone is not Tone.SUCCESS:
+            self.last_run_label.setStyleSheet(stylesheet(tone))
 
     def show_page(self, page: QWidget) -> None:
         """Show *page* and select it in the list."""

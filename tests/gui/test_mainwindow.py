@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
+    QDateTimeEdit,
     QHeaderView,
     QLineEdit,
     QMessageBox,
@@ -71,7 +71,7 @@ def test_every_input_has_an_accessible_name(qtbot, context):
     )
     window = MainWindow(context)
     qtbot.addWidget(window)
-    kinds = (QLineEdit, QComboBox, QDateEdit, QAbstractItemView, QTextBrowser)
+    kinds = (QLineEdit, QComboBox, QDateTimeEdit, QAbstractItemView, QTextBrowser)
     unnamed = [
         f"{type(w).__name__} in {type(w.window()).__name__}"
         for w in window.findChildren(QWidget)
@@ -79,7 +79,7 @@ def test_every_input_has_an_accessible_name(qtbot, context):
         and not isinstance(w, QHeaderView)  # a table's header, named by its sections
         and w.window() is window  # not a combo box's pop-up list
         and not w.accessibleName()
-        and not isinstance(w.parent(), (QComboBox, QDateEdit))  # a combo's own line edit
+        and not isinstance(w.parent(), (QComboBox, QDateTimeEdit))  # a combo's own line edit
     ]
     assert not unnamed
     buttons = [b for b in window.findChildren(QAbstractButton) if b.isVisibleTo(window)]

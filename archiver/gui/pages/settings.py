@@ -35,6 +35,7 @@ from archiver.gui.context import AppContext
 from archiver.gui.formatting import number_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.settings_schedule import ScheduleSection
 from archiver.gui.runlogmodel import RunLogModel
 
 
@@ -149,6 +150,8 @@ class SettingsPage(JobPage):
         layout = QVBoxLayout(self)
         layout.addWidget(settings_box)
         layout.addWidget(check_box)
+        self.schedule_section = ScheduleSection(context)
+        layout.addWidget(self.schedule_section)
         layout.addWidget(self.error_label)
         layout.addWidget(runs_box, 1)
         self._show_config()
