@@ -90,13 +90,20 @@ class AccountOutcome:
         problem = data.get("problem")
         return cls(
             account=str(data["account"]),
-            archived=int(str(data.get("archived", 0))),
-            deleted=int(str(data.get("deleted", 0))),
-            bytes_freed=int(str(data.get("bytes_freed", 0))),
-            errors=int(str(data.get("errors", 0))),
+            archived=_count(data, "archived"),
+            deleted=_count(data, "deleted"),
+            bytes_freed=_count(data, "bytes_freed"),
+            errors=_count(data, "errors"),
             problem=Problem(problem) if problem else None,
             message=str(data.get("message") or ""),
         )
+
+
+def _count(data: dict[str, object], key: str) -> int:
+    value = data.get(key, 0)
+    if not isinstance(value, int):
+        raise TypeError(f"{key} is not a number")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +187,7 @@ def _run_accounts(
     password: PasswordGetter,
     archive: Archiver,
 ) -> ScheduledRun:
-    started = dt.datetime.now(dt.UTC)
+    started = _now()
     names = schedule.accounts or tuple(sorted(config.accounts))
     log.info("Scheduled run %s: accounts %s", schedule.name, ", ".join(names) or "none")
     outcomes = []
@@ -197,7 +204,12 @@ def _run_accounts(
             outcome.problem.value if outcome.problem else "none",
         )
         outcomes.append(outcome)
-    return ScheduledRun(schedule.name, started, dt.datetime.now(dt.UTC), tuple(outcomes))
+    return ScheduledRun(schedule.name, started, _now(), tuple(outcomes))
+
+
+def _now() -> dt.datetime:
+    """Now, in whole seconds: as the record keeps it."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def _run_account(
