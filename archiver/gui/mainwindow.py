@@ -88,9 +88,7 @@ class MainWindow(QMainWindow):
         context.config_changed.connect(self._update_for_accounts)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.show_search)
-        self.last_run_label = QLabel()
-        self.last_run_label.setAccessibleName(self.tr("Last automatic run"))
-        self.statusBar().addWidget(self.last_run_label, 1)
+        self.last_run_label: QLabel | None = None
         self._show_last_automatic_run()
         self._update_for_accounts()
 
@@ -99,13 +97,14 @@ class MainWindow(QMainWindow):
         ran while the app was closed, and nothing else would tell."""
         run = read_scheduled_run(self.context.dirs.config)
         if run is None:
-            self.last_run_label.hide()
-            return
+            return  # no status bar at all: it would be an empty strip
         text, tone = last_run_text(run)
-        self.last_run_label.setText(text)
+        self.last_run_label = QLabel(text)
+        self.last_run_label.setAccessibleName(self.tr("Last automatic run"))
         self.last_run_label.setToolTip(text)
         if tone is not Tone.SUCCESS:
             self.last_run_label.setStyleSheet(stylesheet(tone))
+        self.statusBar().addWidget(self.last_run_label, 1)
 
     def show_page(self, page: QWidget) -> None:
         """Show *page* and select it in the list."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pytest
 from PySide6.QtCore import Qt, QTime
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStatusBar
 
 from archiver.core.accounts import Account, PasswordSource
 from archiver.core.jobs.scheduled import AccountOutcome, Problem, ScheduledRun
@@ -138,6 +138,7 @@ def test_last_automatic_run_is_shown_in_the_section_and_the_window(
     context.save_config(with_accounts(context).config.with_schedule(Schedule("all")))
     window = MainWindow(context)
     qtbot.addWidget(window)
+    assert window.last_run_label is not None
     text = window.last_run_label.text()
     assert text.startswith("Last automatic run: March 12, 2026, 1,204 messages, 380.0 MB freed.")
     assert "privat: skipped, because its password is asked each time" in text
@@ -158,6 +159,12 @@ def test_last_automatic_run_is_shown_in_the_section_and_the_window(
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)
+
+
+def test_no_automatic_run_no_status_bar(qtbot, context):
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    assert window.last_run_label is None and window.findChild(QStatusBar) is None
 
 
 def test_the_windowed_app_hands_run_scheduled_to_the_command_line(home, capsys):
