@@ -24,6 +24,7 @@ from archiver.cli.common import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
     EXIT_OK,
+    give_missing_streams,
     tolerate_unencodable_output,
 )
 from archiver.core.catalog import Catalog
@@ -160,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # an archive run, its resource tracker) by running this executable again with their
     # own arguments. freeze_support() runs such a helper and exits; argparse would refuse.
     multiprocessing.freeze_support()
+    give_missing_streams()
     tolerate_unencodable_output()
     parser = build_parser()
     args = parser.parse_args(argv)

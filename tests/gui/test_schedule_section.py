@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import sys
 from collections.abc import Sequence
 
 import pytest
@@ -13,7 +14,8 @@ from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QApplication, QStatusBar
 
 from archiver.core.accounts import Account, PasswordSource
-from archiver.core.jobs.scheduled import AccountOutcome, Problem, ScheduledRun
+from archiver.core.config import Config
+from archiver.core.jobs.scheduled import AccountOutcome, Problem, ScheduledRun, read_scheduled_run
 from archiver.core.jobs.scheduled import record_scheduled_run as record
 from archiver.core.schedule import Interval, Schedule
 from archiver.core.scheduler import Host, System
@@ -171,3 +173,14 @@ def test_the_windowed_app_hands_run_scheduled_to_the_command_line(home, capsys):
     """The packaged app's console-less executable runs the scheduled task on Windows."""
     assert gui_app.main(["run-scheduled", "nope"]) == 1
     assert "No schedule named 'nope'" in capsys.readouterr().err
+
+
+def test_run_scheduled_without_standard_streams(home, monkeypatch):
+    """pythonw.exe and the windowed executable have no standard streams (None): the run
+    still ends normally, with no internal error (which would be logged and fail the test)."""
+    context = AppContext(home, Config(schedules={"all": Schedule("all")}))
+    context.save_config(context.config)
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert gui_app.main(["run-scheduled", "all"]) == 0  # no accounts: nothing to do
+    assert read_scheduled_run(home.config) is not None
