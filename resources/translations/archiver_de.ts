@@ -1433,6 +1433,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>alle Konten</translation>
     </message>
     <message>
+        <source>older than {age}</source>
+        <translation>älter als {age}</translation>
+    </message>
+    <message>
         <source>Sa&amp;ve</source>
         <translation>Spei&amp;chern</translation>
     </message>

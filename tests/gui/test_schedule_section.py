@@ -116,6 +116,18 @@ def test_a_refusing_scheduler_is_shown_and_nothing_is_saved(qtbot, context, tmp_
     assert context.config.schedules == {}
 
 
+def test_a_schedule_made_on_the_command_line_is_kept_when_saved(qtbot, context, tmp_path):
+    context = with_accounts(context)
+    made = Schedule("office", ("office", "kanzlei"), Interval.DAILY, "18m", dt.time(6, 0))
+    context.save_config(context.config.with_schedule(made))
+    widget = section(qtbot, context, Tool(), tmp_path)
+    assert widget.accounts_combo.currentText() == "office, kanzlei"
+    assert widget.cutoff_combo.currentText() == "older than 18m"
+    assert widget.edited_schedule() == made
+    click(qtbot, widget, widget.save_button)
+    assert context.config.schedules == {"office": made}
+
+
 def test_a_task_missing_from_the_scheduler_is_said(qtbot, context, tmp_path):
     context.save_config(context.config.with_schedule(Schedule("all")))
     widget = section(qtbot, context, Tool(returncode=1), tmp_path)  # /Query fails

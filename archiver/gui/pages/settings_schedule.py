@@ -163,13 +163,24 @@ class ScheduleSection(JobPage):
     def _show_config(self) -> None:
         """Fill the form from the settings; ask the scheduler whether the task is there."""
         config = self.context.config
+        shown = self.schedule or Schedule("all", older_than=config.default_cutoff)
+        # Items keyed by the accounts joined with commas (names hold none): "" is all. A
+        # schedule made on the command line may name several accounts, or an age the
+        # presets lack: shown as it is, so that saving the form keeps it.
         self.accounts_combo.clear()
         self.accounts_combo.addItem(self.tr("all accounts"), "")
         for name in sorted(config.accounts):
             self.accounts_combo.addItem(name, name)
-        shown = self.schedule or Schedule("all", older_than=config.default_cutoff)
+        if len(shown.accounts) > 1:
+            self.accounts_combo.addItem(", ".join(shown.accounts), ",".join(shown.accounts))
+        while self.cutoff_combo.count() > len(CUTOFF_PRESETS):
+            self.cutoff_combo.removeItem(self.cutoff_combo.count() - 1)
+        if shown.older_than not in CUTOFF_PRESETS:
+            self.cutoff_combo.addItem(
+                self.tr("older than {age}").format(age=shown.older_than), shown.older_than
+            )
         for combo, value in [
-            (self.accounts_combo, shown.accounts[0] if shown.accounts else ""),
+            (self.accounts_combo, ",".join(shown.accounts)),
             (self.every_combo, shown.every),
             (self.cutoff_combo, shown.older_than),
         ]:
@@ -248,8 +259,8 @@ class ScheduleSection(JobPage):
 
     def edited_schedule(self) -> Schedule:
         """The schedule as the form shows it."""
-        account = self.accounts_combo.currentData()
-        accounts = (account,) if account else ()
+        key = self.accounts_combo.currentData()
+        accounts = tuple(key.split(",")) if key else ()
         current = self.schedule
         time = self.time_edit.time()
         return Schedule(
