@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +112,7 @@ def scheduled_command(
     return Command(here, ("-m", "archiver", *tail))
 
 
-def home_in_use(env: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
+def home_in_use(env: Mapping[str, str] = os.environ) -> Path | None:
     """Return IMAP_ARCHIVER_HOME as an absolute path, if it is set."""
     value = env.get(HOME_VARIABLE)
     return Path(value).expanduser().absolute() if value else None
