@@ -324,34 +324,48 @@ def systemd_analyze() -> str:
     return tool
 
 
-@pytest.mark.parametrize("every", EVERY)
-def test_systemd_units_pass_systemd_analyze_verify(tmp_path, awkward_python, every):
+def verify_units(folder: Path, units: dict[str, str]) -> list[str]:
+    """Write *units* into *folder*, run ``systemd-analyze verify`` on them, and return its
+    complaints that name them (it also complains about the machine: no user manager)."""
     tool = systemd_analyze()
-    command = Command(awkward_python, ("-m", "archiver", "run-scheduled", "office"))
-    units = systemd_units(schedule(every), command)
-    folder = tmp_path / "units"
     folder.mkdir()
     for name, text in units.items():
         (folder / name).write_text(text, encoding="utf-8")
-    base = unit_name("office")
-    assert set(units) == {f"{base}.service", f"{base}.timer"}
-    assert "Persistent=true" in units[f"{base}.timer"]
     done = subprocess.run(
-        [tool, "verify", str(folder / f"{base}.timer"), str(folder / f"{base}.service")],
+        [tool, "verify", *(str(folder / name) for name in units)],
         capture_output=True,
         text=True,
         check=False,
         env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"},
     )
-    # verify also complains about the machine (no user manager, other units); none of
-    # its complaints may name our units.
-    problems = [line for line in done.stderr.splitlines() if base in line]
-    assert problems == [], done.stderr
+    return [line for line in done.stderr.splitlines() if any(n in line for n in units)]
+
+
+@pytest.mark.parametrize("every", EVERY)
+def test_systemd_units_pass_systemd_analyze_verify(tmp_path, awkward_python, every):
+    command = Command(awkward_python, ("-m", "archiver", "run-scheduled", "office"))
+    units = systemd_units(schedule(every), command)
+    base = unit_name("office")
+    assert set(units) == {f"{base}.service", f"{base}.timer"}
+    assert "Persistent=true" in units[f"{base}.timer"]
+    assert verify_units(tmp_path / "units", units) == []
     calendar = subprocess.run(
-        [tool, "calendar", on_calendar(schedule(every))], capture_output=True, text=True,
-        check=False,
+        [systemd_analyze(), "calendar", on_calendar(schedule(every))], capture_output=True,
+        text=True, check=False,
     )  # fmt: skip
     assert calendar.returncode == 0, calendar.stderr
+
+
+def test_systemd_analyze_verify_finds_what_systemd_would_refuse(tmp_path):
+    """The check above is not empty: a bad calendar and an unquoted path fail it."""
+    units = systemd_units(schedule(), Command(Path(sys.executable), ("-c", "pass")))
+    broken = {
+        name: text.replace("*-*-01", "every full moon").replace('ExecStart="', "ExecStart=")
+        for name, text in units.items()
+    }
+    complaints = "\n".join(verify_units(tmp_path / "units", broken))
+    assert "Failed to parse calendar specification" in complaints
+    assert "Unbalanced quoting" in complaints
 
 
 def test_systemd_exec_start_reads_back_the_awkward_path(tmp_path, awkward_python):
