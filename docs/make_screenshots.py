@@ -8,8 +8,9 @@ user with a 10 MB quota and a few hundred generated German and English business 
 from 2019 to now; then the real main window (1100x720) is driven as a user would: the
 welcome page, the account dialog after "Test connection", the accounts page, the archive
 page before and after "Preview", during and after "Archive older than 1 year", a search
-with a message open, the settings with the run just made, the Backup section after a
-backup, and the Record page (with a retention of 5 years). Passwords go to a keyring in
+with a message open, the settings with the run just made, automatic archiving turned on
+(with a pretended system scheduler) after a recorded automatic run, the Backup section after
+a backup, and the Record page (with a retention of 5 years). Passwords go to a keyring in
 a file in the temporary folder, never to the system keyring.
 """
 
@@ -20,10 +21,11 @@ import datetime as dt
 import email.utils
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -40,7 +42,10 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from archiver.core.config import Config
+from archiver.core.jobs.scheduled import AccountOutcome, ScheduledRun, record_scheduled_run
 from archiver.core.paths import AppDirs
+from archiver.core.runlog import read_runs
+from archiver.core.scheduler import Host, System
 from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from archiver.gui.mainwindow import MainWindow
@@ -203,9 +208,33 @@ def shoot(app: QApplication, server: DovecotServer, lang: str, work: Path) -> No
     window.show_page(record)
     wait(app, lambda: not record.reading.busy and not record.counting.busy)
     save(app, window, "record", lang)
+    shoot_schedule(app, window, lang)
     window.close()
     for translator in translators:
         app.removeTranslator(translator)
+
+
+def pretend_scheduler(arguments: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Stand in for schtasks/systemctl/launchctl: the real scheduler is never touched."""
+    return subprocess.CompletedProcess(list(arguments), 0, "", "")
+
+
+def shoot_schedule(app: QApplication, window: MainWindow, lang: str) -> None:
+    """Turn automatic archiving on (with a pretended scheduler), record an automatic run
+    like the archive run just made, and take the section."""
+    section = window.settings_page.schedule_section
+    section.host = Host(System.current(), Path(tempfile.gettempdir()), pretend_scheduler)
+    section.save_button.click()
+    wait(app, lambda: not section.is_busy() and bool(window.context.config.schedules))
+    wait(app, lambda: not section.is_busy())
+    last = read_runs(window.context.archive_root)[0]
+    freed = (last.quota_before or 0) - (last.quota_after or 0)
+    outcome = AccountOutcome(last.account, last.archived, last.deleted, max(freed, last.bytes))
+    record_scheduled_run(
+        window.context.dirs.config, ScheduledRun("all", last.started, last.finished, (outcome,))
+    )
+    section.show_last_run()
+    save(app, section, "settings-schedule", lang)
 
 
 def main() -> int:

@@ -136,7 +136,7 @@ else
       tests/imap/test_lost_catalog.py tests/imap/test_cli.py \
       tests/imap/test_cli_output_encoding.py tests/imap/test_reading.py \
       tests/imap/test_index_after_freeing.py tests/imap/test_report.py \
-      tests/imap/test_backup_quick.py \
+      tests/imap/test_backup_quick.py tests/imap/test_scheduled.py \
       "tests/imap/test_resume.py::test_killed_mid_archive_then_rerun[maildir-commit:250]" \
       "tests/imap/test_resume.py::test_killed_mid_archive_then_rerun[mbox-commit:250]"
 fi

@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from archiver import __version__
-from archiver.cli import accounts, archive, backup, report, restore, search, verify
+from archiver.cli import accounts, archive, backup, report, restore, schedule, search, verify
 from archiver.cli.common import (
     EXIT_CANCELLED,
     EXIT_CODES_HELP,
     EXIT_FAILED,
     EXIT_OK,
+    give_missing_streams,
     tolerate_unencodable_output,
 )
 from archiver.core.catalog import Catalog
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.register(commands)
     backup.register(commands)
     report.register(commands)
+    schedule.register(commands)
     gui = commands.add_parser("gui", help="open the desktop app (also: imap-archiver-gui)")
     gui.set_defaults(func=cmd_gui)
     demo = commands.add_parser(
@@ -160,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # an archive run, its resource tracker) by running this executable again with their
     # own arguments. freeze_support() runs such a helper and exits; argparse would refuse.
     multiprocessing.freeze_support()
+    give_missing_streams()
     tolerate_unencodable_output()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -167,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The demo's own home (logs included), removed at the end: the user's stays as is.
         with DemoSession() as demo:
             return _run(args, demo.dirs, demo)
-    return _run(args, resolve_dirs(), None)
+    return _run(args, resolve_dirs(schedule.environment(args)), None)
 
 
 def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> int:

@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import io
 import json
+import os
 import signal
 import sys
 import time
@@ -170,6 +171,18 @@ def run_in_terminal(job: Callable[[ProgressCallback, CancelToken], R], json_outp
     """Run a job with a progress bar on a terminal, Ctrl-C cancelling it at a safe point."""
     with terminal_job(json_output) as (report, token, _):
         return job(report, token)
+
+
+def give_missing_streams() -> None:
+    """Give a process started without a console standard streams that discard what is
+    written to them.
+
+    pythonw.exe and the packaged app's windowed executable, which a scheduled task starts on
+    Windows, have None for sys.stdout and sys.stderr: the first write or flush would fail.
+    """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 (for the process's lifetime)
 
 
 def tolerate_unencodable_output() -> None:

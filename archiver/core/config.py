@@ -11,6 +11,7 @@ from pathlib import Path
 from archiver.core.accounts import Account
 from archiver.core.errors import AccountNameTaken, ConfigError
 from archiver.core.paths import AppDirs, make_private_dir, replace_file
+from archiver.core.schedule import Schedule
 
 FORMATS = ("maildir", "mbox")
 CUTOFF_PRESETS = ("3m", "6m", "1y", "2y")  # what the GUI offers; the CLI takes any age
@@ -36,6 +37,7 @@ class Config:
     backup_dir: Path | None = None
     backup_reminder_days: int = BACKUP_REMINDER_DAYS
     retention_years: int = 0
+    schedules: dict[str, Schedule] = field(default_factory=dict)
 
     def archive_root(self, dirs: AppDirs) -> Path:
         """Return the archive folder: the configured one, else the platform's default."""
@@ -69,6 +71,23 @@ class Config:
         self.account(name)
         return replace(self, accounts={k: v for k, v in self.accounts.items() if k != name})
 
+    def schedule(self, name: str) -> Schedule:
+        """Return the schedule called *name*, or raise ConfigError listing the known ones."""
+        try:
+            return self.schedules[name]
+        except KeyError:
+            known = ", ".join(sorted(self.schedules)) or "none"
+            raise ConfigError(f"No schedule named {name!r} (configured: {known}).") from None
+
+    def with_schedule(self, schedule: Schedule) -> Config:
+        """Return a copy with *schedule* added or replaced."""
+        return replace(self, schedules={**self.schedules, schedule.name: schedule})
+
+    def without_schedule(self, name: str) -> Config:
+        """Return a copy without the schedule *name* (which must exist)."""
+        self.schedule(name)
+        return replace(self, schedules={k: v for k, v in self.schedules.items() if k != name})
+
 
 def load_config(path: Path) -> Config:
     """Read the settings file; a missing file means no settings yet."""
@@ -88,6 +107,7 @@ def load_config(path: Path) -> Config:
     backup_dir = data.get("backup_dir")
     reminder = data.get("backup_reminder_days", BACKUP_REMINDER_DAYS)
     retention = data.get("retention_years", 0)
+    schedules = data.get("schedules", {})
     if (
         not isinstance(accounts, dict)
         or archive_format not in FORMATS
@@ -97,6 +117,7 @@ def load_config(path: Path) -> Config:
         or not isinstance(backup_dir, str | None)
         or not _is_count(reminder, MAX_REMINDER_DAYS)
         or not _is_count(retention, MAX_RETENTION_YEARS)
+        or not isinstance(schedules, dict)
     ):
         raise ConfigError(f"The settings file {path} has invalid values.")
     return Config(
@@ -108,6 +129,7 @@ def load_config(path: Path) -> Config:
         backup_dir=Path(backup_dir) if backup_dir else None,
         backup_reminder_days=reminder,
         retention_years=retention,
+        schedules={name: Schedule.from_dict(name, values) for name, values in schedules.items()},
     )
 
 
@@ -128,6 +150,7 @@ def save_config(config: Config, path: Path) -> None:
         "backup_reminder_days": config.backup_reminder_days,
         "retention_years": config.retention_years,
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
+        "schedules": {name: s.to_dict() for name, s in sorted(config.schedules.items())},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
     try:

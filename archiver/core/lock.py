@@ -23,14 +23,17 @@ LOCK_OFFSET = 1 << 20
 
 
 @contextmanager
-def archive_lock(archive_root: Path) -> Iterator[None]:
+def archive_lock(archive_root: Path, name: str = LOCK_NAME) -> Iterator[None]:
     """Hold the archive's lock file for the duration; raise ArchiveLocked if it is taken,
     ArchiveReadOnly if it cannot be created (only commands that write take the lock).
+
+    Another *name* is another lock in that folder (the scheduled runs' own, which keeps
+    two of them from taking turns with the archive lock between accounts).
 
     The operating system releases the lock when the process ends, even by SIGKILL, so a
     crashed run never leaves the archive locked.
     """
-    path = archive_root / LOCK_NAME
+    path = archive_root / name
     try:
         make_private_dir(archive_root)
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import multiprocessing
 import signal
@@ -29,6 +30,7 @@ from archiver.core.config import load_config
 from archiver.core.errors import ArchiverError, ConfigError
 from archiver.core.logsetup import setup_logging
 from archiver.core.paths import resolve_dirs
+from archiver.core.scheduler import RUN_SCHEDULED
 from archiver.demo import DemoSession, keep_off_the_keyring
 from archiver.gui.context import AppContext
 from archiver.gui.mainwindow import MainWindow
@@ -173,7 +175,12 @@ def main(argv: Sequence[str] | None = None, demo: DemoSession | None = None) -> 
     # First of all, as in the command line's main(): in the packaged app an archive run's
     # search indexer and its resource tracker are this executable started again.
     multiprocessing.freeze_support()
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments[:1] == [RUN_SCHEDULED]:
+        # A scheduled task on Windows starts this console-less executable, so that no
+        # console window opens; the command line runs it.
+        return int(importlib.import_module("archiver.cli").main(arguments))
+    args = build_parser().parse_args(arguments)
     if missing := missing_xcb_packages():
         return _say_packages_are_missing(missing)
     if args.demo and demo is None:

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from archiver.core.jobs.scheduled import read_scheduled_run
 from archiver.gui.context import AppContext
 from archiver.gui.indexing import IndexCatchUp
+from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.accounts import AccountsPage
 from archiver.gui.pages.archive import ArchivePage
 from archiver.gui.pages.base import JobPage
@@ -28,6 +30,7 @@ from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.pages.welcome import WelcomePage
 from archiver.gui.reminders import ReminderNotice
+from archiver.gui.scheduledrun import last_run_text
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +109,12 @@ class MainWindow(QMainWindow):
 
         self.index_status = QLabel()
         self.index_status.setAccessibleName(self.tr("Search index"))
-        self.statusBar().addPermanentWidget(self.index_status)
         self.index_catch_up = IndexCatchUp(context, self)
-        self.index_catch_up.status_changed.connect(self.index_status.setText)
+        self.index_catch_up.status_changed.connect(self._show_index_status)
         self.index_catch_up.finished.connect(self._on_job_finished)
-        self.archive_page.progress.background_status.connect(self.index_status.setText)
+        self.archive_page.progress.background_status.connect(self._show_index_status)
+        self.last_run_label: QLabel | None = None
+        self._show_last_automatic_run()
         self._update_for_accounts()
         self.reminder.refresh()
 
@@ -120,6 +124,28 @@ class MainWindow(QMainWindow):
         if not self._shown:
             self._shown = True
             self.index_catch_up.start()  # nothing happens when the index is complete
+
+    @Slot(str)
+    def _show_index_status(self, text: str) -> None:
+        """Show how far indexing in the background is, on every page (the status bar appears
+        only once there is something to say)."""
+        if text and self.index_status.parent() is None:
+            self.statusBar().addPermanentWidget(self.index_status)
+        self.index_status.setText(text)
+
+    def _show_last_automatic_run(self) -> None:
+        """Say at the start what the last automatic (scheduled) run did, or its problem: it
+        ran while the app was closed, and nothing else would tell."""
+        run = read_scheduled_run(self.context.dirs.config)
+        if run is None:
+            return  # no status bar at all: it would be an empty strip
+        text, tone = last_run_text(run)
+        self.last_run_label = QLabel(text)
+        self.last_run_label.setAccessibleName(self.tr("Last automatic run"))
+        self.last_run_label.setToolTip(text)
+        if tone is not Tone.SUCCESS:
+            self.last_run_label.setStyleSheet(stylesheet(tone))
+        self.statusBar().addWidget(self.last_run_label, 1)
 
     def show_page(self, page: QWidget) -> None:
         """Show *page* and select it in the list."""

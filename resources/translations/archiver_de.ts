@@ -1276,6 +1276,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Suchindex</translation>
     </message>
     <message>
+        <source>Last automatic run</source>
+        <translation>Letzter automatischer Lauf</translation>
+    </message>
+    <message>
         <source>A job is running</source>
         <translation>Ein Vorgang läuft</translation>
     </message>
@@ -1668,6 +1672,149 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>OK</source>
         <translation>OK</translation>
+    </message>
+</context>
+<context>
+    <name>ScheduleSection</name>
+    <message>
+        <source>Accounts archived automatically</source>
+        <translation>Automatisch archivierte Konten</translation>
+    </message>
+    <message>
+        <source>How often</source>
+        <translation>Wie oft</translation>
+    </message>
+    <message>
+        <source>every day</source>
+        <translation>jeden Tag</translation>
+    </message>
+    <message>
+        <source>every week (Mondays)</source>
+        <translation>jede Woche (montags)</translation>
+    </message>
+    <message>
+        <source>every month (on the 1st)</source>
+        <translation>jeden Monat (am 1.)</translation>
+    </message>
+    <message>
+        <source>Archive mail older than</source>
+        <translation>E-Mails archivieren, die älter sind als</translation>
+    </message>
+    <message>
+        <source>older than 3 months</source>
+        <translation>älter als 3 Monate</translation>
+    </message>
+    <message>
+        <source>older than 6 months</source>
+        <translation>älter als 6 Monate</translation>
+    </message>
+    <message>
+        <source>older than 1 year</source>
+        <translation>älter als 1 Jahr</translation>
+    </message>
+    <message>
+        <source>older than 2 years</source>
+        <translation>älter als 2 Jahre</translation>
+    </message>
+    <message>
+        <source>Time of day</source>
+        <translation>Uhrzeit</translation>
+    </message>
+    <message>
+        <source>Keep flagged messages on the server</source>
+        <translation>Markierte Nachrichten auf dem Server lassen</translation>
+    </message>
+    <message>
+        <source>Keep unread messages on the server</source>
+        <translation>Ungelesene Nachrichten auf dem Server lassen</translation>
+    </message>
+    <message>
+        <source>Turn o&amp;n</source>
+        <translation>&amp;Einschalten</translation>
+    </message>
+    <message>
+        <source>Turn automatic archiving on</source>
+        <translation>Automatisches Archivieren einschalten</translation>
+    </message>
+    <message>
+        <source>Turn o&amp;ff</source>
+        <translation>A&amp;usschalten</translation>
+    </message>
+    <message>
+        <source>Turn automatic archiving off</source>
+        <translation>Automatisches Archivieren ausschalten</translation>
+    </message>
+    <message>
+        <source>State of automatic archiving</source>
+        <translation>Zustand des automatischen Archivierens</translation>
+    </message>
+    <message>
+        <source>Accounts left out</source>
+        <translation>Ausgelassene Konten</translation>
+    </message>
+    <message>
+        <source>Last automatic run</source>
+        <translation>Letzter automatischer Lauf</translation>
+    </message>
+    <message>
+        <source>Runs even when the app is closed, as a task of this computer&apos;s scheduler. A run missed while the computer was off is made up when it next starts. Only accounts whose password is stored can be archived automatically.</source>
+        <translation>Läuft auch bei geschlossenem Programm, als Aufgabe der Aufgabenplanung dieses Computers. Ein Lauf, der ausfiel, weil der Computer aus war, wird beim nächsten Start nachgeholt. Automatisch archivieren lassen sich nur Konten, deren Passwort gespeichert ist.</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archivieren:</translation>
+    </message>
+    <message>
+        <source>mail</source>
+        <translation>E-Mails</translation>
+    </message>
+    <message>
+        <source>at</source>
+        <translation>um</translation>
+    </message>
+    <message>
+        <source>Archive automatically</source>
+        <translation>Automatisch archivieren</translation>
+    </message>
+    <message>
+        <source>all accounts</source>
+        <translation>alle Konten</translation>
+    </message>
+    <message>
+        <source>older than {age}</source>
+        <translation>älter als {age}</translation>
+    </message>
+    <message>
+        <source>Sa&amp;ve</source>
+        <translation>Spei&amp;chern</translation>
+    </message>
+    <message>
+        <source>Not archived automatically, because their password is asked each time: {accounts}. Store their password in the system keyring (Accounts → Edit).</source>
+        <translation>Nicht automatisch archiviert, weil ihr Passwort jedes Mal abgefragt wird: {accounts}. Speichern Sie ihr Passwort im Schlüsselbund des Systems (Konten → Bearbeiten).</translation>
+    </message>
+    <message>
+        <source>Off: mail is archived when you start it on the Archive page.</source>
+        <translation>Ausgeschaltet: E-Mails werden archiviert, wenn Sie es auf der Seite „Archivieren“ starten.</translation>
+    </message>
+    <message>
+        <source>Asking this computer&apos;s scheduler…</source>
+        <translation>Die Aufgabenplanung dieses Computers wird gefragt…</translation>
+    </message>
+    <message>
+        <source>On. The task is installed in this computer&apos;s scheduler.</source>
+        <translation>Eingeschaltet. Die Aufgabe ist in der Aufgabenplanung dieses Computers eingetragen.</translation>
+    </message>
+    <message>
+        <source>On, but this computer&apos;s scheduler does not have the task: click Save to install it again.</source>
+        <translation>Eingeschaltet, aber die Aufgabenplanung dieses Computers hat die Aufgabe nicht: Klicken Sie auf „Speichern“, um sie wieder einzutragen.</translation>
+    </message>
+    <message>
+        <source>The password of {account} is asked each time, so it cannot be archived automatically. Store its password in the system keyring (Accounts → Edit), or use a password command.</source>
+        <translation>Das Passwort von {account} wird jedes Mal abgefragt, deshalb kann es nicht automatisch archiviert werden. Speichern Sie das Passwort im Schlüsselbund des Systems (Konten → Bearbeiten) oder verwenden Sie einen Passwort-Befehl.</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s scheduler ({tool}) refused: {detail}</source>
+        <translation>Die Aufgabenplanung dieses Computers ({tool}) hat abgelehnt: {detail}</translation>
     </message>
 </context>
 <context>
@@ -2391,6 +2538,53 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>iCloud accepts an app-specific password here, not your Apple Account password: create one in your Apple Account&apos;s security settings.</source>
         <translation>iCloud akzeptiert hier ein app-spezifisches Passwort, nicht das Passwort Ihres Apple Accounts: Erstellen Sie eines in den Sicherheitseinstellungen Ihres Apple Accounts.</translation>
+    </message>
+</context>
+<context>
+    <name>scheduledrun</name>
+    <message>
+        <source>{account}: skipped, because its password is asked each time. To archive it automatically, store its password in the system keyring (Accounts → Edit).</source>
+        <translation>{account}: ausgelassen, weil sein Passwort jedes Mal abgefragt wird. Um es automatisch zu archivieren, speichern Sie das Passwort im Schlüsselbund des Systems (Konten → Bearbeiten).</translation>
+    </message>
+    <message>
+        <source>{account}: its password could not be read from the keyring or the password command.</source>
+        <translation>{account}: Das Passwort konnte nicht aus dem Schlüsselbund oder vom Passwort-Befehl gelesen werden.</translation>
+    </message>
+    <message>
+        <source>{account}: the account no longer exists.</source>
+        <translation>{account}: Das Konto gibt es nicht mehr.</translation>
+    </message>
+    <message>
+        <source>{account}: the archive folder {detail} was not there. Is its drive connected?</source>
+        <translation>{account}: Der Archivordner {detail} war nicht da. Ist sein Laufwerk angeschlossen?</translation>
+    </message>
+    <message>
+        <source>{account}: another job was using the archive.</source>
+        <translation>{account}: Ein anderer Vorgang hat das Archiv benutzt.</translation>
+    </message>
+    <message>
+        <source>{account}: the server rejected the user name or password.</source>
+        <translation>{account}: Der Server hat Benutzername oder Passwort abgelehnt.</translation>
+    </message>
+    <message>
+        <source>{account}: the server could not be reached.</source>
+        <translation>{account}: Der Server war nicht erreichbar.</translation>
+    </message>
+    <message>
+        <source>{account}: stopped: {detail}</source>
+        <translation>{account}: abgebrochen: {detail}</translation>
+    </message>
+    <message>
+        <source>{account}: an unexpected error; the details are in the log file.</source>
+        <translation>{account}: ein unerwarteter Fehler; die Einzelheiten stehen in der Protokolldatei.</translation>
+    </message>
+    <message>
+        <source>{account}: {count} messages could not be archived and stay on the server.</source>
+        <translation>{account}: {count} Nachrichten konnten nicht archiviert werden und bleiben auf dem Server.</translation>
+    </message>
+    <message>
+        <source>Last automatic run: {day}, {count} messages, {size} freed.</source>
+        <translation>Letzter automatischer Lauf: {day}, {count} Nachrichten, {size} freigegeben.</translation>
     </message>
 </context>
 </TS>

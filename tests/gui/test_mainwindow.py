@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
     QComboBox,
-    QDateEdit,
+    QDateTimeEdit,
     QHeaderView,
     QLineEdit,
     QMessageBox,
@@ -72,7 +72,7 @@ def test_every_input_has_an_accessible_name(qtbot, context):
     )
     window = MainWindow(context)
     qtbot.addWidget(window)
-    kinds = (QLineEdit, QComboBox, QDateEdit, QAbstractItemView, QTextBrowser)
+    kinds = (QLineEdit, QComboBox, QDateTimeEdit, QAbstractItemView, QTextBrowser)
     unnamed = [
         f"{type(w).__name__} in {type(w.window()).__name__}"
         for w in window.findChildren(QWidget)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,7 +38,10 @@ from archiver.gui.formatting import number_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import JobPage, error_text
 from archiver.gui.pages.settings_backup import BackupSection
+from archiver.gui.pages.settings_schedule import ScheduleSection
 from archiver.gui.runlogmodel import RunLogModel
+
+RUNS_MIN_HEIGHT = 160  # pixels: a few past runs stay in view however full the page is
 
 
 def _read_runs(archive_root: Path, *, report: ProgressCallback, cancel: CancelToken) -> object:
@@ -147,13 +152,25 @@ class SettingsPage(JobPage):
         runs_layout.addWidget(self.runs_view)
         runs_layout.addLayout(runs_buttons)
 
-        layout = QVBoxLayout(self)
+        # The sections outgrow a small screen: the page scrolls, and the runs keep some rows.
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addWidget(settings_box)
         layout.addWidget(check_box)
         self.backup_section = BackupSection(context)
         layout.addWidget(self.backup_section)
+        self.schedule_section = ScheduleSection(context)
+        layout.addWidget(self.schedule_section)
         layout.addWidget(self.error_label)
+        self.runs_view.setMinimumHeight(RUNS_MIN_HEIGHT)
         layout.addWidget(runs_box, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self._show_config()
         context.config_changed.connect(self._show_config)
 
