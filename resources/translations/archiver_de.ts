@@ -563,6 +563,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Ordner erneut vom Server einlesen</translation>
     </message>
     <message>
+        <source>Updating the folders&apos; counts…</source>
+        <translation>Die Zahlen der Ordner werden aktualisiert…</translation>
+    </message>
+    <message>
         <source>Keep &amp;flagged messages on the server</source>
         <translation>&amp;Markierte Nachrichten nicht archivieren</translation>
     </message>
