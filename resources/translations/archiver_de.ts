@@ -1461,16 +1461,16 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Suchstatus</translation>
     </message>
     <message>
+        <source>Search index incomplete</source>
+        <translation>Suchindex unvollständig</translation>
+    </message>
+    <message>
         <source>All accounts</source>
         <translation>Alle Konten</translation>
     </message>
     <message>
         <source>Searching…</source>
         <translation>Suche läuft…</translation>
-    </message>
-    <message>
-        <source>Type what you are looking for, or choose a folder or dates.</source>
-        <translation>Geben Sie ein, wonach Sie suchen, oder wählen Sie einen Ordner oder einen Zeitraum.</translation>
     </message>
     <message>
         <source>Preparing the search index: {done} of {total} message…</source>
@@ -1483,6 +1483,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Nothing is archived yet. Archive mail on the Archive page first.</source>
         <translation>Noch nichts archiviert. Archivieren Sie zuerst E-Mails auf der Seite „Archivieren“.</translation>
+    </message>
+    <message>
+        <source>The search index is still catching up: {indexed} of {archived} messages indexed, so some may be missing from the results. Search again later.</source>
+        <translation>Der Suchindex wird noch ergänzt: {indexed} von {archived} Nachrichten sind im Index, einige fehlen deshalb womöglich in den Ergebnissen. Suchen Sie später erneut.</translation>
     </message>
     <message>
         <source>No messages found.</source>

@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -61,6 +61,7 @@ from archiver.gui.context import AppContext, PasswordGetter
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.messageview import MessageContent, MessageView, load_message
 from archiver.gui.models import Column, HitTableModel
+from archiver.gui.notices import Tone, notice_label
 from archiver.gui.pages.base import JobPage, error_text
 from archiver.gui.pages.search_jobs import (
     SearchOutcome,
@@ -129,7 +130,6 @@ class SearchPage(JobPage):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.remove_opened_copies)
-        self._show_hint()
         self._update_actions()
 
     # --- building ---------------------------------------------------------------------------
@@ -314,6 +314,8 @@ class SearchPage(JobPage):
         self.status_label = QLabel()
         self.status_label.setAccessibleName(self.tr("Search status"))
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.index_note = notice_label(Tone.WARNING)  # the index still lacks messages
+        self.index_note.setAccessibleName(self.tr("Search index incomplete"))
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.results_view)
         self.splitter.addWidget(self.preview)
@@ -333,6 +335,7 @@ class SearchPage(JobPage):
         layout.addLayout(filters)
         layout.addWidget(self.error_label)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.index_note)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(actions)
         layout.addWidget(self.outcome_label)
@@ -386,6 +389,18 @@ class SearchPage(JobPage):
         self.account_combo.setCurrentIndex(max(found, 0))
         self.account_combo.blockSignals(False)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """List the newest archived mail as the page opens, before anything is typed.
+
+        Shown again with nothing typed, the list is read afresh (a run may have archived
+        more mail since), unless the user has chosen a message in it.
+        """
+        super().showEvent(event)
+        request = self.request()
+        chosen = self.results_view.selectionModel().hasSelection()
+        if self._asked is None or (not request.query() and not chosen):
+            self._search(request)
+
     # --- public -----------------------------------------------------------------------------
 
     def focus_query(self) -> None:
@@ -433,15 +448,9 @@ class SearchPage(JobPage):
             self._search(request)
 
     def _search(self, request: SearchRequest) -> None:
+        """Start *request*; an empty one lists the newest archived mail."""
         self._asked = request
         self.clear_error()
-        if not request.query():
-            self._searches.cancel()
-            self._busy_hint.stop()
-            self._show_results(None)
-            self._show_hint()
-            self.search_finished.emit()
-            return
         job = functools.partial(
             search_archive, self.context.archive_root, request, not self._index_ready
         )
@@ -451,11 +460,6 @@ class SearchPage(JobPage):
     @Slot()
     def _show_searching(self) -> None:
         self.status_label.setText(self.tr("Searching…"))
-
-    def _show_hint(self) -> None:
-        self.status_label.setText(
-            self.tr("Type what you are looking for, or choose a folder or dates.")
-        )
 
     @Slot(object)
     def _on_search_progress(self, progress: Progress) -> None:
@@ -496,6 +500,26 @@ class SearchPage(JobPage):
         self._total = 0 if outcome is None else outcome.total
         self.model.set_hits([] if outcome is None else outcome.hits)
         self.status_label.setText(self._count_text())
+        coverage = None if outcome is None else outcome.coverage
+        # Only while catching up was impossible (an archive run holds the archive): a gap
+        # catching up could not close (unreadable files) is the Check's business.
+        partial = (
+            outcome is not None
+            and not outcome.index_complete
+            and coverage is not None
+            and not coverage.complete
+        )
+        if partial and coverage is not None:
+            self.index_note.setText(
+                self.tr(
+                    "The search index is still catching up: {indexed} of {archived} messages "
+                    "indexed, so some may be missing from the results. Search again later."
+                ).format(
+                    indexed=number_text(coverage.indexed),
+                    archived=number_text(coverage.archived),
+                )
+            )
+        self.index_note.setVisible(partial)
 
     def _count_text(self) -> str:
         shown = self.model.rowCount()
