@@ -1965,6 +1965,33 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     </message>
 </context>
 <context>
+    <name>folders</name>
+    <message>
+        <source>Inbox</source>
+        <translation>Posteingang</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Drafts</source>
+        <translation>Entwürfe</translation>
+    </message>
+    <message>
+        <source>Trash</source>
+        <translation>Papierkorb</translation>
+    </message>
+    <message>
+        <source>Spam</source>
+        <translation>Spam</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archiv</translation>
+    </message>
+</context>
+<context>
     <name>preflight</name>
     <message>
         <source>IMAP Archiver cannot open its window: this system lacks libraries that Qt needs to draw on the screen. Install them, then start IMAP Archiver again:</source>

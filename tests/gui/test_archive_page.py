@@ -266,7 +266,7 @@ def test_cancel_stops_at_a_safe_point_and_loses_nothing(
         )
         assert "left" in page.progress.details.text()
         assert page.progress_bar.isVisible() and 0 < page.progress_bar.value() < 1000
-        assert "INBOX" in page.progress.status.text()
+        assert "Inbox" in page.progress.status.text()
         assert not page.preview_button.isEnabled() and not page.archive_button.isEnabled()
         assert not page.cutoff_combo.isEnabled() and not page.keep_on_server_box.isEnabled()
         shoot(page, screenshots / "archive-running-en.png")
@@ -339,7 +339,7 @@ def test_keep_flagged_leaves_flagged_mail_and_the_summary_says_why(
     summary = page.summary.text()
     assert summary.startswith("Archived 4 messages (")
     assert (
-        "Kept on the server:\n• Folder INBOX: 2 messages stay on the server: they are " in summary
+        "Kept on the server:\n• Folder Inbox: 2 messages stay on the server: they are " in summary
     )
     assert "Needs your attention" not in summary
 
@@ -406,13 +406,13 @@ def test_the_summary_names_every_problem():
     text, attention = run_summary(result)
 
     assert attention
-    assert "• Folder INBOX: 1 message could not be archived; it stays on the server." in text
+    assert "• Folder Inbox: 1 message could not be archived; it stays on the server." in text
     assert "UID 7: the server sent no body (expunged?)" in text
     assert "2 messages stay on the server: the server cannot delete single messages" in text
     assert "• Folder Work: Folder Work is gone" in text
     assert "• Folder Work: 3 messages were not reached" in text
     assert "The search index was not updated (disk full)" in text
-    assert "The counts do not add up for INBOX" in text
+    assert "The counts do not add up for Inbox" in text
 
 
 def test_mail_arriving_during_the_run_is_reported_not_a_problem():
@@ -426,7 +426,7 @@ def test_mail_arriving_during_the_run_is_reported_not_a_problem():
     text, attention = run_summary(result)
 
     assert not attention and "Needs your attention" not in text
-    assert "• Folder INBOX: 3 messages arrived during the run; they stay on the server." in text
+    assert "• Folder Inbox: 3 messages arrived during the run; they stay on the server." in text
     assert "• Folder Work: 1 message arrived during the run; it stays on the server." in text
 
 

@@ -352,7 +352,7 @@ def test_selecting_a_german_message_shows_headers_and_text(qtbot, page, screensh
     assert preview.from_label.text() == "Hans Müller <hans.mueller@ag-berlin.example>"
     assert preview.to_label.text() == "Kanzlei Wagner <post@kanzlei.example>"
     assert preview.cc_label.text() == "Jürgen Groß <juergen.gross@ag-berlin.example>"
-    assert preview.where_label.text() == "INBOX (account office)"
+    assert preview.where_label.text() == "Inbox (account office)"
     assert "2022" in preview.date_label.text()
     text = preview.browser.toPlainText()
     assert "Pfändungs- und Überweisungsbeschluss" in text and "Hauptstraße 5" in text

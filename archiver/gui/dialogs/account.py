@@ -76,6 +76,7 @@ from archiver.core.secrets import (
     store_in_keyring,
 )
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import error_text
@@ -207,11 +208,13 @@ class FolderTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._folders: list[FolderOverview] = []
+        self._by_name = True  # no special-use flags: special folders are known by name
 
     def set_folders(self, folders: list[FolderOverview]) -> None:
         """Replace the rows."""
         self.beginResetModel()
         self._folders = list(folders)
+        self._by_name = not any(f.special_use for f in folders)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -242,7 +245,7 @@ class FolderTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return folder.name
+                return folder_text(folder.name, folder.special_use, by_name=self._by_name)
             if folder.error is not None:
                 return "?"
             if column == 1:
@@ -252,6 +255,8 @@ class FolderTableModel(QAbstractTableModel):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ToolTipRole and folder.error is not None:
             return folder.error
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return folder.name  # the server's name
         return None
 
 

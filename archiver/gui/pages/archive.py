@@ -33,6 +33,7 @@ from archiver.core.imap import Quota
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_archive
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import day_text, number_text, qdate, size_text
 from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.archive_folders import (
@@ -628,7 +629,7 @@ class ArchivePage(JobPage):
         ]
         lines += [
             self.tr("Folder {folder} could not be read: {error}").format(
-                folder=f.folder, error=f.error
+                folder=folder_text(f.folder), error=f.error
             )
             for f in result.folders
             if f.error
