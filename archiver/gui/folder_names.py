@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from archiver.core.folder_roles import GUESSED_DELIMITERS, FolderRole, folder_role
+from archiver.core.folder_roles import (
+    GUESSED_DELIMITERS,
+    WELL_KNOWN_NAMES,
+    FolderRole,
+    folder_role,
+)
 from archiver.core.imap import FolderInfo
 
 
@@ -58,3 +63,19 @@ def leaf_text(info: FolderInfo, leaf: str, *, by_name: bool) -> str:
     of its name, unless the folder is a special one."""
     role = folder_role(info.name, info.special_use, info.delimiter, by_name=by_name)
     return role_text(role) if role is not None else leaf
+
+
+def server_names(typed: str) -> tuple[str, ...]:
+    """Return the names on servers a folder typed as the GUI shows it stands for.
+
+    "Posteingang" stands for INBOX, "Gesendet" (or "Sent") for the names servers give sent
+    mail ("Sent", "Gesendete Objekte", ...), the typed text included; () for any other text,
+    which is looked for as typed. Folders a server flags under other names are not known
+    here: the index holds names only.
+    """
+    wanted = " ".join(typed.split()).casefold()
+    role = next((r for r in FolderRole if wanted and role_text(r).casefold() == wanted), None)
+    if role is None:
+        return ()
+    names = ("INBOX",) if role is FolderRole.INBOX else tuple(sorted(WELL_KNOWN_NAMES[role]))
+    return tuple(dict.fromkeys((" ".join(typed.split()), *names)))

@@ -705,3 +705,12 @@ def test_the_index_note_is_told_in_german(qtbot, qapp, archived_context):
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
         for translator in translators:
             qapp.removeTranslator(translator)
+
+
+def test_the_folder_filter_takes_a_special_folder_as_the_page_shows_it(qtbot, page):
+    assert "Inbox" in {page.model.index(r, Column.FOLDER).data() for r in range(3)}
+    with qtbot.waitSignal(page.search_finished, timeout=WAIT):
+        qtbot.keyClicks(page.folder_edit, "inbox")  # as shown, not as the server names it
+
+    folders = {page.model.hit(row).folder for row in range(page.model.rowCount())}
+    assert folders == {"INBOX"} and page.model.rowCount() > 1

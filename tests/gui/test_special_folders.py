@@ -17,10 +17,11 @@ from archiver.core.jobs.archive import ArchiveResult, FolderReport
 from archiver.core.jobs.inspect import AccountOverview, FolderOverview
 from archiver.gui.app import install_translators
 from archiver.gui.dialogs.account import FolderTableModel
-from archiver.gui.folder_names import folder_text
+from archiver.gui.folder_names import folder_text, server_names
 from archiver.gui.models import Column, HitTableModel
 from archiver.gui.pages.archive_folders import FolderListing, FolderTree
 from archiver.gui.pages.archive_summary import run_summary
+from archiver.gui.pages.search_jobs import SearchRequest
 from tests.gui.test_models import make_hits
 
 pytestmark = pytest.mark.gui
@@ -153,3 +154,12 @@ def test_the_run_summary_names_folders_in_german(german):
     inbox = FolderReport("INBOX", on_server_before=3, error="gone")
     text, _ = run_summary(ArchiveResult("office", False, [inbox]))
     assert "• Ordner Posteingang: gone" in text
+
+
+def test_a_special_folder_typed_in_german_stands_for_its_server_names(german):
+    assert server_names("posteingang") == ("posteingang", "INBOX")
+    sent = server_names("Gesendet")
+    assert {"Gesendet", "sent", "gesendete objekte", "sent items"} <= set(sent)
+    assert server_names("Kunden") == () and server_names("") == ()
+    request = SearchRequest(folder="Papierkorb", folder_names=server_names("Papierkorb"))
+    assert request.query().startswith('(folder:"Papierkorb" OR folder:"deleted items" OR ')

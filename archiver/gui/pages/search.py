@@ -58,6 +58,7 @@ from archiver.core.jobs.export import ExportResult
 from archiver.core.jobs.restore import Outcome, RestoreResult
 from archiver.core.progress import Progress
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.folder_names import server_names
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.messageview import MessageContent, MessageView, load_message
 from archiver.gui.models import Column, HitTableModel
@@ -424,6 +425,7 @@ class SearchPage(JobPage):
             text=self.query_edit.text(),
             account=self.account_combo.currentData(),
             folder=self.folder_edit.text(),
+            folder_names=server_names(self.folder_edit.text()),
             date_from=_day(self.from_date) if self.from_check.isChecked() else None,
             date_to=_day(self.to_date) if self.to_check.isChecked() else None,
             has_attachment=self.attachment_check.isChecked(),

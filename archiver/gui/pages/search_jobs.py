@@ -48,6 +48,9 @@ class SearchRequest:
     text: str = ""
     account: str | None = None
     folder: str = ""
+    # The names on servers that *folder* stands for: a special folder typed as the GUI
+    # shows it ("Posteingang" for INBOX); empty: the folder as typed.
+    folder_names: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     has_attachment: bool = False
@@ -56,9 +59,14 @@ class SearchRequest:
         """Return the typed query with the filters added as clauses ("" if nothing to find)."""
         text = self.text.strip()
         clauses = []
-        folder = " ".join(self.folder.replace('"', " ").split())
-        if folder:
-            clauses.append(f'folder:"{folder}"')
+        folders = [
+            " ".join(f.replace('"', " ").split()) for f in self.folder_names or [self.folder]
+        ]
+        folders = [f for f in folders if f]
+        if len(folders) == 1:
+            clauses.append(f'folder:"{folders[0]}"')
+        elif folders:
+            clauses.append("(" + " OR ".join(f'folder:"{f}"' for f in folders) + ")")
         if self.date_from is not None and self.date_to is not None:
             clauses.append(f"date:[{self.date_from:%Y-%m-%d} to {self.date_to:%Y-%m-%d}]")
         elif self.date_from is not None:
