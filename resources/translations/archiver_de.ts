@@ -1664,14 +1664,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Systemeinstellung</translation>
     </message>
     <message>
-        <source>&amp;Save settings</source>
-        <translation>&amp;Einstellungen speichern</translation>
-    </message>
-    <message>
-        <source>Save settings</source>
-        <translation>Einstellungen speichern</translation>
-    </message>
-    <message>
         <source>Archive &amp;folder:</source>
         <translation>Archiv&amp;ordner:</translation>
     </message>
