@@ -1441,6 +1441,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Im E-Mail-Programm öffnen</translation>
     </message>
     <message>
+        <source>Why the message did not open</source>
+        <translation>Warum die Nachricht nicht geöffnet wurde</translation>
+    </message>
+    <message>
         <source>Progress</source>
         <translation>Fortschritt</translation>
     </message>
@@ -1591,6 +1595,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>No program is set up to open .eml files. The message was saved as {path}.</source>
         <translation>Es ist kein Programm zum Öffnen von .eml-Dateien eingerichtet. Die Nachricht wurde als {path} gespeichert.</translation>
+    </message>
+    <message>
+        <source>The message could not be opened: {reason}</source>
+        <translation>Die Nachricht konnte nicht geöffnet werden: {reason}</translation>
     </message>
     <message>
         <source>Save attachments into a folder</source>

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QPoint, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -714,3 +714,59 @@ def test_the_folder_filter_takes_a_special_folder_as_the_page_shows_it(qtbot, pa
 
     folders = {page.model.hit(row).folder for row in range(page.model.rowCount())}
     assert folders == {"INBOX"} and page.model.rowCount() > 1
+
+
+def test_open_in_mail_program_failures_show_beside_the_button_until_the_next_message(
+    qtbot, page, monkeypatch, tmp_path, screenshots
+):
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)  # no mail program
+    search(qtbot, page, "to:post@kanzlei.example OR from:james@example.com")
+    click_row(qtbot, page, "Meeting minutes")
+    page.results_view.setFocus()
+    try:
+        with qtbot.waitSignal(page.action_finished, timeout=WAIT):
+            qtbot.keyClick(page.results_view, Qt.Key.Key_Return)  # Enter opens it
+        assert page.open_error.isVisible() and not page.error_label.isVisible()
+        assert page.open_error.text().startswith("No program is set up to open .eml files.")
+        for _ in range(3):  # a layout request travels up one level at a time
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        button, error = page.open_button.geometry(), page.open_error.geometry()
+        assert button.right() < error.left() < button.right() + 20  # right beside it
+        assert error.top() <= button.center().y() <= error.bottom()
+        page.grab().save(str(screenshots / "search-open-failed-en.png"))
+
+        with qtbot.waitSignal(page.preview_finished, timeout=WAIT):
+            qtbot.keyClick(page.results_view, Qt.Key.Key_Up)  # the next message
+        assert not page.open_error.isVisible()
+    finally:
+        page.remove_opened_copies()
+
+
+def test_a_message_that_cannot_be_copied_for_the_mail_program_says_so_beside_the_button(
+    qtbot, page, archived_context
+):
+    search(qtbot, page, "meeting")
+    hit = page.model.hit(0)
+    with Catalog.open(archived_context.archive_root) as catalog:
+        record = catalog.get([hit.id])[hit.id]
+    (archived_context.archive_root / record.location.path).unlink()
+    click_row(qtbot, page, "Meeting minutes")
+
+    with qtbot.waitSignal(page.action_finished, timeout=WAIT):
+        qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+
+    assert page.open_error.text().startswith("The message could not be opened: Cannot read")
+    assert page.open_error.isVisible() and not page.error_label.isVisible()
+    search(qtbot, page, "dachausbau")  # other results: the error went with its message
+    assert not page.open_error.isVisible()
+
+
+def test_the_open_failure_is_told_in_german(qapp):
+    translators = install_translators(qapp, "de")
+    try:
+        assert translators, "the German translation did not load"
+        text = QCoreApplication.translate("SearchPage", "The message could not be opened: {reason}")
+        assert text == "Die Nachricht konnte nicht geöffnet werden: {reason}"
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)

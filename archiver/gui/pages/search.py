@@ -280,6 +280,9 @@ class SearchPage(JobPage):
         self.open_button.setAccessibleName(self.tr("Open in mail program"))
         self.open_button.setToolTip(self.open_action.toolTip())
         self.open_button.clicked.connect(self.open_action.trigger)
+        # Why the message did not open, beside the button; gone with the next message.
+        self.open_error = notice_label(Tone.ERROR)
+        self.open_error.setAccessibleName(self.tr("Why the message did not open"))
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Progress"))
         self.progress.hide()
@@ -328,6 +331,7 @@ class SearchPage(JobPage):
         actions.addWidget(self.restore_button)
         actions.addWidget(self.export_button)
         actions.addWidget(self.open_button)
+        actions.addWidget(self.open_error, 1)
         actions.addStretch(1)
         actions.addWidget(self.progress, 1)
         actions.addWidget(self.cancel_button)
@@ -498,6 +502,7 @@ class SearchPage(JobPage):
     def _show_results(self, outcome: SearchOutcome | None) -> None:
         self._previews.cancel()
         self.preview.clear()
+        self.open_error.hide()
         self._shown = None if outcome is None else outcome.request
         self._total = 0 if outcome is None else outcome.total
         self.model.set_hits([] if outcome is None else outcome.hits)
@@ -543,6 +548,7 @@ class SearchPage(JobPage):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row_changed(self, current: QModelIndex, _: QModelIndex) -> None:
+        self.open_error.hide()  # it was about the message before
         if not current.isValid():
             return
         hit = self.model.hit(current.row())
@@ -600,15 +606,26 @@ class SearchPage(JobPage):
         if self.open_action.isEnabled():
             self.open_action.trigger()
 
-    def _start_action(self, job: Job, on_success: Callable[[object], None], busy_text: str) -> None:
+    def _start_action(
+        self,
+        job: Job,
+        on_success: Callable[[object], None],
+        busy_text: str,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.outcome_label.hide()
+        self.open_error.hide()
         self.progress.setRange(0, 0)
         self.progress.setFormat(busy_text)
         self.progress.setTextVisible(True)
         self.progress.show()
         self.cancel_button.show()
         self.run_job(
-            job, on_success, on_progress=self._on_action_progress, on_finished=self._action_ended
+            job,
+            on_success,
+            on_failure=on_failure,
+            on_progress=self._on_action_progress,
+            on_finished=self._action_ended,
         )
 
     def _on_action_progress(self, progress: Progress) -> None:
@@ -775,17 +792,28 @@ class SearchPage(JobPage):
         job = functools.partial(
             write_private_eml, self.context.archive_root, hits[0].id, self._open_dir
         )
-        self._start_action(job, self._on_eml_written, self.tr("Opening…"))
+        self._start_action(
+            job, self._on_eml_written, self.tr("Opening…"), on_failure=self._on_open_failed
+        )
 
     def _on_eml_written(self, result: object) -> None:
         assert isinstance(result, Path)
         self._open_dir = result.parent
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(result))):
-            self.show_error(
+            self._show_open_error(
                 self.tr(
                     "No program is set up to open .eml files. The message was saved as {path}."
                 ).format(path=str(result))
             )
+
+    def _on_open_failed(self, exc: BaseException) -> None:
+        self._show_open_error(
+            self.tr("The message could not be opened: {reason}").format(reason=error_text(exc))
+        )
+
+    def _show_open_error(self, text: str) -> None:
+        self.open_error.setText(text)
+        self.open_error.show()
 
     @Slot()
     def remove_opened_copies(self) -> None:
