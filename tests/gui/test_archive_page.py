@@ -463,6 +463,8 @@ def test_the_reload_after_a_run_keeps_the_tree_and_looks_like_no_second_job(
         go_on.set()
 
     assert not page.updating_label.isVisible()
+    shoot(page, screenshots / "archive-updated-en.png")
+    assert page.reload_button.width() == page.reload_button.sizeHint().width()  # not stretched
     assert item(page, "INBOX").text(FolderTree.MESSAGES) == "5"
     assert not is_checked(page, "Sent")  # the box cleared during the reload stays clear
     assert page.archive_button.isEnabled() and page.reload_button.isEnabled()

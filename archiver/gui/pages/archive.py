@@ -205,7 +205,8 @@ class ArchivePage(JobPage):
         # word-wrapped label the height its text needs (heightForWidth), and clips it.
         folders.addWidget(self.quota_label)
         reload_row = QHBoxLayout()
-        reload_row.addWidget(self.updating_label, 1)
+        reload_row.addWidget(self.updating_label)
+        reload_row.addStretch(1)
         reload_row.addWidget(self.reload_button)
         folders.addLayout(reload_row)
 
