@@ -507,16 +507,10 @@ class SearchPage(JobPage):
         self._total = 0 if outcome is None else outcome.total
         self.model.set_hits([] if outcome is None else outcome.hits)
         self.status_label.setText(self._count_text())
-        coverage = None if outcome is None else outcome.coverage
         # Only while catching up was impossible (an archive run holds the archive): a gap
         # catching up could not close (unreadable files) is the Check's business.
-        partial = (
-            outcome is not None
-            and not outcome.index_complete
-            and coverage is not None
-            and not coverage.complete
-        )
-        if partial and coverage is not None:
+        coverage = outcome.coverage if outcome is not None and not outcome.index_complete else None
+        if coverage is not None and not coverage.complete:
             self.index_note.setText(
                 self.tr(
                     "The search index is still catching up: {indexed} of {archived} messages "
@@ -526,7 +520,9 @@ class SearchPage(JobPage):
                     archived=number_text(coverage.archived),
                 )
             )
-        self.index_note.setVisible(partial)
+            self.index_note.show()
+        else:
+            self.index_note.hide()
 
     def _count_text(self) -> str:
         shown = self.model.rowCount()
