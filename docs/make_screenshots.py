@@ -7,11 +7,12 @@ It needs Dovecot (as the tests do) and no screen: Qt draws offscreen. A private 
 user with a 10 MB quota and a few hundred generated German and English business messages
 from 2019 to now; then the real main window (1100x720) is driven as a user would: the
 welcome page, the account dialog after "Test connection", the accounts page, the archive
-page before and after "Preview", during and after "Archive older than 1 year", a search
-with a message open, the settings with the run just made, automatic archiving turned on
-(with a pretended system scheduler) after a recorded automatic run, the Backup section after
-a backup, and the Record page (with a retention of 5 years). Passwords go to a keyring in
-a file in the temporary folder, never to the system keyring.
+page before and after "Preview", during "Archive older than 1 year", as the folders' counts
+are updated after it and when that is done, the search page as it opens (the newest mail)
+and a search with a message open, the settings with the run just made, automatic archiving
+turned on (with a pretended system scheduler) after a recorded automatic run, the Backup
+section after a backup, and the Record page (with a retention of 5 years). Passwords go to a
+keyring in a file in the temporary folder, never to the system keyring.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import keyring
 from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
     QLocale,
     QMessageLogContext,
     QThreadPool,
+    QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
@@ -89,6 +93,16 @@ def settle(app: QApplication) -> None:
 def save(app: QApplication, widget: QWidget, name: str, lang: str) -> None:
     """Grab *widget* into docs/screenshots/<name>-<lang>.png."""
     settle(app)
+    path = OUT / f"{name}-{lang}.png"
+    widget.grab().save(str(path))
+    print(f"  {path.relative_to(OUT.parent.parent)}")
+
+
+def save_now(widget: QWidget, name: str, lang: str) -> None:
+    """Grab *widget* as it is at this moment, without running the event loop (a job could
+    end meanwhile): only the layouts' pending updates are done first."""
+    for _ in range(3):  # a layout request travels up one level at a time
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
     path = OUT / f"{name}-{lang}.png"
     widget.grab().save(str(path))
     print(f"  {path.relative_to(OUT.parent.parent)}")
@@ -168,7 +182,17 @@ def shoot(app: QApplication, server: DovecotServer, lang: str, work: Path) -> No
             shots.append(True)
             save(app, window, "archive-running", lang)
 
-    page.job_started.connect(lambda: page.jobs.runnable.signals.progressed.connect(during))
+    def updating() -> None:  # the quiet reload of the counts after the run has started
+        if page.updating_label.isVisibleTo(page):
+            save_now(window, "archive-updating", lang)
+
+    def started() -> None:
+        runnable = page.jobs.runnable
+        if page.progress.isVisibleTo(page) and runnable is not None:
+            runnable.signals.progressed.connect(during)
+        QTimer.singleShot(0, updating)  # once the page has set its controls for the job
+
+    page.job_started.connect(started)
     reloaded: list[bool] = []
     page.folders_loaded.connect(lambda: reloaded.append(True))  # after the run, new counts
     page.archive_button.click()
@@ -176,7 +200,11 @@ def shoot(app: QApplication, server: DovecotServer, lang: str, work: Path) -> No
     save(app, window, "archive-done", lang)
 
     search = window.search_page
-    window.show_page(search)
+    opened: list[bool] = []
+    search.search_finished.connect(lambda: opened.append(True))
+    window.show_page(search)  # it lists the newest archived mail
+    wait(app, lambda: bool(opened) and not search.is_busy())
+    save(app, window, "search-open", lang)
     search.focus_query()
     search.query_edit.setText("betreff:rechnung" if lang == "de" else "subject:rechnung")
     searched: list[bool] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -20,15 +21,25 @@ LOCK_NAME = ".lock"
 # works at the file position, so locking and unlocking both seek here first, and a second
 # process can still read the PID to say who holds the archive.
 LOCK_OFFSET = 1 << 20
+# Written after the holder's PID by a holder that gives way: the app's background indexing,
+# which the app stops as soon as the user starts a job. A job of the same process that finds
+# the archive held so waits for it (a few seconds, at most YIELD_WAIT) instead of failing.
+YIELDING = "yielding"
+YIELD_WAIT = 30.0  # seconds
 
 
 @contextmanager
-def archive_lock(archive_root: Path, name: str = LOCK_NAME) -> Iterator[None]:
+def archive_lock(
+    archive_root: Path, name: str = LOCK_NAME, *, yielding: bool = False, wait: bool = True
+) -> Iterator[None]:
     """Hold the archive's lock file for the duration; raise ArchiveLocked if it is taken,
     ArchiveReadOnly if it cannot be created (only commands that write take the lock).
 
     Another *name* is another lock in that folder (the scheduled runs' own, which keeps
-    two of them from taking turns with the archive lock between accounts).
+    two of them from taking turns with the archive lock between accounts). A *yielding*
+    holder promises to stop when its process wants the archive for something else (see
+    YIELDING); a lock held so by this process is waited for, unless *wait* is false (for
+    work that can as well be left for later).
 
     The operating system releases the lock when the process ends, even by SIGKILL, so a
     crashed run never leaves the archive locked.
@@ -42,16 +53,15 @@ def archive_lock(archive_root: Path, name: str = LOCK_NAME) -> Iterator[None]:
             raise ArchiveReadOnly(archive_root) from exc
         raise
     try:
-        if not _try_lock(fd):
-            os.lseek(fd, 0, os.SEEK_SET)
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        if not _try_lock(fd) and not (wait and _wait_for_own_yielding_holder(fd)):
+            holder = (_holder(fd) or ["unknown"])[0]
             raise ArchiveLocked(
                 f"Another imap-archiver job (process {holder}) is using the "
                 f"archive at {archive_root}; wait for it to finish."
             )
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        os.write(fd, f"{os.getpid()}{' ' + YIELDING if yielding else ''}\n".encode())
         try:
             yield
         finally:
@@ -59,6 +69,25 @@ def archive_lock(archive_root: Path, name: str = LOCK_NAME) -> Iterator[None]:
             _unlock(fd)
     finally:
         os.close(fd)
+
+
+def _holder(fd: int) -> list[str]:
+    """The holder's line: its PID, and YIELDING if it gives way."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 64).decode(errors="replace").split()
+
+
+def _wait_for_own_yielding_holder(fd: int) -> bool:
+    """Wait while a yielding job of this process holds the lock; True once it is ours."""
+    deadline = time.monotonic() + YIELD_WAIT
+    while time.monotonic() < deadline:
+        holder = _holder(fd)  # empty while a holder comes or goes
+        if holder and holder != [str(os.getpid()), YIELDING]:
+            return False
+        time.sleep(0.05)
+        if _try_lock(fd):
+            return True
+    return False
 
 
 @contextmanager

@@ -33,6 +33,7 @@ from archiver.core.paths import resolve_dirs
 from archiver.core.scheduler import RUN_SCHEDULED
 from archiver.demo import DemoSession, keep_off_the_keyring
 from archiver.gui.context import AppContext
+from archiver.gui.formatting import use_locale
 from archiver.gui.mainwindow import MainWindow
 from archiver.gui.preflight import missing_xcb_packages
 from archiver.gui.resources import resource_path
@@ -242,7 +243,9 @@ def _run(args: argparse.Namespace, demo: DemoSession | None) -> int:
         if not args.self_check:  # a check runs unattended: the log line (on stderr) says it
             QMessageBox.critical(None, "IMAP Archiver", str(exc))
         return 1
-    translators = install_translators(app, ui_language(config.language))
+    language = ui_language(config.language)
+    translators = install_translators(app, language)
+    use_locale(language)
     sys.excepthook = _excepthook
     window = MainWindow(AppContext(dirs, config))
     if demo is not None:

@@ -1,6 +1,7 @@
 """Numbers, sizes and dates as the user's locale writes them (1.5 MB / 1,5 MB, 1. Mai 2023).
 
-The CLI writes sizes with archiver.core.sizes; the app follows the locale chosen for it.
+The CLI writes sizes with archiver.core.sizes; the app follows the locale chosen for it
+(use_locale(), at start-up).
 """
 
 from __future__ import annotations
@@ -9,6 +10,28 @@ import datetime as dt
 import re
 
 from PySide6.QtCore import QDate, QDateTime, QLocale
+
+# The locales of the UI languages, for systems whose own locale is C or POSIX.
+LANGUAGE_LOCALES = {
+    "de": (QLocale.Language.German, QLocale.Country.Germany),
+    "en": (QLocale.Language.English, QLocale.Country.UnitedStates),
+}
+
+
+def use_locale(language: str, system: QLocale | None = None) -> QLocale:
+    """Make the system's locale the app's, unless it is C (or POSIX); return the one chosen.
+
+    The C locale (LANG=C.UTF-8 in containers, on minimal systems and in some remote
+    sessions) writes dates as "2 01 2024" and counts without digit grouping: then the UI
+    *language*'s locale is used instead (de_DE for German, en_US otherwise).
+    """
+    system = system if system is not None else QLocale.system()
+    if system.language() in (QLocale.Language.C, QLocale.Language.AnyLanguage):
+        chosen = QLocale(*LANGUAGE_LOCALES.get(language, LANGUAGE_LOCALES["en"]))
+    else:
+        chosen = system
+    QLocale.setDefault(chosen)
+    return chosen
 
 
 def size_text(count: int) -> str:

@@ -110,6 +110,9 @@ class MainWindow(QMainWindow):
         self.index_status = QLabel()
         self.index_status.setAccessibleName(self.tr("Search index"))
         self.index_catch_up = IndexCatchUp(context, self)
+        for page in self.job_pages:  # the user's jobs come first: indexing gives way
+            page.job_started.connect(self.index_catch_up.cancel)
+            page.job_finished.connect(self._resume_indexing)
         self.index_catch_up.status_changed.connect(self._show_index_status)
         self.index_catch_up.finished.connect(self._on_job_finished)
         self.archive_page.progress.background_status.connect(self._show_index_status)
@@ -201,8 +204,8 @@ class MainWindow(QMainWindow):
         event.ignore()
         if self._closing:
             return
-        if all(page is self.archive_page and page.is_indexing_only() for page in busy):
-            self._stop_and_close(busy)  # only indexing: nothing to lose, nothing to ask
+        if not any(page.asks_before_closing() for page in busy):
+            self._stop_and_close(busy)  # reading, searching, indexing: nothing to lose
             return
         answer = QMessageBox.question(
             self,
@@ -227,6 +230,12 @@ class MainWindow(QMainWindow):
         for page in busy:
             page.cancel_job()
         self.index_catch_up.cancel()
+
+    @Slot()
+    def _resume_indexing(self) -> None:
+        """Index what is left once no page's job runs (nothing happens when nothing is)."""
+        if not self._closing and not self.busy_pages():
+            self.index_catch_up.start()
 
     @Slot()
     def _on_job_finished(self) -> None:

@@ -49,6 +49,7 @@ from archiver.core.index.search import (
 from archiver.core.preview import safe_html
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.core.store.reading import read_message
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import size_text
 
 log = logging.getLogger(__name__)
@@ -440,7 +441,7 @@ class MessageView(QWidget):
         )
         self.where_label.setText(
             self.tr("{folder} (account {account})").format(
-                folder=content.folder, account=content.account
+                folder=folder_text(content.folder), account=content.account
             )
         )
         self.browser.show_message(content.text, content.html, content.images)

@@ -27,6 +27,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette
 from PySide6.QtWidgets import QApplication
 
 from archiver.core.index.search import Hit
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import size_text
 from archiver.gui.messageview import local_datetime
 
@@ -78,7 +79,7 @@ SORT_KEYS: dict[Column, Callable[[Hit], Any]] = {
     Column.DATE: lambda hit: hit.date,
     Column.SENDER: lambda hit: _folded(display_name(hit.sender)),
     Column.SUBJECT: lambda hit: _folded(hit.subject),
-    Column.FOLDER: lambda hit: _folded(hit.folder),
+    Column.FOLDER: lambda hit: _folded(folder_text(hit.folder)),
     Column.ACCOUNT: lambda hit: _folded(hit.account),
     Column.SIZE: lambda hit: hit.size,
     Column.ATTACHMENT: lambda hit: bool(hit.attachments),
@@ -194,7 +195,7 @@ class HitTableModel(QAbstractTableModel):
         if column is Column.SUBJECT:
             return hit.subject or QCoreApplication.translate("HitTableModel", "(no subject)")
         if column is Column.FOLDER:
-            return hit.folder
+            return folder_text(hit.folder)
         if column is Column.ACCOUNT:
             return hit.account
         if column is Column.SIZE:
@@ -208,6 +209,8 @@ class HitTableModel(QAbstractTableModel):
             return hit.subject or None
         if column is Column.DATE:
             return QLocale().toString(local_datetime(hit.date), QLocale.FormatType.LongFormat)
+        if column is Column.FOLDER:
+            return hit.folder  # the server's name, which folder: queries take
         if column is Column.ATTACHMENT and hit.attachments:
             return QCoreApplication.translate("HitTableModel", "Attachments: {names}").format(
                 names=", ".join(hit.attachments)

@@ -563,6 +563,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Ordner erneut vom Server einlesen</translation>
     </message>
     <message>
+        <source>Updating the folders&apos; counts…</source>
+        <translation>Die Zahlen der Ordner werden aktualisiert…</translation>
+    </message>
+    <message>
         <source>Keep &amp;flagged messages on the server</source>
         <translation>&amp;Markierte Nachrichten nicht archivieren</translation>
     </message>
@@ -1932,6 +1936,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Im E-Mail-Programm öffnen</translation>
     </message>
     <message>
+        <source>Why the message did not open</source>
+        <translation>Warum die Nachricht nicht geöffnet wurde</translation>
+    </message>
+    <message>
         <source>Progress</source>
         <translation>Fortschritt</translation>
     </message>
@@ -1952,16 +1960,16 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Suchstatus</translation>
     </message>
     <message>
+        <source>Search index incomplete</source>
+        <translation>Suchindex unvollständig</translation>
+    </message>
+    <message>
         <source>All accounts</source>
         <translation>Alle Konten</translation>
     </message>
     <message>
         <source>Searching…</source>
         <translation>Suche läuft…</translation>
-    </message>
-    <message>
-        <source>Type what you are looking for, or choose a folder or dates.</source>
-        <translation>Geben Sie ein, wonach Sie suchen, oder wählen Sie einen Ordner oder einen Zeitraum.</translation>
     </message>
     <message>
         <source>Preparing the search index: {done} of {total} message…</source>
@@ -1974,6 +1982,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Nothing is archived yet. Archive mail on the Archive page first.</source>
         <translation>Noch nichts archiviert. Archivieren Sie zuerst E-Mails auf der Seite „Archivieren“.</translation>
+    </message>
+    <message>
+        <source>The search index is still catching up: {indexed} of {archived} messages indexed, so some may be missing from the results. Search again later.</source>
+        <translation>Der Suchindex wird noch ergänzt: {indexed} von {archived} Nachrichten sind im Index, einige fehlen deshalb womöglich in den Ergebnissen. Suchen Sie später erneut.</translation>
     </message>
     <message>
         <source>No messages found.</source>
@@ -2080,6 +2092,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Es ist kein Programm zum Öffnen von .eml-Dateien eingerichtet. Die Nachricht wurde als {path} gespeichert.</translation>
     </message>
     <message>
+        <source>The message could not be opened: {reason}</source>
+        <translation>Die Nachricht konnte nicht geöffnet werden: {reason}</translation>
+    </message>
+    <message>
         <source>Save attachments into a folder</source>
         <translation>Anhänge in einem Ordner speichern</translation>
     </message>
@@ -2149,14 +2165,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>System default</source>
         <translation>Systemeinstellung</translation>
-    </message>
-    <message>
-        <source>&amp;Save settings</source>
-        <translation>&amp;Einstellungen speichern</translation>
-    </message>
-    <message>
-        <source>Save settings</source>
-        <translation>Einstellungen speichern</translation>
     </message>
     <message>
         <source>Archive &amp;folder:</source>
@@ -2496,6 +2504,33 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>The query nests parentheses {found} deep; at most {maximum} are allowed.</source>
         <translation>Die Suchanfrage schachtelt Klammern {found} tief; erlaubt sind höchstens {maximum}.</translation>
+    </message>
+</context>
+<context>
+    <name>folders</name>
+    <message>
+        <source>Inbox</source>
+        <translation>Posteingang</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Drafts</source>
+        <translation>Entwürfe</translation>
+    </message>
+    <message>
+        <source>Trash</source>
+        <translation>Papierkorb</translation>
+    </message>
+    <message>
+        <source>Spam</source>
+        <translation>Spam</translation>
+    </message>
+    <message>
+        <source>Archive</source>
+        <translation>Archiv</translation>
     </message>
 </context>
 <context>

@@ -136,7 +136,7 @@ def test_add_account_tests_the_connection_and_saves_the_password_in_the_keyring(
 
     assert not dialog.test_error_label.isVisible()
     assert dialog.folders_view.isVisible()
-    assert {"INBOX", "Sent", "Trash"} <= set(shown_folders(dialog))
+    assert {"Inbox", "Sent", "Trash"} <= set(shown_folders(dialog))  # in the user's words
     assert dialog.quota_bar.isVisible()
     assert dialog.quota_bar.format().endswith(" of 100.0 MB used (0%)")
     assert dialog.test_status.text().startswith(f"Connected to {account.host}:{account.port}")
@@ -189,7 +189,7 @@ def test_a_password_with_umlauts_connects(qtbot, page, dovecot, monkeypatch, cap
     run_test(qtbot, dialog)
 
     assert not dialog.test_error_label.isVisible(), dialog.test_error_label.text()
-    assert "INBOX" in shown_folders(dialog)
+    assert "Inbox" in shown_folders(dialog)
     assert user.password not in caplog.text
 
 
@@ -230,7 +230,7 @@ def test_untrusted_certificate_shows_its_fingerprint_and_can_be_trusted(
     run_test(qtbot, dialog, dialog.trust_button)  # trusting tests again
 
     assert not dialog.certificate_box.isVisible()
-    assert "INBOX" in shown_folders(dialog)
+    assert "Inbox" in shown_folders(dialog)
     assert dialog.trusted_row.isVisible()
     save(qtbot, dialog)
     saved = load_config(home.config_file).accounts["office"]
@@ -365,7 +365,7 @@ def test_edit_keeps_the_name_and_the_stored_password(
 
     run_test(qtbot, dialog)  # with the stored password
 
-    assert "INBOX" in shown_folders(dialog)
+    assert "Inbox" in shown_folders(dialog)
     dialog.port_edit.clear()
     qtbot.keyClicks(dialog.port_edit, "0")  # 0: the default port
     with qtbot.waitSignal(account_context.config_changed, timeout=NETWORK):
@@ -504,7 +504,7 @@ def test_presets_fill_the_form_and_other_lets_the_user_type(
     run_test(qtbot, dialog)
 
     assert not dialog.test_error_label.isVisible()
-    assert "INBOX" in shown_folders(dialog)
+    assert "Inbox" in shown_folders(dialog)
     assert dialog.test_status.text().startswith(f"Connected to {account.host}:{account.port}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,9 @@ from archiver.core.catalog import Catalog, State
 from archiver.core.jobs.archive import ArchiveResult, FolderReport, Kept
 from archiver.core.lock import archive_lock
 from archiver.core.secrets import Secret, store_in_keyring
+from archiver.gui.pages import archive as archive_module
 from archiver.gui.pages.archive import ArchivePage
-from archiver.gui.pages.archive_folders import FolderTree
+from archiver.gui.pages.archive_folders import FolderTree, load_folders
 from archiver.gui.pages.archive_summary import run_summary
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
@@ -264,7 +266,7 @@ def test_cancel_stops_at_a_safe_point_and_loses_nothing(
         )
         assert "left" in page.progress.details.text()
         assert page.progress_bar.isVisible() and 0 < page.progress_bar.value() < 1000
-        assert "INBOX" in page.progress.status.text()
+        assert "Inbox" in page.progress.status.text()
         assert not page.preview_button.isEnabled() and not page.archive_button.isEnabled()
         assert not page.cutoff_combo.isEnabled() and not page.keep_on_server_box.isEnabled()
         shoot(page, screenshots / "archive-running-en.png")
@@ -337,7 +339,7 @@ def test_keep_flagged_leaves_flagged_mail_and_the_summary_says_why(
     summary = page.summary.text()
     assert summary.startswith("Archived 4 messages (")
     assert (
-        "Kept on the server:\n• Folder INBOX: 2 messages stay on the server: they are " in summary
+        "Kept on the server:\n• Folder Inbox: 2 messages stay on the server: they are " in summary
     )
     assert "Needs your attention" not in summary
 
@@ -404,13 +406,13 @@ def test_the_summary_names_every_problem():
     text, attention = run_summary(result)
 
     assert attention
-    assert "• Folder INBOX: 1 message could not be archived; it stays on the server." in text
+    assert "• Folder Inbox: 1 message could not be archived; it stays on the server." in text
     assert "UID 7: the server sent no body (expunged?)" in text
     assert "2 messages stay on the server: the server cannot delete single messages" in text
     assert "• Folder Work: Folder Work is gone" in text
     assert "• Folder Work: 3 messages were not reached" in text
     assert "The search index was not updated (disk full)" in text
-    assert "The counts do not add up for INBOX" in text
+    assert "The counts do not add up for Inbox" in text
 
 
 def test_mail_arriving_during_the_run_is_reported_not_a_problem():
@@ -424,5 +426,56 @@ def test_mail_arriving_during_the_run_is_reported_not_a_problem():
     text, attention = run_summary(result)
 
     assert not attention and "Needs your attention" not in text
-    assert "• Folder INBOX: 3 messages arrived during the run; they stay on the server." in text
+    assert "• Folder Inbox: 3 messages arrived during the run; they stay on the server." in text
     assert "• Folder Work: 1 message arrived during the run; it stays on the server." in text
+
+
+def test_the_reload_after_a_run_keeps_the_tree_and_looks_like_no_second_job(
+    qtbot, account_context, mailbox, monkeypatch, screenshots
+):
+    page = make_page(qtbot, account_context)
+    answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    go_on = threading.Event()  # holds the reload until the page was looked at
+
+    def held_load_folders(*args, **kwargs):
+        assert go_on.wait(JOB_TIMEOUT / 1000)
+        return load_folders(*args, **kwargs)
+
+    monkeypatch.setattr(archive_module, "load_folders", held_load_folders)
+    with qtbot.waitSignal(page.job_finished, timeout=JOB_TIMEOUT):
+        click(qtbot, page.archive_button)
+    qtbot.waitUntil(page.is_busy, timeout=JOB_TIMEOUT)  # the reload runs
+
+    shoot(page, screenshots / "archive-updating-en.png")
+    assert not page.progress.isVisible() and not page.cancel_button.isVisible()
+    assert page.updating_label.isVisible()
+    assert page.updating_label.text() == "Updating the folders' counts…"
+    assert page.folder_tree.topLevelItemCount() == 5  # INBOX, Junk, Sent, Trash, Work
+    assert item(page, "INBOX").text(FolderTree.MESSAGES) == "35"  # the counts before the run
+    assert page.folder_tree.isEnabled() and page.cutoff_combo.isEnabled()
+    assert page.summary.isVisible()
+    assert not page.archive_button.isEnabled() and not page.reload_button.isEnabled()
+    page.folder_tree.setFocus()  # the user clears Sent's box meanwhile
+    page.folder_tree.setCurrentItem(item(page, "Sent"))
+    qtbot.keyClick(page.folder_tree, Qt.Key.Key_Space)
+
+    with qtbot.waitSignal(page.folders_loaded, timeout=JOB_TIMEOUT):
+        go_on.set()
+
+    assert not page.updating_label.isVisible()
+    shoot(page, screenshots / "archive-updated-en.png")
+    assert page.reload_button.width() == page.reload_button.sizeHint().width()  # not stretched
+    assert item(page, "INBOX").text(FolderTree.MESSAGES) == "5"
+    assert not is_checked(page, "Sent")  # the box cleared during the reload stays clear
+    assert page.archive_button.isEnabled() and page.reload_button.isEnabled()
+
+
+def test_reload_folders_by_hand_shows_its_progress_and_cancel(qtbot, account_context, mailbox):
+    page = make_page(qtbot, account_context)
+    seen: list[bool] = []
+    page.job_started.connect(lambda: seen.append(page.progress.isVisible()))
+
+    with qtbot.waitSignal(page.folders_loaded, timeout=JOB_TIMEOUT):
+        click(qtbot, page.reload_button)
+
+    assert seen == [True] and not page.updating_label.isVisible()

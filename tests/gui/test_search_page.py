@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale, QPoint, Qt, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QPoint, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from archiver.core.catalog import Catalog, Location, Record, State
 from archiver.core.errors import ArchiveReadOnly, QueryTooLarge
 from archiver.core.index.indexer import index_dir
+from archiver.core.index.search import ArchiveSearcher
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
 from archiver.core.jobs.export import eml_stem
 from archiver.core.lock import archive_lock
@@ -40,6 +41,7 @@ from archiver.gui.messageview import (
     message_content,
 )
 from archiver.gui.models import Column
+from archiver.gui.pages import search_jobs
 from archiver.gui.pages.base import error_text
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.search_jobs import SearchRequest, write_private_eml
@@ -180,7 +182,8 @@ def page(qtbot, archived_context: AppContext) -> Iterator[SearchPage]:
     """
     page = SearchPage(archived_context)
     page.resize(1100, 720)
-    page.show()
+    with qtbot.waitSignal(page.search_finished, timeout=WAIT):  # it opens with the newest
+        page.show()
     qtbot.waitExposed(page)
     yield page
     qtbot.waitUntil(lambda: not page.is_busy(), timeout=WAIT)
@@ -215,8 +218,9 @@ def click_row(qtbot, page: SearchPage, subject: str, modifier=Qt.KeyboardModifie
 def test_typing_shows_the_matching_rows_after_a_pause(qtbot, page):
     started: list[None] = []
     page.job_started.connect(lambda: started.append(None))
+    opening = subjects(page)  # the newest archived mail
     qtbot.keyClicks(page.query_edit, "pfaendung")  # QTest types ASCII only
-    assert page.model.rowCount() == 0 and not started  # nothing yet: typing goes on
+    assert subjects(page) == opening and not started  # nothing yet: typing goes on
     with qtbot.waitSignal(page.search_finished, timeout=WAIT):
         pass
     assert len(started) == 1  # one search for the whole word, not one per key
@@ -348,7 +352,7 @@ def test_selecting_a_german_message_shows_headers_and_text(qtbot, page, screensh
     assert preview.from_label.text() == "Hans Müller <hans.mueller@ag-berlin.example>"
     assert preview.to_label.text() == "Kanzlei Wagner <post@kanzlei.example>"
     assert preview.cc_label.text() == "Jürgen Groß <juergen.gross@ag-berlin.example>"
-    assert preview.where_label.text() == "INBOX (account office)"
+    assert preview.where_label.text() == "Inbox (account office)"
     assert "2022" in preview.date_label.text()
     text = preview.browser.toPlainText()
     assert "Pfändungs- und Überweisungsbeschluss" in text and "Hauptstraße 5" in text
@@ -564,17 +568,25 @@ def test_while_an_archive_job_holds_the_archive_the_search_uses_what_is_indexed(
 ):
     root = archived_context.archive_root
     with Catalog.open(root) as catalog:
-        catalog.forget_index()  # as if the last run had not indexed anything
+        catalog.forget_index()  # as if the running job had indexed only two messages so far
+        catalog.mark_indexed(catalog.unindexed()[:2])
+        archived = len(catalog.records())
     with caplog.at_level(logging.INFO, logger="archiver.core.index.indexer"), archive_lock(root):
         search(qtbot, page, "dachausbau")
     assert subjects(page) == [AKTEN_SUBJECT]  # found in the index as it is
     assert "An archive job is running" in caplog.text
+    assert page.status_label.text() == "1 message"
+    assert page.index_note.isVisible() and page.index_note.text() == (
+        f"The search index is still catching up: 2 of {archived} messages indexed, so some "
+        "may be missing from the results. Search again later."
+    )
     with Catalog.open(root) as catalog:
         assert catalog.unindexed()  # nothing was indexed under the other job's lock
     search(qtbot, page, "meeting")  # the lock is free now: this search catches up
     with Catalog.open(root) as catalog:
         assert not catalog.unindexed()
     assert subjects(page) == ["Meeting minutes"]
+    assert not page.index_note.isVisible()
 
 
 def test_without_an_archive_the_page_says_so(qtbot, context):
@@ -634,3 +646,127 @@ def test_the_preview_marks_the_attachments_the_search_found_words_in(qtbot):
     items = [view.attachments_list.item(row) for row in range(view.attachments_list.count())]
     assert [item.data(MATCHED_ROLE) is True for item in items] == [True, False]
     assert items[0].font().bold() and not items[1].font().bold()
+
+
+def test_the_page_opens_with_the_newest_archived_mail(qtbot, page, archived_context, screenshots):
+    with Catalog.open(archived_context.archive_root) as catalog:
+        records = catalog.records()
+    assert page.query_edit.text() == "" and page.model.rowCount() == len(records)
+    dates = [page.model.hit(row).date for row in range(page.model.rowCount())]
+    assert dates == sorted(dates, reverse=True)  # newest first
+    assert page.status_label.text() == f"{len(records)} messages"
+    assert not page.index_note.isVisible() and not page.error_label.isVisible()
+    page.grab().save(str(screenshots / "search-open-en.png"))
+
+    search(qtbot, page, "dachausbau")
+    assert subjects(page) == [AKTEN_SUBJECT]
+    with qtbot.waitSignal(page.search_finished, timeout=WAIT):  # emptied: the newest again
+        qtbot.keyClick(page.query_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(page.query_edit, Qt.Key.Key_Delete)
+    assert page.model.rowCount() == len(records)
+
+
+def test_the_opening_list_is_limited_to_the_newest(qtbot, archived_context, monkeypatch):
+    monkeypatch.setattr(search_jobs, "NEWEST_LIMIT", 3)
+    page = SearchPage(archived_context)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.search_finished, timeout=WAIT):
+        page.show()
+    with ArchiveSearcher(archived_context.archive_root) as searcher:
+        everything = searcher.newest(limit=1000)
+    assert page.model.rowCount() == 3
+    assert [page.model.hit(row).id for row in range(3)] == [h.id for h in everything.hits[:3]]
+    assert [h.date for h in everything.hits] == sorted(
+        (h.date for h in everything.hits), reverse=True
+    )
+    assert page.status_label.text().startswith("Showing the newest 3 of ")
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=WAIT)
+
+
+def test_the_index_note_is_told_in_german(qtbot, qapp, archived_context):
+    root = archived_context.archive_root
+    with Catalog.open(root) as catalog:
+        catalog.forget_index()
+        archived = len(catalog.records())
+    translators = install_translators(qapp, "de")
+    try:
+        assert translators, "the German translation did not load"
+        QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+        page = SearchPage(archived_context)
+        qtbot.addWidget(page)
+        with archive_lock(root), qtbot.waitSignal(page.search_finished, timeout=WAIT):
+            page.show()
+        assert page.index_note.text() == (
+            f"Der Suchindex wird noch ergänzt: 0 von {archived} Nachrichten sind im Index, "
+            "einige fehlen deshalb womöglich in den Ergebnissen. Suchen Sie später erneut."
+        )
+        qtbot.waitUntil(lambda: not page.is_busy(), timeout=WAIT)
+    finally:
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        for translator in translators:
+            qapp.removeTranslator(translator)
+
+
+def test_the_folder_filter_takes_a_special_folder_as_the_page_shows_it(qtbot, page):
+    assert "Inbox" in {page.model.index(r, Column.FOLDER).data() for r in range(3)}
+    with qtbot.waitSignal(page.search_finished, timeout=WAIT):
+        qtbot.keyClicks(page.folder_edit, "inbox")  # as shown, not as the server names it
+
+    folders = {page.model.hit(row).folder for row in range(page.model.rowCount())}
+    assert folders == {"INBOX"} and page.model.rowCount() > 1
+
+
+def test_open_in_mail_program_failures_show_beside_the_button_until_the_next_message(
+    qtbot, page, monkeypatch, tmp_path, screenshots
+):
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)  # no mail program
+    search(qtbot, page, "to:post@kanzlei.example OR from:james@example.com")
+    click_row(qtbot, page, "Meeting minutes")
+    page.results_view.setFocus()
+    try:
+        with qtbot.waitSignal(page.action_finished, timeout=WAIT):
+            qtbot.keyClick(page.results_view, Qt.Key.Key_Return)  # Enter opens it
+        assert page.open_error.isVisible() and not page.error_label.isVisible()
+        assert page.open_error.text().startswith("No program is set up to open .eml files.")
+        for _ in range(3):  # a layout request travels up one level at a time
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        button, error = page.open_button.geometry(), page.open_error.geometry()
+        assert button.right() < error.left() < button.right() + 20  # right beside it
+        assert error.top() <= button.center().y() <= error.bottom()
+        page.grab().save(str(screenshots / "search-open-failed-en.png"))
+
+        with qtbot.waitSignal(page.preview_finished, timeout=WAIT):
+            qtbot.keyClick(page.results_view, Qt.Key.Key_Up)  # the next message
+        assert not page.open_error.isVisible()
+    finally:
+        page.remove_opened_copies()
+
+
+def test_a_message_that_cannot_be_copied_for_the_mail_program_says_so_beside_the_button(
+    qtbot, page, archived_context
+):
+    search(qtbot, page, "meeting")
+    hit = page.model.hit(0)
+    with Catalog.open(archived_context.archive_root) as catalog:
+        record = catalog.get([hit.id])[hit.id]
+    (archived_context.archive_root / record.location.path).unlink()
+    click_row(qtbot, page, "Meeting minutes")
+
+    with qtbot.waitSignal(page.action_finished, timeout=WAIT):
+        qtbot.mouseClick(page.open_button, Qt.MouseButton.LeftButton)
+
+    assert page.open_error.text().startswith("The message could not be opened: Cannot read")
+    assert page.open_error.isVisible() and not page.error_label.isVisible()
+    search(qtbot, page, "dachausbau")  # other results: the error went with its message
+    assert not page.open_error.isVisible()
+
+
+def test_the_open_failure_is_told_in_german(qapp):
+    translators = install_translators(qapp, "de")
+    try:
+        assert translators, "the German translation did not load"
+        text = QCoreApplication.translate("SearchPage", "The message could not be opened: {reason}")
+        assert text == "Die Nachricht konnte nicht geöffnet werden: {reason}"
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QFileDialog
 
 from archiver.core.catalog import CATALOG_NAME, Catalog, State
 from archiver.core.config import load_config
@@ -53,10 +54,11 @@ def test_saves_settings_and_shows_past_runs(qtbot, context, tmp_path, screenshot
     assert model.index(1, 6).data() == "2 problems"
     page.grab().save(str(screenshots / "settings-en.png"))
 
-    page.folder_edit.setText(str(tmp_path / "Archiv"))
+    page.folder_edit.setFocus()
+    qtbot.keyClicks(page.folder_edit, str(tmp_path / "Archiv"))
+    qtbot.keyClick(page.folder_edit, Qt.Key.Key_Return)  # applies: no Save button
     page.cutoff_combo.setCurrentIndex(page.cutoff_combo.findData("2y"))
     page.language_combo.setCurrentIndex(page.language_combo.findData("de"))
-    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     saved = load_config(context.dirs.config_file)
     assert saved.archive_dir == tmp_path / "Archiv" and saved.default_cutoff == "2y"
     assert saved.language == "de" and context.archive_root == tmp_path / "Archiv"
@@ -64,13 +66,42 @@ def test_saves_settings_and_shows_past_runs(qtbot, context, tmp_path, screenshot
     qtbot.waitUntil(lambda: not page.is_busy())
 
 
-def test_a_relative_archive_folder_is_refused(qtbot, context):
+def test_a_relative_archive_folder_is_refused_and_the_rest_still_applies(qtbot, context):
     page = SettingsPage(context)
     qtbot.addWidget(page)
     page.folder_edit.setText("relative/archive")
-    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
-    assert "full path" in page.error_label.text()
+    qtbot.keyClick(page.folder_edit, Qt.Key.Key_Return)
+    assert "full path" in page.error_label.text() and not page.error_label.isHidden()
     assert context.config.archive_dir is None
+
+    page.cutoff_combo.setFocus()  # by keyboard: the next cut-off in the list
+    qtbot.keyClick(page.cutoff_combo, Qt.Key.Key_Down)
+
+    assert load_config(context.dirs.config_file).default_cutoff == "2y"
+    assert context.config.archive_dir is None
+
+
+def test_each_setting_applies_as_it_changes(qtbot, context, tmp_path, monkeypatch):
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    changes: list[None] = []
+    context.config_changed.connect(lambda: changes.append(None))
+
+    page.format_combo.setCurrentIndex(page.format_combo.findData("mbox"))
+    assert load_config(context.dirs.config_file).archive_format == "mbox"
+    assert page.notice.text() == "Saved."
+    chosen = tmp_path / "Archiv"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(chosen))
+    qtbot.mouseClick(page.browse_button, LEFT)
+    assert context.archive_root == chosen
+    assert len(changes) == 2
+
+    page.folder_edit.setText(str(tmp_path / "Anderswo"))  # typed, and the page left at once
+    page.show()
+    page.hide()
+    assert context.archive_root == tmp_path / "Anderswo"
+    page.hide()  # nothing changed since: nothing saved again
+    assert len(changes) == 3
 
 
 def test_run_log_model_passes_the_model_tester(qtbot, tmp_path):

@@ -7,6 +7,7 @@ import importlib
 import os
 import subprocess
 import sys
+import threading
 import types
 from collections.abc import Iterator
 
@@ -154,3 +155,40 @@ def test_a_rename_gives_up_in_bounded_time_and_other_errors_at_once(tmp_path, mo
     with pytest.raises(OSError, match="full"):
         paths.replace_file(source, target, sleep=slept.append)
     assert slept == []
+
+
+def hold_in_thread(root, *, yielding: bool, release: threading.Event) -> threading.Event:
+    """Hold the archive lock on another thread of this process until *release* is set."""
+    held = threading.Event()
+
+    def hold() -> None:
+        with lock.archive_lock(root, yielding=yielding):
+            held.set()
+            release.wait(30)
+
+    threading.Thread(target=hold, daemon=True).start()
+    assert held.wait(10)
+    return held
+
+
+def test_a_job_waits_for_a_yielding_holder_of_its_own_process(tmp_path):
+    """The app's background indexing gives way: a job the user starts waits for it."""
+    release = threading.Event()
+    hold_in_thread(tmp_path, yielding=True, release=release)
+    # Work that can as well be left for later does not wait.
+    with pytest.raises(ArchiveLocked), lock.archive_lock(tmp_path, wait=False):
+        pass
+    threading.Timer(0.3, release.set).start()
+    with lock.archive_lock(tmp_path):  # the holder stops (here: after 0.3 s): ours now
+        assert (tmp_path / lock.LOCK_NAME).read_text().split() == [str(os.getpid())]
+
+
+def test_a_holder_that_does_not_yield_is_not_waited_for(tmp_path, monkeypatch):
+    monkeypatch.setattr(lock, "YIELD_WAIT", 60.0)  # failing at once, not after the wait
+    release = threading.Event()
+    hold_in_thread(tmp_path, yielding=False, release=release)
+    try:
+        with pytest.raises(ArchiveLocked), lock.archive_lock(tmp_path):
+            pass
+    finally:
+        release.set()

@@ -469,19 +469,25 @@ def update_index(
 
 
 def catch_up_index(
-    archive_root: Path, catalog: Catalog, *, report: ProgressCallback, cancel: CancelToken
+    archive_root: Path,
+    catalog: Catalog,
+    *,
+    report: ProgressCallback,
+    cancel: CancelToken,
+    yielding: bool = False,
 ) -> bool:
     """Index what the index lacks (after a crash, a deleted or damaged index) before a search.
 
     Does nothing when the index holds every verified message. Returns False when an archive
     job holds the archive (it indexes as it goes) or the archive is read-only: the search
     then sees what is indexed so far, and the caller may try again later. Cancellation stops
-    at a safe point (see update_index).
+    at a safe point (see update_index). In the app it holds the archive *yielding*: a job the
+    user starts meanwhile waits for it rather than failing (see lock.YIELDING).
     """
     if not catalog.unindexed() and index_usable(archive_root):
         return True
     try:
-        with archive_lock(archive_root):
+        with archive_lock(archive_root, yielding=yielding, wait=False):
             update_index(archive_root, catalog, report=report, cancel=cancel)
     except ArchiveLocked:
         log.info("An archive job is running; searching what is indexed so far.")
@@ -497,12 +503,13 @@ def catch_up_archive(archive_root: Path, *, report: ProgressCallback, cancel: Ca
     run whose indexing was stopped or left for later.
 
     Returns False when it could not (see catch_up_index); an archive without a catalog has
-    nothing to index.
+    nothing to index. It holds the archive as a yielding holder: its caller (the app) stops
+    it when the user starts a job, which waits for it meanwhile.
     """
     if not (archive_root / CATALOG_NAME).exists():
         return True
     with Catalog.open(archive_root) as catalog:
-        return catch_up_index(archive_root, catalog, report=report, cancel=cancel)
+        return catch_up_index(archive_root, catalog, report=report, cancel=cancel, yielding=True)
 
 
 def reindex(

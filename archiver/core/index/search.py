@@ -29,6 +29,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, Plugin, QueryParser, syntax
 from whoosh.searching import Searcher
 
+from archiver.core.catalog import Catalog, State
 from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
 from archiver.core.index.analysis import WORD, fold, part_form, term
 from archiver.core.index.attachments_text import AttachmentText
@@ -115,6 +116,31 @@ class SearchResult:
     hits: list[Hit]
     total: int
     query: wq.Query
+
+
+@dataclass(frozen=True, slots=True)
+class IndexCoverage:
+    """How much of the archive a search sees: *indexed* of the *archived* messages."""
+
+    indexed: int
+    archived: int
+
+    @property
+    def complete(self) -> bool:
+        """Whether the index holds every archived message."""
+        return self.indexed >= self.archived
+
+
+def index_coverage(searcher: ArchiveSearcher, catalog: Catalog) -> IndexCoverage:
+    """Compare the messages the catalog holds as archived with the documents of the index.
+
+    Fewer documents: an archive run is still indexing what it stored (or a crash, a deleted
+    index, left some out), so a search finds only part of the archive. Messages the catalog
+    marks as not indexed count as missing too: a run marks them once its commit is done.
+    """
+    archived, _ = catalog.location_totals(State.VERIFIED)
+    marked = archived - len(catalog.unindexed())
+    return IndexCoverage(min(searcher.document_count(), marked), archived)
 
 
 class _RepeatedNotPlugin(Plugin):
@@ -247,6 +273,31 @@ class ArchiveSearcher:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _see_commits(self) -> None:
+        """Look at the index as it is now, with what was committed since it was opened."""
+        if not self._searcher.up_to_date():
+            # A new searcher, not Searcher.refresh(): refreshing one opened on an empty index
+            # fails inside Whoosh (its empty reader lists no segments to reuse).
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
+            self._evaluator = _Evaluator(self._searcher)
+
+    def document_count(self) -> int:
+        """Return how many messages the index holds now: all that a search can find."""
+        self._see_commits()
+        return int(self._searcher.doc_count())
+
+    def newest(self, *, account: str | None = None, limit: int = 50) -> SearchResult:
+        """Return the newest *limit* messages (of one account, or all): a search for
+        everything, which the query language cannot say (an empty query is an error)."""
+        self._see_commits()
+        docs = self._evaluator.all_docs()
+        if account is not None:
+            docs &= self._evaluator.matches(wq.Term("account", account.lower()))
+        top = self._evaluator.newest(docs, limit)
+        hits = [_hit(self._searcher.stored_fields(d), 0.0) for d in top]
+        return SearchResult(hits, len(docs), wq.Every())
+
     def search(
         self,
         text: str,
@@ -258,12 +309,7 @@ class ArchiveSearcher:
         """Run a query; newest first by default, or by relevance; *limit* None for all."""
         if sort not in SORTS:
             raise QueryError(f"Unknown sort order {sort!r} (date or relevance).")
-        if not self._searcher.up_to_date():
-            # A new searcher, not Searcher.refresh(): refreshing one opened on an empty index
-            # fails inside Whoosh (its empty reader lists no segments to reuse).
-            self._searcher.close()
-            self._searcher = self._ix.searcher()
-            self._evaluator = _Evaluator(self._searcher)
+        self._see_commits()
         parsed = parse_query(text, self._parser)
         account_filter = None if account is None else wq.Term("account", account.lower())
         if sort == "relevance":

@@ -31,6 +31,7 @@ from archiver.core.accounts import Account
 from archiver.core.catalog import Catalog, NewRecord, Record, VerifiedMessage
 from archiver.core.cutoff import search_day
 from archiver.core.errors import ArchiverError, FolderError, StoreError, UidValidityChanged
+from archiver.core.folder_roles import WELL_KNOWN_NAMES, FolderRole
 from archiver.core.imap import (
     DEFAULT_TIMEOUT,
     FetchedMessage,
@@ -70,18 +71,7 @@ SCANNING_PREFIX = "Scanning "
 ARCHIVING = "Archiving"
 
 # Used only where the server marks no folder with a special-use flag (RFC 6154).
-TRASH_AND_JUNK_NAMES = {
-    "trash",
-    "deleted items",
-    "deleted messages",
-    "papierkorb",
-    "gelöschte elemente",
-    "gelöschte objekte",
-    "junk",
-    "junk e-mail",
-    "junk-e-mail",
-    "spam",
-}
+TRASH_AND_JUNK_NAMES = WELL_KNOWN_NAMES[FolderRole.TRASH] | WELL_KNOWN_NAMES[FolderRole.JUNK]
 
 
 def spool_path(archive_root: Path) -> Path:

@@ -76,6 +76,7 @@ from archiver.core.secrets import (
     store_in_keyring,
 )
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import error_text
@@ -207,11 +208,13 @@ class FolderTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._folders: list[FolderOverview] = []
+        self._by_name = True  # no special-use flags: special folders are known by name
 
     def set_folders(self, folders: list[FolderOverview]) -> None:
         """Replace the rows."""
         self.beginResetModel()
         self._folders = list(folders)
+        self._by_name = not any(f.special_use for f in folders)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -242,7 +245,7 @@ class FolderTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return folder.name
+                return folder_text(folder.name, folder.special_use, by_name=self._by_name)
             if folder.error is not None:
                 return "?"
             if column == 1:
@@ -252,6 +255,8 @@ class FolderTableModel(QAbstractTableModel):
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ToolTipRole and folder.error is not None:
             return folder.error
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return folder.name  # the server's name
         return None
 
 
@@ -338,6 +343,7 @@ class AccountDialog(QDialog):
         self._fingerprint: str | None = account.tls_fingerprint if account else None
         self._untrusted: str | None = None  # fingerprint the last test was shown
         self._suggested = False  # the provider was chosen by the e-mail address, not the user
+        self._focus_after_job: QWidget | None = None  # where the focus goes back after a job
         self.setWindowTitle(self.tr("Add account") if account is None else self.tr("Edit account"))
         self.resize(980, 640)
 
@@ -356,7 +362,6 @@ class AccountDialog(QDialog):
         )
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setAccessibleName(self.tr("Save the account"))
-        self.save_button.setDefault(True)
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         cancel.setAccessibleName(self.tr("Cancel"))
         self.buttons.accepted.connect(self._on_save)
@@ -366,6 +371,7 @@ class AccountDialog(QDialog):
         layout.addLayout(columns, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        self._make_enter_save()
 
         self._fill(account)
         self._on_security_changed()
@@ -374,6 +380,19 @@ class AccountDialog(QDialog):
         (self.host_edit if account else self.name_edit).setFocus()
 
     # Building the form
+
+    def _make_enter_save(self) -> None:
+        """Let Enter mean Save wherever the focus is; Space presses the focused button.
+
+        Qt makes every button in a dialog "auto-default": focused, it takes Enter, and the
+        first one focused becomes the dialog's default for good when none was set inside the
+        dialog. Enter in the Name field then opened the CA file picker, and Enter on Cancel,
+        where the focus lands when the form is locked, threw away all that was typed.
+        """
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+        # Only now, inside the dialog, does setDefault() make Save the dialog's default.
+        self.save_button.setDefault(True)
 
     @staticmethod
     def _caption(text: str, field: QWidget) -> QLabel:
@@ -818,6 +837,8 @@ class AccountDialog(QDialog):
             return
         self._fingerprint = self._untrusted
         self._show_trusted()
+        # Before the focused button hides, or Qt hands the focus on to Cancel.
+        self.save_button.setFocus()
         self.certificate_box.hide()
         self.start_test()
 
@@ -861,11 +882,33 @@ class AccountDialog(QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         """Lock the form while a job runs on what it said when the job started."""
+        if busy:
+            self._park_focus()
         self.server_box.setEnabled(not busy)
         self.password_box.setEnabled(not busy)
         self.test_button.setEnabled(not busy)
         self.save_button.setEnabled(not busy)
         self.test_progress.setVisible(busy)
+        if not busy:
+            self._restore_focus()
+
+    def _park_focus(self) -> None:
+        """Hold the focus on the dialog itself while the form is locked.
+
+        Disabling the focused field would hand the focus on to the next enabled button,
+        Cancel, where a key press meant for the form would cancel it.
+        """
+        self._focus_after_job = self.focusWidget()
+        self.setFocus()
+
+    def _restore_focus(self) -> None:
+        """Give the focus back to where it was, or to Save when that is gone (the Trust
+        button hides once the certificate is trusted, and saving is the next step)."""
+        widget = self._focus_after_job
+        self._focus_after_job = None
+        if widget is None or not widget.isVisibleTo(self) or not widget.isEnabled():
+            widget = self.save_button
+        widget.setFocus()
 
     @Slot(object)
     def _on_test_progress(self, progress: Progress) -> None:
@@ -976,7 +1019,7 @@ class AccountDialog(QDialog):
             )
         self.fingerprint_label.setText(fingerprint_lines(fingerprint))
         self.certificate_box.show()
-        self.trust_button.setFocus()
+        self._focus_after_job = self.trust_button  # focused when the test's job has ended
 
     @Slot()
     def _on_test_finished(self) -> None:

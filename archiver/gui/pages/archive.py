@@ -33,6 +33,7 @@ from archiver.core.imap import Quota
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_archive
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import day_text, number_text, qdate, size_text
 from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.archive_folders import (
@@ -113,6 +114,7 @@ class ArchivePage(JobPage):
         self._running: Kind | None = None
         self._checks: dict[str, bool] = {}  # box states to keep over a reload
         self._reload_after_run = False  # a run ended with a result: show the new counts
+        self._quiet = False  # the running job is the quiet reload after a run
         self._default_cutoff = context.config.default_cutoff
         self._build_choices()
         self._build_folders()
@@ -160,6 +162,9 @@ class ArchivePage(JobPage):
         self.notice_label = QLabel()  # a server that cannot delete single messages
         self.notice_label.setWordWrap(True)
         self.notice_label.hide()
+        self.updating_label = QLabel(self.tr("Updating the folders' counts…"))
+        self.updating_label.setEnabled(False)  # greyed: a note in passing, not a job
+        self.updating_label.hide()
 
     def _build_options(self) -> None:
         self.keep_flagged_box = QCheckBox(self.tr("Keep &flagged messages on the server"))
@@ -207,7 +212,11 @@ class ArchivePage(JobPage):
         # The wrapped quota text gets its own row: a horizontal layout does not give a
         # word-wrapped label the height its text needs (heightForWidth), and clips it.
         folders.addWidget(self.quota_label)
-        folders.addWidget(self.reload_button, 0, Qt.AlignmentFlag.AlignRight)
+        reload_row = QHBoxLayout()
+        reload_row.addWidget(self.updating_label)
+        reload_row.addStretch(1)
+        reload_row.addWidget(self.reload_button)
+        folders.addLayout(reload_row)
 
         options_box = QGroupBox(self.tr("Options"))
         options = QVBoxLayout(options_box)
@@ -325,15 +334,18 @@ class ArchivePage(JobPage):
     def _update_controls(self) -> None:
         """Enable what can be used now; show the date field only for "before a date"."""
         idle = not self.is_busy()
+        # The quiet reload after a run changes no choice: they stay open to the user.
+        choosable = idle or self._quiet
         loaded = self._has_listing()
-        for widget in (self.account_combo, self.cutoff_combo, self.date_edit):
-            widget.setEnabled(idle)
-        self.folder_tree.setEnabled(idle and loaded)
+        self.account_combo.setEnabled(idle)
+        for widget in (self.cutoff_combo, self.date_edit):
+            widget.setEnabled(choosable)
+        self.folder_tree.setEnabled(choosable and loaded)
         self.reload_button.setEnabled(idle and self.current_account() is not None)
-        self.keep_on_server_box.setEnabled(idle)
+        self.keep_on_server_box.setEnabled(choosable)
         copy_only = self.keep_on_server_box.isChecked()
-        self.keep_flagged_box.setEnabled(idle and not copy_only)
-        self.keep_unread_box.setEnabled(idle and not copy_only)
+        self.keep_flagged_box.setEnabled(choosable and not copy_only)
+        self.keep_unread_box.setEnabled(choosable and not copy_only)
         can_run = idle and loaded and bool(self.folder_tree.checked_folders())
         self.preview_button.setEnabled(can_run)
         self.archive_button.setEnabled(can_run)
@@ -443,14 +455,20 @@ class ArchivePage(JobPage):
         status: str,
         *,
         copy_only: bool = False,
+        quietly: bool = False,
     ) -> None:
+        """Start *job*, shown in the progress panel with Cancel, or *quietly* by a note."""
         self._running = kind
-        self.progress.start(kind, status, keep_on_server=copy_only)
+        self._quiet = quietly
+        if quietly:
+            self.updating_label.show()
+        else:
+            self.progress.start(kind, status, keep_on_server=copy_only)
         self.run_job(
             job,
             on_success,
             on_failure=self._on_failed,
-            on_progress=self.progress.update_progress,
+            on_progress=None if quietly else self.progress.update_progress,
             on_cancelled=self._on_cancelled,
             on_finished=self._on_finished,
         )
@@ -485,10 +503,15 @@ class ArchivePage(JobPage):
         return getter
 
     @Slot()
-    def reload_folders(self) -> None:
+    def reload_folders(self, *, quietly: bool = False) -> None:
         """Read the chosen account's folders, sizes and quota again, in the background.
 
         Boxes the user ticked or cleared keep their state for folders still there.
+
+        Args:
+            quietly: keep the tree as it is until the new counts arrive, with a note instead
+                of the progress panel (after a run: a second job there would look like the
+                run going on). The tree and the choices stay usable meanwhile.
         """
         account = self.current_account()
         if self.is_busy() or account is None:
@@ -498,18 +521,24 @@ class ArchivePage(JobPage):
             return
         keep = self._listing is not None and self._listing.account.name == account.name
         self._checks = self.folder_tree.checks() if keep else {}
-        self._show_no_listing()
+        if quietly and keep:
+            self._forget_preview()  # its numbers were those before the run
+        else:
+            self._show_no_listing()
         self._start(
             Kind.LOAD,
             partial(load_folders, account, getter),
             self._on_folders_loaded,
             self.tr("Reading the folders of {account}…").format(account=account.name),
+            quietly=quietly and keep,
         )
 
     def _on_folders_loaded(self, listing: object) -> None:
         assert isinstance(listing, FolderListing)
         if listing.account != self.current_account():
             return  # the account was changed in the settings meanwhile
+        if self._quiet:  # the boxes stayed usable while the counts were read
+            self._checks = self.folder_tree.checks()
         self._listing = listing
         self.folder_tree.show_listing(listing, self._checks)
         overview = listing.overview
@@ -615,7 +644,7 @@ class ArchivePage(JobPage):
         ]
         lines += [
             self.tr("Folder {folder} could not be read: {error}").format(
-                folder=f.folder, error=f.error
+                folder=folder_text(f.folder), error=f.error
             )
             for f in result.folders
             if f.error
@@ -749,6 +778,10 @@ class ArchivePage(JobPage):
         indexes: stopping it loses no work (the rest is indexed at the next start)."""
         return self.is_busy() and self.progress.in_background
 
+    def asks_before_closing(self) -> bool:
+        """Not for the quiet reload after a run, nor for indexing after the server is freed."""
+        return self.is_busy() and not self._quiet and not self.is_indexing_only()
+
     def _show_summary(self, text: str, attention: bool) -> None:
         self.summary.setText(text)
         self.summary.setStyleSheet(stylesheet(Tone.WARNING if attention else Tone.SUCCESS))
@@ -791,7 +824,9 @@ class ArchivePage(JobPage):
     def _on_finished(self) -> None:
         finished = self._running
         self._running = None
+        self._quiet = False
         self.progress.hide()
+        self.updating_label.hide()
         self._update_controls()
         if finished is Kind.LOAD and self._has_listing():
             self.folders_loaded.emit()  # once the page is ready for the next job
@@ -799,4 +834,4 @@ class ArchivePage(JobPage):
             self._reload_after_run = False
             # Show the counts as they are now; after job_finished, so the run's end is
             # reported before the next job starts.
-            QTimer.singleShot(0, self.reload_folders)
+            QTimer.singleShot(0, partial(self.reload_folders, quietly=True))

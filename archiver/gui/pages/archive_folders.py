@@ -10,19 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from archiver.core.accounts import Account
+from archiver.core.folder_roles import FolderRole, folder_role
 from archiver.core.imap import FolderInfo, NamespaceKind, open_session
 from archiver.core.jobs.archive import ArchiveResult, Kept, is_archived_by_default
 from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import PasswordGetter
+from archiver.gui.folder_names import leaf_text
 from archiver.gui.formatting import number_text, size_text
 
 FOLDER_ROLE = Qt.ItemDataRole.UserRole  # the folder's full name on the server
+# The special folders' order at the top of the tree, as mail programs list them.
+TREE_ROLES = (
+    FolderRole.INBOX,
+    FolderRole.DRAFTS,
+    FolderRole.SENT,
+    FolderRole.ARCHIVE,
+    FolderRole.JUNK,
+    FolderRole.TRASH,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +106,14 @@ class FolderTree(QTreeWidget):
             has_special_use = any(f.special_use for f in listing.folders)
             sizes = {f.name: f for f in listing.overview.folders}
             nodes: dict[tuple[str, ...], QTreeWidgetItem] = {}
-            for info in sorted(listing.folders, key=_tree_order):
+            order = partial(_tree_order, by_name=not has_special_use)
+            for info in sorted(listing.folders, key=order):
                 path = _path(info)
                 item = self._node(nodes, path)
                 if not info.is_selectable:
                     continue
                 default = is_archived_by_default(info, has_special_use)
+                item.setText(self.NAME, leaf_text(info, path[-1], by_name=not has_special_use))
                 self._make_folder_item(
                     item, info, sizes.get(info.name), checks.get(info.name, default)
                 )
@@ -226,7 +240,9 @@ def _path(info: FolderInfo) -> tuple[str, ...]:
     return tuple(part for part in info.name.split(info.delimiter) if part) or (info.name,)
 
 
-def _tree_order(info: FolderInfo) -> tuple[bool, bool, tuple[str, ...]]:
-    """INBOX first, then by name, level by level; shared folders after the account's own."""
-    path = _path(info)
-    return not info.is_personal, path[0].upper() != "INBOX", tuple(p.casefold() for p in path)
+def _tree_order(info: FolderInfo, *, by_name: bool) -> tuple[bool, int, tuple[str, ...]]:
+    """The account's own folders first: INBOX, the special folders as mail programs list
+    them, then the rest by name, level by level; shared folders after them."""
+    role = folder_role(info.name, info.special_use, info.delimiter, by_name=by_name)
+    rank = TREE_ROLES.index(role) if role is not None else len(TREE_ROLES)
+    return not info.is_personal, rank, tuple(p.casefold() for p in _path(info))

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QW
 from archiver.core.index.background import INDEXING
 from archiver.core.jobs.archive import ARCHIVING, SCANNING_PREFIX
 from archiver.core.progress import Progress
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 
 STEPS = 1000  # the bar's range: fine enough for 1-2 GB without int overflow tricks
@@ -143,7 +144,7 @@ class ProgressPanel(QWidget):
 
     def _show_folder_step(self, progress: Progress) -> None:
         """Scanning (archive, preview) or reading sizes (load): one step per folder."""
-        folder = progress.message.removeprefix(SCANNING_PREFIX)
+        folder = folder_text(progress.message.removeprefix(SCANNING_PREFIX))
         if progress.total and progress.done < progress.total:
             self._set_status(
                 self.tr("Looking at folder {folder} ({number} of {count})…").format(
@@ -161,7 +162,9 @@ class ProgressPanel(QWidget):
                 else self.tr("All copies checked. Deleting them from the server…")
             )
         elif progress.message != ARCHIVING:
-            self._set_status(self.tr("Archiving folder {folder}…").format(folder=progress.message))
+            self._set_status(
+                self.tr("Archiving folder {folder}…").format(folder=folder_text(progress.message))
+            )
         else:
             self._set_status(self.tr("Archiving…"))
         if progress.bytes_total:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from archiver.core.imap import Quota
 from archiver.core.jobs.archive import CHOSEN, ArchiveResult, FolderReport, Kept
 from archiver.core.secrets import redact
+from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 
 MAX_FAILURES_SHOWN = 5  # per folder; the log and the run log have them all
@@ -276,7 +277,7 @@ def _problems(result: ArchiveResult) -> list[str]:
         if f.error:
             lines.append(
                 QCoreApplication.translate("ArchiveSummary", "• Folder {folder}: {error}").format(
-                    folder=f.folder, error=redact(f.error)
+                    folder=folder_text(f.folder), error=redact(f.error)
                 )
             )
         if f.failed:
@@ -293,7 +294,7 @@ def _problems(result: ArchiveResult) -> list[str]:
                     "the server.",
                 )
             )
-            lines.append(text.format(folder=f.folder, count=number_text(f.failed)))
+            lines.append(text.format(folder=folder_text(f.folder), count=number_text(f.failed)))
             lines += [f"    {failure}" for failure in f.failures[:MAX_FAILURES_SHOWN]]
         if f.not_reached and not result.cancelled:
             text = (
@@ -309,7 +310,9 @@ def _problems(result: ArchiveResult) -> list[str]:
                     "server. Archive again to finish.",
                 )
             )
-            lines.append(text.format(folder=f.folder, count=number_text(f.not_reached)))
+            lines.append(
+                text.format(folder=folder_text(f.folder), count=number_text(f.not_reached))
+            )
         if f.vanished:
             text = (
                 QCoreApplication.translate(
@@ -324,7 +327,7 @@ def _problems(result: ArchiveResult) -> list[str]:
                     "another mail program during the run.",
                 )
             )
-            lines.append(text.format(folder=f.folder, count=number_text(f.vanished)))
+            lines.append(text.format(folder=folder_text(f.folder), count=number_text(f.vanished)))
         lines += [
             _kept_line(f, reason, count)
             for reason, count in sorted(f.kept.items())
@@ -360,7 +363,9 @@ def _problems(result: ArchiveResult) -> list[str]:
                 "• The counts do not add up for {folders}: messages were removed by another "
                 "mail program during the run, or a message is not accounted for. See the log "
                 "for details.",
-            ).format(folders=", ".join(f.folder for f in result.folders if not f.closes))
+            ).format(
+                folders=", ".join(folder_text(f.folder) for f in result.folders if not f.closes)
+            )
         )
     return lines
 
@@ -378,7 +383,7 @@ def _arrived_line(report: FolderReport) -> str:
             "• Folder {folder}: {count} messages arrived during the run; they stay on the server.",
         )
     )
-    return text.format(folder=report.folder, count=number_text(report.arrived))
+    return text.format(folder=folder_text(report.folder), count=number_text(report.arrived))
 
 
 def _kept_line(report: FolderReport, reason: str, count: int) -> str:
@@ -392,5 +397,7 @@ def _kept_line(report: FolderReport, reason: str, count: int) -> str:
         )
     )
     return text.format(
-        folder=report.folder, count=number_text(count), reason=kept_reason(reason, count)
+        folder=folder_text(report.folder),
+        count=number_text(count),
+        reason=kept_reason(reason, count),
     )

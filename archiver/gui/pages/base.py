@@ -117,6 +117,11 @@ class JobPage(QWidget):
         """Ask the running job to stop at its next safe point."""
         self.jobs.cancel()
 
+    def asks_before_closing(self) -> bool:
+        """Whether the window should ask before stopping this page's job to close: not for
+        jobs whose stop loses nothing the user waits for (reading, searching, indexing)."""
+        return self.is_busy()
+
     def run_job(
         self,
         job: Job,

@@ -31,7 +31,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtGui import QAction, QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -58,9 +58,11 @@ from archiver.core.jobs.export import ExportResult
 from archiver.core.jobs.restore import Outcome, RestoreResult
 from archiver.core.progress import Progress
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.folder_names import server_names
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.messageview import MessageContent, MessageView, load_message
 from archiver.gui.models import Column, HitTableModel
+from archiver.gui.notices import Tone, notice_label
 from archiver.gui.pages.base import JobPage, error_text
 from archiver.gui.pages.search_jobs import (
     SearchOutcome,
@@ -129,7 +131,6 @@ class SearchPage(JobPage):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.remove_opened_copies)
-        self._show_hint()
         self._update_actions()
 
     # --- building ---------------------------------------------------------------------------
@@ -279,6 +280,9 @@ class SearchPage(JobPage):
         self.open_button.setAccessibleName(self.tr("Open in mail program"))
         self.open_button.setToolTip(self.open_action.toolTip())
         self.open_button.clicked.connect(self.open_action.trigger)
+        # Why the message did not open, beside the button; gone with the next message.
+        self.open_error = notice_label(Tone.ERROR)
+        self.open_error.setAccessibleName(self.tr("Why the message did not open"))
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Progress"))
         self.progress.hide()
@@ -314,6 +318,8 @@ class SearchPage(JobPage):
         self.status_label = QLabel()
         self.status_label.setAccessibleName(self.tr("Search status"))
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.index_note = notice_label(Tone.WARNING)  # the index still lacks messages
+        self.index_note.setAccessibleName(self.tr("Search index incomplete"))
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.results_view)
         self.splitter.addWidget(self.preview)
@@ -325,6 +331,7 @@ class SearchPage(JobPage):
         actions.addWidget(self.restore_button)
         actions.addWidget(self.export_button)
         actions.addWidget(self.open_button)
+        actions.addWidget(self.open_error, 1)
         actions.addStretch(1)
         actions.addWidget(self.progress, 1)
         actions.addWidget(self.cancel_button)
@@ -333,6 +340,7 @@ class SearchPage(JobPage):
         layout.addLayout(filters)
         layout.addWidget(self.error_label)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.index_note)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(actions)
         layout.addWidget(self.outcome_label)
@@ -386,6 +394,18 @@ class SearchPage(JobPage):
         self.account_combo.setCurrentIndex(max(found, 0))
         self.account_combo.blockSignals(False)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """List the newest archived mail as the page opens, before anything is typed.
+
+        Shown again with nothing typed, the list is read afresh (a run may have archived
+        more mail since), unless the user has chosen a message in it.
+        """
+        super().showEvent(event)
+        request = self.request()
+        chosen = self.results_view.selectionModel().hasSelection()
+        if self._asked is None or (not request.query() and not chosen):
+            self._search(request)
+
     # --- public -----------------------------------------------------------------------------
 
     def focus_query(self) -> None:
@@ -396,6 +416,10 @@ class SearchPage(JobPage):
     def is_busy(self) -> bool:
         """Whether any job of the page runs: an action, a search or a preview."""
         return super().is_busy() or self._searches.busy or self._previews.busy
+
+    def asks_before_closing(self) -> bool:
+        """Only a restore, export or save is worth asking about; a search or preview is not."""
+        return super().is_busy()
 
     def cancel_job(self) -> None:
         """Stop every job of the page at its next safe point and drop their results."""
@@ -409,6 +433,7 @@ class SearchPage(JobPage):
             text=self.query_edit.text(),
             account=self.account_combo.currentData(),
             folder=self.folder_edit.text(),
+            folder_names=server_names(self.folder_edit.text()),
             date_from=_day(self.from_date) if self.from_check.isChecked() else None,
             date_to=_day(self.to_date) if self.to_check.isChecked() else None,
             has_attachment=self.attachment_check.isChecked(),
@@ -433,15 +458,9 @@ class SearchPage(JobPage):
             self._search(request)
 
     def _search(self, request: SearchRequest) -> None:
+        """Start *request*; an empty one lists the newest archived mail."""
         self._asked = request
         self.clear_error()
-        if not request.query():
-            self._searches.cancel()
-            self._busy_hint.stop()
-            self._show_results(None)
-            self._show_hint()
-            self.search_finished.emit()
-            return
         job = functools.partial(
             search_archive, self.context.archive_root, request, not self._index_ready
         )
@@ -451,11 +470,6 @@ class SearchPage(JobPage):
     @Slot()
     def _show_searching(self) -> None:
         self.status_label.setText(self.tr("Searching…"))
-
-    def _show_hint(self) -> None:
-        self.status_label.setText(
-            self.tr("Type what you are looking for, or choose a folder or dates.")
-        )
 
     @Slot(object)
     def _on_search_progress(self, progress: Progress) -> None:
@@ -492,10 +506,27 @@ class SearchPage(JobPage):
     def _show_results(self, outcome: SearchOutcome | None) -> None:
         self._previews.cancel()
         self.preview.clear()
+        self.open_error.hide()
         self._shown = None if outcome is None else outcome.request
         self._total = 0 if outcome is None else outcome.total
         self.model.set_hits([] if outcome is None else outcome.hits)
         self.status_label.setText(self._count_text())
+        # Only while catching up was impossible (an archive run holds the archive): a gap
+        # catching up could not close (unreadable files) is the Check's business.
+        coverage = outcome.coverage if outcome is not None and not outcome.index_complete else None
+        if coverage is not None and not coverage.complete:
+            self.index_note.setText(
+                self.tr(
+                    "The search index is still catching up: {indexed} of {archived} messages "
+                    "indexed, so some may be missing from the results. Search again later."
+                ).format(
+                    indexed=number_text(coverage.indexed),
+                    archived=number_text(coverage.archived),
+                )
+            )
+            self.index_note.show()
+        else:
+            self.index_note.hide()
 
     def _count_text(self) -> str:
         shown = self.model.rowCount()
@@ -517,6 +548,7 @@ class SearchPage(JobPage):
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_row_changed(self, current: QModelIndex, _: QModelIndex) -> None:
+        self.open_error.hide()  # it was about the message before
         if not current.isValid():
             return
         hit = self.model.hit(current.row())
@@ -574,15 +606,26 @@ class SearchPage(JobPage):
         if self.open_action.isEnabled():
             self.open_action.trigger()
 
-    def _start_action(self, job: Job, on_success: Callable[[object], None], busy_text: str) -> None:
+    def _start_action(
+        self,
+        job: Job,
+        on_success: Callable[[object], None],
+        busy_text: str,
+        on_failure: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.outcome_label.hide()
+        self.open_error.hide()
         self.progress.setRange(0, 0)
         self.progress.setFormat(busy_text)
         self.progress.setTextVisible(True)
         self.progress.show()
         self.cancel_button.show()
         self.run_job(
-            job, on_success, on_progress=self._on_action_progress, on_finished=self._action_ended
+            job,
+            on_success,
+            on_failure=on_failure,
+            on_progress=self._on_action_progress,
+            on_finished=self._action_ended,
         )
 
     def _on_action_progress(self, progress: Progress) -> None:
@@ -749,17 +792,28 @@ class SearchPage(JobPage):
         job = functools.partial(
             write_private_eml, self.context.archive_root, hits[0].id, self._open_dir
         )
-        self._start_action(job, self._on_eml_written, self.tr("Opening…"))
+        self._start_action(
+            job, self._on_eml_written, self.tr("Opening…"), on_failure=self._on_open_failed
+        )
 
     def _on_eml_written(self, result: object) -> None:
         assert isinstance(result, Path)
         self._open_dir = result.parent
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(result))):
-            self.show_error(
+            self._show_open_error(
                 self.tr(
                     "No program is set up to open .eml files. The message was saved as {path}."
                 ).format(path=str(result))
             )
+
+    def _on_open_failed(self, exc: BaseException) -> None:
+        self._show_open_error(
+            self.tr("The message could not be opened: {reason}").format(reason=error_text(exc))
+        )
+
+    def _show_open_error(self, text: str) -> None:
+        self.open_error.setText(text)
+        self.open_error.show()
 
     @Slot()
     def remove_opened_copies(self) -> None:

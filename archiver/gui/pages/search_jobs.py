@@ -15,8 +15,14 @@ from pathlib import Path
 from archiver.core.accounts import Account
 from archiver.core.attachments import save_attachments
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
-from archiver.core.index.indexer import catch_up_index
-from archiver.core.index.search import ArchiveSearcher, Hit, parse_query
+from archiver.core.index.indexer import catch_up_index, index_usable
+from archiver.core.index.search import (
+    ArchiveSearcher,
+    Hit,
+    IndexCoverage,
+    index_coverage,
+    parse_query,
+)
 from archiver.core.jobs.export import ExportResult, eml_stem, export_eml, export_mbox
 from archiver.core.jobs.restore import Login, RestoreOptions, RestoreResult, run_restore
 from archiver.core.paths import replace_file
@@ -28,6 +34,8 @@ from archiver.gui.messageview import catalog_record
 # Results fetched per search, newest first. Fetching costs about 15 µs per result (1.5 s at
 # 100,000 matches), so beyond this the status says how many more matched.
 RESULT_LIMIT = 100_000
+# Messages listed while nothing is asked for (the page as it opens): the newest ones.
+NEWEST_LIMIT = 500
 
 
 # Each takes report and cancel by keyword, as JobRunnable passes them.
@@ -40,6 +48,9 @@ class SearchRequest:
     text: str = ""
     account: str | None = None
     folder: str = ""
+    # The names on servers that *folder* stands for: a special folder typed as the GUI
+    # shows it ("Posteingang" for INBOX); empty: the folder as typed.
+    folder_names: tuple[str, ...] = ()
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     has_attachment: bool = False
@@ -48,9 +59,14 @@ class SearchRequest:
         """Return the typed query with the filters added as clauses ("" if nothing to find)."""
         text = self.text.strip()
         clauses = []
-        folder = " ".join(self.folder.replace('"', " ").split())
-        if folder:
-            clauses.append(f'folder:"{folder}"')
+        folders = [
+            " ".join(f.replace('"', " ").split()) for f in self.folder_names or [self.folder]
+        ]
+        folders = [f for f in folders if f]
+        if len(folders) == 1:
+            clauses.append(f'folder:"{folders[0]}"')
+        elif folders:
+            clauses.append("(" + " OR ".join(f'folder:"{f}"' for f in folders) + ")")
         if self.date_from is not None and self.date_to is not None:
             clauses.append(f"date:[{self.date_from:%Y-%m-%d} to {self.date_to:%Y-%m-%d}]")
         elif self.date_from is not None:
@@ -69,7 +85,8 @@ class SearchOutcome:
     """The result of one search job.
 
     ``archive_exists`` False: nothing was ever archived (no catalog). ``index_complete``
-    False: an archive job held the archive, so messages it has not indexed yet are missing.
+    False: an archive job held the archive, so messages it has not indexed yet are missing;
+    ``coverage`` says how many.
     """
 
     request: SearchRequest
@@ -77,6 +94,7 @@ class SearchOutcome:
     total: int
     archive_exists: bool = True
     index_complete: bool = True
+    coverage: IndexCoverage | None = None
 
 
 def search_archive(
@@ -89,6 +107,10 @@ def search_archive(
 ) -> SearchOutcome:
     """Search the archive (a job); with *catch_up*, first index what the index lacks.
 
+    Without catch-up (the index caught up before), it is tried still when the index holds
+    fewer messages than the catalog: an archive run since may have stopped before indexing
+    all it stored. An empty request lists the newest NEWEST_LIMIT messages.
+
     Raises QueryError for a query that cannot be read, naming the part of the user's own
     text (the filters' clauses are ours and always readable).
     """
@@ -96,14 +118,30 @@ def search_archive(
         return SearchOutcome(request, [], 0, archive_exists=False)
     if request.text.strip():
         parse_query(request.text)
-    complete = True
-    if catch_up:
-        with Catalog.open(archive_root) as catalog:
-            complete = catch_up_index(archive_root, catalog, report=report, cancel=cancel)
-    cancel.raise_if_cancelled()
-    with ArchiveSearcher(archive_root) as searcher:
-        result = searcher.search(request.query(), account=request.account, limit=RESULT_LIMIT)
-    return SearchOutcome(request, result.hits, result.total, index_complete=complete)
+    with Catalog.open(archive_root) as catalog:
+        complete = True
+        catch_up = catch_up or not index_usable(archive_root)  # deleted while the app ran
+        if catch_up:
+            complete = catch_up_index(
+                archive_root, catalog, report=report, cancel=cancel, yielding=True
+            )
+        cancel.raise_if_cancelled()
+        with ArchiveSearcher(archive_root) as searcher:
+            coverage = index_coverage(searcher, catalog)
+            if not catch_up and not coverage.complete:
+                complete = catch_up_index(
+                    archive_root, catalog, report=report, cancel=cancel, yielding=True
+                )
+                cancel.raise_if_cancelled()
+                coverage = index_coverage(searcher, catalog)
+            query = request.query()
+            if query:
+                result = searcher.search(query, account=request.account, limit=RESULT_LIMIT)
+            else:
+                result = searcher.newest(account=request.account, limit=NEWEST_LIMIT)
+    return SearchOutcome(
+        request, result.hits, result.total, index_complete=complete, coverage=coverage
+    )
 
 
 def catalog_records(archive_root: Path, ids: Sequence[int]) -> list[Record]:

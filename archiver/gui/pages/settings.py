@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtGui import QDesktopServices, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -52,7 +52,8 @@ class SettingsPage(JobPage):
     """Where the archive lives and in which format, the cut-off the archive page proposes,
     the language, the check and repair of the archive, and the log of past runs.
 
-    Settings apply when saved; a changed language applies from the next start.
+    Settings apply as soon as they are changed (the archive folder once typed: Enter, or the
+    focus leaving the field); a changed language applies from the next start.
     """
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -60,12 +61,12 @@ class SettingsPage(JobPage):
         self.folder_edit = QLineEdit()
         self.folder_edit.setAccessibleName(self.tr("Archive folder"))
         self.folder_edit.setPlaceholderText(str(context.dirs.archive))
-        browse = QPushButton(self.tr("&Browse…"))
-        browse.setAccessibleName(self.tr("Choose the archive folder"))
-        browse.clicked.connect(self._on_browse)
+        self.browse_button = QPushButton(self.tr("&Browse…"))
+        self.browse_button.setAccessibleName(self.tr("Choose the archive folder"))
+        self.browse_button.clicked.connect(self._on_browse)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_edit, 1)
-        folder_row.addWidget(browse)
+        folder_row.addWidget(self.browse_button)
 
         self.format_combo = QComboBox()
         self.format_combo.setAccessibleName(self.tr("Archive format"))
@@ -88,11 +89,7 @@ class SettingsPage(JobPage):
         self.language_combo.addItem("English", "en")
         self.language_combo.addItem("Deutsch", "de")
 
-        self.save_button = QPushButton(self.tr("&Save settings"))
-        self.save_button.setDefault(True)
-        self.save_button.setAccessibleName(self.tr("Save settings"))
-        self.save_button.clicked.connect(self._on_save)
-        self.notice = QLabel()
+        self.notice = QLabel()  # says that a change was saved
         self.notice.setWordWrap(True)
 
         form = QFormLayout()
@@ -116,10 +113,7 @@ class SettingsPage(JobPage):
         box_layout = QVBoxLayout(settings_box)
         box_layout.addLayout(form)
         box_layout.addWidget(hint)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.notice, 1)
-        buttons.addWidget(self.save_button)
-        box_layout.addLayout(buttons)
+        box_layout.addWidget(self.notice)
 
         check_box = self._check_box()
 
@@ -173,6 +167,10 @@ class SettingsPage(JobPage):
         outer.addWidget(scroll)
         self._show_config()
         context.config_changed.connect(self._show_config)
+        for combo in (self.format_combo, self.cutoff_combo, self.language_combo):
+            combo.currentIndexChanged.connect(self._apply)
+        self.folder_edit.editingFinished.connect(self._apply)
+        self._refused_folder = False  # the error shown is about the typed folder
 
     def _check_box(self) -> QGroupBox:
         """The button that checks and repairs the archive, its progress and its result."""
@@ -397,6 +395,7 @@ class SettingsPage(JobPage):
         chosen = QFileDialog.getExistingDirectory(self, self.tr("Archive folder"), start)
         if chosen:
             self.folder_edit.setText(chosen)
+            self._apply()
 
     def edited_config(self) -> Config:
         """The settings as the form shows them."""
@@ -409,12 +408,27 @@ class SettingsPage(JobPage):
             language=self.language_combo.currentData(),
         )
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        """Save a folder still being typed when the user leaves the page or the app."""
+        self._apply()
+        super().hideEvent(event)
+
     @Slot()
-    def _on_save(self) -> None:
-        self.clear_error()
+    def _apply(self) -> None:
+        """Save the settings as the form shows them, once one of them changed.
+
+        A relative archive folder is refused (said on the page) and the saved one kept; the
+        other settings still apply.
+        """
         new = self.edited_config()
-        if new.archive_dir is not None and not new.archive_dir.is_absolute():
+        refused = new.archive_dir is not None and not new.archive_dir.is_absolute()
+        if refused:
             self.show_error(self.tr("The archive folder must be a full path."))
+            new = replace(new, archive_dir=self.context.config.archive_dir)
+        elif self._refused_folder:
+            self.clear_error()
+        self._refused_folder = refused
+        if new == self.context.config:
             return
         language_changed = new.language != self.context.config.language
         try:
