@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from archiver import __version__
-from archiver.cli import accounts, archive, backup, restore, search, verify
+from archiver.cli import accounts, archive, backup, importing, restore, search, verify
 from archiver.cli.common import (
     EXIT_CANCELLED,
     EXIT_CODES_HELP,
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.register(commands)
     verify.register(commands)
     backup.register(commands)
+    importing.register(commands)
     gui = commands.add_parser("gui", help="open the desktop app (also: imap-archiver-gui)")
     gui.set_defaults(func=cmd_gui)
     demo = commands.add_parser(

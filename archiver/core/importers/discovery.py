@@ -43,6 +43,9 @@ OUTLOOK_REASON = (
     "Import, on a PC with Outlook) and import Thunderbird's Local Folders from there"
 )
 IMAP_CACHE_REASON = "IMAP account cache: its mail is on the server; archive it from there"
+NOT_FOUND_REASON = "not found"
+NOT_MAIL_REASON = "not a mail file"
+NOT_MBOX_REASON = "not an mbox file"
 PREF = re.compile(r'user_pref\("mail\.server\.(\w+)\.(directory|type)",\s*"(.*)"\);')
 
 
@@ -52,7 +55,7 @@ def discover(paths: Sequence[Path]) -> Discovery:
     found = Discovery()
     for path in paths:
         if not path.exists():
-            found.not_imported.append(NotImported(str(path), "not found"))
+            found.not_imported.append(NotImported(str(path), NOT_FOUND_REASON))
         elif path.is_dir():
             _directory(path, found)
         else:
@@ -71,7 +74,7 @@ def read_folder(folder: SourceFolder) -> Iterator[SourceEntry]:
         try:
             yield from read_mbox(folder.path)
         except NotAnMbox:
-            yield UnreadableMessage(str(folder.path), 0, "not an mbox file")
+            yield UnreadableMessage(str(folder.path), 0, NOT_MBOX_REASON)
         except OSError as exc:
             yield UnreadableMessage(str(folder.path), 0, exc.strerror or str(exc))
 
@@ -199,4 +202,4 @@ def _file(path: Path, parts: tuple[str, ...], found: Discovery) -> None:
         if path.stat().st_size:  # an empty file is an empty folder: nothing to import
             found.folders.append(SourceFolder("/".join((*parts, stem)), SourceKind.MBOX, path))
     else:
-        found.not_imported.append(NotImported(str(path), "not a mail file"))
+        found.not_imported.append(NotImported(str(path), NOT_MAIL_REASON))

@@ -17,6 +17,8 @@ from pathlib import Path
 from archiver.core.importers.sources import SourceEntry, SourceMessage, UnreadableMessage
 from archiver.core.store.maildir import MESSAGE_DIRS, flags_of, unique_name
 
+EMPTY_FILE_REASON = "empty file"
+
 
 def is_maildir(path: Path) -> bool:
     """Whether *path* is a Maildir: a directory with ``cur`` and ``new`` in it."""
@@ -57,6 +59,6 @@ def _read_file(path: Path, source: str, flags: tuple[str, ...]) -> SourceEntry:
     except OSError as exc:
         return UnreadableMessage(source, 0, exc.strerror or str(exc))
     if not data.strip():
-        return UnreadableMessage(source, 0, "empty file")
+        return UnreadableMessage(source, 0, EMPTY_FILE_REASON)
     when = dt.datetime.fromtimestamp(int(stamp), dt.UTC) if stamp > 0 else None
     return SourceMessage(source, 0, data, flags, when)

@@ -47,6 +47,7 @@ EMPTY_LINES = (b"\n", b"\r\n")
 MOZ_READ, MOZ_REPLIED, MOZ_MARKED, MOZ_EXPUNGED = 0x0001, 0x0002, 0x0004, 0x0008
 MOZ_FORWARDED = 0x1000
 EXPUNGED_REASON = "deleted in Thunderbird (its folder was never compacted)"
+EMPTY_REASON = "empty message"
 
 
 class NotAnMbox(ValueError):
@@ -161,7 +162,7 @@ class _Reader:
         if status is not None and int(status.group(1), 16) & MOZ_EXPUNGED:
             return SkippedMessage(self.source, offset, EXPUNGED_REASON)
         if not data.strip():
-            return UnreadableMessage(self.source, offset, "empty message")
+            return UnreadableMessage(self.source, offset, EMPTY_REASON)
         return SourceMessage(
             self.source, offset, data, source_flags(block), from_line_date(head), truncated
         )

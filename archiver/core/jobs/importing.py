@@ -54,6 +54,7 @@ BATCH_MESSAGES = 200
 BATCH_BYTES = 8 * 1024 * 1024
 MAX_LISTED = 50  # unreadable and truncated messages listed per folder
 IMPORTING = "Importing"
+DIFFERS_REASON = "the stored copy differs from the source"
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,7 +416,7 @@ class _Run:
                 bad.append(row_id)
                 log.error("Import: %s: the stored copy differs from the source; not imported",
                           _where(source, position))  # fmt: skip
-                rep.fail(_where(source, position), "the stored copy differs from the source")
+                rep.fail(_where(source, position), DIFFERS_REASON)
         self.catalog.mark_verified(good)
         self.catalog.remove(bad)
         kept = set(good)

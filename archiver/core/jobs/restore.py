@@ -4,7 +4,9 @@ Per message: read the stored bytes and check them against the catalog (size and 
 look for the message's copy in the target folder and skip the message unless forced → APPEND
 the bytes with the original flags (never \\Recent) and INTERNALDATE → fetch the server's
 copy back, found by its APPENDUID where the server has UIDPLUS and by searching otherwise,
-and compare SHA-256 → record the restore in the catalog.
+and compare SHA-256 → record the restore in the catalog. A message with bare LF line ends
+(imported from a Unix mbox file or Maildir) is sent in CRLF form, as IMAP carries mail, and
+its copy on the server is compared with that form.
 
 Idempotence is per catalog row: a row's copy is first the one its own recorded restore put
 in the folder (the ``restores`` table), if that UID is still there. A copy a restore put
@@ -25,7 +27,9 @@ what already arrived instead of storing it twice.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import hashlib
 import logging
 import shutil
 from collections.abc import Mapping, Sequence
@@ -45,6 +49,7 @@ from archiver.core.imap import (
     open_session,
 )
 from archiver.core.lock import archive_lock
+from archiver.core.message import imap_form
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.secrets import Secret
 from archiver.core.store.reading import read_message
@@ -363,6 +368,14 @@ class _Restorer:
         except StoreError as exc:
             log.error("%s", exc)
             return item(Outcome.FAILED, note=str(exc))
+        wire = imap_form(data)
+        if wire is not data:
+            # Imported with bare LF line ends: the server holds, and gives back, the CRLF
+            # form; the copy found or fetched back is compared with that.
+            data = wire
+            record = dataclasses.replace(
+                record, sha256=hashlib.sha256(wire).hexdigest(), size=len(wire)
+            )
         before = self.session.search_size(record.size) if folder_exists else []
         if not self.options.force:
             uid = self._copy_of(record, before, copies)
