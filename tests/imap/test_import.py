@@ -129,6 +129,15 @@ def test_import_is_exact_searchable_restorable_and_idempotent(
     hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [h["folder"] for h in hits] == ["Imported/Local Folders/Archives/2019"]
 
+    # Restorable into a folder of its own name, with the server's delimiter.
+    assert main(["restore", "--query", "folder:2019", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["restored"] == 3  # and Q1, Sent/2019
+    sep = dovecot.separator
+    flagged = server_state(dovecot, imap_user, f"Imported{sep}Local Folders{sep}Archives{sep}2019")
+    assert [data for data, _, _ in flagged.values()] == [
+        imap_form(e.data) for e in expected if e.folder == "Local Folders/Archives/2019"
+    ]
+
     # Restorable: "upload my old folders" is import, then restore with --to-folder.
     assert main(["restore", "--query", "folder:imported", "--to-folder", "Alt", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

@@ -45,6 +45,7 @@ from archiver.core.imap import (
     FetchedMessage,
     ImapSession,
     MessageMeta,
+    NamespaceKind,
     WantedMessage,
     open_session,
 )
@@ -285,10 +286,22 @@ class _Restorer:
         Errors that concern the whole account (QuotaExceeded, a lost connection) propagate,
         after the message in flight was recorded as failed.
         """
-        known = {_folder_key(f.name) for f in self.session.list_folders()}
+        listed = self.session.list_folders()
+        known = {_folder_key(f.name) for f in listed}
+        personal = next(
+            (n for n in self.session.namespaces() if n.kind is NamespaceKind.PERSONAL), None
+        )
+        inbox = next((f for f in listed if f.name.upper() == "INBOX"), None)
+        delimiter = inbox.delimiter if inbox is not None else None
+        if personal is not None:
+            delimiter = personal.delimiter or delimiter
+        prefix = personal.prefix if personal is not None else ""
         by_folder: dict[str, list[Record]] = {}
         for record in records:
-            by_folder.setdefault(self.options.target(record)[1], []).append(record)
+            folder = self.options.target(record)[1]
+            if record.uidvalidity == 0 and not self.options.to_folder:
+                folder = server_folder(folder, delimiter, prefix)
+            by_folder.setdefault(folder, []).append(record)
         for folder, batch in by_folder.items():
             cancel.raise_if_cancelled()
             try:
@@ -469,6 +482,21 @@ class _Restorer:
             if match is not None:
                 return match
         return None
+
+
+def server_folder(folder: str, delimiter: str | None, prefix: str) -> str:
+    """Return the server's name for a folder the archive named itself: imported mail's
+    (``Imported/Local Folders/Inbox``) and rows verify rebuilt from files, whose UIDVALIDITY
+    is 0. Their parts are joined with ``/``; on the server they are joined with its
+    delimiter (a delimiter inside a part becomes ``_``) below its personal namespace's
+    prefix (``INBOX.`` on some servers)."""
+    if folder.upper() == "INBOX":
+        return folder
+    if delimiter is not None and delimiter != "/":
+        folder = delimiter.join(part.replace(delimiter, "_") for part in folder.split("/"))
+    if prefix and not folder.startswith(prefix):
+        folder = prefix + folder
+    return folder
 
 
 def _differences(record: Record, copy: MessageMeta) -> str | None:
