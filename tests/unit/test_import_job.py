@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from archiver.core.catalog import Catalog, State
+from archiver.core.errors import StoreError
+from archiver.core.jobs import importing
 from archiver.core.jobs.importing import ImportOptions, ImportResult, import_into, run_import
 from archiver.core.progress import CancelToken, Progress, ignore_progress
-from archiver.core.store import open_store
+from archiver.core.store import MaildirStore, open_store
 from archiver.core.store.reading import read_message
 from tests.helpers.mailgen import HARD_SHAPES, generate_message
 from tests.helpers.mailsources import (
@@ -145,3 +147,49 @@ def test_run_import_indexes_and_reports_problems(tmp_path: Path) -> None:
     assert folder.truncated == [f"{tmp_path / 'box'} at byte {len(content)}"]
     assert folder.unreadable[0].reason == "empty message"
     assert not result.ok
+
+
+@pytest.mark.parametrize("step", ["stage", "commit"])
+@pytest.mark.expect_log("ERROR", "archiver.core.jobs.importing", "import stopped: disk full")
+def test_a_full_disk_stops_the_import_and_a_rerun_finishes(tmp_path, monkeypatch, step):
+    raws = [generate_message(i) for i in range(30)]
+    (tmp_path / "a.mbox").write_bytes(mboxrd(raws))
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    real = getattr(MaildirStore, step)
+    calls = []
+
+    def full(self, *args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise StoreError("disk full")
+        return real(self, *args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(MaildirStore, step, full)
+        patch.setattr(importing, "BATCH_MESSAGES", 10)
+        stopped = run(archive, [tmp_path / "a.mbox"])
+    # The third message of the first batch, or the third batch (commits go by batch).
+    assert stopped.error == "disk full" and stopped.imported == (0 if step == "stage" else 20)
+    again = run(archive, [tmp_path / "a.mbox"])
+    assert (again.already, again.imported) == (stopped.imported, 30 - stopped.imported)
+    assert [data for data, _, _ in archived(archive)] == sorted(raws)
+
+
+@pytest.mark.expect_log("ERROR", "archiver.core.jobs.importing", "stored copy differs")
+def test_a_copy_that_reads_back_wrong_is_not_recorded(tmp_path, monkeypatch):
+    (tmp_path / "a.mbox").write_bytes(mboxrd([generate_message(i) for i in range(3)]))
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    real = MaildirStore.read_digest
+
+    def damaged(self, location, size):
+        digest, length = real(self, location, size)
+        return ("0" * 64, length) if "U0_-2." in location.path else (digest, length)
+
+    monkeypatch.setattr(MaildirStore, "read_digest", damaged)
+    result = run(archive, [tmp_path / "a.mbox"])
+    assert (result.imported, result.unreadable) == (2, 1)
+    assert result.folders[0].unreadable[0].reason == "the stored copy differs from the source"
+    with Catalog.open(archive) as catalog:
+        assert len(catalog.records(ACCOUNT)) == len(catalog.import_sources(ACCOUNT)) == 2

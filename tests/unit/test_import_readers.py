@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 from archiver.core.importers import (
     SkippedMessage,
+    SourceFolder,
     SourceKind,
     SourceMessage,
     UnreadableMessage,
     discover,
 )
-from archiver.core.importers.discovery import IMAP_CACHE_REASON, OUTLOOK_REASON, read_folder
+from archiver.core.importers.discovery import (
+    IMAP_CACHE_REASON,
+    NOT_MBOX_REASON,
+    OUTLOOK_REASON,
+    read_folder,
+)
 from archiver.core.importers.mbox import from_line_date, read_mbox, source_flags
 from tests.helpers.corpus import SKIP_REASON, corpus_files
 from tests.helpers.mailgen import HARD_SHAPES, generate_message
@@ -219,3 +227,69 @@ def test_single_files_and_missing_paths(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert [n.reason for n in found.not_imported] == ["not found"]
     assert isinstance(next(read_folder(found.folders[2])), UnreadableMessage)
+
+
+def test_folders_that_cannot_be_listed_are_named(tmp_path: Path, monkeypatch) -> None:
+    # A folder without read permission (root reads everything, so the refusal is simulated).
+    (tmp_path / "Export" / "locked").mkdir(parents=True)
+    (tmp_path / "Export" / "a.eml").write_bytes(generate_message(1))
+    maildir(tmp_path / "Maildir", [generate_message(2)])
+    scandir = os.scandir
+
+    def refuse(path: object = ".") -> object:
+        if Path(str(path)).name in ("locked", "Maildir"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    found = discover([tmp_path / "Export", tmp_path / "Maildir"])
+    assert [f.name for f in found.folders] == ["Export", "Maildir"]
+    assert [(Path(n.path).name, n.reason) for n in found.not_imported] == [
+        ("locked", "Permission denied"), ("Maildir", "Permission denied")
+    ]  # fmt: skip
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges there")
+def test_files_that_vanish_or_change_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "gone").symlink_to(tmp_path / "nowhere")
+    maildir(tmp_path / "src" / "md", [generate_message(1), generate_message(2)])
+    found = discover([tmp_path / "src"])
+    assert [(Path(n.path).name, n.reason) for n in found.not_imported] == [
+        ("gone", "No such file or directory")
+    ]
+    entries = read_folder(found.folders[0])
+    assert isinstance(next(entries), SourceMessage)
+    for path in (tmp_path / "src" / "md" / "new").iterdir():
+        path.unlink()  # another program took it after the folder was listed
+    assert next(entries) == UnreadableMessage(
+        str(tmp_path / "src" / "md" / "1500000001.M1.host"), 0, "No such file or directory"
+    )
+    mbox = SourceFolder("x", SourceKind.MBOX, tmp_path / "src" / "md" / "cur")
+    assert isinstance(next(read_folder(mbox)), UnreadableMessage)  # not a file (any more)
+    (tmp_path / "plain").write_bytes(b"Hello\n")
+    changed = SourceFolder("x", SourceKind.MBOX, tmp_path / "plain")
+    assert [e.reason for e in read_folder(changed)] == [NOT_MBOX_REASON]  # type: ignore[union-attr]
+
+
+def test_profile_without_prefs_and_with_account_folders_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "Profiles" / "a").mkdir(parents=True)
+    (tmp_path / "Profiles" / "b" / "Mail" / "Local Folders").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "pop").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "imap").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "pop" / "Inbox").write_bytes(mboxrd([generate_message(1)]))
+    (tmp_path / "Profiles" / "b" / "prefs.js").write_text(
+        f'user_pref("mail.server.server3.directory", "{tmp_path / "elsewhere" / "pop"}");\n'
+        f'user_pref("mail.server.server4.directory", "{tmp_path / "elsewhere" / "imap"}");\n'
+        'user_pref("mail.server.server4.type", "imap");\n'.replace("\\", "\\\\"),
+        encoding="utf-8",
+    )
+    (tmp_path / "profiles.ini").write_text(
+        "[General]\nStartWithLastProfile=1\n\n[Profile1]\nName=alt\nIsRelative=1\n"
+        "Path=Profiles/a\n\n[Profile0]\nName=neu\nIsRelative=0\n"
+        f"Path={tmp_path / 'Profiles' / 'b'}\n",
+        encoding="utf-8",
+    )
+    found = discover([tmp_path])
+    assert [f.name for f in found.folders] == ["neu/pop/Inbox"]
+    assert [Path(n.path).name for n in found.not_imported] == ["imap"]

@@ -142,7 +142,11 @@ def _walk(root: Path, name: tuple[str, ...], found: Discovery) -> None:
     if is_maildir(root):
         _maildir(root, name, found)
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(exc: OSError) -> None:  # a folder os.walk cannot list: say so
+        found.not_imported.append(NotImported(str(exc.filename), exc.strerror or str(exc)))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         directory = Path(dirpath)
         parts = _folder_parts(root, directory, name)
         for sub in list(dirnames):
@@ -171,7 +175,13 @@ def _folder_parts(root: Path, directory: Path, name: tuple[str, ...]) -> tuple[s
 def _maildir(path: Path, name: tuple[str, ...], found: Discovery) -> None:
     """Add a Maildir and its Maildir++ subfolders (``.A.B`` is folder A/B beside it)."""
     found.folders.append(SourceFolder("/".join(name), SourceKind.MAILDIR, path))
-    for entry in sorted(path.iterdir()):
+    try:
+        with os.scandir(path) as listing:
+            entries = sorted(Path(entry.path) for entry in listing)
+    except OSError as exc:
+        found.not_imported.append(NotImported(str(path), exc.strerror or str(exc)))
+        return
+    for entry in entries:
         if entry.name.startswith(".") and entry.name not in (".", "..") and is_maildir(entry):
             segments = tuple(s for s in entry.name[1:].split(".") if s)
             parent = name[:-1] if len(name) > 1 else ()
