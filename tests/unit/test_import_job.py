@@ -12,6 +12,7 @@ from archiver.core.catalog import Catalog, State
 from archiver.core.errors import StoreError
 from archiver.core.jobs import importing
 from archiver.core.jobs.importing import ImportOptions, ImportResult, import_into, run_import
+from archiver.core.jobs.restore import server_folder
 from archiver.core.progress import CancelToken, Progress, ignore_progress
 from archiver.core.store import MaildirStore, open_store
 from archiver.core.store.reading import read_message
@@ -193,3 +194,13 @@ def test_a_copy_that_reads_back_wrong_is_not_recorded(tmp_path, monkeypatch):
     assert result.folders[0].unreadable[0].reason == "the stored copy differs from the source"
     with Catalog.open(archive) as catalog:
         assert len(catalog.records(ACCOUNT)) == len(catalog.import_sources(ACCOUNT)) == 2
+
+
+def test_imported_folders_take_the_servers_delimiter_and_prefix():
+    assert server_folder("Imported/Local Folders/Inbox", ".", "") == "Imported.Local Folders.Inbox"
+    assert server_folder("Imported/pop.example.org/Inbox", ".", "INBOX.") == (
+        "INBOX.Imported.pop_example_org.Inbox"
+    )
+    assert server_folder("Imported/a", "/", "") == "Imported/a"
+    assert server_folder("Imported/a", None, "") == "Imported/a"
+    assert server_folder("INBOX", ".", "INBOX.") == "INBOX"
