@@ -336,7 +336,7 @@ class _Run:
                     self._store(batch, rep)  # the second copy is then found as a duplicate
                     batch, size = [], 0
                 if entry.truncated:
-                    log.warning("Import: %s: the file ends inside this message; imported as "
+                    log.warning("Import: %s: the file ends inside this message; taken as "
                                 "far as it goes", _where(entry.source, entry.position))  # fmt: skip
                     if len(rep.truncated) < MAX_LISTED:
                         rep.truncated.append(_where(entry.source, entry.position))
