@@ -9,7 +9,8 @@ from 2019 to now; then the real main window (1100x720) is driven as a user would
 welcome page, the account dialog after "Test connection", the accounts page, the archive
 page before and after "Preview", during "Archive older than 1 year", as the folders' counts
 are updated after it and when that is done, the search page as it opens (the newest mail)
-and a search with a message open, the settings with the run just made, automatic archiving
+and a search with a message open, the import page after looking at a Thunderbird profile,
+the settings with the run just made, automatic archiving
 turned on (with a pretended system scheduler) after a recorded automatic run, the Backup
 section after a backup, and the Record page (with a retention of 5 years). Passwords go to a
 keyring in a file in the temporary folder, never to the system keyring.
@@ -56,6 +57,7 @@ from archiver.gui.mainwindow import MainWindow
 from tests.helpers.dovecot import DovecotServer, ImapUser, append_messages, find_dovecot
 from tests.helpers.filekeyring import FileKeyring
 from tests.helpers.mailgen import generate_mailbox
+from tests.helpers.mailsources import mboxrd, to_lf
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 SIZE = (1100, 720)
@@ -124,6 +126,22 @@ def fill_mailbox(server: DovecotServer, user: ImapUser, count: int = 240) -> Non
                 )
                 append_messages(client, folder, [dated], when=when, flags=(b"\\Seen",))
             start += size
+
+
+def old_mail(work: Path) -> Path:
+    """Write a Thunderbird profile with years of POP3 mail in its Local Folders; return it."""
+    profile = work / "Thunderbird" / "Profiles" / "k3x9a1.default-release"
+    local = profile / "Mail" / "Local Folders"
+    (local / "Archiv.sbd").mkdir(parents=True)
+    (profile / "prefs.js").write_text('user_pref("mail.server.server1.type", "none");\n')
+    mail = [to_lf(raw) for raw in generate_mailbox(160, seed=77, mean_size=12_000)]
+    folders = {"Inbox": mail[:40], "Sent": mail[40:70], "Archiv.sbd/2016": mail[70:110],
+               "Archiv.sbd/2017": mail[110:]}  # fmt: skip
+    for name, part in folders.items():
+        (local / name).write_bytes(mboxrd(part))
+        (local / f"{name}.msf").write_bytes(b"")
+    (local / "Archiv").write_bytes(b"")
+    return profile
 
 
 def answer_yes(*args: object, **kwargs: object) -> QMessageBox.StandardButton:
@@ -216,6 +234,15 @@ def shoot(app: QApplication, server: DovecotServer, lang: str, work: Path) -> No
     search.results_view.selectRow(0)
     wait(app, lambda: bool(previewed))
     save(app, window, "search", lang)
+
+    importing = window.import_page
+    window.show_page(importing)
+    importing.add_sources([old_mail(work / lang)])
+    looked: list[bool] = []
+    importing.looked.connect(lambda: looked.append(True))
+    importing.look_button.click()
+    wait(app, lambda: bool(looked))
+    save(app, window, "import", lang)
 
     window.show_page(window.settings_page)
     wait(app, lambda: not window.settings_page.is_busy())

@@ -18,7 +18,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from archiver import __version__
-from archiver.cli import accounts, archive, backup, report, restore, schedule, search, verify
+from archiver.cli import (
+    accounts,
+    archive,
+    backup,
+    importing,
+    report,
+    restore,
+    schedule,
+    search,
+    verify,
+)
 from archiver.cli.common import (
     EXIT_CANCELLED,
     EXIT_CODES_HELP,
@@ -143,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.register(commands)
     report.register(commands)
     schedule.register(commands)
+    importing.register(commands)
     gui = commands.add_parser("gui", help="open the desktop app (also: imap-archiver-gui)")
     gui.set_defaults(func=cmd_gui)
     demo = commands.add_parser(

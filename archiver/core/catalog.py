@@ -63,6 +63,12 @@ MIGRATIONS = {
     # 3: finding the rows to index without reading the whole table after every batch.
     3: "CREATE INDEX messages_unindexed ON messages (account, id) "
     "WHERE indexed = 0 AND state = 'verified'",
+    # 4: where imported messages came from (a file, and the offset in an mbox file), so that
+    # importing a source again adds nothing; several places may name one stored message.
+    4: "CREATE TABLE import_sources (id INTEGER PRIMARY KEY, "
+    "message INTEGER NOT NULL REFERENCES messages (id), account TEXT NOT NULL, "
+    "source TEXT NOT NULL, position INTEGER NOT NULL, imported_at TEXT NOT NULL, "
+    "UNIQUE (account, source, position))",
 }
 
 CATALOG_NAME = "catalog.sqlite3"
@@ -183,6 +189,19 @@ def _record(row: Sequence[Any]) -> Record:
         State(row[13]),
         bool(row[14]),
     )
+
+
+_INSERT_PENDING = (
+    "INSERT INTO messages (account, folder, uidvalidity, uid, message_id, sha256, size, "
+    "internaldate, flags, path, offset, length, state, on_server, archived_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+)
+
+
+def _pending_values(r: NewRecord, now: str, on_server: bool = True) -> tuple[object, ...]:
+    return (r.account, r.folder, r.uidvalidity, r.uid, r.message_id, r.sha256, r.size,
+            r.internaldate.isoformat(), " ".join(r.flags), r.location.path, r.location.offset,
+            r.location.length, int(on_server), now)  # fmt: skip
 
 
 def _now() -> str:
@@ -357,29 +376,58 @@ class Catalog:
         """Write rows in state pending, in one transaction."""
         now = _now()
         with self._transaction():
+            self._db.executemany(_INSERT_PENDING, [_pending_values(r, now) for r in records])
+
+    def add_imported(self, items: Sequence[tuple[NewRecord, str, int]]) -> list[int]:
+        """Write rows in state pending with the place each was imported from (source file,
+        position in it), in one transaction; return the new rows' ids in order.
+
+        Recovery settles them as it settles an archive run's; removing a row removes its
+        place too, so an interrupted import takes the place again on its next run.
+        """
+        now = _now()
+        ids = []
+        with self._transaction():
+            for record, source, position in items:
+                # Never on a server: no archive run may delete anything for these rows.
+                cursor = self._db.execute(_INSERT_PENDING, _pending_values(record, now, False))
+                row_id = int(cursor.lastrowid or 0)
+                self._db.execute(
+                    "INSERT INTO import_sources (message, account, source, position, "
+                    "imported_at) VALUES (?, ?, ?, ?, ?)",
+                    (row_id, record.account, source, position, now),
+                )
+                ids.append(row_id)
+        return ids
+
+    def add_import_sources(self, account: str, places: Iterable[tuple[int, str, int]]) -> None:
+        """Record more places (row id, source, position) a stored message was imported
+        from: a copy the archive holds already is not stored again."""
+        now = _now()
+        with self._transaction():
             self._db.executemany(
-                "INSERT INTO messages (account, folder, uidvalidity, uid, message_id, sha256, "
-                "size, internaldate, flags, path, offset, length, state, archived_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                [
-                    (
-                        r.account,
-                        r.folder,
-                        r.uidvalidity,
-                        r.uid,
-                        r.message_id,
-                        r.sha256,
-                        r.size,
-                        r.internaldate.isoformat(),
-                        " ".join(r.flags),
-                        r.location.path,
-                        r.location.offset,
-                        r.location.length,
-                        now,
-                    )
-                    for r in records
-                ],
+                "INSERT OR IGNORE INTO import_sources (message, account, source, position, "
+                "imported_at) VALUES (?, ?, ?, ?, ?)",
+                [(row_id, account, source, position, now) for row_id, source, position in places],
             )
+
+    def imported_positions(self, account: str, source: str) -> set[int]:
+        """Return the positions in *source* whose message the account's archive holds,
+        verified."""
+        cursor = self._db.execute(
+            "SELECT s.position FROM import_sources s JOIN messages m ON m.id = s.message "
+            "WHERE s.account = ? AND s.source = ? AND m.state = 'verified'",
+            (account, source),
+        )
+        return {row[0] for row in cursor}
+
+    def import_sources(self, account: str) -> list[tuple[int, str, int]]:
+        """Return every recorded import place of the account: (row id, source, position)."""
+        cursor = self._db.execute(
+            "SELECT message, source, position FROM import_sources WHERE account = ? ORDER BY id",
+            (account,),
+        )
+        return [(row[0], row[1], row[2]) for row in cursor]
 
     def mark_verified(self, ids: Iterable[int]) -> None:
         """Set rows to verified, in one durable transaction."""
@@ -389,9 +437,12 @@ class Catalog:
             )
 
     def remove(self, ids: Iterable[int]) -> None:
-        """Delete rows (pending rows whose file never made it)."""
+        """Delete rows (pending rows whose file never made it), and where they were imported
+        from."""
+        rows = [(i,) for i in ids]
         with self._transaction():
-            self._db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+            self._db.executemany("DELETE FROM import_sources WHERE message = ?", rows)
+            self._db.executemany("DELETE FROM messages WHERE id = ?", rows)
 
     def ids_for(
         self, account: str, folder: str, uidvalidity: int, uids: Sequence[int]
@@ -422,15 +473,20 @@ class Catalog:
         )
         return {row[0] for row in cursor}
 
-    def find_contents(self, account: str, folder: str, digests: Sequence[str]) -> dict[str, Record]:
-        """Return verified records of the folder by SHA-256, for those of *digests* it holds."""
+    def find_contents(
+        self, account: str, folder: str | None, digests: Sequence[str]
+    ) -> dict[str, Record]:
+        """Return verified records of the folder (or of the whole account, for None) by
+        SHA-256, for those of *digests* it holds."""
         found: dict[str, Record] = {}
+        where, scope = ("AND folder = ? ", (folder,)) if folder is not None else ("", ())
         for start in range(0, len(digests), 500):
             chunk = list(digests[start : start + 500])
             marks = ",".join("?" * len(chunk))
             for record in self._rows(
-                f"WHERE account = ? AND folder = ? AND state = 'verified' AND sha256 IN ({marks})",
-                (account, folder, *chunk),
+                f"WHERE account = ? {where}AND state = 'verified' AND sha256 IN ({marks}) "
+                "ORDER BY id",
+                (account, *scope, *chunk),
             ):
                 found.setdefault(record.sha256, record)
         return found

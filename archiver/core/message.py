@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import re
 from pathlib import Path
 
@@ -36,3 +38,41 @@ def read_head(path: Path) -> bytes:
     """Read the first bytes of a spooled message, enough for its header block."""
     with path.open("rb") as file:
         return file.read(HEAD_LIMIT)
+
+
+DATE = re.compile(rb"^date[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+
+
+def date_header(raw: bytes) -> dt.datetime | None:
+    """Return the Date header's time (timezone-aware; UTC where it names no zone), or None
+    where there is none or it cannot be read."""
+    match = DATE.search(header_block(raw))
+    if match is None:
+        return None
+    text = " ".join(match.group(1).decode("ascii", "replace").split())
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+def is_plausible_date(when: dt.datetime) -> bool:
+    """Whether *when* can be a message's date: after 1970 (file times on every system),
+    and not more than a year ahead."""
+    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=366)
+    return dt.datetime(1970, 1, 2, tzinfo=dt.UTC) <= when <= latest
+
+
+BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
+def imap_form(raw: bytes) -> bytes:
+    """Return *raw* with CRLF line ends, as IMAP carries messages (RFC 3501, 5322); *raw*
+    itself where every line break already is CRLF.
+
+    Mail imported from Unix mbox files and Maildirs has bare LF line ends; servers store
+    such an APPEND as CRLF (Dovecot does), so the copy they give back differs from the
+    archive's bytes by exactly this.
+    """
+    return BARE_LF.sub(b"\r\n", raw) if BARE_LF.search(raw) else raw

@@ -25,6 +25,7 @@ from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.accounts import AccountsPage
 from archiver.gui.pages.archive import ArchivePage
 from archiver.gui.pages.base import JobPage
+from archiver.gui.pages.importing import ImportPage
 from archiver.gui.pages.record import RecordPage
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.settings import SettingsPage
@@ -55,12 +56,14 @@ class MainWindow(QMainWindow):
         self.welcome_page = WelcomePage(context)
         self.accounts_page = AccountsPage(context)
         self.archive_page = ArchivePage(context)
+        self.import_page = ImportPage(context)
         self.search_page = SearchPage(context)
         self.settings_page = SettingsPage(context)
         self.record_page = RecordPage(context)
         self.job_pages: list[JobPage] = [
             self.accounts_page,
             self.archive_page,
+            self.import_page,
             self.search_page,
             self.record_page,
             self.settings_page,
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
         for page, title in [
             (self.accounts_page, self.tr("Accounts")),
             (self.archive_page, self.tr("Archive")),
+            (self.import_page, self.tr("Import")),
             (self.search_page, self.tr("Search")),
             (self.record_page, self.tr("Record")),
             (self.settings_page, self.tr("Settings")),

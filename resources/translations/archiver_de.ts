@@ -1239,6 +1239,181 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
 </context>
 <context>
+    <name>ImportPage</name>
+    <message>
+        <source>Import old mail</source>
+        <translation>Alte E-Mails übernehmen</translation>
+    </message>
+    <message>
+        <source>Bring mail kept on this computer into the archive, where it is searched and kept like archived mail: mbox files, Thunderbird&apos;s Local Folders or a whole Thunderbird profile, Maildir folders, folders of .eml files. The files are only read, never changed. Each folder becomes a folder below “Imported”.</source>
+        <translation>Übernimmt E-Mails, die auf diesem Computer liegen, ins Archiv, wo sie wie archivierte E-Mails durchsucht und aufbewahrt werden: mbox-Dateien, die Lokalen Ordner von Thunderbird oder ein ganzes Thunderbird-Profil, Maildir-Ordner, Ordner mit .eml-Dateien. Die Dateien werden nur gelesen, nie verändert. Jeder Ordner wird ein Ordner unter „Imported“.</translation>
+    </message>
+    <message>
+        <source>Account whose archive receives the mail</source>
+        <translation>Konto, in dessen Archiv die E-Mails kommen</translation>
+    </message>
+    <message>
+        <source>Files and folders to import</source>
+        <translation>Zu übernehmende Dateien und Ordner</translation>
+    </message>
+    <message>
+        <source>Add &amp;files…</source>
+        <translation>&amp;Dateien hinzufügen…</translation>
+    </message>
+    <message>
+        <source>Add f&amp;older…</source>
+        <translation>&amp;Ordner hinzufügen…</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>&amp;Entfernen</translation>
+    </message>
+    <message>
+        <source>&amp;Look at the sources</source>
+        <translation>Quellen an&amp;sehen</translation>
+    </message>
+    <message>
+        <source>&amp;Import</source>
+        <translation>Über&amp;nehmen</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>Ab&amp;brechen</translation>
+    </message>
+    <message>
+        <source>What the sources hold</source>
+        <translation>Was die Quellen enthalten</translation>
+    </message>
+    <message>
+        <source>Folder in the archive</source>
+        <translation>Ordner im Archiv</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Nachrichten</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>Neu</translation>
+    </message>
+    <message>
+        <source>Imported before</source>
+        <translation>Schon übernommen</translation>
+    </message>
+    <message>
+        <source>Already in the archive</source>
+        <translation>Schon im Archiv</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Import progress</source>
+        <translation>Fortschritt der Übernahme</translation>
+    </message>
+    <message>
+        <source>Into the archive of:</source>
+        <translation>In das Archiv von:</translation>
+    </message>
+    <message>
+        <source>Choose mail files</source>
+        <translation>E-Mail-Dateien wählen</translation>
+    </message>
+    <message>
+        <source>Mail files (*.mbox *.mbx *.eml);;All files (*)</source>
+        <translation>E-Mail-Dateien (*.mbox *.mbx *.eml);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Choose a mail folder or Thunderbird profile</source>
+        <translation>E-Mail-Ordner oder Thunderbird-Profil wählen</translation>
+    </message>
+    <message>
+        <source>Looking at the sources…</source>
+        <translation>Die Quellen werden angesehen…</translation>
+    </message>
+    <message>
+        <source>Importing…</source>
+        <translation>Wird übernommen…</translation>
+    </message>
+    <message>
+        <source>{done} of {total} messages: {where}</source>
+        <translation>{done} von {total} Nachrichten: {where}</translation>
+    </message>
+    <message>
+        <source>{found} messages found; {new} ({size}) are new and can be imported.</source>
+        <translation>{found} Nachrichten gefunden; {new} ({size}) sind neu und können übernommen werden.</translation>
+    </message>
+    <message>
+        <source>Imported {new} messages ({size}) of {found} found.</source>
+        <translation>{new} Nachrichten ({size}) von {found} gefundenen übernommen.</translation>
+    </message>
+    <message>
+        <source>{before} were imported before and {twice} are already in the archive; they are not stored twice.</source>
+        <translation>{before} wurden schon früher übernommen und {twice} sind schon im Archiv; sie werden nicht doppelt gespeichert.</translation>
+    </message>
+    <message>
+        <source>{count} are marked deleted in Thunderbird and were left out.</source>
+        <translation>{count} sind in Thunderbird als gelöscht markiert und wurden ausgelassen.</translation>
+    </message>
+    <message>
+        <source>Unreadable: {where} ({reason})</source>
+        <translation>Nicht lesbar: {where} ({reason})</translation>
+    </message>
+    <message>
+        <source>The file ends inside a message; it was taken as far as it goes: {where}</source>
+        <translation>Die Datei endet mitten in einer Nachricht; sie wurde so weit übernommen, wie sie reicht: {where}</translation>
+    </message>
+    <message>
+        <source>Not imported: {path} ({reason})</source>
+        <translation>Nicht übernommen: {path} ({reason})</translation>
+    </message>
+    <message>
+        <source>Cancelled at a safe point; import again to finish.</source>
+        <translation>An einer sicheren Stelle abgebrochen; zum Fertigstellen erneut übernehmen.</translation>
+    </message>
+    <message>
+        <source>Stopped: {error}</source>
+        <translation>Angehalten: {error}</translation>
+    </message>
+    <message>
+        <source>The search index catches up on the next search.</source>
+        <translation>Der Suchindex holt das bei der nächsten Suche nach.</translation>
+    </message>
+    <message>
+        <source>the cache of an IMAP account: its mail is on the server; archive it from there</source>
+        <translation>Zwischenspeicher eines IMAP-Kontos: seine E-Mails liegen auf dem Server; archivieren Sie sie von dort</translation>
+    </message>
+    <message>
+        <source>Outlook files cannot be imported directly yet; import them into Thunderbird (Tools → Import, on a PC with Outlook) and import Thunderbird&apos;s Local Folders from there</source>
+        <translation>Outlook-Dateien können noch nicht direkt übernommen werden; importieren Sie sie in Thunderbird (Extras → Importieren, auf einem PC mit Outlook) und übernehmen Sie von dort die Lokalen Ordner von Thunderbird</translation>
+    </message>
+    <message>
+        <source>not found</source>
+        <translation>nicht gefunden</translation>
+    </message>
+    <message>
+        <source>not a mail file</source>
+        <translation>keine E-Mail-Datei</translation>
+    </message>
+    <message>
+        <source>not an mbox file</source>
+        <translation>keine mbox-Datei</translation>
+    </message>
+    <message>
+        <source>empty message</source>
+        <translation>leere Nachricht</translation>
+    </message>
+    <message>
+        <source>empty file</source>
+        <translation>leere Datei</translation>
+    </message>
+    <message>
+        <source>the stored copy differs from the source</source>
+        <translation>die gespeicherte Kopie weicht von der Quelle ab</translation>
+    </message>
+</context>
+<context>
     <name>IndexCatchUp</name>
     <message>
         <source>Indexing archived messages for search: {done} of {total}</source>
@@ -1262,6 +1437,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Archive</source>
         <translation>Archivieren</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Importieren</translation>
     </message>
     <message>
         <source>Search</source>

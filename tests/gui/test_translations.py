@@ -58,7 +58,14 @@ def test_the_window_speaks_german(qtbot, context, qapp: QApplication):
         window = MainWindow(context)
         qtbot.addWidget(window)
         pages = [window.nav.item(row).text() for row in range(window.nav.count())]
-        assert pages == ["Konten", "Archivieren", "Suche", "Protokoll", "Einstellungen"]
+        assert pages == [
+            "Konten",
+            "Archivieren",
+            "Importieren",
+            "Suche",
+            "Protokoll",
+            "Einstellungen",
+        ]
     finally:
         for translator in translators:
             qapp.removeTranslator(translator)

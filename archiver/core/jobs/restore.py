@@ -4,7 +4,9 @@ Per message: read the stored bytes and check them against the catalog (size and 
 look for the message's copy in the target folder and skip the message unless forced → APPEND
 the bytes with the original flags (never \\Recent) and INTERNALDATE → fetch the server's
 copy back, found by its APPENDUID where the server has UIDPLUS and by searching otherwise,
-and compare SHA-256 → record the restore in the catalog.
+and compare SHA-256 → record the restore in the catalog. A message with bare LF line ends
+(imported from a Unix mbox file or Maildir) is sent in CRLF form, as IMAP carries mail, and
+its copy on the server is compared with that form.
 
 Idempotence is per catalog row: a row's copy is first the one its own recorded restore put
 in the folder (the ``restores`` table), if that UID is still there. A copy a restore put
@@ -25,7 +27,9 @@ what already arrived instead of storing it twice.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import hashlib
 import logging
 import shutil
 from collections.abc import Mapping, Sequence
@@ -41,10 +45,12 @@ from archiver.core.imap import (
     FetchedMessage,
     ImapSession,
     MessageMeta,
+    NamespaceKind,
     WantedMessage,
     open_session,
 )
 from archiver.core.lock import archive_lock
+from archiver.core.message import imap_form
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 from archiver.core.secrets import Secret
 from archiver.core.store.reading import read_message
@@ -280,10 +286,22 @@ class _Restorer:
         Errors that concern the whole account (QuotaExceeded, a lost connection) propagate,
         after the message in flight was recorded as failed.
         """
-        known = {_folder_key(f.name) for f in self.session.list_folders()}
+        listed = self.session.list_folders()
+        known = {_folder_key(f.name) for f in listed}
+        personal = next(
+            (n for n in self.session.namespaces() if n.kind is NamespaceKind.PERSONAL), None
+        )
+        inbox = next((f for f in listed if f.name.upper() == "INBOX"), None)
+        delimiter = inbox.delimiter if inbox is not None else None
+        if personal is not None:
+            delimiter = personal.delimiter or delimiter
+        prefix = personal.prefix if personal is not None else ""
         by_folder: dict[str, list[Record]] = {}
         for record in records:
-            by_folder.setdefault(self.options.target(record)[1], []).append(record)
+            folder = self.options.target(record)[1]
+            if record.uidvalidity == 0 and not self.options.to_folder:
+                folder = server_folder(folder, delimiter, prefix)
+            by_folder.setdefault(folder, []).append(record)
         for folder, batch in by_folder.items():
             cancel.raise_if_cancelled()
             try:
@@ -363,6 +381,14 @@ class _Restorer:
         except StoreError as exc:
             log.error("%s", exc)
             return item(Outcome.FAILED, note=str(exc))
+        wire = imap_form(data)
+        if wire is not data:
+            # Imported with bare LF line ends: the server holds, and gives back, the CRLF
+            # form; the copy found or fetched back is compared with that.
+            data = wire
+            record = dataclasses.replace(
+                record, sha256=hashlib.sha256(wire).hexdigest(), size=len(wire)
+            )
         before = self.session.search_size(record.size) if folder_exists else []
         if not self.options.force:
             uid = self._copy_of(record, before, copies)
@@ -456,6 +482,21 @@ class _Restorer:
             if match is not None:
                 return match
         return None
+
+
+def server_folder(folder: str, delimiter: str | None, prefix: str) -> str:
+    """Return the server's name for a folder the archive named itself: imported mail's
+    (``Imported/Local Folders/Inbox``) and rows verify rebuilt from files, whose UIDVALIDITY
+    is 0. Their parts are joined with ``/``; on the server they are joined with its
+    delimiter (a delimiter inside a part becomes ``_``) below its personal namespace's
+    prefix (``INBOX.`` on some servers)."""
+    if folder.upper() == "INBOX":
+        return folder
+    if delimiter is not None and delimiter != "/":
+        folder = delimiter.join(part.replace(delimiter, "_") for part in folder.split("/"))
+    if prefix and not folder.startswith(prefix):
+        folder = prefix + folder
+    return folder
 
 
 def _differences(record: Record, copy: MessageMeta) -> str | None:
