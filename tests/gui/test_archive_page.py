@@ -389,7 +389,8 @@ def test_a_wrong_password_is_shown_on_the_page(qtbot, account_context, keyring_a
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.job_finished, timeout=JOB_TIMEOUT):
         page.show()
-    assert page.error_label.isVisible() and "login failed" in page.error_label.text()
+    assert page.error_label.isVisible()
+    assert "rejected the user name or the password" in page.error_label.text()
     assert page.folder_tree.topLevelItemCount() == 0
     assert not page.archive_button.isEnabled() and page.reload_button.isEnabled()
 

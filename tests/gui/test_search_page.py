@@ -32,6 +32,7 @@ from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.messageview import (
     MATCHED_ROLE,
     MessageView,
@@ -40,7 +41,6 @@ from archiver.gui.messageview import (
     message_content,
 )
 from archiver.gui.models import Column
-from archiver.gui.pages.base import error_text
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.search_jobs import SearchRequest, write_private_eml
 from tests.helpers import docgen

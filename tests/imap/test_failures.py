@@ -79,7 +79,7 @@ def test_unreachable_host(account, password):
 
 def test_untrusted_certificate_is_refused(account, password):
     untrusting = dataclasses.replace(account, cafile=None)
-    with pytest.raises(TlsError, match=r"certificate is not trusted.*--cafile"):
+    with pytest.raises(TlsError, match=r"certificate is not trusted"):
         ImapSession.connect(untrusting, password)
 
 

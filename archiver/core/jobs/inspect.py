@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from archiver.core.errors import FolderError
-from archiver.core.imap import ImapSession, NamespaceKind, Quota
+from archiver.core.accounts import Account
+from archiver.core.errors import ArchiverError, FolderError
+from archiver.core.imap import ImapSession, NamespaceKind, Quota, open_session
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
+from archiver.core.secrets import Secret
+
+# A connection test waits less than a job: the user watches it, and a server that needs
+# longer to answer a LIST would not do for archiving either.
+TEST_TIMEOUT = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +65,27 @@ def inspect_account(
     return AccountOverview(
         tuple(overviews), session.quota(), session.has_uidplus, session.capability("QUOTA")
     )
+
+
+def check_connection(
+    account: Account,
+    password: Callable[[], Secret],
+    *,
+    timeout: float = TEST_TIMEOUT,
+    report: ProgressCallback,
+    cancel: CancelToken,
+) -> AccountOverview:
+    """Log in as *account* says and look at its folders and quota (the connection test).
+
+    *password* is called on the job's thread (a keyring or a password command may take a
+    while). Cancelling closes the connection at once, so the test ends with Cancelled even
+    while the server is silent, not only between folders.
+    """
+    secret = password()
+    cancel.raise_if_cancelled()
+    try:
+        with open_session(account, secret, timeout, cancel) as session:
+            return inspect_account(session, report=report, cancel=cancel)
+    except ArchiverError:
+        cancel.raise_if_cancelled()  # the failure was the connection closed by cancel()
+        raise

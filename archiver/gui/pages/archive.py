@@ -33,6 +33,7 @@ from archiver.core.imap import Quota
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_archive
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.errors import error_text
 from archiver.gui.formatting import day_text, number_text, qdate, size_text
 from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.archive_folders import (
@@ -42,7 +43,7 @@ from archiver.gui.pages.archive_folders import (
 )
 from archiver.gui.pages.archive_progress import Kind, ProgressPanel
 from archiver.gui.pages.archive_summary import kept_reason, run_summary
-from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.base import JobPage
 from archiver.gui.workers import Job
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,6 @@ from PySide6.QtCore import QCoreApplication
 
 from archiver.core.imap import Quota
 from archiver.core.jobs.archive import CHOSEN, ArchiveResult, FolderReport, Kept
-from archiver.core.secrets import redact
 from archiver.gui.formatting import number_text, size_text
 
 MAX_FAILURES_SHOWN = 5  # per folder; the log and the run log have them all
@@ -209,7 +208,7 @@ def _headline(result: ArchiveResult) -> str:
             "The run stopped: {error}\n{archived}; {deleted}. Messages not archived are still "
             "on the server.",
         ).format(
-            error=redact(result.error),
+            error=result.error,
             archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
             deleted=_deleted_clause(result.deleted, removed),
         )
@@ -276,7 +275,7 @@ def _problems(result: ArchiveResult) -> list[str]:
         if f.error:
             lines.append(
                 QCoreApplication.translate("ArchiveSummary", "• Folder {folder}: {error}").format(
-                    folder=f.folder, error=redact(f.error)
+                    folder=f.folder, error=f.error
                 )
             )
         if f.failed:
@@ -336,7 +335,7 @@ def _problems(result: ArchiveResult) -> list[str]:
             QCoreApplication.translate(
                 "ArchiveSummary",
                 "• The search index was not updated ({error}); it catches up on the next search.",
-            ).format(error=redact(result.index_error))
+            ).format(error=result.index_error)
         )
     if not result.closes:
         lines.append(
