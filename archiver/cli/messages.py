@@ -8,7 +8,6 @@ kinds in its own terms (archiver/gui/errors.py).
 from __future__ import annotations
 
 from archiver.core.errors import ArchiverError, ErrorKind
-from archiver.core.secrets import redact
 
 # What to do next, in terms of the command line; "{...}" names the error's parameters.
 HINTS: dict[ErrorKind, str] = {
@@ -51,7 +50,10 @@ HINTS: dict[ErrorKind, str] = {
 
 
 def error_message(exc: ArchiverError) -> str:
-    """Return the line the command line prints for *exc*: what happened, and what helps."""
+    """Return the line the command line prints for *exc*: what happened, and what helps.
+
+    Not redacted: these are our own words (a password that is a word would damage them and
+    show the reader the password); the server's words in them were redacted by the core.
+    """
     hint = HINTS.get(exc.kind)
-    text = str(exc) if hint is None else f"{exc} {hint.format(account=exc.account or 'NAME')}"
-    return redact(text)
+    return str(exc) if hint is None else f"{exc} {hint.format(account=exc.account or 'NAME')}"

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import ipaddress
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from archiver.cli import main
+from archiver.core import secrets
 from archiver.core.accounts import Account, Security
 from archiver.core.errors import ArchiverError, ErrorKind, UntrustedCertificate
 from archiver.core.imap import ImapSession
@@ -207,3 +211,30 @@ def test_the_connection_test_stops_at_once_when_cancelled(dovecot, account, pass
         proxy.release()
     assert not thread.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+
+
+# The command line words the kinds in English and names the options that help.
+
+
+def test_cli_says_which_security_the_port_expects(dovecot, imap_user, home, monkeypatch, capsys):
+    args = [*dovecot.account_args(imap_user), "--security", "starttls"]  # on the SSL/TLS port
+    assert main(["account", "add", "office", *args]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(imap_user.password + "\n"))
+    assert main(["account", "test", "office", "--password-stdin"]) == 1
+    err = capsys.readouterr().err
+    assert "expects SSL/TLS on this port" in err and "Use --security ssl" in err
+
+
+def test_cli_keeps_a_sentence_whole_when_the_password_is_a_word(
+    dovecot, imap_user, home, monkeypatch, capsys
+):
+    """The wrong password "wrong" must not turn "wrong user name" into "*** user name"."""
+    monkeypatch.setattr(secrets, "_SEEN", set(secrets._SEEN))  # "wrong" stays this test's
+    assert main(["account", "add", "office", *dovecot.account_args(imap_user)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("wrong\n"))
+    assert main(["account", "test", "office", "--password-stdin"]) == 1
+    err = capsys.readouterr().err
+    assert "(wrong user name or password?)" in err and "***" not in err
+    assert "--password-stdin" in err  # the advice of the command line
