@@ -84,6 +84,7 @@ def test_starttls_on_the_ssl_port_says_so_in_german_and_switches_to_ssl(
     assert dialog.port_edit.text() == str(dovecot.ssl_port)  # the port that expects SSL/TLS
     assert not dialog.test_error_label.isVisible(), dialog.test_error_label.text()
     assert dialog.results.isVisible()
+    assert dialog.test_button.hasFocus()  # not the dialog's Cancel: Enter keeps the form
 
 
 def test_ssl_on_the_plain_port_offers_starttls(qtbot, dialog, dovecot, account, password):

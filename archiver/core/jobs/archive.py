@@ -25,6 +25,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from archiver.core.accounts import Account
@@ -89,24 +90,27 @@ def spool_path(archive_root: Path) -> Path:
     return archive_root / SPOOL_NAME
 
 
-class Kept:
-    """Why a selected message stayed on the server (the texts appear in reports)."""
+class Kept(StrEnum):
+    """Why a selected message stayed on the server, as a stable slug (``--json`` keys).
 
-    FLAGGED = "flagged (--keep-flagged)"
-    UNREAD = "unread (--keep-unread)"
-    DELETED_ELSEWHERE = "marked \\Deleted by another client"
-    KEEP_ON_SERVER = "--keep-on-server"
-    DRY_RUN = "dry run"
-    NO_UIDPLUS = "server lacks UIDPLUS (UID EXPUNGE)"
-    UIDVALIDITY = "UIDVALIDITY changed"
-    CHANGED = "changed on the server since it was archived"
-    NOT_EXPUNGED = "still on the server after UID EXPUNGE"
-    READ_ONLY = "the server refuses deletion in this folder (read-only)"
-    STOPPED = "run stopped before deleting"
-    RESTORED = "restored from the archive by you"
+    The faces word each reason themselves (cli/messages.py KEPT_TEXTS, the GUI's summary).
+    """
+
+    FLAGGED = "flagged"  # --keep-flagged
+    UNREAD = "unread"  # --keep-unread
+    DELETED_ELSEWHERE = "deleted_elsewhere"  # marked \\Deleted by another client
+    KEEP_ON_SERVER = "keep_on_server"  # --keep-on-server
+    DRY_RUN = "dry_run"
+    NO_UIDPLUS = "no_uidplus"  # the server lacks UID EXPUNGE
+    UIDVALIDITY = "uidvalidity_changed"
+    CHANGED = "changed_on_server"  # since it was archived
+    NOT_EXPUNGED = "not_expunged"  # still there after UID EXPUNGE
+    READ_ONLY = "read_only_folder"  # the server refuses deletion in this folder
+    STOPPED = "stopped"  # the run stopped before deleting
+    RESTORED = "restored"  # put back from the archive by the user
     # Not kept, but gone: expunge_archived() counts these apart, and the report as vanished.
-    VANISHED = "vanished from the server meanwhile"
-    DAMAGED = "archived copy missing or damaged (see imap-archiver verify)"
+    VANISHED = "vanished"
+    DAMAGED = "damaged"  # the archived copy is missing or damaged
 
 
 # Reasons the user chose; every other reason is selected mail the run could not remove.
@@ -149,7 +153,7 @@ class FolderReport:
     bytes_archived: int = 0
     bytes_selected: int = 0
     bytes_deleted: int = 0
-    kept: Counter[str] = field(default_factory=Counter)
+    kept: Counter[Kept] = field(default_factory=Counter)
     on_server_after: int | None = None
     error: str | None = None
     failures: list[str] = field(default_factory=list)
@@ -216,6 +220,8 @@ class ArchiveResult:
     quota_after: Quota | None = None
     cancelled: bool = False
     error: str | None = None
+    # The error that stopped the run, for the faces to word by its kind (error is its text).
+    failure: ArchiverError | None = field(default=None, repr=False, compare=False)
     # Other users' and public folders the account sees, left alone because none was named.
     shared_left: list[FolderInfo] = field(default_factory=list)
     indexed: int = 0  # messages added to the search index during the run
@@ -297,6 +303,7 @@ class ArchiveResult:
             "quota_after": self.quota_after.to_dict() if self.quota_after else None,
             "cancelled": self.cancelled,
             "error": self.error,
+            "error_kind": self.failure.kind.value if self.failure else None,
             "closes": self.closes,
             "partly": self.partly,
             "shared_left": [
@@ -426,7 +433,7 @@ def archive_account(
         result.cancelled = True
     except ArchiverError as exc:
         log.error("Account %s: archive stopped: %s", account, exc)
-        result.error = str(exc)
+        result.error, result.failure = str(exc), exc
     finally:
         shutil.rmtree(spool_dir, ignore_errors=True)
     _settle_unfinished(plans)
@@ -781,7 +788,7 @@ def reads_back(store: ArchiveStore, record: Record) -> bool:
 
 def expunge_archived(
     session: ImapSession, folder: str, verified: Sequence[VerifiedMessage], cutoff: dt.datetime
-) -> tuple[list[VerifiedMessage], Counter[str]]:
+) -> tuple[list[VerifiedMessage], Counter[Kept]]:
     """Delete exactly the *verified* messages from *folder*; say why any others stay.
 
     Takes only records that come out of :meth:`Catalog.verified_for`, never bare UIDs. Checks,
@@ -792,7 +799,7 @@ def expunge_archived(
     messages. Where the server refuses deletion (an ACL without the rights to, or a NO to
     STORE or EXPUNGE) the messages stay under ``Kept.READ_ONLY``.
     """
-    kept: Counter[str] = Counter()
+    kept: Counter[Kept] = Counter()
     if not verified:
         return [], kept
     if not session.has_uidplus:

@@ -865,8 +865,12 @@ class AccountDialog(QDialog):
         )
         self.test_progress.setRange(0, 0)
         self._set_busy(True)
+        # The Test button gives way to Cancel test, which goes again at the end: focus must
+        # not fall through to the dialog's Cancel, where Enter would discard the form.
+        self._focus_after_test = self.test_button
         self.test_button.hide()
         self.cancel_test_button.show()
+        self.cancel_test_button.setFocus()
         self.jobs.start(
             partial(check_connection, account, password, timeout=self.test_timeout),
             partial(self._connect_test, account),

@@ -588,7 +588,7 @@ class ArchivePage(JobPage):
                     used=size_text(before.used), after=size_text(after.used)
                 )
             )
-        staying: Counter[str] = Counter()
+        staying: Counter[Kept] = Counter()
         for f in result.folders:
             staying.update({k: v for k, v in f.kept.items() if k != Kept.DRY_RUN})
         lines += [
