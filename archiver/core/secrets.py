@@ -135,6 +135,34 @@ def delete_from_keyring(account: Account) -> None:
         log.info("No keyring entry to remove for account %s", account.name)
 
 
+def same_keyring_entry(one: Account, other: Account) -> bool:
+    """Whether two accounts' passwords share one keyring entry (it is keyed by user@host)."""
+    return _keyring_key(one) == _keyring_key(other)
+
+
+def keep_password(
+    account: Account, typed: Secret | None, previous: Account | None, previous_shared: bool
+) -> None:
+    """Put the password where *account* keeps it, after an edit of *previous* (None: new).
+
+    A keyring account edited without a new password keeps the stored one, also when its
+    user name or server changed and the entry moves. The previous entry goes when the
+    password no longer lives there, unless *previous_shared*: another account uses it.
+    Raises SecretError when the keyring cannot be used; nothing was removed then.
+    """
+    had_keyring = previous is not None and previous.password_source is PasswordSource.KEYRING
+    if account.password_source is PasswordSource.KEYRING:
+        if typed is None and previous is not None and had_keyring:
+            typed = get_password(previous) if not same_keyring_entry(account, previous) else None
+        if typed is not None:
+            store_in_keyring(account, typed)
+    moved = account.password_source is not PasswordSource.KEYRING or (
+        previous is not None and not same_keyring_entry(account, previous)
+    )
+    if previous is not None and had_keyring and moved and not previous_shared:
+        delete_from_keyring(previous)
+
+
 def run_password_command(account: Account) -> Secret:
     """Run the account's password command (through the shell, like mbsync's PassCmd).
 

@@ -71,13 +71,7 @@ from archiver.core.jobs.inspect import (
     check_connection,
 )
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
-from archiver.core.secrets import (
-    Secret,
-    delete_from_keyring,
-    get_password,
-    keyring_usable,
-    store_in_keyring,
-)
+from archiver.core.secrets import Secret, keep_password, keyring_usable, same_keyring_entry
 from archiver.gui.context import AppContext, PasswordGetter
 from archiver.gui.errors import ErrorAction, action_label, error_help, error_text
 from archiver.gui.formatting import number_text, size_text
@@ -258,11 +252,6 @@ class FolderTableModel(QAbstractTableModel):
         return None
 
 
-def _same_keyring_entry(one: Account, other: Account) -> bool:
-    """Whether two accounts' passwords share one keyring entry (it is keyed by user@host)."""
-    return one.user == other.user and one.host == other.host
-
-
 def save_password(
     account: Account,
     typed: Secret | None,
@@ -275,13 +264,7 @@ def save_password(
     """Check the CA file and put the password where *account* keeps it (a job).
 
     Runs before the settings are saved, so that a keyring failure leaves them unchanged.
-
-    Args:
-        account: the account as it will be saved.
-        typed: the password typed into the form, if any.
-        previous: the account as configured before an edit, None for a new one.
-        previous_shared: whether another account uses the previous keyring entry, which
-            must then stay.
+    See archiver.core.secrets.keep_password for the arguments.
     """
     if account.cafile is not None and not account.cafile.is_file():
         raise ConfigError(
@@ -289,19 +272,7 @@ def save_password(
                 path=account.cafile
             )
         )
-    had_keyring = previous is not None and previous.password_source is PasswordSource.KEYRING
-    if account.password_source is PasswordSource.KEYRING:
-        if typed is None and previous is not None and had_keyring:
-            # An edit without a new password keeps the stored one, also when the user name
-            # or the server changed and it moves to a new entry.
-            typed = get_password(previous) if not _same_keyring_entry(account, previous) else None
-        if typed is not None:
-            store_in_keyring(account, typed)
-    moved = account.password_source is not PasswordSource.KEYRING or (
-        previous is not None and not _same_keyring_entry(account, previous)
-    )
-    if previous is not None and had_keyring and moved and not previous_shared:
-        delete_from_keyring(previous)
+    keep_password(account, typed, previous, previous_shared)
 
 
 # The certificate problems the dialog offers to trust the certificate for, after the user has
@@ -1097,7 +1068,7 @@ class AccountDialog(QDialog):
             return
         previous = self.original
         shared = previous is not None and any(
-            other.password_source is PasswordSource.KEYRING and _same_keyring_entry(other, previous)
+            other.password_source is PasswordSource.KEYRING and same_keyring_entry(other, previous)
             for name, other in config.accounts.items()
             if name != previous.name
         )
@@ -1117,7 +1088,7 @@ class AccountDialog(QDialog):
     def _on_password_saved(self, account: Account, typed: Secret | None, _: object) -> None:
         if self._closed:
             return
-        if self.original is not None and not _same_keyring_entry(account, self.original):
+        if self.original is not None and not same_keyring_entry(account, self.original):
             self.context.forget_password(account.name)
         # Remembered first: the pages read the new account's figures as soon as it is saved,
         # and would ask for the password just typed.
