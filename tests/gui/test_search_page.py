@@ -28,6 +28,7 @@ from archiver.core.index.indexer import index_dir
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
 from archiver.core.jobs.export import eml_stem
 from archiver.core.lock import archive_lock
+from archiver.core.message_view import message_content
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from archiver.gui.app import install_translators
@@ -38,7 +39,6 @@ from archiver.gui.messageview import (
     MessageView,
     SafeTextBrowser,
     blocked_image,
-    message_content,
 )
 from archiver.gui.models import Column
 from archiver.gui.pages.search import SearchPage
