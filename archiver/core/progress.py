@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 
 
@@ -59,12 +60,22 @@ class CancelToken:
             raise Cancelled
 
 
+class Phase(StrEnum):
+    """Which step of an archive run a progress report belongs to, for the faces to tell
+    apart without reading the report's English ``message``."""
+
+    SCANNING = "scanning"  # looking at each folder: what to archive
+    COPYING = "copying"  # fetching, storing and verifying messages
+    INDEXING = "indexing"  # adding the archived messages to the search index
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     """A snapshot of a job's progress.
 
     ``done``/``total`` count messages, ``bytes_done``/``bytes_total`` their sizes; ``message``
-    says what the job is doing now (for example the folder it works on).
+    says what the job is doing now (for example the folder it works on), ``phase`` which
+    step of the job that is (None for jobs without steps).
     """
 
     done: int
@@ -72,6 +83,7 @@ class Progress:
     message: str = ""
     bytes_done: int = 0
     bytes_total: int = 0
+    phase: Phase | None = None
 
 
 ProgressCallback = Callable[[Progress], None]

@@ -48,7 +48,7 @@ from archiver.core.index.background import BackgroundIndexer
 from archiver.core.lock import archive_lock
 from archiver.core.message import message_id
 from archiver.core.prefetch import prefetch
-from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
+from archiver.core.progress import Cancelled, CancelToken, Phase, Progress, ProgressCallback
 from archiver.core.runlog import record_run
 from archiver.core.secrets import Secret
 from archiver.core.store import (
@@ -416,7 +416,9 @@ def archive_account(
         result.quota_before = session.quota()
         for index, info in enumerate(folders):
             cancel.raise_if_cancelled()
-            report(Progress(index, len(folders), f"{SCANNING_PREFIX}{info.name}"))
+            report(
+                Progress(index, len(folders), f"{SCANNING_PREFIX}{info.name}", phase=Phase.SCANNING)
+            )
             plan = _plan_folder(session, catalog, account, info, options)
             plans.append(plan)
             result.folders.append(plan.report)
@@ -555,7 +557,7 @@ def _archive_all(
     total_bytes = sum(sum(p.fetch_sizes) for p in plans)
     done = done_bytes = 0
     spool_dir = spool_path(store.archive_root)
-    report(Progress(0, total, ARCHIVING, 0, total_bytes))
+    report(Progress(0, total, ARCHIVING, 0, total_bytes, Phase.COPYING))
     for plan in plans:
         if plan.report.error or not plan.fetch_uids:
             continue
@@ -574,7 +576,7 @@ def _archive_all(
                     indexer.poke()
                 done += len(batch)
                 done_bytes += sum(m.meta.size for m in batch if isinstance(m, FetchedMessage))
-                report(Progress(done, total, folder, done_bytes, total_bytes))
+                report(Progress(done, total, folder, done_bytes, total_bytes, Phase.COPYING))
                 cancel.raise_if_cancelled()
         except FolderError as exc:
             log.warning("%s", exc)
