@@ -6,6 +6,7 @@ One session belongs to one thread: imapclient is not thread safe.
 
 from __future__ import annotations
 
+import _socket
 import datetime as dt
 import hashlib
 import imaplib
@@ -13,6 +14,7 @@ import logging
 import re
 import socket
 import ssl
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -1228,6 +1230,11 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError as exc:  # closed already
         log.debug("Shutting down the connection: %s", exc)
+    if sys.platform == "win32":
+        # Windows wakes a thread waiting on the socket only when it is closed (closesocket
+        # cancels every pending call on it); shutdown alone leaves the wait to its timeout.
+        # The base class's close: socket.close() waits for imaplib's file on it to close.
+        _socket.socket.close(sock)
 
 
 def _unhook(hooks: list[Callable[[], None]]) -> None:
