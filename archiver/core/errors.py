@@ -127,9 +127,17 @@ class UntrustedCertificate(TlsError):
     kind = ErrorKind.TLS_UNTRUSTED
 
     def __init__(
-        self, message: str, fingerprint: str | None, **params: ErrorKind | str | int | None
+        self,
+        message: str,
+        fingerprint: str | None,
+        *,
+        kind: ErrorKind | None = None,
+        account: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        reason: str | None = None,
     ) -> None:
-        super().__init__(message, **params)  # type: ignore[arg-type]
+        super().__init__(message, kind=kind, account=account, host=host, port=port, reason=reason)
         self.fingerprint = fingerprint
 
 
