@@ -115,7 +115,8 @@ fi
 #    side; by default it runs the files where Windows' rules for files, names, paths and
 #    processes meet the archive: archive, verify, restore, export, backup and search, names
 #    and messages that are hard on a file system, a lost catalog, the command line and its
-#    output. Left out: the protocol-level faults (test_faults, test_hostile), the servers'
+#    output, and how each connection failure is recognised (sockets: a greeting peeked at,
+#    a cancelled test's connection closed). Left out: the protocol-level faults (test_faults, test_hostile), the servers'
 #    namespaces, login failures, the real-world corpus and the demo (test_namespaces,
 #    test_failures, test_hard_mail, test_demo), killed runs (test_resume, test_indexer_process:
 #    they skip on Windows) and the tests marked slow. IMAP_ARCHIVER_WINE_ALL_IMAP=1 runs all.
@@ -133,7 +134,8 @@ else
       tests/imap/test_restore.py tests/imap/test_export.py tests/imap/test_backup.py \
       tests/imap/test_search.py tests/imap/test_search_inside.py tests/imap/test_bad_input.py \
       tests/imap/test_lost_catalog.py tests/imap/test_cli.py \
-      tests/imap/test_cli_output_encoding.py tests/imap/test_reading.py
+      tests/imap/test_cli_output_encoding.py tests/imap/test_reading.py \
+      tests/imap/test_error_kinds.py
 fi
 
 # 5. The one-folder bundle, then its own smoke test (build.py exits 1 on any failed check;
