@@ -6,7 +6,8 @@
 It needs Dovecot (as the tests do) and no screen: Qt draws offscreen. A private Dovecot gets a
 user with a 10 MB quota and a few hundred generated German and English business messages
 from 2019 to now; then the real main window (1100x720) is driven as a user would: the
-welcome page, the account dialog after "Test connection", the accounts page, the archive
+welcome page, the account dialog after "Test connection" (first with STARTTLS on the SSL/TLS
+port, then switched by its button), the accounts page, the archive
 page before and after "Preview", during "Archive older than 1 year", as the folders' counts
 are updated after it and when that is done, the search page as it opens (the newest mail)
 and a search with a message open, the import page after looking at a Thunderbird profile,
@@ -46,6 +47,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from archiver.core.accounts import Security
 from archiver.core.config import Config
 from archiver.core.jobs.scheduled import AccountOutcome, ScheduledRun, record_scheduled_run
 from archiver.core.paths import AppDirs
@@ -173,10 +175,17 @@ def shoot(app: QApplication, server: DovecotServer, lang: str, work: Path) -> No
     dialog.cafile_edit.setText(str(server.cafile))
     dialog.keyring_radio.setChecked(True)
     dialog.password_edit.setText(user.password)
+    # A common slip first: STARTTLS chosen for the SSL/TLS port; the dialog says so and
+    # offers the switch, which then tests again.
+    dialog.security_combo.setCurrentIndex(dialog.security_combo.findData(Security.STARTTLS))
+    dialog.port_edit.setText(str(server.ssl_port))
     finished: list[bool] = []
     dialog.test_finished.connect(lambda: finished.append(True))
     dialog.test_button.click()
     wait(app, lambda: bool(finished))
+    save(app, dialog, "account-error", lang)
+    dialog.error_action_button.click()
+    wait(app, lambda: len(finished) == 2)
     save(app, dialog, "account-dialog", lang)
     dialog.save_button.click()
     wait(app, lambda: bool(context.config.accounts) and window.accounts_page.dialog is None)

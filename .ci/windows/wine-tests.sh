@@ -115,8 +115,9 @@ fi
 #    side; by default it runs the files where Windows' rules for files, names, paths and
 #    processes meet the archive: archive, verify, restore, export, backup and search, names
 #    and messages that are hard on a file system, a lost catalog, the command line and its
-#    output, importing old mail from files. Left out: the protocol-level faults (test_faults, test_hostile), the servers'
-#    namespaces, login failures, the real-world corpus and the demo (test_namespaces,
+#    output, importing old mail from files, and how each connection failure is recognised
+#    (sockets: a greeting peeked at, a cancelled test's connection closed). Left out: the
+#    protocol-level faults (test_faults, test_hostile), the servers' namespaces, login failures, the real-world corpus and the demo (test_namespaces,
 #    test_failures, test_hard_mail, test_demo), the tests marked slow, and of the runs killed
 #    hard (TerminateProcess) all but two: killed inside a batch's commit, Maildir and mbox
 #    (all seven take about 7 minutes here). IMAP_ARCHIVER_WINE_ALL_IMAP=1 runs all.
@@ -137,6 +138,7 @@ else
       tests/imap/test_cli_output_encoding.py tests/imap/test_reading.py \
       tests/imap/test_index_after_freeing.py tests/imap/test_report.py \
       tests/imap/test_backup_quick.py tests/imap/test_scheduled.py tests/imap/test_import.py \
+      tests/imap/test_error_kinds.py \
       "tests/imap/test_resume.py::test_killed_mid_archive_then_rerun[maildir-commit:250]" \
       "tests/imap/test_resume.py::test_killed_mid_archive_then_rerun[mbox-commit:250]"
 fi

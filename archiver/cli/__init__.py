@@ -37,12 +37,12 @@ from archiver.cli.common import (
     give_missing_streams,
     tolerate_unencodable_output,
 )
+from archiver.cli.messages import error_message
 from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config
 from archiver.core.errors import ArchiverError
 from archiver.core.logsetup import setup_logging
 from archiver.core.paths import AppDirs, resolve_dirs
-from archiver.core.secrets import redact
 from archiver.core.sizes import human_bytes
 from archiver.demo import DemoSession, keep_off_the_keyring
 
@@ -207,7 +207,7 @@ def _run(args: argparse.Namespace, dirs: AppDirs, demo: DemoSession | None) -> i
         return EXIT_FAILED
     except ArchiverError as exc:
         log.debug("Command failed", exc_info=True)
-        print(f"imap-archiver: error: {redact(str(exc))}", file=sys.stderr)
+        print(f"imap-archiver: error: {error_message(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("imap-archiver: interrupted", file=sys.stderr)

@@ -9,10 +9,10 @@ from archiver.cli.common import EXIT_OK, password_for, read_stdin_password
 from archiver.core.accounts import Account, PasswordSource, Security, parse_fingerprint
 from archiver.core.config import Config, save_config
 from archiver.core.errors import ArchiverError
-from archiver.core.imap import NamespaceKind, open_session
-from archiver.core.jobs.inspect import inspect_account
+from archiver.core.imap import NamespaceKind
+from archiver.core.jobs.inspect import check_connection
 from archiver.core.paths import AppDirs
-from archiver.core.progress import CancelToken
+from archiver.core.progress import CancelToken, ignore_progress
 from archiver.core.secrets import Secret, delete_from_keyring, store_in_keyring
 from archiver.core.sizes import human_bytes
 
@@ -135,8 +135,13 @@ def cmd_account_test(args: argparse.Namespace, dirs: AppDirs, config: Config) ->
     """Connect, log in, list folders with counts and sizes, show the quota."""
     account = config.account(args.name)
     password = password_for(args, account)
-    with open_session(account, password, timeout=args.timeout) as session:
-        overview = inspect_account(session, report=lambda _: None, cancel=CancelToken())
+    overview = check_connection(
+        account,
+        lambda: password,
+        timeout=args.timeout,
+        report=ignore_progress,
+        cancel=CancelToken(),
+    )
     print(
         f"Connected to {account.host}:{account.effective_port} ({account.security.value}) "
         f"as {account.user}."

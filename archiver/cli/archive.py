@@ -13,11 +13,12 @@ from archiver.cli.common import (
     password_for,
     terminal_job,
 )
+from archiver.cli.messages import KEPT_TEXTS, error_message
 from archiver.core.config import FORMATS, Config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError
 from archiver.core.imap import NamespaceKind
-from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, run_archive
+from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_archive
 from archiver.core.paths import AppDirs
 from archiver.core.sizes import human_bytes
 
@@ -157,7 +158,7 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
             file=out,
         )
         for f in result.folders:
-            moving = f.kept.get("dry run", 0)
+            moving = f.kept.get(Kept.DRY_RUN, 0)
             label = _folder_label(f.folder, f.namespace)
             print(
                 f"  {label:<{width}}  {f.on_server_before:>9}  {moving:>7}  "
@@ -189,8 +190,8 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
         )
     for f in result.folders:
         for reason, count in sorted(f.kept.items()):
-            if count and reason != "dry run":
-                print(f"  {f.folder}: {count} kept on the server: {reason}", file=out)
+            if count and reason is not Kept.DRY_RUN:
+                print(f"  {f.folder}: {count} kept on the server: {KEPT_TEXTS[reason]}", file=out)
         if f.not_reached:
             print(f"  {f.folder}: {f.not_reached} not reached (run again to finish)", file=out)
         if f.vanished:
@@ -207,7 +208,7 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
     if result.dry_run:
         verb = "would move"
         print(
-            f"{sum(f.kept.get('dry run', 0) for f in result.folders)} messages "
+            f"{sum(f.kept.get(Kept.DRY_RUN, 0) for f in result.folders)} messages "
             f"({human_bytes(result.bytes)}) {verb}.",
             file=out,
         )
@@ -236,7 +237,8 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
             file=out,
         )
     if result.error:
-        print(f"Stopped: {result.error}", file=out)
+        stopped = error_message(result.failure) if result.failure else result.error
+        print(f"Stopped: {stopped}", file=out)
     elif result.partly:
         print(
             "Partly done: some of the chosen mail stays on the server (see above); the rest "

@@ -1,18 +1,86 @@
 """The family of errors the archiver can explain to its user.
 
 Each docstring says when the error is raised. Library errors (imapclient, ssl, socket, OS) are
-translated into these at the boundary, so that front ends catch one family and show its message.
+translated into these at the boundary, so that front ends catch one family.
+
+An error is data: its ``kind`` (a stable slug) and its parameters (account, host, port,
+folder, reason). ``str(error)`` is a precise English sentence for logs and the command line;
+each face writes its own words from the kind (``archiver/cli/messages.py`` adds the options
+that help, ``archiver/gui/errors.py`` says it in the user's language with the button that
+helps), so the core never gives advice in one face's terms.
 """
 
 from __future__ import annotations
 
 import errno
+from enum import StrEnum
 from pathlib import Path
 from typing import ClassVar
 
 
+class ErrorKind(StrEnum):
+    """What went wrong, as a slug that stays the same across versions and languages."""
+
+    OTHER = "other"
+    # Reaching the server
+    CONNECTION_REFUSED = "connection_refused"
+    DNS_FAILURE = "dns_failure"
+    TIMEOUT = "timeout"
+    CONNECTION_FAILED = "connection_failed"
+    CONNECTION_LOST = "connection_lost"
+    # Securing the connection
+    TLS_UNTRUSTED = "tls_untrusted"
+    TLS_WRONG_HOST = "tls_wrong_host"
+    TLS_EXPIRED = "tls_expired"
+    TLS_CHANGED = "tls_changed"
+    TLS_FAILED = "tls_failed"
+    CAFILE_UNREADABLE = "cafile_unreadable"
+    STARTTLS_UNSUPPORTED = "starttls_unsupported"
+    STARTTLS_ON_SSL_PORT = "starttls_on_ssl_port"
+    SSL_ON_PLAIN_PORT = "ssl_on_plain_port"
+    # Logging in and working
+    AUTH_FAILED = "auth_failed"
+    SERVER_REFUSED = "server_refused"
+    MALFORMED_RESPONSE = "malformed_response"
+    QUOTA = "quota"
+    # The password
+    KEYRING_UNAVAILABLE = "keyring_unavailable"
+    KEYRING_EMPTY = "keyring_empty"
+    PASSWORD_COMMAND_FAILED = "password_command_failed"
+    PASSWORD_NEEDED = "password_needed"
+    # The archive
+    CATALOG_DAMAGED = "catalog_damaged"
+    CATALOG_MISSING = "catalog_missing"
+    ARCHIVE_LOCKED = "archive_locked"
+    ARCHIVE_READ_ONLY = "archive_read_only"
+
+
 class ArchiverError(Exception):
-    """An expected failure we can explain to the user."""
+    """An expected failure we can explain to the user.
+
+    ``kind`` says what it is (a class may set its own default); ``account``, ``host``,
+    ``port``, ``folder`` and ``reason`` (the library's or server's own words, untranslated)
+    are the parameters a face needs to word it; each is None where it does not apply.
+    """
+
+    kind: ErrorKind = ErrorKind.OTHER
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        kind: ErrorKind | None = None,
+        account: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        folder: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+        self.account, self.host, self.port = account, host, port
+        self.folder, self.reason = folder, reason
 
 
 class ConfigError(ArchiverError):
@@ -52,15 +120,31 @@ class TlsError(ImapError):
 class UntrustedCertificate(TlsError):
     """The server's certificate is not trusted: no CA vouches for it, or it is not the one
     whose fingerprint the user chose to trust. ``fingerprint`` is the SHA-256 (hex) of the
-    certificate the server showed, or None if it could not be read; no password was sent."""
+    certificate the server showed, or None if it could not be read; no password was sent.
+    Its kind says why: no CA vouches for it, it names another host, it expired, or it
+    differs from the pinned one."""
 
-    def __init__(self, message: str, fingerprint: str | None) -> None:
-        super().__init__(message)
+    kind = ErrorKind.TLS_UNTRUSTED
+
+    def __init__(
+        self,
+        message: str,
+        fingerprint: str | None,
+        *,
+        kind: ErrorKind | None = None,
+        account: str | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(message, kind=kind, account=account, host=host, port=port, reason=reason)
         self.fingerprint = fingerprint
 
 
 class AuthenticationError(ImapError):
     """The server rejected the user name or password."""
+
+    kind = ErrorKind.AUTH_FAILED
 
 
 class ResponseTooLarge(ImapError):
@@ -91,6 +175,8 @@ class QuotaExceeded(ImapError):
 
     Raised by APPEND on ``[OVERQUOTA]`` (RFC 5530): nothing more fits, so the job stops.
     """
+
+    kind = ErrorKind.QUOTA
 
 
 class ExportError(ArchiverError):
@@ -125,6 +211,8 @@ class ArchiveReadOnly(StoreError):
     folder without write permission. Reading it (search, show, export) still works.
     ``path`` is the archive's root folder."""
 
+    kind = ErrorKind.ARCHIVE_READ_ONLY
+
     def __init__(self, path: Path) -> None:
         super().__init__(
             f"The archive at {path} is read-only (read-only media, or no permission to write "
@@ -151,6 +239,8 @@ class CatalogDamaged(ArchiverError):
     """The catalog database cannot be read (not a database, damaged pages, a lost write-ahead
     log): ``path`` names it. ``imap-archiver verify --repair`` rebuilds it from the archive."""
 
+    kind = ErrorKind.CATALOG_DAMAGED
+
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         self.detail = detail
@@ -162,6 +252,8 @@ class CatalogDamaged(ArchiverError):
 
 class CatalogMissing(ArchiverError):
     """The archive holds message files but its catalog is gone: ``path`` is where it was."""
+
+    kind = ErrorKind.CATALOG_MISSING
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -198,6 +290,8 @@ class QueryTooLarge(QueryError):
 
 class ArchiveLocked(ArchiverError):
     """Another job holds the archive's lock file."""
+
+    kind = ErrorKind.ARCHIVE_LOCKED
 
 
 class BackupError(ArchiverError):

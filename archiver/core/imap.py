@@ -6,21 +6,24 @@ One session belongs to one thread: imapclient is not thread safe.
 
 from __future__ import annotations
 
+import _socket
 import datetime as dt
 import hashlib
+import imaplib
 import logging
 import re
 import socket
 import ssl
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypedDict, TypeVar
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, imap4, tls
 from imapclient import exceptions as imap_exc
 from imapclient.datetime_util import datetime_to_INTERNALDATE
 from imapclient.imapclient import seq_to_parenstr
@@ -30,6 +33,7 @@ from archiver.core.errors import (
     AppendRefused,
     AuthenticationError,
     ConnectError,
+    ErrorKind,
     FolderError,
     ImapError,
     QuotaExceeded,
@@ -40,13 +44,21 @@ from archiver.core.errors import (
     disk_error,
 )
 from archiver.core.message import message_id, read_head
-from archiver.core.secrets import Secret
+from archiver.core.progress import CancelToken
+from archiver.core.secrets import Secret, redact
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = 60.0
+# How long a plain-text or STARTTLS connection waits for the server's greeting before it asks
+# whether the port expects TLS at once (a server there says nothing until the client begins
+# TLS); a silent server that is no TLS port is then waited for up to the full timeout.
+GREETING_WAIT = 3.0
+# OpenSSL's verify codes (X509_V_ERR_*) that say why a certificate failed
+_CERT_EXPIRED_CODES = frozenset({9, 10})  # not yet valid, has expired
+_CERT_NAME_CODES = frozenset({62, 64})  # host name, IP address mismatch
 META_CHUNK = 1000  # UIDs per metadata FETCH / STORE command, to keep command lines short
 BATCH_MESSAGES = 200  # messages per body FETCH
 BATCH_BYTES = 8 * 1024 * 1024  # bytes per body FETCH: bounds memory whatever the mailbox size
@@ -237,7 +249,10 @@ def _ssl_context(account: Account) -> ssl.SSLContext:
             context.load_verify_locations(cafile=str(account.cafile))
     except (OSError, ssl.SSLError) as exc:
         raise TlsError(
-            f"Account {account.name}: cannot load CA file {account.cafile}: {exc}"
+            f"Account {account.name}: cannot load CA file {account.cafile}: {exc}",
+            kind=ErrorKind.CAFILE_UNREADABLE,
+            reason=str(exc),
+            **_params(account),
         ) from exc
     return context
 
@@ -270,11 +285,13 @@ def _check_pin(account: Account, client: IMAPClient) -> None:
     shown = _peer_fingerprint(client)
     if shown != account.tls_fingerprint:
         raise UntrustedCertificate(
-            f"Account {account.name} ({account.host}:{account.effective_port}): the server's "
+            f"{_where(account)}: the server's "
             "certificate is not the one you chose to trust; it may have been renewed, or "
             "someone may be in between. Check its fingerprint "
             f"{format_fingerprint(shown) if shown else '(unreadable)'} with your provider.",
             shown,
+            kind=ErrorKind.TLS_CHANGED,
+            **_params(account),
         )
 
 
@@ -304,49 +321,117 @@ def read_fingerprint(account: Account, timeout: float = DEFAULT_TIMEOUT) -> str 
         _close_quietly(client)
 
 
+def _where(account: Account) -> str:
+    return f"Account {account.name} ({account.host}:{account.effective_port})"
+
+
+class _Params(TypedDict):
+    account: str
+    host: str
+    port: int
+
+
+def _params(account: Account) -> _Params:
+    """The parameters every connection error of *account* carries."""
+    return {"account": account.name, "host": account.host, "port": account.effective_port}
+
+
+def certificate_kind(exc: ssl.SSLCertVerificationError) -> ErrorKind:
+    """Say why a certificate failed: expired, made out for another name, or not vouched for."""
+    if exc.verify_code in _CERT_EXPIRED_CODES:
+        return ErrorKind.TLS_EXPIRED
+    if exc.verify_code in _CERT_NAME_CODES:
+        return ErrorKind.TLS_WRONG_HOST
+    return ErrorKind.TLS_UNTRUSTED
+
+
 def _translate(account: Account, exc: BaseException, doing: str) -> ImapError:
-    """Map a library error to one of ours, with a one-line message naming the account."""
-    where = f"Account {account.name} ({account.host}:{account.effective_port})"
+    """Map a library error to one of ours, with its kind and a one-line message."""
+    where, params = _where(account), _params(account)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return TlsError(
-            f"{where}: the server's certificate is not trusted "
-            f"({exc.verify_message}); use --cafile for a private CA."
+            f"{where}: the server's certificate is not trusted ({exc.verify_message}).",
+            kind=certificate_kind(exc),
+            reason=exc.verify_message,
+            **params,
         )
     if isinstance(exc, ssl.SSLError):
-        return TlsError(f"{where}: TLS failed while {doing}: {exc.reason or exc}")
-    if isinstance(exc, socket.gaierror):
-        return ConnectError(f"{where}: cannot resolve host name ({exc.strerror}).")
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return ConnectError(f"{where}: the server did not answer in time while {doing}.")
-    if isinstance(exc, ConnectionRefusedError):
-        return ConnectError(f"{where}: connection refused.")
-    if isinstance(exc, ConnectionError):  # reset, aborted, broken pipe: it was up before
-        return ImapError(f"{where}: connection lost while {doing} ({exc.strerror or exc}).")
-    if isinstance(exc, OSError):
-        return ConnectError(
-            f"{where}: connection failed while {doing}: {exc.strerror or type(exc).__name__}."
+        reason = str(exc.reason or exc)
+        return TlsError(
+            f"{where}: TLS failed while {doing}: {reason}",
+            kind=ErrorKind.TLS_FAILED,
+            reason=reason,
+            **params,
         )
+    if isinstance(exc, socket.gaierror):
+        return ConnectError(
+            f"{where}: cannot resolve host name ({exc.strerror}).",
+            kind=ErrorKind.DNS_FAILURE,
+            reason=exc.strerror,
+            **params,
+        )
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return ConnectError(
+            f"{where}: the server did not answer in time while {doing}.",
+            kind=ErrorKind.TIMEOUT,
+            **params,
+        )
+    if isinstance(exc, ConnectionRefusedError):
+        return ConnectError(
+            f"{where}: connection refused.", kind=ErrorKind.CONNECTION_REFUSED, **params
+        )
+    if isinstance(exc, ConnectionError):  # reset, aborted, broken pipe: it was up before
+        reason = str(exc.strerror or exc)
+        return ImapError(
+            f"{where}: connection lost while {doing} ({reason}).",
+            kind=ErrorKind.CONNECTION_LOST,
+            reason=reason,
+            **params,
+        )
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        return ConnectError(
+            f"{where}: connection failed while {doing}: {reason}.",
+            kind=ErrorKind.CONNECTION_FAILED,
+            reason=reason,
+            **params,
+        )
+    text = _server_text(exc)
     if isinstance(exc, imap_exc.LoginError):
         return AuthenticationError(
-            f"{where}: login failed for user {account.user} "
-            f"(wrong user name or password?): {_server_text(exc)}"
+            f"{where}: login failed for user {account.user} (wrong user name or password?): {text}",
+            reason=text,
+            **params,
         )
     if isinstance(exc, imap_exc.IMAPClientAbortError):
-        text = _server_text(exc)
         if "unexpected" in text:  # imaplib's word for a line that is no IMAP response
             return ImapError(
                 f"{where}: the server sent a malformed response while {doing} ({text}); "
-                "the connection cannot go on."
+                "the connection cannot go on.",
+                kind=ErrorKind.MALFORMED_RESPONSE,
+                reason=text,
+                **params,
             )
-        return ImapError(f"{where}: connection lost while {doing}: {text}")
-    return ImapError(f"{where}: the server refused {doing}: {_server_text(exc)}")
+        return ImapError(
+            f"{where}: connection lost while {doing}: {text}",
+            kind=ErrorKind.CONNECTION_LOST,
+            reason=text,
+            **params,
+        )
+    return ImapError(
+        f"{where}: the server refused {doing}: {text}",
+        kind=ErrorKind.SERVER_REFUSED,
+        reason=text,
+        **params,
+    )
 
 
 def _server_text(exc: BaseException) -> str:
+    """What the server (or imaplib) said, passwords taken out: it goes into our errors."""
     text = str(exc)
     if text.startswith(("b'", 'b"')):
         text = text[2:-1]
-    return text or type(exc).__name__
+    return redact(text) or type(exc).__name__
 
 
 class _ReadGuard:
@@ -416,37 +501,50 @@ class ImapSession:
         self._broken: ResponseTooLarge | None = None  # set once the server sent too much
         self._namespaces: tuple[Namespace, ...] | None = None  # asked once, on first use
         self.selected: SelectedFolder | None = None
+        self._hooks: list[Callable[[], None]] = []  # removes connect()'s cancel callback
 
     @classmethod
     def connect(
-        cls, account: Account, password: Secret, timeout: float = DEFAULT_TIMEOUT
+        cls,
+        account: Account,
+        password: Secret,
+        timeout: float = DEFAULT_TIMEOUT,
+        cancel: CancelToken | None = None,
     ) -> ImapSession:
         """Connect, secure the connection as the account demands, and log in.
 
         STARTTLS never falls back to plain text: a server that does not offer it is an error.
+        With *cancel*, cancelling closes the connection at once, from whichever thread, so a
+        wait for a silent server ends then rather than after *timeout*; the session's
+        commands then fail with ImapError, and the caller asks the token why.
         """
         client: IMAPClient | None = None
+        hooks: list[Callable[[], None]] = []
+
+        def opened(sock: socket.socket) -> None:
+            if cancel is not None:
+                hooks.append(cancel.on_cancel(partial(_shut, sock)))
+            if account.security is not Security.SSL:
+                _await_greeting(account, sock, timeout)
+
         try:
-            if account.security is Security.SSL:
-                client = IMAPClient(
-                    account.host,
-                    account.effective_port,
-                    ssl=True,
-                    ssl_context=_ssl_context(account),
-                    timeout=timeout,
-                )
+            secure = account.security is Security.SSL
+            client = _Client(
+                account,
+                ssl_context=_ssl_context(account) if secure else None,
+                timeout=timeout,
+                opened=opened,
+            )
+            if secure:
                 _check_pin(account, client)
-            else:
-                client = IMAPClient(
-                    account.host, account.effective_port, ssl=False, timeout=timeout
-                )
             _guard(account, client)  # before anything but the greeting is read
             if account.security is Security.STARTTLS:
                 if not client.has_capability("STARTTLS"):
                     raise TlsError(
-                        f"Account {account.name} ({account.host}:{account.effective_port}): "
-                        "the server does not offer STARTTLS; refusing to send the password "
-                        "in plain text."
+                        f"{_where(account)}: the server does not offer STARTTLS; refusing to "
+                        "send the password in plain text.",
+                        kind=ErrorKind.STARTTLS_UNSUPPORTED,
+                        **_params(account),
                     )
                 client.starttls(_ssl_context(account))
                 _check_pin(account, client)
@@ -455,9 +553,11 @@ class ImapSession:
             _login(client, account.user, password.reveal())
         except (TlsError, ResponseTooLarge):
             _close_quietly(client)
+            _unhook(hooks)
             raise
         except ssl.SSLCertVerificationError as exc:
             _close_quietly(client)
+            _unhook(hooks)
             fingerprint = read_fingerprint(account, timeout)
             shown = (
                 f" Its SHA-256 fingerprint is {format_fingerprint(fingerprint)}."
@@ -465,16 +565,36 @@ class ImapSession:
                 else ""
             )
             raise UntrustedCertificate(
-                f"{_translate(account, exc, 'connecting')}{shown}", fingerprint
+                f"{_translate(account, exc, 'connecting')}{shown}",
+                fingerprint,
+                kind=certificate_kind(exc),
+                reason=exc.verify_message,
+                **_params(account),
             ) from None
+        except ssl.SSLError as exc:
+            _close_quietly(client)
+            _unhook(hooks)
+            if client is None and secure and _greets_in_clear(account, timeout):
+                raise TlsError(
+                    f"{_where(account)}: the server greets in plain text on this port, so it "
+                    "expects STARTTLS or no encryption, not SSL/TLS.",
+                    kind=ErrorKind.SSL_ON_PLAIN_PORT,
+                    reason=str(exc.reason or exc),
+                    **_params(account),
+                ) from None
+            raise _translate(account, exc, "connecting") from None
         except (OSError, imap_exc.IMAPClientError) as exc:
             _close_quietly(client)
+            _unhook(hooks)
             raise _translate(account, exc, "connecting") from None
         log.info("Account %s: logged in to %s", account.name, account.host)
-        return cls(account, client)
+        session = cls(account, client)
+        session._hooks = hooks
+        return session
 
     def close(self) -> None:
         """Log out; errors on the way out are only logged."""
+        _unhook(self._hooks)
         if self._broken is not None:
             return  # the connection was closed when the server sent too much
         self._guard.expect("logging out")
@@ -1016,6 +1136,170 @@ def _login(client: IMAPClient, user: str, password: str) -> None:
     imap.state = "AUTH"  # as imaplib's login() does: commands of the logged-in state may follow
 
 
+class _Client(IMAPClient):
+    """An IMAPClient that hands its socket to *opened* before anything is read from it.
+
+    imaplib reads the server's greeting as soon as it has connected, inside IMAPClient's
+    constructor; *opened* may wait for it a short while itself (see _await_greeting) and
+    keep the socket to close it on cancel.
+    """
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        ssl_context: ssl.SSLContext | None,
+        timeout: float,
+        opened: Callable[[socket.socket], None],
+    ) -> None:
+        self._opened = opened  # before the base class connects
+        super().__init__(
+            account.host,
+            account.effective_port,
+            ssl=account.security is Security.SSL,
+            ssl_context=ssl_context,
+            timeout=timeout,
+        )
+
+    def _create_IMAP4(self) -> imaplib.IMAP4:
+        connect = self._timeout.connect
+        if self.ssl:
+            return _TlsImap4(self.host, self.port, self.ssl_context, connect, self._opened)
+        return _PlainImap4(self.host, self.port, connect, self._opened)
+
+
+class _PlainImap4(imap4.IMAP4WithTimeout):
+    def __init__(
+        self, host: str, port: int, timeout: float, opened: Callable[[socket.socket], None]
+    ) -> None:
+        self._opened = opened
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock: socket.socket = super()._create_socket(timeout)
+        _hand_over(sock, self._opened)
+        return sock
+
+
+class _TlsImap4(tls.IMAP4_TLS):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None,
+        timeout: float,
+        opened: Callable[[socket.socket], None],
+    ) -> None:
+        self._opened = opened
+        super().__init__(host, port, ssl_context, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        # As IMAP4_TLS does, with the socket handed over before the TLS handshake.
+        sock = socket.create_connection(
+            (self.host, self.port), timeout if timeout is not None else self._timeout
+        )
+        context: ssl.SSLContext = self.ssl_context or tls.create_default_context()
+        try:
+            wrapped = context.wrap_socket(
+                sock, server_hostname=self.host, do_handshake_on_connect=False
+            )
+        except BaseException:
+            sock.close()
+            raise
+        _hand_over(wrapped, self._opened)
+        try:
+            wrapped.do_handshake()
+        except BaseException:
+            wrapped.close()
+            raise
+        return wrapped
+
+
+def _hand_over(sock: socket.socket, opened: Callable[[socket.socket], None]) -> None:
+    """Pass a new socket to *opened*; close it if that raises (imaplib would not)."""
+    try:
+        opened(sock)
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _shut(sock: socket.socket) -> None:
+    """End a connection from another thread: its blocked read returns at once."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError as exc:  # closed already
+        log.debug("Shutting down the connection: %s", exc)
+    if sys.platform == "win32":
+        # Windows wakes a thread waiting on the socket only when it is closed (closesocket
+        # cancels every pending call on it); shutdown alone leaves the wait to its timeout.
+        # The base class's close: socket.close() waits for imaplib's file on it to close.
+        _socket.socket.close(sock)
+
+
+def _unhook(hooks: list[Callable[[], None]]) -> None:
+    while hooks:
+        hooks.pop()()
+
+
+def _await_greeting(account: Account, sock: socket.socket, timeout: float) -> None:
+    """Wait a moment for the plain-text greeting; if none comes, find out whether the port
+    expects TLS at once (the user chose STARTTLS or none for an SSL/TLS port).
+
+    A TLS server says nothing until the client's handshake begins, so the greeting would be
+    waited for in vain until *timeout*. Raises TlsError (STARTTLS_ON_SSL_PORT) then; for a
+    server that is merely slow, returns and the greeting is waited for as usual.
+    """
+    wait = min(GREETING_WAIT, timeout)
+    sock.settimeout(wait)
+    try:
+        sock.recv(1, socket.MSG_PEEK)  # leaves the greeting for imaplib to read
+        return
+    except TimeoutError:
+        pass
+    finally:
+        sock.settimeout(timeout)
+    if _answers_in_tls(account, wait):
+        raise TlsError(
+            f"{_where(account)}: the server does not greet in plain text but expects SSL/TLS "
+            "on this port.",
+            kind=ErrorKind.STARTTLS_ON_SSL_PORT,
+            **_params(account),
+        )
+
+
+def _answers_in_tls(account: Account, timeout: float) -> bool:
+    """Whether the server completes a TLS handshake on a new connection to the port.
+
+    Only the handshake happens (accepting any certificate: nothing is sent over it), never a
+    command or a password.
+    """
+    try:
+        with (
+            socket.create_connection(
+                (account.host, account.effective_port), timeout=timeout
+            ) as probe,
+            _unverified_context().wrap_socket(probe, server_hostname=account.host),
+        ):
+            return True
+    except OSError as exc:  # ssl.SSLError included: no TLS spoken there
+        log.debug("Probing %s for TLS: %s", account.host, exc)
+        return False
+
+
+def _greets_in_clear(account: Account, timeout: float) -> bool:
+    """Whether the server greets in plain text (``* OK``) on the account's port: a TLS
+    handshake that failed there met a port for STARTTLS or no encryption."""
+    try:
+        with socket.create_connection(
+            (account.host, account.effective_port), timeout=min(GREETING_WAIT, timeout)
+        ) as probe:
+            return probe.recv(2) == b"* "
+    except OSError as exc:
+        log.debug("Probing %s for a plain greeting: %s", account.host, exc)
+        return False
+
+
 def _close_quietly(client: IMAPClient | None) -> None:
     if client is None:
         return
@@ -1027,10 +1311,13 @@ def _close_quietly(client: IMAPClient | None) -> None:
 
 @contextmanager
 def open_session(
-    account: Account, password: Secret, timeout: float = DEFAULT_TIMEOUT
+    account: Account,
+    password: Secret,
+    timeout: float = DEFAULT_TIMEOUT,
+    cancel: CancelToken | None = None,
 ) -> Iterator[ImapSession]:
-    """Connect and log in; log out at the end."""
-    session = ImapSession.connect(account, password, timeout)
+    """Connect and log in; log out at the end. *cancel* closes the connection (see connect)."""
+    session = ImapSession.connect(account, password, timeout, cancel)
     try:
         yield session
     finally:

@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
 
 
 class Cancelled(Exception):
@@ -17,10 +19,35 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: list[Callable[[], None]] = []
 
     def cancel(self) -> None:
         """Ask the job to stop at its next safe point; callable from any thread."""
-        self._event.set()
+        with self._lock:
+            self._event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Have cancel() call *callback* (on the cancelling thread; at once if it was called).
+
+        For waits that polling cannot interrupt, such as a read from a silent server: the
+        callback closes the socket, and the job stops as soon as its read fails. Returns a
+        function that removes the callback again.
+        """
+        with self._lock:
+            if not self._event.is_set():
+                self._callbacks.append(callback)
+                return partial(self._remove, callback)
+        callback()
+        return lambda: None
+
+    def _remove(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
 
     @property
     def is_cancelled(self) -> bool:
@@ -33,12 +60,22 @@ class CancelToken:
             raise Cancelled
 
 
+class Phase(StrEnum):
+    """Which step of an archive run a progress report belongs to, for the faces to tell
+    apart without reading the report's English ``message``."""
+
+    SCANNING = "scanning"  # looking at each folder: what to archive
+    COPYING = "copying"  # fetching, storing and verifying messages
+    INDEXING = "indexing"  # adding the archived messages to the search index
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     """A snapshot of a job's progress.
 
     ``done``/``total`` count messages, ``bytes_done``/``bytes_total`` their sizes; ``message``
-    says what the job is doing now (for example the folder it works on).
+    says what the job is doing now (for example the folder it works on), ``phase`` which
+    step of the job that is (None for jobs without steps).
     """
 
     done: int
@@ -46,6 +83,7 @@ class Progress:
     message: str = ""
     bytes_done: int = 0
     bytes_total: int = 0
+    phase: Phase | None = None
 
 
 ProgressCallback = Callable[[Progress], None]

@@ -2,8 +2,8 @@
 
 A password never goes into the settings file or a log. ``Secret`` hides its value from
 ``repr()`` and ``str()`` so that it cannot leak into tracebacks or log lines by accident, and
-:class:`RedactingFilter` replaces any password this process has seen by ``***`` in every log
-record, should one arrive there anyway (in a server's error message, say).
+:class:`RedactingFilter` replaces any password this process has seen by ``***`` where one
+could arrive from elsewhere (the wire log, a server's error message, a traceback).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import keyring.backends.null
 import keyring.errors
 
 from archiver.core.accounts import Account, PasswordSource
-from archiver.core.errors import SecretError
+from archiver.core.errors import ArchiverError, ErrorKind, SecretError
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +66,38 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """A handler filter that takes passwords out of log messages and tracebacks."""
+    """A handler filter that takes passwords out of what log records bring from elsewhere.
+
+    Only where a password can occur: the IMAP wire log (beside imapclient's own redaction of
+    LOGIN and AUTHENTICATE), the values a record inserts into its text (a server's answer, a
+    library's error), and tracebacks. Our own words are left whole: a password that is also
+    a word ("wrong") must not turn "wrong user name or password?" into a riddle that gives
+    the password away. Our errors' texts are our own words too; the server's parts of them
+    were redacted when the error was made (see archiver.core.imap).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
+        if record.name.startswith(("imapclient", "imaplib")):
+            message = record.getMessage()
+            clean = redact(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+        elif isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_redacted_argument(arg) for arg in record.args)
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         elif record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
+
+
+def _redacted_argument(value: object) -> object:
+    """Redact a log record's argument unless it is one of our errors (see RedactingFilter)."""
+    if isinstance(value, ArchiverError) or not isinstance(value, str | bytes | BaseException):
+        return value
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    clean = redact(text)
+    return value if clean == text else clean
 
 
 def _keyring_key(account: Account) -> str:
@@ -100,8 +120,10 @@ def store_in_keyring(account: Account, password: Secret) -> None:
         keyring.set_password(KEYRING_SERVICE, _keyring_key(account), password.reveal())
     except keyring.errors.KeyringError as exc:
         raise SecretError(
-            f"Account {account.name}: no usable system keyring ({type(exc).__name__}). Use "
-            "--password-command, or give --password-stdin on each run."
+            f"Account {account.name}: no usable system keyring ({type(exc).__name__}).",
+            kind=ErrorKind.KEYRING_UNAVAILABLE,
+            account=account.name,
+            reason=type(exc).__name__,
         ) from None
 
 
@@ -111,6 +133,34 @@ def delete_from_keyring(account: Account) -> None:
         keyring.delete_password(KEYRING_SERVICE, _keyring_key(account))
     except keyring.errors.KeyringError:
         log.info("No keyring entry to remove for account %s", account.name)
+
+
+def same_keyring_entry(one: Account, other: Account) -> bool:
+    """Whether two accounts' passwords share one keyring entry (it is keyed by user@host)."""
+    return _keyring_key(one) == _keyring_key(other)
+
+
+def keep_password(
+    account: Account, typed: Secret | None, previous: Account | None, previous_shared: bool
+) -> None:
+    """Put the password where *account* keeps it, after an edit of *previous* (None: new).
+
+    A keyring account edited without a new password keeps the stored one, also when its
+    user name or server changed and the entry moves. The previous entry goes when the
+    password no longer lives there, unless *previous_shared*: another account uses it.
+    Raises SecretError when the keyring cannot be used; nothing was removed then.
+    """
+    had_keyring = previous is not None and previous.password_source is PasswordSource.KEYRING
+    if account.password_source is PasswordSource.KEYRING:
+        if typed is None and previous is not None and had_keyring:
+            typed = get_password(previous) if not same_keyring_entry(account, previous) else None
+        if typed is not None:
+            store_in_keyring(account, typed)
+    moved = account.password_source is not PasswordSource.KEYRING or (
+        previous is not None and not same_keyring_entry(account, previous)
+    )
+    if previous is not None and had_keyring and moved and not previous_shared:
+        delete_from_keyring(previous)
 
 
 def run_password_command(account: Account) -> Secret:
@@ -134,17 +184,23 @@ def run_password_command(account: Account) -> Secret:
             creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SecretError(
-            f"Account {account.name}: the password command failed ({type(exc).__name__})."
-        ) from None
+        raise _command_failed(account, f"failed ({type(exc).__name__})") from None
     if result.returncode != 0:
-        raise SecretError(
-            f"Account {account.name}: the password command exited with {result.returncode}."
-        )
+        raise _command_failed(account, f"exited with {result.returncode}")
     lines = command_output(result.stdout).splitlines()
     if not lines or not lines[0]:
-        raise SecretError(f"Account {account.name}: the password command printed nothing.")
+        raise _command_failed(account, "printed nothing")
     return Secret(lines[0])
+
+
+def _command_failed(account: Account, reason: str) -> SecretError:
+    """The error for a password command that gave no password; *reason* says how."""
+    return SecretError(
+        f"Account {account.name}: the password command {reason}.",
+        kind=ErrorKind.PASSWORD_COMMAND_FAILED,
+        account=account.name,
+        reason=reason,
+    )
 
 
 def command_output(
@@ -173,7 +229,11 @@ def get_password(account: Account, ask: Callable[[], str] | None = None) -> Secr
     if ask is not None:
         value = ask()
         if not value:
-            raise SecretError(f"Account {account.name}: no password was given.")
+            raise SecretError(
+                f"Account {account.name}: no password was given.",
+                kind=ErrorKind.PASSWORD_NEEDED,
+                account=account.name,
+            )
         return Secret(value)
     if account.password_source is PasswordSource.COMMAND:
         return run_password_command(account)
@@ -182,15 +242,20 @@ def get_password(account: Account, ask: Callable[[], str] | None = None) -> Secr
             stored: str | None = keyring.get_password(KEYRING_SERVICE, _keyring_key(account))
         except keyring.errors.KeyringError as exc:
             raise SecretError(
-                f"Account {account.name}: the system keyring is not usable "
-                f"({type(exc).__name__}); use --password-stdin."
+                f"Account {account.name}: the system keyring is not usable ({type(exc).__name__}).",
+                kind=ErrorKind.KEYRING_UNAVAILABLE,
+                account=account.name,
+                reason=type(exc).__name__,
             ) from None
         if stored is None:
             raise SecretError(
-                f"Account {account.name}: no password in the keyring; run "
-                f"'imap-archiver account add {account.name} ... --password-stdin' again."
+                f"Account {account.name}: no password in the keyring.",
+                kind=ErrorKind.KEYRING_EMPTY,
+                account=account.name,
             )
         return Secret(stored)
     raise SecretError(
-        f"Account {account.name}: the password is asked on each run; give --password-stdin."
+        f"Account {account.name}: the password is asked on each run.",
+        kind=ErrorKind.PASSWORD_NEEDED,
+        account=account.name,
     )

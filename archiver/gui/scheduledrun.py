@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from archiver.core.jobs.scheduled import AccountOutcome, Problem, ScheduledRun
-from archiver.core.secrets import redact
 from archiver.gui.formatting import day_text, number_text, qdate, size_text
 from archiver.gui.notices import Tone
 
@@ -49,7 +48,8 @@ def problem_text(outcome: AccountOutcome) -> str:
             "scheduledrun",
             "{account}: {count} messages could not be archived and stay on the server.",
         ).format(account=outcome.account, count=number_text(outcome.errors))
-    return redact(texts[outcome.problem].format(account=outcome.account, detail=outcome.message))
+    # Our own words, whole: the server's parts were redacted when the error was made.
+    return texts[outcome.problem].format(account=outcome.account, detail=outcome.message)
 
 
 def last_run_text(run: ScheduledRun) -> tuple[str, Tone]:

@@ -196,6 +196,14 @@
         <translation>Fortschritt des Verbindungstests</translation>
     </message>
     <message>
+        <source>Cancel &amp;test</source>
+        <translation>&amp;Test abbrechen</translation>
+    </message>
+    <message>
+        <source>Cancel the connection test</source>
+        <translation>Den Verbindungstest abbrechen</translation>
+    </message>
+    <message>
         <source>Connection test error</source>
         <translation>Fehler beim Verbindungstest</translation>
     </message>
@@ -312,30 +320,16 @@
         <translation>Der Test ist fehlgeschlagen.</translation>
     </message>
     <message>
-        <source>{headline}
-{details}</source>
-        <translation>{headline}
-{details}</translation>
+        <source>The test was cancelled.</source>
+        <translation>Der Test wurde abgebrochen.</translation>
     </message>
     <message>
-        <source>The server rejected the user name or the password.</source>
-        <translation>Der Server hat den Benutzernamen oder das Passwort abgelehnt.</translation>
+        <source>The server&apos;s certificate has expired.</source>
+        <translation>Das Zertifikat des Servers ist abgelaufen.</translation>
     </message>
     <message>
-        <source>Cannot connect to the server. Check the server name, the port and your network connection.</source>
-        <translation>Keine Verbindung zum Server möglich. Prüfen Sie den Servernamen, den Port und Ihre Netzwerkverbindung.</translation>
-    </message>
-    <message>
-        <source>No secure connection could be established.</source>
-        <translation>Es konnte keine sichere Verbindung hergestellt werden.</translation>
-    </message>
-    <message>
-        <source>The password could not be read.</source>
-        <translation>Das Passwort konnte nicht gelesen werden.</translation>
-    </message>
-    <message>
-        <source>The server reported a problem.</source>
-        <translation>Der Server hat einen Fehler gemeldet.</translation>
+        <source>Its provider should have renewed it; it can also mean that someone is intercepting the connection. No password was sent. Ask your provider, compare this SHA-256 fingerprint with the one they give, and trust the certificate only if they match:</source>
+        <translation>Ihr Anbieter hätte es erneuern müssen; es kann aber auch bedeuten, dass jemand die Verbindung abfängt. Es wurde kein Passwort gesendet. Fragen Sie Ihren Anbieter, vergleichen Sie diesen SHA-256-Fingerabdruck mit dem, den er nennt, und vertrauen Sie dem Zertifikat nur, wenn beide übereinstimmen:</translation>
     </message>
     <message>
         <source>The server showed a different certificate from the one you trust.</source>
@@ -2661,8 +2655,116 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
         <translation>Ein anderer Vorgang verwendet das Archiv; versuchen Sie es erneut, wenn er beendet ist.</translation>
     </message>
     <message>
+        <source>The server {host} does not accept connections on port {port}. Check the server name and the port.</source>
+        <translation>Der Server {host} nimmt auf Port {port} keine Verbindungen an. Prüfen Sie den Servernamen und den Port.</translation>
+    </message>
+    <message>
+        <source>The server name {host} cannot be found. Check its spelling and the internet connection.</source>
+        <translation>Der Servername {host} wurde nicht gefunden. Prüfen Sie die Schreibweise und die Internetverbindung.</translation>
+    </message>
+    <message>
+        <source>The server {host} did not answer in time. Check the internet connection and try again.</source>
+        <translation>Der Server {host} hat nicht rechtzeitig geantwortet. Prüfen Sie die Internetverbindung und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>No connection to the server {host} on port {port} could be made. Check the server name, the port and the internet connection.</source>
+        <translation>Zum Server {host} auf Port {port} konnte keine Verbindung hergestellt werden. Prüfen Sie den Servernamen, den Port und die Internetverbindung.</translation>
+    </message>
+    <message>
+        <source>The connection to the server {host} was lost. Nothing was lost; try again.</source>
+        <translation>Die Verbindung zum Server {host} ist abgebrochen. Es ging nichts verloren; versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>The server {host} rejected the user name or the password. Check both; many providers want the full e-mail address as the user name.</source>
+        <translation>Der Server {host} hat den Benutzernamen oder das Passwort abgelehnt. Prüfen Sie beides; viele Anbieter erwarten die vollständige E-Mail-Adresse als Benutzernamen.</translation>
+    </message>
+    <message>
+        <source>The certificate of the server {host} is not trusted: no certificate authority known to this computer vouches for it. No password was sent.</source>
+        <translation>Dem Zertifikat des Servers {host} wird nicht vertraut: Keine diesem Computer bekannte Zertifizierungsstelle bürgt dafür. Es wurde kein Passwort gesendet.</translation>
+    </message>
+    <message>
+        <source>The certificate of the server {host} was made out for another server name. Use the server name your provider gives. No password was sent.</source>
+        <translation>Das Zertifikat des Servers {host} ist auf einen anderen Servernamen ausgestellt. Verwenden Sie den Servernamen, den Ihr Anbieter angibt. Es wurde kein Passwort gesendet.</translation>
+    </message>
+    <message>
+        <source>The certificate of the server {host} has expired. Tell your provider; trust it only if they confirm it. No password was sent.</source>
+        <translation>Das Zertifikat des Servers {host} ist abgelaufen. Sagen Sie es Ihrem Anbieter; vertrauen Sie ihm nur, wenn er es bestätigt. Es wurde kein Passwort gesendet.</translation>
+    </message>
+    <message>
+        <source>The server {host} showed a different certificate from the one you trust. It may have been renewed, or someone may be intercepting the connection. No password was sent.</source>
+        <translation>Der Server {host} zeigt ein anderes Zertifikat als das, dem Sie vertrauen. Es wurde vielleicht erneuert, oder jemand fängt die Verbindung ab. Es wurde kein Passwort gesendet.</translation>
+    </message>
+    <message>
+        <source>No secure connection to the server {host} could be established ({reason}).</source>
+        <translation>Zum Server {host} konnte keine sichere Verbindung hergestellt werden ({reason}).</translation>
+    </message>
+    <message>
+        <source>The CA file of account {account} cannot be read. Choose another one.</source>
+        <translation>Die CA-Datei des Kontos {account} kann nicht gelesen werden. Wählen Sie eine andere.</translation>
+    </message>
+    <message>
+        <source>The server {host} does not offer STARTTLS on port {port}, so the password would travel unencrypted; it was not sent. Choose SSL/TLS (port 993).</source>
+        <translation>Der Server {host} bietet auf Port {port} kein STARTTLS an, das Passwort ginge also unverschlüsselt über das Netz; es wurde nicht gesendet. Wählen Sie SSL/TLS (Port 993).</translation>
+    </message>
+    <message>
+        <source>Port {port} of the server {host} expects SSL/TLS from the start, not STARTTLS. Choose SSL/TLS as the security.</source>
+        <translation>Port {port} des Servers {host} erwartet SSL/TLS von Anfang an, nicht STARTTLS. Wählen Sie SSL/TLS als Sicherheit.</translation>
+    </message>
+    <message>
+        <source>Port {port} of the server {host} expects STARTTLS, not SSL/TLS. Choose STARTTLS (port 143), or SSL/TLS with port 993.</source>
+        <translation>Port {port} des Servers {host} erwartet STARTTLS, nicht SSL/TLS. Wählen Sie STARTTLS (Port 143) oder SSL/TLS mit Port 993.</translation>
+    </message>
+    <message>
+        <source>The mailbox on the server {host} is full. Free some space there (empty the trash, for example) and try again.</source>
+        <translation>Das Postfach auf dem Server {host} ist voll. Schaffen Sie dort Platz (leeren Sie zum Beispiel den Papierkorb) und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>This computer has no usable password store (system keyring). In the account&apos;s settings, choose “Ask each time” or a password command.</source>
+        <translation>Dieser Computer hat keinen nutzbaren Passwortspeicher (Schlüsselbund des Systems). Wählen Sie in den Einstellungen des Kontos „Jedes Mal fragen“ oder einen Passwort-Befehl.</translation>
+    </message>
+    <message>
+        <source>The password of account {account} is not in the system keyring. Type it again in the account&apos;s settings.</source>
+        <translation>Das Passwort des Kontos {account} ist nicht im Schlüsselbund des Systems. Geben Sie es in den Einstellungen des Kontos erneut ein.</translation>
+    </message>
+    <message>
+        <source>The password command of account {account} gave no password. Check the command in the account&apos;s settings.</source>
+        <translation>Der Passwort-Befehl des Kontos {account} hat kein Passwort geliefert. Prüfen Sie den Befehl in den Einstellungen des Kontos.</translation>
+    </message>
+    <message>
+        <source>No password was given for account {account}.</source>
+        <translation>Für das Konto {account} wurde kein Passwort angegeben.</translation>
+    </message>
+    <message>
         <source>The archive at {path} is read-only (read-only media, or no permission to write there); it can be searched, shown and exported, but not changed.</source>
         <translation>Das Archiv in {path} ist schreibgeschützt (ein schreibgeschützter Datenträger, oder keine Schreibrechte dort); es lässt sich durchsuchen, anzeigen und exportieren, aber nicht ändern.</translation>
+    </message>
+    <message>
+        <source>Edit account</source>
+        <translation>Konto bearbeiten</translation>
+    </message>
+    <message>
+        <source>Check certificate</source>
+        <translation>Zertifikat prüfen</translation>
+    </message>
+    <message>
+        <source>Use SSL/TLS</source>
+        <translation>SSL/TLS verwenden</translation>
+    </message>
+    <message>
+        <source>Use STARTTLS</source>
+        <translation>STARTTLS verwenden</translation>
+    </message>
+    <message>
+        <source>Open settings</source>
+        <translation>Einstellungen öffnen</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>The server said: {reason}</source>
+        <translation>Der Server sagte: {reason}</translation>
     </message>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>

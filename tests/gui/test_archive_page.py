@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QMessageBox
 from archiver.core.accounts import Security
 from archiver.core.catalog import Catalog, State
 from archiver.core.jobs.archive import ArchiveResult, FolderReport, Kept
+from archiver.core.jobs.inspect import load_folders
 from archiver.core.lock import archive_lock
 from archiver.core.secrets import Secret, store_in_keyring
 from archiver.gui.pages import archive as archive_module
 from archiver.gui.pages.archive import ArchivePage
-from archiver.gui.pages.archive_folders import FolderTree, load_folders
+from archiver.gui.pages.archive_folders import FolderTree
 from archiver.gui.pages.archive_summary import run_summary
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
@@ -391,7 +392,8 @@ def test_a_wrong_password_is_shown_on_the_page(qtbot, account_context, keyring_a
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.job_finished, timeout=JOB_TIMEOUT):
         page.show()
-    assert page.error_label.isVisible() and "login failed" in page.error_label.text()
+    assert page.error_label.isVisible()
+    assert "rejected the user name or the password" in page.error_label.text()
     assert page.folder_tree.topLevelItemCount() == 0
     assert not page.archive_button.isEnabled() and page.reload_button.isEnabled()
 

@@ -29,20 +29,20 @@ from archiver.core.index.search import ArchiveSearcher
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
 from archiver.core.jobs.export import eml_stem
 from archiver.core.lock import archive_lock
+from archiver.core.message_view import message_content
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
 from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.messageview import (
     MATCHED_ROLE,
     MessageView,
     SafeTextBrowser,
     blocked_image,
-    message_content,
 )
 from archiver.gui.models import Column
 from archiver.gui.pages import search_jobs
-from archiver.gui.pages.base import error_text
 from archiver.gui.pages.search import SearchPage
 from archiver.gui.pages.search_jobs import SearchRequest, write_private_eml
 from tests.helpers import docgen

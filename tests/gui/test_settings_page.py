@@ -20,7 +20,7 @@ from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir
 from archiver.core.runlog import read_runs, record_run
 from archiver.gui.app import install_translators
-from archiver.gui.pages.base import error_text
+from archiver.gui.errors import error_text
 from archiver.gui.pages.settings import SettingsPage
 from archiver.gui.runlogmodel import RunLogModel
 from tests.helpers.privacy import assert_private

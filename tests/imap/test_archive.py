@@ -24,7 +24,7 @@ from archiver.core.jobs.archive import (
     expunge_archived,
     run_archive,
 )
-from archiver.core.progress import CancelToken, Progress
+from archiver.core.progress import CancelToken, Phase, Progress
 from archiver.core.runlog import read_runs
 from archiver.core.secrets import Secret
 from archiver.core.store.mbox import MboxStore
@@ -106,9 +106,10 @@ def test_archives_old_mail_verifies_and_frees_the_server(
         inbox.deleted,
         inbox.on_server_after,
     ) == (35, 5, 30, 30, 5)
-    archiving = [p for p in seen if p.message != INDEXING]
+    archiving = [p for p in seen if p.phase is not Phase.INDEXING]
     assert archiving and archiving[-1].done == archiving[-1].total == 33
-    assert seen[-1] == Progress(33, 33, INDEXING) and result.indexed == 33
+    assert {p.phase for p in archiving} == {Phase.SCANNING, Phase.COPYING}
+    assert seen[-1] == Progress(33, 33, INDEXING, phase=Phase.INDEXING) and result.indexed == 33
     assert result.quota_before and result.quota_after
     assert result.quota_after.used < result.quota_before.used
     # The server keeps exactly the new messages.

@@ -602,7 +602,7 @@ APP_SEARCH = """
 import sys
 from pathlib import Path
 from archiver.core.progress import CancelToken
-from archiver.gui.messageview import load_message
+from archiver.core.message_view import load_message
 from archiver.gui.pages.search_jobs import SearchRequest, search_archive
 root = Path(sys.argv[1])
 found = search_archive(

@@ -6,8 +6,10 @@ import logging
 
 import pytest
 
+from archiver.cli.messages import error_message
+from archiver.core import secrets
 from archiver.core.attachments import list_attachments, safe_filename, save_attachments
-from archiver.core.errors import ArchiverError
+from archiver.core.errors import ArchiverError, AuthenticationError
 from archiver.core.preview import safe_html
 from archiver.core.secrets import RedactingFilter, Secret, redact
 from tests.helpers.privacy import assert_private
@@ -151,5 +153,32 @@ def test_passwords_are_redacted_from_log_records_and_tracebacks(tmp_path):
         logger.removeHandler(handler)
         handler.close()
     text = (tmp_path / "log.txt").read_text()
-    assert "Hunter2-very-secret" not in text and text.count("***") == 2
+    assert "Hunter2-very-secret" not in text
+    # (Not a count of ***: other tests of this process may have used "secret" as a password.)
+    assert "bad password ***" in text and "RuntimeError: LOGIN *** refused" in text
     assert redact("a Hunter2-very-secret b") == "a *** b"
+
+
+@pytest.mark.expect_log(
+    "ERROR", "test.redaction", r"^login failed \(wrong user name or password\?\)"
+)
+def test_a_password_that_is_a_word_leaves_our_own_sentences_whole(tmp_path, monkeypatch):
+    """Our texts hold no password; redacting its word there damaged the sentence and showed
+    the reader the password. Values from elsewhere (a server's answer) are still redacted."""
+    monkeypatch.setattr(secrets, "_SEEN", set(secrets._SEEN))  # "wrong" stays this test's
+    Secret("wrong")
+    handler = logging.FileHandler(tmp_path / "log.txt")
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    try:
+        error = AuthenticationError("login failed (wrong user name or password?)")
+        logger.error("%s; server: %s", error, "the password wrong is wrong")
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    text = (tmp_path / "log.txt").read_text()
+    assert text.startswith(
+        "login failed (wrong user name or password?); server: the password *** is ***"
+    )
+    assert error_message(error).startswith("login failed (wrong user name or password?)")

@@ -37,7 +37,7 @@ from typing import Any
 
 from archiver.core.catalog import Catalog
 from archiver.core.index.indexer import IndexReport, index_records, open_index
-from archiver.core.progress import CancelToken, Progress, ProgressCallback
+from archiver.core.progress import CancelToken, Phase, Progress, ProgressCallback
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class BackgroundIndexer:
             if cancel.is_cancelled:
                 self._cancel.value = True
             done = self._indexed.value
-            report(Progress(done, done + self._remaining.value, INDEXING))
+            report(Progress(done, done + self._remaining.value, INDEXING, phase=Phase.INDEXING))
             self._process.join(POLL)
         self._lifeline.close()
         self._reader.join(10)
@@ -126,7 +126,7 @@ class BackgroundIndexer:
             log.warning("Account %s: %s; it catches up on the next run.", self.account, self.error)
         else:
             self.error = self._outcome.get("error")
-        report(Progress(self.result.indexed, self.result.indexed, INDEXING))
+        report(Progress(self.result.indexed, self.result.indexed, INDEXING, phase=Phase.INDEXING))
         return self.result
 
     def _read_messages(self) -> None:

@@ -25,6 +25,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from archiver.core.accounts import Account
@@ -48,7 +49,7 @@ from archiver.core.index.background import BackgroundIndexer
 from archiver.core.lock import archive_lock
 from archiver.core.message import message_id
 from archiver.core.prefetch import prefetch
-from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
+from archiver.core.progress import Cancelled, CancelToken, Phase, Progress, ProgressCallback
 from archiver.core.runlog import record_run
 from archiver.core.secrets import Secret
 from archiver.core.store import (
@@ -79,24 +80,27 @@ def spool_path(archive_root: Path) -> Path:
     return archive_root / SPOOL_NAME
 
 
-class Kept:
-    """Why a selected message stayed on the server (the texts appear in reports)."""
+class Kept(StrEnum):
+    """Why a selected message stayed on the server, as a stable slug (``--json`` keys).
 
-    FLAGGED = "flagged (--keep-flagged)"
-    UNREAD = "unread (--keep-unread)"
-    DELETED_ELSEWHERE = "marked \\Deleted by another client"
-    KEEP_ON_SERVER = "--keep-on-server"
-    DRY_RUN = "dry run"
-    NO_UIDPLUS = "server lacks UIDPLUS (UID EXPUNGE)"
-    UIDVALIDITY = "UIDVALIDITY changed"
-    CHANGED = "changed on the server since it was archived"
-    NOT_EXPUNGED = "still on the server after UID EXPUNGE"
-    READ_ONLY = "the server refuses deletion in this folder (read-only)"
-    STOPPED = "run stopped before deleting"
-    RESTORED = "restored from the archive by you"
+    The faces word each reason themselves (cli/messages.py KEPT_TEXTS, the GUI's summary).
+    """
+
+    FLAGGED = "flagged"  # --keep-flagged
+    UNREAD = "unread"  # --keep-unread
+    DELETED_ELSEWHERE = "deleted_elsewhere"  # marked \\Deleted by another client
+    KEEP_ON_SERVER = "keep_on_server"  # --keep-on-server
+    DRY_RUN = "dry_run"
+    NO_UIDPLUS = "no_uidplus"  # the server lacks UID EXPUNGE
+    UIDVALIDITY = "uidvalidity_changed"
+    CHANGED = "changed_on_server"  # since it was archived
+    NOT_EXPUNGED = "not_expunged"  # still there after UID EXPUNGE
+    READ_ONLY = "read_only_folder"  # the server refuses deletion in this folder
+    STOPPED = "stopped"  # the run stopped before deleting
+    RESTORED = "restored"  # put back from the archive by the user
     # Not kept, but gone: expunge_archived() counts these apart, and the report as vanished.
-    VANISHED = "vanished from the server meanwhile"
-    DAMAGED = "archived copy missing or damaged (see imap-archiver verify)"
+    VANISHED = "vanished"
+    DAMAGED = "damaged"  # the archived copy is missing or damaged
 
 
 # Reasons the user chose; every other reason is selected mail the run could not remove.
@@ -139,7 +143,7 @@ class FolderReport:
     bytes_archived: int = 0
     bytes_selected: int = 0
     bytes_deleted: int = 0
-    kept: Counter[str] = field(default_factory=Counter)
+    kept: Counter[Kept] = field(default_factory=Counter)
     on_server_after: int | None = None
     error: str | None = None
     failures: list[str] = field(default_factory=list)
@@ -206,6 +210,8 @@ class ArchiveResult:
     quota_after: Quota | None = None
     cancelled: bool = False
     error: str | None = None
+    # The error that stopped the run, for the faces to word by its kind (error is its text).
+    failure: ArchiverError | None = field(default=None, repr=False, compare=False)
     # Other users' and public folders the account sees, left alone because none was named.
     shared_left: list[FolderInfo] = field(default_factory=list)
     indexed: int = 0  # messages added to the search index during the run
@@ -291,6 +297,7 @@ class ArchiveResult:
             "quota_after": self.quota_after.to_dict() if self.quota_after else None,
             "cancelled": self.cancelled,
             "error": self.error,
+            "error_kind": self.failure.kind.value if self.failure else None,
             "closes": self.closes,
             "partly": self.partly,
             "shared_left": [
@@ -406,7 +413,9 @@ def archive_account(
         result.quota_before = session.quota()
         for index, info in enumerate(folders):
             cancel.raise_if_cancelled()
-            report(Progress(index, len(folders), f"{SCANNING_PREFIX}{info.name}"))
+            report(
+                Progress(index, len(folders), f"{SCANNING_PREFIX}{info.name}", phase=Phase.SCANNING)
+            )
             plan = _plan_folder(session, catalog, account, info, options)
             plans.append(plan)
             result.folders.append(plan.report)
@@ -423,7 +432,7 @@ def archive_account(
         result.cancelled = True
     except ArchiverError as exc:
         log.error("Account %s: archive stopped: %s", account, exc)
-        result.error = str(exc)
+        result.error, result.failure = str(exc), exc
     finally:
         shutil.rmtree(spool_dir, ignore_errors=True)
     _settle_unfinished(plans)
@@ -545,7 +554,7 @@ def _archive_all(
     total_bytes = sum(sum(p.fetch_sizes) for p in plans)
     done = done_bytes = 0
     spool_dir = spool_path(store.archive_root)
-    report(Progress(0, total, ARCHIVING, 0, total_bytes))
+    report(Progress(0, total, ARCHIVING, 0, total_bytes, Phase.COPYING))
     for plan in plans:
         if plan.report.error or not plan.fetch_uids:
             continue
@@ -564,7 +573,7 @@ def _archive_all(
                     indexer.poke()
                 done += len(batch)
                 done_bytes += sum(m.meta.size for m in batch if isinstance(m, FetchedMessage))
-                report(Progress(done, total, folder, done_bytes, total_bytes))
+                report(Progress(done, total, folder, done_bytes, total_bytes, Phase.COPYING))
                 cancel.raise_if_cancelled()
         except FolderError as exc:
             log.warning("%s", exc)
@@ -778,7 +787,7 @@ def reads_back(store: ArchiveStore, record: Record) -> bool:
 
 def expunge_archived(
     session: ImapSession, folder: str, verified: Sequence[VerifiedMessage], cutoff: dt.datetime
-) -> tuple[list[VerifiedMessage], Counter[str]]:
+) -> tuple[list[VerifiedMessage], Counter[Kept]]:
     """Delete exactly the *verified* messages from *folder*; say why any others stay.
 
     Takes only records that come out of :meth:`Catalog.verified_for`, never bare UIDs. Checks,
@@ -789,7 +798,7 @@ def expunge_archived(
     messages. Where the server refuses deletion (an ACL without the rights to, or a NO to
     STORE or EXPUNGE) the messages stay under ``Kept.READ_ONLY``.
     """
-    kept: Counter[str] = Counter()
+    kept: Counter[Kept] = Counter()
     if not verified:
         return [], kept
     if not session.has_uidplus:

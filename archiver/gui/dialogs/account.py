@@ -57,29 +57,26 @@ from archiver.core.accounts import (
     preset_for_host,
 )
 from archiver.core.errors import (
+    ArchiverError,
     AuthenticationError,
     ConfigError,
-    ConnectError,
-    ImapError,
-    SecretError,
-    TlsError,
+    ErrorKind,
     UntrustedCertificate,
 )
-from archiver.core.imap import Quota, format_fingerprint, open_session
-from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
-from archiver.core.progress import CancelToken, Progress, ProgressCallback
-from archiver.core.secrets import (
-    Secret,
-    delete_from_keyring,
-    get_password,
-    keyring_usable,
-    store_in_keyring,
+from archiver.core.imap import Quota, format_fingerprint
+from archiver.core.jobs.inspect import (
+    TEST_TIMEOUT,
+    AccountOverview,
+    FolderOverview,
+    check_connection,
 )
+from archiver.core.progress import CancelToken, Progress, ProgressCallback
+from archiver.core.secrets import Secret, keep_password, keyring_usable, same_keyring_entry
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.errors import ErrorAction, action_label, error_help, error_text
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
-from archiver.gui.pages.base import error_text
 from archiver.gui.workers import JobSignals, JobSlot
 
 log = logging.getLogger(__name__)
@@ -260,21 +257,6 @@ class FolderTableModel(QAbstractTableModel):
         return None
 
 
-def test_connection(
-    account: Account, password: PasswordGetter, *, report: ProgressCallback, cancel: CancelToken
-) -> AccountOverview:
-    """Log in as the form says and look at the account's folders and quota (a job)."""
-    secret = password()
-    cancel.raise_if_cancelled()
-    with open_session(account, secret) as session:
-        return inspect_account(session, report=report, cancel=cancel)
-
-
-def _same_keyring_entry(one: Account, other: Account) -> bool:
-    """Whether two accounts' passwords share one keyring entry (it is keyed by user@host)."""
-    return one.user == other.user and one.host == other.host
-
-
 def save_password(
     account: Account,
     typed: Secret | None,
@@ -287,13 +269,7 @@ def save_password(
     """Check the CA file and put the password where *account* keeps it (a job).
 
     Runs before the settings are saved, so that a keyring failure leaves them unchanged.
-
-    Args:
-        account: the account as it will be saved.
-        typed: the password typed into the form, if any.
-        previous: the account as configured before an edit, None for a new one.
-        previous_shared: whether another account uses the previous keyring entry, which
-            must then stay.
+    See archiver.core.secrets.keep_password for the arguments.
     """
     if account.cafile is not None and not account.cafile.is_file():
         raise ConfigError(
@@ -301,19 +277,13 @@ def save_password(
                 path=account.cafile
             )
         )
-    had_keyring = previous is not None and previous.password_source is PasswordSource.KEYRING
-    if account.password_source is PasswordSource.KEYRING:
-        if typed is None and previous is not None and had_keyring:
-            # An edit without a new password keeps the stored one, also when the user name
-            # or the server changed and it moves to a new entry.
-            typed = get_password(previous) if not _same_keyring_entry(account, previous) else None
-        if typed is not None:
-            store_in_keyring(account, typed)
-    moved = account.password_source is not PasswordSource.KEYRING or (
-        previous is not None and not _same_keyring_entry(account, previous)
-    )
-    if previous is not None and had_keyring and moved and not previous_shared:
-        delete_from_keyring(previous)
+    keep_password(account, typed, previous, previous_shared)
+
+
+# The certificate problems the dialog offers to trust the certificate for, after the user has
+# compared its fingerprint; a certificate made out for another name is not among them: the
+# server name the provider gives is the fix.
+TRUSTABLE = frozenset({ErrorKind.TLS_UNTRUSTED, ErrorKind.TLS_EXPIRED, ErrorKind.TLS_CHANGED})
 
 
 class AccountDialog(QDialog):
@@ -322,9 +292,13 @@ class AccountDialog(QDialog):
     Open it with ``open()``. Settings are checked by :class:`Account`; problems are shown in
     the dialog, which then stays open.
 
+    The connection test can be cancelled: its connection is closed at once, also while the
+    server is silent.
+
     Signals:
         test_started(): a connection test was handed to the pool.
-        test_finished(): the test ended and its result (folders, quota or error) is shown.
+        test_finished(): the test ended and its result (folders, quota, error or that it was
+            cancelled) is shown.
         saved(str): the account was saved under this name; the dialog then closes.
     """
 
@@ -342,6 +316,10 @@ class AccountDialog(QDialog):
         self._closed = False
         self._fingerprint: str | None = account.tls_fingerprint if account else None
         self._untrusted: str | None = None  # fingerprint the last test was shown
+        self._action: ErrorAction | None = None  # offered beside the last test's error
+        self._focus_after_test: QWidget | None = None  # the field the test's error names
+        self._failed_kind: ErrorKind | None = None  # of the last test's error
+        self.test_timeout = TEST_TIMEOUT  # seconds the connection test waits for the server
         self._suggested = False  # the provider was chosen by the e-mail address, not the user
         self._focus_after_job: QWidget | None = None  # where the focus goes back after a job
         self.setWindowTitle(self.tr("Add account") if account is None else self.tr("Edit account"))
@@ -547,8 +525,15 @@ class AccountDialog(QDialog):
         self.test_progress.setTextVisible(False)
         self.test_progress.setMaximumHeight(8)
         self.test_progress.hide()
+        self.cancel_test_button = QPushButton(self.tr("Cancel &test"))
+        self.cancel_test_button.setAccessibleName(self.tr("Cancel the connection test"))
+        self.cancel_test_button.clicked.connect(self.cancel_test)
+        self.cancel_test_button.hide()
         self.test_error_label = notice_label(Tone.ERROR)
         self.test_error_label.setAccessibleName(self.tr("Connection test error"))
+        self.error_action_button = QPushButton()
+        self.error_action_button.clicked.connect(self._on_error_action)
+        self.error_action_button.hide()
 
         self.certificate_box = self._build_certificate_box()
         self.folders_model = FolderTableModel(self)
@@ -578,12 +563,14 @@ class AccountDialog(QDialog):
 
         top = QHBoxLayout()
         top.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.cancel_test_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.test_status, 1)
         box = QGroupBox(self.tr("Connection test"))
         layout = QVBoxLayout(box)
         layout.addLayout(top)
         layout.addWidget(self.test_progress)
         layout.addWidget(self.test_error_label)
+        layout.addWidget(self.error_action_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.certificate_box)
         layout.addWidget(self.results, 1)
         layout.addStretch(0)
@@ -860,6 +847,7 @@ class AccountDialog(QDialog):
             return
         self._untrusted = None
         self.test_error_label.hide()
+        self.error_action_button.hide()
         self.certificate_box.hide()
         self.results.hide()
         self.test_status.setText(
@@ -869,15 +857,29 @@ class AccountDialog(QDialog):
         )
         self.test_progress.setRange(0, 0)
         self._set_busy(True)
+        # The Test button gives way to Cancel test, which goes again at the end: focus must
+        # not fall through to the dialog's Cancel, where Enter would discard the form. It
+        # goes back where it was (see _restore_focus), or where the test's outcome points.
+        self._focus_after_test = None
+        self.test_button.hide()
+        self.cancel_test_button.show()
+        self.cancel_test_button.setFocus()
         self.jobs.start(
-            partial(test_connection, account, password), partial(self._connect_test, account)
+            partial(check_connection, account, password, timeout=self.test_timeout),
+            partial(self._connect_test, account),
         )
         self.test_started.emit()
+
+    @Slot()
+    def cancel_test(self) -> None:
+        """Stop the running test: its connection is closed at once."""
+        self.jobs.cancel()
 
     def _connect_test(self, account: Account, signals: JobSignals) -> None:
         signals.progressed.connect(self._on_test_progress)
         signals.succeeded.connect(partial(self._on_test_succeeded, account))
         signals.failed.connect(partial(self._on_test_failed, account))
+        signals.cancelled.connect(self._on_test_cancelled)
         signals.finished.connect(self._on_test_finished)
 
     def _set_busy(self, busy: bool) -> None:
@@ -960,41 +962,78 @@ class AccountDialog(QDialog):
         if self._closed:
             return
         self.test_status.setText(self.tr("The test failed."))
-        if isinstance(exc, UntrustedCertificate) and exc.fingerprint is not None:
-            self._show_untrusted(exc.fingerprint, pinned=account.tls_fingerprint is not None)
+        if (
+            isinstance(exc, UntrustedCertificate)
+            and exc.fingerprint is not None
+            and exc.kind in TRUSTABLE
+        ):
+            self._show_untrusted(exc.fingerprint, exc.kind)
             return
         if isinstance(exc, AuthenticationError) and self.original is not None:
             self.context.forget_password(self.original.name)
-        headline, details = self._headline(exc), error_text(exc)
-        self.test_error_label.setText(
-            self.tr("{headline}\n{details}").format(headline=headline, details=details)
-            if headline
-            else details
-        )
+        help_ = error_help(exc)
+        self._failed_kind = exc.kind if isinstance(exc, ArchiverError) else None
+        self.test_error_label.setText(help_.text)
         self.test_error_label.show()
+        self._action = help_.action
+        if help_.action in (ErrorAction.USE_SSL, ErrorAction.USE_STARTTLS, ErrorAction.RETRY):
+            self.error_action_button.setText(action_label(help_.action))
+            self.error_action_button.show()
+        if isinstance(exc, ArchiverError):  # focused once the form is unlocked
+            self._focus_after_test = self._field_to_check(exc.kind)
 
-    def _headline(self, exc: BaseException) -> str:
-        """Say in one translated sentence what kind of problem *exc* is ("" if unknown)."""
-        if isinstance(exc, AuthenticationError):
-            return self.tr("The server rejected the user name or the password.")
-        if isinstance(exc, ConnectError):
-            return self.tr(
-                "Cannot connect to the server. Check the server name, the port and your "
-                "network connection."
-            )
-        if isinstance(exc, TlsError):
-            return self.tr("No secure connection could be established.")
-        if isinstance(exc, SecretError):
-            return self.tr("The password could not be read.")
-        if isinstance(exc, ImapError):
-            return self.tr("The server reported a problem.")
-        return ""
+    def _field_to_check(self, kind: ErrorKind) -> QWidget:
+        """The field of the form that an error of *kind* asks to look at (for the focus)."""
+        if kind is ErrorKind.AUTH_FAILED:
+            typed = self.password_source() is not PasswordSource.COMMAND
+            return self.password_edit if typed else self.user_edit
+        if kind in (ErrorKind.CONNECTION_REFUSED, ErrorKind.CONNECTION_FAILED):
+            return self.port_edit
+        if kind is ErrorKind.CAFILE_UNREADABLE:
+            return self.cafile_edit
+        if kind is ErrorKind.PASSWORD_COMMAND_FAILED:
+            return self.command_edit
+        if kind in (ErrorKind.KEYRING_UNAVAILABLE, ErrorKind.KEYRING_EMPTY):
+            return self.password_edit
+        if self._action is not None and self._action is not ErrorAction.EDIT_ACCOUNT:
+            return self.error_action_button
+        return self.host_edit
 
-    def _show_untrusted(self, fingerprint: str, *, pinned: bool) -> None:
+    @Slot()
+    def _on_error_action(self) -> None:
+        """Do what the button beside the test's error offers, and test again."""
+        if self._action is ErrorAction.USE_SSL:
+            self._use_security(Security.SSL)
+        elif self._action is ErrorAction.USE_STARTTLS:
+            self._use_security(Security.STARTTLS)
+        self.start_test()
+
+    def _use_security(self, security: Security) -> None:
+        """Switch to *security*: on the same port when the port was found to expect it,
+        else on its usual port."""
+        self.security_combo.setCurrentIndex(self.security_combo.findData(security))
+        if self._failed_kind not in (ErrorKind.STARTTLS_ON_SSL_PORT, ErrorKind.SSL_ON_PLAIN_PORT):
+            self.port_edit.setText(str(security.default_port))
+
+    def _on_test_cancelled(self) -> None:
+        if not self._closed:
+            self.test_status.setText(self.tr("The test was cancelled."))
+
+    def _show_untrusted(self, fingerprint: str, kind: ErrorKind) -> None:
         """Show the certificate's fingerprint, to compare with the provider's, and offer to
         trust it."""
         self._untrusted = fingerprint
-        if pinned:
+        if kind is ErrorKind.TLS_EXPIRED:
+            self.certificate_title.setText(self.tr("The server's certificate has expired."))
+            self.certificate_text.setText(
+                self.tr(
+                    "Its provider should have renewed it; it can also mean that someone is "
+                    "intercepting the connection. No password was sent. Ask your provider, "
+                    "compare this SHA-256 fingerprint with the one they give, and trust the "
+                    "certificate only if they match:"
+                )
+            )
+        elif kind is ErrorKind.TLS_CHANGED:
             self.certificate_title.setText(
                 self.tr("The server showed a different certificate from the one you trust.")
             )
@@ -1019,13 +1058,18 @@ class AccountDialog(QDialog):
             )
         self.fingerprint_label.setText(fingerprint_lines(fingerprint))
         self.certificate_box.show()
-        self._focus_after_job = self.trust_button  # focused when the test's job has ended
+        self._focus_after_test = self.trust_button  # focused when the test's job has ended
 
     @Slot()
     def _on_test_finished(self) -> None:
         if self._closed:
             return
         self._set_busy(False)
+        self.cancel_test_button.hide()
+        self.test_button.show()
+        if self._focus_after_test is not None:
+            self._focus_after_test.setFocus()
+            self._focus_after_test = None
         self.test_finished.emit()
 
     # Saving
@@ -1068,7 +1112,7 @@ class AccountDialog(QDialog):
             return
         previous = self.original
         shared = previous is not None and any(
-            other.password_source is PasswordSource.KEYRING and _same_keyring_entry(other, previous)
+            other.password_source is PasswordSource.KEYRING and same_keyring_entry(other, previous)
             for name, other in config.accounts.items()
             if name != previous.name
         )
@@ -1088,7 +1132,7 @@ class AccountDialog(QDialog):
     def _on_password_saved(self, account: Account, typed: Secret | None, _: object) -> None:
         if self._closed:
             return
-        if self.original is not None and not _same_keyring_entry(account, self.original):
+        if self.original is not None and not same_keyring_entry(account, self.original):
             self.context.forget_password(account.name)
         # Remembered first: the pages read the new account's figures as soon as it is saved,
         # and would ask for the password just typed.

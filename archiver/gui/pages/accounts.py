@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 from archiver.core.accounts import Account, PasswordSource
 from archiver.core.catalog import CATALOG_NAME, Catalog
 from archiver.core.errors import AuthenticationError, ConfigError
-from archiver.core.imap import Quota, open_session
+from archiver.core.imap import Quota
+from archiver.core.jobs.inspect import read_quota
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.core.secrets import delete_from_keyring
-from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.context import AppContext
 from archiver.gui.dialogs.account import (
     AccountDialog,
     QuotaBar,
@@ -40,17 +41,6 @@ from archiver.gui.pages.base import JobPage
 from archiver.gui.workers import Job, JobSignals, JobSlot
 
 log = logging.getLogger(__name__)
-
-
-def read_quota(
-    account: Account, password: PasswordGetter, *, report: ProgressCallback, cancel: CancelToken
-) -> Quota | None:
-    """Log in and read the account's storage quota; None if the server has none (a job)."""
-    secret = password()
-    cancel.raise_if_cancelled()
-    with open_session(account, secret) as session:
-        cancel.raise_if_cancelled()
-        return session.quota()
 
 
 def read_archive_stats(

@@ -31,19 +31,17 @@ from archiver.core.cutoff import day_for_age, start_of_day
 from archiver.core.errors import AuthenticationError
 from archiver.core.imap import Quota
 from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_archive
+from archiver.core.jobs.inspect import FolderListing, load_folders
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.errors import error_text
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import day_text, number_text, qdate, size_text
 from archiver.gui.notices import Tone, stylesheet
-from archiver.gui.pages.archive_folders import (
-    FolderListing,
-    FolderTree,
-    load_folders,
-)
+from archiver.gui.pages.archive_folders import FolderTree
 from archiver.gui.pages.archive_progress import Kind, ProgressPanel
 from archiver.gui.pages.archive_summary import kept_reason, run_summary
-from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.base import JobPage
 from archiver.gui.workers import Job
 
 log = logging.getLogger(__name__)
@@ -630,7 +628,7 @@ class ArchivePage(JobPage):
                     used=size_text(before.used), after=size_text(after.used)
                 )
             )
-        staying: Counter[str] = Counter()
+        staying: Counter[Kept] = Counter()
         for f in result.folders:
             staying.update({k: v for k, v in f.kept.items() if k != Kept.DRY_RUN})
         lines += [

@@ -9,19 +9,18 @@ archived. Other users' and public folders are shown unchecked and marked as shar
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from archiver.core.accounts import Account
 from archiver.core.folder_roles import FolderRole, folder_role
-from archiver.core.imap import FolderInfo, NamespaceKind, open_session
+from archiver.core.imap import FolderInfo, NamespaceKind
 from archiver.core.jobs.archive import ArchiveResult, Kept, is_archived_by_default
-from archiver.core.jobs.inspect import AccountOverview, FolderOverview, inspect_account
-from archiver.core.progress import CancelToken, ProgressCallback
-from archiver.gui.context import PasswordGetter
+from archiver.core.jobs.inspect import (
+    FolderListing,
+    FolderOverview,
+)
 from archiver.gui.folder_names import leaf_text
 from archiver.gui.formatting import number_text, size_text
 
@@ -35,30 +34,6 @@ TREE_ROLES = (
     FolderRole.JUNK,
     FolderRole.TRASH,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class FolderListing:
-    """One look at an account: its folders as LISTed (hierarchy, special use) and their
-    counts, sizes and the quota."""
-
-    account: Account
-    folders: tuple[FolderInfo, ...]
-    overview: AccountOverview
-
-
-def load_folders(
-    account: Account, get_password: PasswordGetter, *, report: ProgressCallback, cancel: CancelToken
-) -> FolderListing:
-    """Connect and read the account's folders, their sizes and the quota (a job).
-
-    LIST is asked twice (here and in inspect_account): the overview has no delimiters, and
-    the tree needs them for the hierarchy.
-    """
-    with open_session(account, get_password()) as session:
-        folders = tuple(session.list_folders())
-        overview = inspect_account(session, report=report, cancel=cancel)
-    return FolderListing(account, folders, overview)
 
 
 class FolderTree(QTreeWidget):

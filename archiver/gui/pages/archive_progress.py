@@ -9,9 +9,8 @@ from PySide6.QtCore import QLocale, QTimer, Signal, Slot
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from archiver.core.index.background import INDEXING
 from archiver.core.jobs.archive import ARCHIVING, SCANNING_PREFIX
-from archiver.core.progress import Progress
+from archiver.core.progress import Phase, Progress
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 
@@ -29,14 +28,6 @@ class Kind(enum.Enum):
     LOAD = "load"  # reading folders and sizes
     PREVIEW = "preview"  # the dry run
     ARCHIVE = "archive"  # the real run
-
-
-class Phase(enum.Enum):
-    """Where an archive run is, read off its progress messages."""
-
-    SCANNING = "scanning"
-    COPYING = "copying"
-    INDEXING = "indexing"
 
 
 class ProgressPanel(QWidget):
@@ -126,11 +117,11 @@ class ProgressPanel(QWidget):
         """Show one report of the job (unless Cancel was clicked: then that line stays)."""
         if self._kind is not Kind.ARCHIVE:
             self._show_folder_step(progress)
-        elif progress.message == INDEXING:
+        elif progress.phase is Phase.INDEXING:
             self._phase = Phase.INDEXING
             self._refresh.stop()
             self._show_indexing(progress)
-        elif self._phase is Phase.SCANNING and progress.message != ARCHIVING:
+        elif progress.phase is Phase.SCANNING:
             self._show_folder_step(progress)
         else:
             if self._phase is Phase.SCANNING:

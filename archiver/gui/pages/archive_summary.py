@@ -10,16 +10,15 @@ from PySide6.QtCore import QCoreApplication
 
 from archiver.core.imap import Quota
 from archiver.core.jobs.archive import CHOSEN, ArchiveResult, FolderReport, Kept
-from archiver.core.secrets import redact
+from archiver.gui.errors import error_text
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 
 MAX_FAILURES_SHOWN = 5  # per folder; the log and the run log have them all
 
 
-def kept_reason(reason: str, count: int) -> str:
-    """Return why *count* messages stayed on the server, in the user's words (Kept
-    constants); unknown reasons as the core words them."""
+def kept_reason(reason: Kept, count: int) -> str:
+    """Return why *count* messages stayed on the server, in the user's words."""
     one = count == 1
     texts = {
         Kept.FLAGGED: QCoreApplication.translate("ArchiveSummary", "it is flagged, as you chose")
@@ -87,7 +86,7 @@ def kept_reason(reason: str, count: int) -> str:
             "ArchiveSummary", "their archived copy is missing or damaged; check the archive"
         ),
     }
-    return texts.get(reason, reason)
+    return texts[reason]
 
 
 def run_summary(result: ArchiveResult) -> tuple[str, bool]:
@@ -210,7 +209,7 @@ def _headline(result: ArchiveResult) -> str:
             "The run stopped: {error}\n{archived}; {deleted}. Messages not archived are still "
             "on the server.",
         ).format(
-            error=redact(result.error),
+            error=error_text(result.failure) if result.failure else result.error,
             archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
             deleted=_deleted_clause(result.deleted, removed),
         )
@@ -277,7 +276,7 @@ def _problems(result: ArchiveResult) -> list[str]:
         if f.error:
             lines.append(
                 QCoreApplication.translate("ArchiveSummary", "• Folder {folder}: {error}").format(
-                    folder=folder_text(f.folder), error=redact(f.error)
+                    folder=folder_text(f.folder), error=f.error
                 )
             )
         if f.failed:
@@ -339,7 +338,7 @@ def _problems(result: ArchiveResult) -> list[str]:
             QCoreApplication.translate(
                 "ArchiveSummary",
                 "• The search index was not updated ({error}); it catches up on the next search.",
-            ).format(error=redact(result.index_error))
+            ).format(error=result.index_error)
         )
     elif result.index_left and not result.dry_run:
         text = (
@@ -386,7 +385,7 @@ def _arrived_line(report: FolderReport) -> str:
     return text.format(folder=folder_text(report.folder), count=number_text(report.arrived))
 
 
-def _kept_line(report: FolderReport, reason: str, count: int) -> str:
+def _kept_line(report: FolderReport, reason: Kept, count: int) -> str:
     text = (
         QCoreApplication.translate(
             "ArchiveSummary", "• Folder {folder}: {count} message stays on the server: {reason}."

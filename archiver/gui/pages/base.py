@@ -5,90 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QLocale, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from archiver.core.errors import (
-    ArchiveLocked,
-    ArchiveReadOnly,
-    ArchiverError,
-    CatalogDamaged,
-    CatalogMissing,
-    QueryTooLarge,
-)
 from archiver.core.progress import Progress
-from archiver.core.secrets import redact
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.notices import Tone, notice_label
 from archiver.gui.workers import Job, JobSignals, JobSlot
 
 log = logging.getLogger(__name__)
-
-
-def error_text(exc: BaseException) -> str:
-    """Return what the user is told about *exc*: our errors' own words, else a pointer to
-    the log (where the traceback is).
-
-    A few errors get the GUI's own words: the core's name the CLI command that helps, and
-    the GUI user needs the button instead.
-    """
-    if isinstance(exc, QueryTooLarge):
-        return query_limit_text(exc)
-    repair = QCoreApplication.translate(
-        "errors",
-        "Nothing was changed. To rebuild the catalog from the archive files, choose "
-        "Settings → Check and repair the archive.",
-    )
-    if isinstance(exc, CatalogDamaged):
-        damaged = QCoreApplication.translate(
-            "errors", "The archive's catalog {path} is damaged ({detail})."
-        )
-        return redact(damaged.format(path=exc.path, detail=exc.detail) + " " + repair)
-    if isinstance(exc, CatalogMissing):
-        missing = QCoreApplication.translate(
-            "errors", "The archive's catalog {path} is missing, but the archive holds messages."
-        )
-        return redact(missing.format(path=exc.path) + " " + repair)
-    if isinstance(exc, ArchiveLocked):
-        return QCoreApplication.translate(
-            "errors", "Another job is using the archive; try again when it has finished."
-        )
-    if isinstance(exc, ArchiveReadOnly):
-        return QCoreApplication.translate(
-            "errors",
-            "The archive at {path} is read-only (read-only media, or no permission to write "
-            "there); it can be searched, shown and exported, but not changed.",
-        ).format(path=exc.path)
-    if isinstance(exc, ArchiverError):
-        return redact(str(exc))
-    if isinstance(exc, OSError):
-        return redact(f"{exc.strerror or exc} ({exc.filename or ''})".replace(" ()", ""))
-    log.error("Unexpected error in a job", exc_info=exc)
-    return QCoreApplication.translate(
-        "errors", "An unexpected error occurred; the details are in the log file."
-    )
-
-
-def query_limit_text(exc: QueryTooLarge) -> str:
-    """Return which limit of a search query was exceeded, in the user's language."""
-    texts = {
-        "characters": QCoreApplication.translate(
-            "errors", "The query has {found} characters; at most {maximum} are allowed."
-        ),
-        "words": QCoreApplication.translate(
-            "errors", "The query has {found} words; at most {maximum} are allowed."
-        ),
-        "word": QCoreApplication.translate(
-            "errors", "A word of the query has {found} characters; at most {maximum} are allowed."
-        ),
-        "nesting": QCoreApplication.translate(
-            "errors", "The query nests parentheses {found} deep; at most {maximum} are allowed."
-        ),
-    }
-    locale = QLocale()
-    return texts[exc.limit].format(
-        found=locale.toString(exc.found), maximum=locale.toString(exc.maximum)
-    )
 
 
 class JobPage(QWidget):

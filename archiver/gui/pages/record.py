@@ -39,9 +39,10 @@ from archiver.core.reminders import count_past_retention, retention_cutoff
 from archiver.core.report import Report, ReportFilter, build_report, run_chosen, save_report
 from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.formatting import day_text, number_text, pydate, qdate
 from archiver.gui.notices import Tone, notice_label, stylesheet
-from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.base import JobPage
 from archiver.gui.runlogmodel import RunLogModel
 from archiver.gui.workers import LatestJob
 

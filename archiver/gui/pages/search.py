@@ -56,14 +56,16 @@ from archiver.core.accounts import Account
 from archiver.core.index.search import Hit
 from archiver.core.jobs.export import ExportResult
 from archiver.core.jobs.restore import Outcome, RestoreResult
+from archiver.core.message_view import MessageContent, load_message
 from archiver.core.progress import Progress
 from archiver.gui.context import AppContext, PasswordGetter
+from archiver.gui.errors import error_text
 from archiver.gui.folder_names import server_names
 from archiver.gui.formatting import number_text, size_text
-from archiver.gui.messageview import MessageContent, MessageView, load_message
+from archiver.gui.messageview import MessageView
 from archiver.gui.models import Column, HitTableModel
 from archiver.gui.notices import Tone, notice_label
-from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.base import JobPage
 from archiver.gui.pages.search_jobs import (
     SearchOutcome,
     SearchRequest,

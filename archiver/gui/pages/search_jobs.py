@@ -25,11 +25,11 @@ from archiver.core.index.search import (
 )
 from archiver.core.jobs.export import ExportResult, eml_stem, export_eml, export_mbox
 from archiver.core.jobs.restore import Login, RestoreOptions, RestoreResult, run_restore
+from archiver.core.message_view import catalog_record
 from archiver.core.paths import replace_file
 from archiver.core.progress import CancelToken, ProgressCallback, throttled
 from archiver.core.store.reading import read_message
 from archiver.gui.context import PasswordGetter
-from archiver.gui.messageview import catalog_record
 
 # Results fetched per search, newest first. Fetching costs about 15 µs per result (1.5 s at
 # 100,000 matches), so beyond this the status says how many more matched.

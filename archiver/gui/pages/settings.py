@@ -34,9 +34,10 @@ from archiver.core.paths import make_private_dir
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.formatting import number_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
-from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.base import JobPage
 from archiver.gui.pages.settings_backup import BackupSection
 from archiver.gui.pages.settings_schedule import ScheduleSection
 from archiver.gui.runlogmodel import RunLogModel

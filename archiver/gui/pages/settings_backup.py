@@ -44,9 +44,10 @@ from archiver.core.jobs.backup import FULL_CHECK_DAYS, BackupResult, CheckMode, 
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import BackupRecord, read_last_backup
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.formatting import moment_text, number_text, size_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
-from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.base import JobPage
 from archiver.gui.workers import LatestJob
 
 

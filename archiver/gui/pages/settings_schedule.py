@@ -36,8 +36,9 @@ from archiver.core.scheduler import (
     uninstall,
 )
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
-from archiver.gui.pages.base import JobPage, error_text
+from archiver.gui.pages.base import JobPage
 from archiver.gui.scheduledrun import last_run_text
 
 

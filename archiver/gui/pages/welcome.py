@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from archiver.core.errors import ConfigError
 from archiver.gui.context import AppContext
+from archiver.gui.errors import error_text
 from archiver.gui.notices import Tone, notice_label
-from archiver.gui.pages.base import error_text
 from archiver.gui.resources import resource_path
 
 FOLDER_TEXT_WIDTH = 560  # pixels, as wide as the text above
