@@ -8,6 +8,7 @@ from typing import TextIO
 
 from archiver.cli.common import (
     EXIT_CODES_HELP,
+    counted,
     finish,
     password_for,
     run_in_terminal,
@@ -25,7 +26,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``archive`` command."""
     archive = commands.add_parser(
         "archive",
-        help="move old mail into the local archive",
         description="Copy messages older than the cut-off into the local archive, verify "
         "every byte, then delete them from the server (unless --keep-on-server). Only the "
         "account's own folders are archived: other users' folders and public (shared) "
@@ -186,14 +186,14 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
     if result.dry_run:
         verb = "would move"
         print(
-            f"{sum(f.kept.get('dry run', 0) for f in result.folders)} messages "
+            f"{counted(sum(f.kept.get('dry run', 0) for f in result.folders), 'message')} "
             f"({human_bytes(result.bytes)}) {verb}.",
             file=out,
         )
     else:
         print(
-            f"Archived {result.archived} messages ({human_bytes(result.bytes)}), deleted "
-            f"{result.deleted} from the server.",
+            f"Archived {counted(result.archived, 'message')} ({human_bytes(result.bytes)}), "
+            f"deleted {result.deleted} from the server.",
             file=out,
         )
         if result.index_error:
@@ -203,11 +203,18 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
                 file=out,
             )
         elif result.indexed:
-            print(f"{result.indexed} messages indexed for search.", file=out)
-    if result.closes:
+            print(f"{counted(result.indexed, 'message')} indexed for search.", file=out)
+    if result.closes and result.dry_run:
         print(
-            "Every message is accounted for: before = newer + kept + failed + not reached "
-            "+ vanished + deleted, and after = before - deleted - vanished + arrived.",
+            "Every message on the server is counted: newer than the cut-off, to move, or "
+            "staying for a reason shown above.",
+            file=out,
+        )
+    elif result.closes:
+        print(
+            "Every message is accounted for: each one that was on the server is still there "
+            "(newer than the cut-off, kept, failed or not reached), was deleted after its "
+            "archived copy was verified, or was removed by another program during the run.",
             file=out,
         )
     else:

@@ -549,8 +549,8 @@ def archived_home(dovecot, imap_user, account, password, home) -> AppDirs:
 
 @pytest.mark.parametrize(
     "command",
-    [["search", "--json", "folder:inbox"], ["show", "--raw", "1"]],
-    ids=["search", "show"],
+    [["search", "--json", "folder:inbox"], ["search", "folder:inbox"], ["show", "--raw", "1"]],
+    ids=["search-json", "search", "show"],
 )
 def test_a_reader_that_goes_away_ends_the_output_quietly(archived_home, command):
     """``imap-archiver search … | head``: the pipe closes before the results are written."""

@@ -492,7 +492,7 @@ def test_cli_exit_codes_text_and_json(dovecot, imap_user, home, tmp_path, capsys
     out = capsys.readouterr().out
     assert "absent from the search index" in out and "verify --repair" in out
     assert main(["verify", "--repair"]) == 0
-    assert "INDEX 1 messages indexed." in capsys.readouterr().out
+    assert "INDEX 1 message indexed." in capsys.readouterr().out
     assert main(["verify"]) == 0
     capsys.readouterr()
 
