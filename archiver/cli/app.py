@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import signal
 import sys
 
 from archiver import __version__
@@ -98,13 +97,9 @@ def _serve_demo(demo: DemoSession) -> int:
         "  imap-archiver restore --query 'folder:inbox'\n"
         "\nPress Ctrl-C to stop the demo; its mail, settings and archive are then removed."
     )
-    # SIGTERM (a closed session, kill) as Ctrl-C: unwinding is what stops the server.
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        code = demo.wait()
+        code = demo.wait()  # SIGTERM, too, arrives as KeyboardInterrupt (see cli/run.py)
     except KeyboardInterrupt:
         return EXIT_OK
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     print(f"imap-archiver: error: the demo server stopped (exit code {code}).", file=sys.stderr)
     return EXIT_FAILED

@@ -10,6 +10,7 @@ import argparse
 import errno
 import logging
 import os
+import signal
 import stat
 import sys
 from collections.abc import Callable
@@ -33,9 +34,16 @@ def run(args: argparse.Namespace) -> int:
         from archiver.cli import app  # noqa: PLC0415  # the parser imported it already
         from archiver.demo import DemoSession  # noqa: PLC0415  # the demo command only
 
-        # The demo's own home (logs included), removed at the end: the user's stays as is.
-        with DemoSession() as demo:
-            return _run(args, demo.dirs, lambda: app.run_demo(demo))
+        # SIGTERM (a closed terminal, kill) as Ctrl-C from the start, while the server
+        # starts too: unwinding stops it and removes the demo's files. (The app, once
+        # open, quits on both by itself.)
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            # The demo's own home (logs included), removed at the end: the user's stays.
+            with DemoSession() as demo:
+                return _run(args, demo.dirs, lambda: app.run_demo(demo))
+        finally:
+            signal.signal(signal.SIGTERM, previous)
     return _run(args, resolve_dirs())
 
 
