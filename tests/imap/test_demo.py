@@ -133,6 +133,65 @@ def test_demo_config_logs_in_and_archives(demo, mail):
     assert hit.attachments == ("Beschluss_12_M_345-22.pdf",)
 
 
+# Every search example of the documentation, each of which must find something in the demo.
+DOCUMENTED_SEARCHES = {
+    "README.md": [
+        "from:meier pfändung date:2022 has:attachment",
+        "subject:mahnung date:2023",  # restore --query
+        "Pfändung", "pfaendung", "beschluss", "Pfändungsbeschluss",
+    ],
+    "docs/SEARCH.md": [
+        "from:meier pfändung date:2022 has:attachment",
+        "subject:mahnung OR subject:zahlungserinnerung",
+        "beschluss",  # with --account office: the demo's account is "demo", see below
+        # the table of the query language
+        "pfändung", "rechnung", '"freundlichen Grüßen"', "pfänd*", "from:meier",
+        "from:hans.meier@ag-berlin.example", "from:ag-berlin.example", "subject:mahnung",
+        "attachment:pdf", 'attachment:"Beschluss 2022.pdf"', "inside:beschluss",
+        'inside:"Amtsgericht Köln"', "has:attachment", "has:scan", "has:unreadable",
+        "has:partial", "is:flagged", "is:unread", "is:seen", "is:answered", "is:draft",
+        "is:forwarded", "folder:INBOX", 'folder:"Akten/2022"', "account:demo", "date:2022",
+        "date:2022-03", "date:1.3.2022", "date:[2022-01-01 to 2022-06-30]", "date:<2022",
+        "date:>=2023-07", "size:>5MB", "size:<200KB", "msgid:abc@example.org",
+        # Not run: "a OR b" and the like (placeholders), "date:soon" and "size:>5XB" (shown
+        # as refused), "account:office" (the demo's account is "demo").
+    ],
+    "docs/USER_GUIDE.md": [
+        "Pfändung", "pfaendung", "beschluss", "from:meier", "subject:rechnung", "date:2022",
+        "date:[1.3.2022 to 31.3.2022]", "size:>5MB", "has:attachment", "inside:beschluss",
+        "has:scan", "has:unreadable",
+    ],
+    "docs/BENUTZERHANDBUCH.md": [
+        "Pfändung", "pfaendung", "beschluss", "von:meier", "betreff:rechnung", "date:2022",
+        "date:[1.3.2022 to 31.3.2022]", "size:>5MB", "has:attachment", "anhangtext:beschluss",
+        "inside:beschluss", "has:scan", "has:unreadable",
+    ],
+    "archiver/cli/app.py (the demo's own hints)": ["rechnung", "folder:inbox"],
+}  # fmt: skip
+
+
+def test_every_documented_search_finds_something_in_the_demo(demo, mail):
+    config = load_config(demo.dirs.config_file)
+    account = config.account("demo")
+    root = config.archive_root(demo.dirs)
+    result = run_archive(
+        account,
+        get_password(account),
+        root,
+        ArchiveOptions(cutoff=NOW + dt.timedelta(days=1)),  # everything
+        None,
+        config.archive_format,
+        report=lambda _: None,
+        cancel=CancelToken(),
+    )
+    assert result.ok and not result.index_error
+    empty = []
+    with ArchiveSearcher(root) as searcher:
+        for doc, queries in DOCUMENTED_SEARCHES.items():
+            empty += [f"{doc}: {q}" for q in queries if not searcher.search(q).hits]
+    assert empty == []
+
+
 def test_stop_ends_the_server_and_removes_everything(mail):
     needs_dovecot()
     demo = DemoSession()

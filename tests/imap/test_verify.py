@@ -422,7 +422,7 @@ def test_pending_rows_are_reported_not_damage(
     (pending,) = result.pending
     assert (pending.account, pending.folder, pending.uid) == ("test", "INBOX", 9999)
     verify_cli.print_verify_summary(result, sys.stdout)
-    assert "PENDING 1 messages of test" in capsys.readouterr().out
+    assert "PENDING 1 message of test" in capsys.readouterr().out
 
 
 def test_cancel_stops_between_messages(dovecot, imap_user, account, password, tmp_path):
