@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from pathlib import Path
 
 from archiver.cli.common import EXIT_OK, password_for, read_stdin_password
@@ -13,13 +15,13 @@ from archiver.core.imap import NamespaceKind
 from archiver.core.jobs.inspect import check_connection
 from archiver.core.paths import AppDirs
 from archiver.core.progress import CancelToken, ignore_progress
-from archiver.core.secrets import Secret, delete_from_keyring, store_in_keyring
+from archiver.core.secrets import Secret, delete_from_keyring, get_password, store_in_keyring
 from archiver.core.sizes import human_bytes
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``account`` command and its actions."""
-    account = commands.add_parser("account", help="add, list, remove or test accounts")
+    account = commands.add_parser("account")
     account_commands = account.add_subparsers(
         title="account commands", metavar="ACTION", required=True
     )
@@ -51,6 +53,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--password-command",
         metavar="CMD",
         help="a command printing the password, run on each connection",
+    )
+    add.add_argument(
+        "--no-test",
+        action="store_true",
+        help="save without connecting first (by default the account is saved only after it "
+        "logs in)",
     )
     add.set_defaults(func=cmd_account_add)
     listing = account_commands.add_parser("list", help="list accounts")
@@ -92,8 +100,11 @@ def cmd_account_add(args: argparse.Namespace, dirs: AppDirs, config: Config) -> 
     if account.cafile is not None and not account.cafile.is_file():
         raise ArchiverError(f"CA file {account.cafile} does not exist.")
     updated = config.with_account(account)  # a name clash stops here, before the keyring
-    if source is PasswordSource.KEYRING:
-        store_in_keyring(account, Secret(read_stdin_password()))
+    password = Secret(read_stdin_password()) if source is PasswordSource.KEYRING else None
+    if not args.no_test:
+        _test_before_saving(account, password, args.timeout)
+    if password is not None:
+        store_in_keyring(account, password)
     save_config(updated, dirs.config_file)
     where = {
         PasswordSource.KEYRING: "password stored in the system keyring",
@@ -105,6 +116,40 @@ def cmd_account_add(args: argparse.Namespace, dirs: AppDirs, config: Config) -> 
         f"{account.effective_port} ({security.value}), {where}."
     )
     return EXIT_OK
+
+
+def _test_before_saving(account: Account, password: Secret | None, timeout: float) -> None:
+    """Log in once with the new account's settings; on failure, nothing is to be saved.
+
+    The password is the one given, else the password command's, else asked on a terminal;
+    where none can be had (no terminal), the test is left to ``account test``.
+    """
+    if password is None and account.password_source is PasswordSource.PROMPT:
+        if not sys.stdin.isatty():
+            print(
+                f"Not tested: the password is asked on each run. Test the account with: "
+                f"imap-archiver account test {account.name} --password-stdin",
+                file=sys.stderr,
+            )
+            return
+        password = Secret(getpass.getpass(f"Password for {account.user}@{account.host}: "))
+    if password is None:
+        password = get_password(account)
+    print(
+        f"Testing the connection to {account.host}:{account.effective_port} as {account.user}...",
+        file=sys.stderr,
+    )
+    try:
+        known = password
+        check_connection(
+            account, lambda: known, timeout=timeout, report=ignore_progress, cancel=CancelToken()
+        )
+    except ArchiverError as exc:
+        exc.add_note(
+            f"Account {account.name} was not saved. Correct the settings and add it again, or "
+            "save it untested with --no-test."
+        )
+        raise
 
 
 def cmd_account_list(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:

@@ -9,11 +9,13 @@ from typing import TextIO
 
 from archiver.cli.common import (
     EXIT_CODES_HELP,
+    are,
+    counted,
     finish,
     password_for,
     terminal_job,
 )
-from archiver.cli.messages import KEPT_TEXTS, error_message
+from archiver.cli.messages import error_message
 from archiver.core.config import FORMATS, Config
 from archiver.core.cutoff import day_for_age, parse_day, start_of_day
 from archiver.core.errors import ArchiverError
@@ -22,12 +24,30 @@ from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_
 from archiver.core.paths import AppDirs
 from archiver.core.sizes import human_bytes
 
+# Why a selected message stayed on the server, as the human summary says it (--json gives
+# the slugs, Kept's values).
+KEPT_TEXTS: dict[Kept, str] = {
+    Kept.FLAGGED: "flagged (--keep-flagged)",
+    Kept.UNREAD: "unread (--keep-unread)",
+    Kept.DELETED_ELSEWHERE: "marked \\Deleted by another client",
+    Kept.KEEP_ON_SERVER: "--keep-on-server",
+    Kept.DRY_RUN: "dry run",
+    Kept.NO_UIDPLUS: "server lacks UIDPLUS (UID EXPUNGE)",
+    Kept.UIDVALIDITY: "UIDVALIDITY changed",
+    Kept.CHANGED: "changed on the server since it was archived",
+    Kept.NOT_EXPUNGED: "still on the server after UID EXPUNGE",
+    Kept.READ_ONLY: "the server refuses deletion in this folder (read-only)",
+    Kept.STOPPED: "run stopped before deleting",
+    Kept.RESTORED: "restored from the archive by you",
+    Kept.VANISHED: "vanished from the server meanwhile",
+    Kept.DAMAGED: "archived copy missing or damaged (see imap-archiver verify)",
+}
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``archive`` command."""
     archive = commands.add_parser(
         "archive",
-        help="move old mail into the local archive",
         description="Copy messages older than the cut-off into the local archive, verify "
         "every byte, then delete them from the server (unless --keep-on-server). Only the "
         "account's own folders are archived: other users' folders and public (shared) "
@@ -208,20 +228,27 @@ def print_summary(result: ArchiveResult, options: ArchiveOptions, out: TextIO) -
     if result.dry_run:
         verb = "would move"
         print(
-            f"{sum(f.kept.get(Kept.DRY_RUN, 0) for f in result.folders)} messages "
+            f"{counted(sum(f.kept.get(Kept.DRY_RUN, 0) for f in result.folders), 'message')} "
             f"({human_bytes(result.bytes)}) {verb}.",
             file=out,
         )
     else:
         print(
-            f"Archived {result.archived} messages ({human_bytes(result.bytes)}), deleted "
-            f"{result.deleted} from the server.",
+            f"Archived {counted(result.archived, 'message')} ({human_bytes(result.bytes)}), "
+            f"deleted {result.deleted} from the server.",
             file=out,
         )
-    if result.closes:
+    if result.closes and result.dry_run:
         print(
-            "Every message is accounted for: before = newer + kept + failed + not reached "
-            "+ vanished + deleted, and after = before - deleted - vanished + arrived.",
+            "Every message on the server is counted: newer than the cut-off, to move, or "
+            "staying for a reason shown above.",
+            file=out,
+        )
+    elif result.closes:
+        print(
+            "Every message is accounted for: each one that was on the server is still there "
+            "(newer than the cut-off, kept, failed or not reached), was deleted after its "
+            "archived copy was verified, or was removed by another program during the run.",
             file=out,
         )
     else:
@@ -257,11 +284,12 @@ def print_index_outcome(result: ArchiveResult, out: TextIO) -> None:
         )
         return
     if result.indexed:
-        print(f"{result.indexed} messages indexed for search.", file=out)
+        print(f"{counted(result.indexed, 'message')} indexed for search.", file=out)
     if result.index_left:
         print(
-            f"{result.index_left} archived messages are not indexed yet; the next search or "
-            "archive run indexes them (or run: imap-archiver reindex).",
+            f"{counted(result.index_left, 'archived message')} {are(result.index_left)} not "
+            "indexed yet; the next search or archive run indexes them (or run: imap-archiver "
+            "reindex).",
             file=out,
         )
 

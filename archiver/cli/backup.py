@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from archiver.cli.common import finish, run_in_terminal
+from archiver.cli.common import are, counted, finish, run_in_terminal
 from archiver.core.config import Config
 from archiver.core.jobs.backup import FULL_CHECK_DAYS, BackupResult, CheckMode, run_backup
 from archiver.core.paths import HOME_VARIABLE, AppDirs
@@ -19,7 +19,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``backup`` command."""
     backup = commands.add_parser(
         "backup",
-        help="copy the archive to another folder (an external disk, a network share)",
         description="Copy the whole archive (mail files, a consistent copy of the catalog, the "
         "settings without passwords) into DEST, which then is a complete archive of its own. "
         "Run it again to bring the backup up to date: only what is new or changed is copied, "
@@ -81,12 +80,12 @@ def print_backup_summary(result: BackupResult, out: TextIO) -> None:
     print(
         f"Files: {result.copied} copied, {result.replaced} replaced (damaged or changed in the "
         f"backup), {result.appended} grown and appended to, {result.renamed} renamed, "
-        f"{result.intact} already there and checked ({result.files} in all).",
+        f"{result.intact} already there and checked ({counted(result.files, 'file')} in all).",
         file=out,
     )
     print(
         f"Bytes: {human_bytes(result.bytes_copied)} copied, {human_bytes(result.bytes_checked)} "
-        f"read back; {result.messages} messages checked against the catalog; "
+        f"read back; {counted(result.messages, 'message')} checked against the catalog; "
         f"{result.seconds:.1f} s.",
         file=out,
     )
@@ -106,7 +105,8 @@ def print_backup_summary(result: BackupResult, out: TextIO) -> None:
         return
     if result.damaged:
         print(
-            f"The backup is complete, but {len(result.damaged)} messages are damaged in the "
+            f"The backup is complete, but {counted(len(result.damaged), 'message')} "
+            f"{are(len(result.damaged))} damaged in the "
             "archive itself (see above); run imap-archiver verify.",
             file=out,
         )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
+import datetime as dt
 import getpass
 import io
 import json
-import os
 import signal
 import sys
 import time
@@ -16,6 +16,14 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any, Protocol, TextIO, TypeVar
 
+# The commands import the exit codes from here, with the rest they share.
+from archiver.cli.exits import (
+    EXIT_CANCELLED,
+    EXIT_CODES_HELP,  # noqa: F401  # for the commands
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTLY,
+)
 from archiver.core.accounts import Account, PasswordSource
 from archiver.core.progress import (
     CancelToken,
@@ -25,13 +33,6 @@ from archiver.core.progress import (
     throttled,
 )
 from archiver.core.secrets import Secret, get_password
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
-EXIT_PARTLY = 3  # the job went through, but left some of its work undone (see its summary)
-EXIT_CODES_HELP = (
-    "Exit status: 0 done, 1 failed or stopped, 2 bad usage, 3 partly done (some mail stays "
-    "on the server, the summary says why), 130 cancelled."
-)
 
 
 class TerminalProgress:
@@ -71,6 +72,29 @@ class TerminalProgress:
         self.finish()
         self.shown = False
         self.started = time.monotonic()
+
+
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """Return *count* with *noun* in the number it needs: "1 message", "2 messages"."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def are(count: int) -> str:
+    """Return the verb for *count* things: "is" for one, "are" for more (or none)."""
+    return "is" if count == 1 else "are"
+
+
+def local_time(utc: dt.datetime) -> dt.datetime:
+    """Return a naive UTC time (as the catalog and the index keep them) in local time.
+
+    People read their own clock; only --json keeps UTC (ISO 8601, with its offset). Times at
+    the ends of the calendar, which local time cannot hold, stay in UTC.
+    """
+    aware = utc.replace(tzinfo=dt.UTC)
+    try:
+        return aware.astimezone()
+    except (OverflowError, ValueError):
+        return aware
 
 
 def read_stdin_password() -> str:
@@ -171,18 +195,6 @@ def run_in_terminal(job: Callable[[ProgressCallback, CancelToken], R], json_outp
     """Run a job with a progress bar on a terminal, Ctrl-C cancelling it at a safe point."""
     with terminal_job(json_output) as (report, token, _):
         return job(report, token)
-
-
-def give_missing_streams() -> None:
-    """Give a process started without a console standard streams that discard what is
-    written to them.
-
-    pythonw.exe and the packaged app's windowed executable, which a scheduled task starts on
-    Windows, have None for sys.stdout and sys.stderr: the first write or flush would fail.
-    """
-    for name in ("stdout", "stderr"):
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 (for the process's lifetime)
 
 
 def tolerate_unencodable_output() -> None:

@@ -1,15 +1,13 @@
-"""The command line's words for the core's errors (what happened, then which option helps)
-and for the reasons an archive run kept mail on the server.
+"""The command line's words for the core's errors (what happened, then which option helps).
 
 The core says what happened (``str(error)``, also what the log holds); the advice names this
 face's options, so it lives here, looked up by the error's kind. The GUI words the same
-kinds in its own terms (archiver/gui/errors.py).
+kinds in its own terms (archiver/gui/errors.py). Light to import: every command loads it.
 """
 
 from __future__ import annotations
 
 from archiver.core.errors import ArchiverError, ErrorKind
-from archiver.core.jobs.archive import Kept
 
 # What to do next, in terms of the command line; "{...}" names the error's parameters.
 HINTS: dict[ErrorKind, str] = {
@@ -48,26 +46,6 @@ HINTS: dict[ErrorKind, str] = {
     ),
     ErrorKind.PASSWORD_NEEDED: "Give it with --password-stdin.",
     ErrorKind.PASSWORD_COMMAND_FAILED: "Run the account's password command yourself to see why.",
-}
-
-
-# Why a selected message stayed on the server, as the human summary says it (--json gives
-# the slugs, Kept's values).
-KEPT_TEXTS: dict[Kept, str] = {
-    Kept.FLAGGED: "flagged (--keep-flagged)",
-    Kept.UNREAD: "unread (--keep-unread)",
-    Kept.DELETED_ELSEWHERE: "marked \\Deleted by another client",
-    Kept.KEEP_ON_SERVER: "--keep-on-server",
-    Kept.DRY_RUN: "dry run",
-    Kept.NO_UIDPLUS: "server lacks UIDPLUS (UID EXPUNGE)",
-    Kept.UIDVALIDITY: "UIDVALIDITY changed",
-    Kept.CHANGED: "changed on the server since it was archived",
-    Kept.NOT_EXPUNGED: "still on the server after UID EXPUNGE",
-    Kept.READ_ONLY: "the server refuses deletion in this folder (read-only)",
-    Kept.STOPPED: "run stopped before deleting",
-    Kept.RESTORED: "restored from the archive by you",
-    Kept.VANISHED: "vanished from the server meanwhile",
-    Kept.DAMAGED: "archived copy missing or damaged (see imap-archiver verify)",
 }
 
 

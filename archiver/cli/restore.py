@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TextIO
 
 from archiver.cli.common import (
+    are,
+    counted,
     finish,
     password_for,
     run_in_terminal,
@@ -27,7 +29,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``restore`` and ``export`` commands."""
     restore = commands.add_parser(
         "restore",
-        help="put archived messages back on the server",
         description="APPEND archived messages, byte for byte with their flags and date, into "
         "their original folder (created when missing), verify each copy, and record it. "
         "Messages already in the target folder are skipped. The archive keeps its copies.",
@@ -56,7 +57,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     export = commands.add_parser(
         "export",
-        help="write archived messages to an mbox file or .eml files",
         description="Write archived messages, byte for byte, into a new mboxrd file (mutt, "
         "Thunderbird) or as one .eml file each into a folder.",
     )
@@ -152,20 +152,26 @@ def print_restore_summary(result: RestoreResult, out: TextIO) -> None:
         print(f"Stopped: {error}", file=out)
     if result.dry_run:
         print(
-            f"{result.count(Outcome.WOULD_RESTORE)} messages would be restored, "
-            f"{result.count(Outcome.ALREADY)} are there already.",
+            f"{counted(result.count(Outcome.WOULD_RESTORE), 'message')} would be restored, "
+            f"{result.count(Outcome.ALREADY)} {are(result.count(Outcome.ALREADY))} there "
+            "already.",
             file=out,
         )
     else:
         print(
-            f"Restored {result.count(Outcome.RESTORED)} messages "
-            f"({human_bytes(result.bytes_restored)}), {result.count(Outcome.ALREADY)} were "
-            f"there already, {result.count(Outcome.FAILED)} failed, "
+            f"Restored {counted(result.count(Outcome.RESTORED), 'message')} "
+            f"({human_bytes(result.bytes_restored)}), {result.count(Outcome.ALREADY)} "
+            f"{_were(result.count(Outcome.ALREADY))} there already, "
+            f"{result.count(Outcome.FAILED)} failed, "
             f"{result.count(Outcome.NOT_REACHED)} not reached. The archive keeps every message.",
             file=out,
         )
     if result.cancelled or result.count(Outcome.NOT_REACHED):
         print("Run the same command again to finish; nothing is restored twice.", file=out)
+
+
+def _were(count: int) -> str:
+    return "was" if count == 1 else "were"
 
 
 def cmd_export(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
@@ -188,9 +194,12 @@ def print_export_summary(result: ExportResult, out: TextIO) -> None:
     if result.cancelled and result.format == "mbox":
         print(f"Cancelled; {result.target} was not written.", file=out)
         return
-    line = f"Exported {result.exported} messages ({human_bytes(result.bytes)}) to {result.target}"
+    line = (
+        f"Exported {counted(result.exported, 'message')} ({human_bytes(result.bytes)}) to "
+        f"{result.target}"
+    )
     if result.already:
-        line += f"; {result.already} were there already"
+        line += f"; {result.already} {_were(result.already)} there already"
     print(line + ".", file=out)
     if result.cancelled:
         print("Cancelled; run the same command again to finish.", file=out)

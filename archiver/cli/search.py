@@ -14,7 +14,10 @@ from archiver.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     Interrupts,
+    are,
+    counted,
     json_text,
+    local_time,
     progress_bar,
 )
 from archiver.core.attachments import list_attachments, save_attachments
@@ -58,7 +61,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``search``, ``show`` and ``reindex`` commands."""
     search = commands.add_parser(
         "search",
-        help="search the local archive",
         description="Search archived mail. Words search subject, names, body, attachment "
         "names and the text inside attachments (PDF, Office, OpenDocument, RTF, ...); fields "
         'narrow it: from:meier subject:mahnung "exact phrase" inside:beschluss folder:INBOX '
@@ -77,7 +79,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     search.add_argument("--json", action="store_true", help="print one JSON object per result")
     search.set_defaults(func=cmd_search)
 
-    show = commands.add_parser("show", help="print one archived message")
+    show = commands.add_parser("show")
     show.add_argument("id", type=int, help="the message id, as search prints it")
     show.add_argument(
         "--raw", action="store_true", help="print the exact stored bytes (RFC 5322 source)"
@@ -97,9 +99,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     show.set_defaults(func=cmd_show)
 
-    again = commands.add_parser(
-        "reindex", help="rebuild the search index from the archive and the catalog"
-    )
+    again = commands.add_parser("reindex")
     again.add_argument("account", nargs="?", help="only this account (default: all)")
     again.set_defaults(func=cmd_reindex)
 
@@ -152,7 +152,7 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
             print(json_text(item), file=out)
             continue
         bold = ("\033[1m", "\033[0m") if out.isatty() else ("", "")
-        when = f"{hit.date:%Y-%m-%d}"
+        when = f"{local_time(hit.date):%Y-%m-%d}"
         print(
             f"{hit.id:>7}  {when}  {_clean(hit.account)}/{_clean(hit.folder)}  "
             f"{_clean(hit.sender)[:40]}",
@@ -171,7 +171,7 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         elif shown < result.total:
             print(f"{shown} of {result.total} messages shown (--limit N for more).", file=out)
         else:
-            print(f"{result.total} message{'s' if result.total != 1 else ''} found.", file=out)
+            print(f"{counted(result.total, 'message')} found.", file=out)
     return EXIT_OK
 
 
@@ -241,11 +241,11 @@ def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         sys.stdout.buffer.flush()
         return EXIT_OK
     content = extract(data, attachments=False)
-    when = content.date or record.internaldate.replace(tzinfo=None)
+    when = local_time(content.date) if content.date else record.internaldate.astimezone()
     lines = [
         f"Account:  {record.account}",
         f"Folder:   {record.folder}",
-        f"Date:     {when:%Y-%m-%d %H:%M} UTC",
+        f"Date:     {when:%Y-%m-%d %H:%M %Z}",
         f"From:     {content.from_}",
         f"To:       {content.to}",
     ]
@@ -290,11 +290,15 @@ def cmd_reindex(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
 
 
 def _print_index_report(result: IndexReport) -> None:
-    print(f"Indexed {result.indexed} messages.")
+    print(f"Indexed {counted(result.indexed, 'message')}.")
     if result.partial:
-        print(f"{result.partial} could not be read as mail and are findable by date and folder.")
+        print(
+            f"{result.partial} could not be read as mail and {are(result.partial)} findable by "
+            "date and folder."
+        )
     if result.unreadable:
         print(
-            f"{len(result.unreadable)} archive files are missing or differ from the catalog "
+            f"{counted(len(result.unreadable), 'archive file')} {are(len(result.unreadable))} "
+            "missing or differ from the catalog "
             "and were not indexed (see the log)."
         )

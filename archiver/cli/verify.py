@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from archiver.cli.common import (
+    are,
+    counted,
     finish,
     run_in_terminal,
 )
@@ -25,7 +27,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``verify`` command."""
     verify = commands.add_parser(
         "verify",
-        help="re-read every archived message and check it against the catalog",
         description="Re-read every archived message, compare its size and SHA-256 with the "
         "catalog, report missing or altered files (and whether the server still has each), "
         "and check that the search index agrees with the catalog. Changes nothing unless "
@@ -70,8 +71,8 @@ def print_verify_summary(result: VerifyResult, out: TextIO) -> None:
     if result.pending:
         accounts = ", ".join(dict.fromkeys(p.account for p in result.pending))
         print(
-            f"  PENDING {len(result.pending)} messages of {accounts} (ids "
-            f"{_ids([p.id for p in result.pending])}) were left by an interrupted archive run; "
+            f"  PENDING {counted(len(result.pending), 'message')} of {accounts} (ids "
+            f"{_ids([p.id for p in result.pending])}) left by an interrupted archive run; "
             "that is not damage, the next archive run of the account settles them.",
             file=out,
         )
@@ -106,7 +107,7 @@ def _print_catalog(result: VerifyResult, out: TextIO) -> None:
         print(f"  UNKNOWN ... and {len(result.unknown) - MAX_LISTED} more.", file=out)
     if result.adopted or result.relocated:
         print(
-            f"  CATALOG {result.adopted} messages recorded from the archive files, "
+            f"  CATALOG {counted(result.adopted, 'message')} recorded from the archive files, "
             f"{result.relocated} found again at another place in them.",
             file=out,
         )
@@ -121,34 +122,37 @@ def _print_index(result: VerifyResult, out: TextIO) -> None:
         print(f"  INDEX the search index is {check.state.value}; {fix}.", file=out)
     if check.missing:
         print(
-            f"  INDEX {len(check.missing)} messages are marked indexed but absent from the "
+            f"  INDEX {counted(len(check.missing), 'message')} {are(len(check.missing))} marked "
+            "indexed but absent from the "
             f"search index (ids {_ids(check.missing)}); {fix}.",
             file=out,
         )
     if check.stray:
         print(
-            f"  INDEX {len(check.stray)} search index documents are no verified message "
+            f"  INDEX {counted(len(check.stray), 'search index document')} "
+            f"{are(len(check.stray))} no verified message "
             f"(ids {_ids(check.stray)}); {fix}.",
             file=out,
         )
     if check.repaired:
-        line = f"  INDEX {check.indexed} messages indexed"
+        line = f"  INDEX {counted(check.indexed, 'message')} indexed"
         if check.stray and check.state is IndexState.OK:
-            line += f", {len(check.stray)} stray documents removed"
+            line += f", {counted(len(check.stray), 'stray document')} removed"
         if check.unreadable:
             line += f"; {len(check.unreadable)} damaged ones could not be indexed"
         print(line + ".", file=out)
     elif check.unindexed:
         print(
-            f"  NOTE {check.unindexed} messages are not indexed yet; the next search indexes them.",
+            f"  NOTE {counted(check.unindexed, 'message')} {are(check.unindexed)} not indexed "
+            "yet; the next search indexes them.",
             file=out,
         )
 
 
 def _summary(result: VerifyResult) -> str:
     checked = (
-        f"{result.checked} messages ({human_bytes(result.bytes_checked)} in "
-        f"{result.copies} stored copies)"
+        f"{counted(result.checked, 'message')} ({human_bytes(result.bytes_checked)} in "
+        f"{counted(result.copies, 'stored copy', 'stored copies')})"
     )
     if result.cancelled:
         return (
@@ -164,7 +168,10 @@ def _summary(result: VerifyResult) -> str:
     else:
         files = "all intact"
     if result.unknown:
-        files += f"; {len(result.unknown)} messages in the archive files are in no catalog row"
+        files += (
+            f"; {counted(len(result.unknown), 'message')} in the archive files "
+            f"{are(len(result.unknown))} in no catalog row"
+        )
     if result.index.repaired:
         index = "the search index was repaired"
     elif result.index.agrees:

@@ -11,10 +11,13 @@ import datetime as dt
 import enum
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from archiver.core.cutoff import day_for_age, start_of_day
 from archiver.core.errors import ArchiverError, ConfigError
-from archiver.core.jobs.archive import ArchiveOptions
+
+if TYPE_CHECKING:  # the archive job (and its IMAP client) only when a schedule runs
+    from archiver.core.jobs.archive import ArchiveOptions
 
 # Also part of file and task names (systemd units, launchd labels, the Windows task), so
 # only characters every one of them takes as they are.
@@ -65,6 +68,8 @@ class Schedule:
 
     def options(self, today: dt.date) -> ArchiveOptions:
         """Return the archive options of a run on *today*: the cut-off counts from then."""
+        from archiver.core.jobs.archive import ArchiveOptions  # noqa: PLC0415  # see above
+
         return ArchiveOptions(
             cutoff=start_of_day(day_for_age(self.older_than, today)),
             exclude_folders=self.exclude_folders,

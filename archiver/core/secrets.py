@@ -14,13 +14,11 @@ import sys
 import threading
 from collections.abc import Callable
 
-import keyring
-import keyring.backends.fail
-import keyring.backends.null
-import keyring.errors
-
 from archiver.core.accounts import Account, PasswordSource
 from archiver.core.errors import ArchiverError, ErrorKind, SecretError
+
+# keyring is imported inside the functions that use it: loading it (and finding its backend)
+# took a sixth of the command line's start-up, which most commands (search) never need.
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +108,17 @@ def keyring_usable() -> bool:
     keyring falls back to stand-ins that refuse everything (its "fail" and "null" backends)
     where it finds none: headless machines, minimal desktops without a Secret Service.
     """
+    import keyring.backends.fail  # noqa: PLC0415  # see the note at the top
+    import keyring.backends.null  # noqa: PLC0415
+
     backend = keyring.get_keyring()
     return not isinstance(backend, (keyring.backends.fail.Keyring, keyring.backends.null.Keyring))
 
 
 def store_in_keyring(account: Account, password: Secret) -> None:
     """Save the password in the system keyring; raise SecretError where none works."""
+    import keyring.errors  # noqa: PLC0415  # see the note at the top
+
     try:
         keyring.set_password(KEYRING_SERVICE, _keyring_key(account), password.reveal())
     except keyring.errors.KeyringError as exc:
@@ -129,6 +132,8 @@ def store_in_keyring(account: Account, password: Secret) -> None:
 
 def delete_from_keyring(account: Account) -> None:
     """Remove the account's password from the keyring, if it is there."""
+    import keyring.errors  # noqa: PLC0415  # see the note at the top
+
     try:
         keyring.delete_password(KEYRING_SERVICE, _keyring_key(account))
     except keyring.errors.KeyringError:
@@ -238,6 +243,8 @@ def get_password(account: Account, ask: Callable[[], str] | None = None) -> Secr
     if account.password_source is PasswordSource.COMMAND:
         return run_password_command(account)
     if account.password_source is PasswordSource.KEYRING:
+        import keyring.errors  # noqa: PLC0415  # see the note at the top
+
         try:
             stored: str | None = keyring.get_password(KEYRING_SERVICE, _keyring_key(account))
         except keyring.errors.KeyringError as exc:

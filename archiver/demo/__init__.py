@@ -5,6 +5,19 @@ on its home. Qt-free; nothing here reads or writes the user's own settings or ar
 """
 
 from archiver.demo.server import ServerError
-from archiver.demo.session import INSTALL_HINT, DemoSession, DovecotMissing, keep_off_the_keyring
+from archiver.demo.session import (
+    INSTALL_HINT,
+    DemoSession,
+    DovecotMissing,
+    keep_off_the_keyring,
+    remove_stale_demos,
+)
 
-__all__ = ["INSTALL_HINT", "DemoSession", "DovecotMissing", "ServerError", "keep_off_the_keyring"]
+__all__ = [
+    "INSTALL_HINT",
+    "DemoSession",
+    "DovecotMissing",
+    "ServerError",
+    "keep_off_the_keyring",
+    "remove_stale_demos",
+]

@@ -3,9 +3,13 @@
 A few hundred messages from 2019 until today, spread over INBOX, Sent, Akten/2021,
 Akten/2022 and Trash: invoices (a few with a small PDF), offers, appointments, deliveries,
 project updates, one HTML newsletter and one court order whose PDF alone says
-"Pfändungsbeschluss" (search finds it inside the attachment). Each message's Date header
-and its INTERNALDATE are the same instant, on a weekday during office hours, German local
-time.
+"Pfändungsbeschluss" (search finds it inside the attachment). Among them, the files of a
+bailiff's office (:func:`_office_mail`): a Pfändungs- und Überweisungsbeschluss, a
+Vollstreckungsauftrag and a Ratenzahlungsvereinbarung in case DR II 1234/24, Mahnungen, a
+scan, a damaged PDF, a long export and a draft, so that every search example of the README
+and the user guides finds something (tests/imap/test_demo.py runs them all). Each message's
+Date header and its INTERNALDATE are the same instant, on a weekday during office hours,
+German local time.
 
 The same seed and the same *now* give the same bytes (within one Python version).
 Every address uses a reserved domain (RFC 2606), so nothing here can reach a real person.
@@ -32,7 +36,7 @@ FOLDERS: dict[str, tuple[int, dt.date, dt.date | None]] = {
     "Akten/2022": (40, dt.date(2022, 1, 3), dt.date(2022, 12, 30)),
     "Trash": (20, dt.date(2023, 1, 2), None),
 }
-ME = ("Alex", "Weber", "Weber & Partner Beratung", "firma.example", "de")
+ME = ("Alex", "Weber", "Gerichtsvollzieher beim Amtsgericht Köln", "firma.example", "de")
 
 _PEOPLE = (
     ("Anna", "Müller", "Müller & Söhne GmbH", "mueller-soehne.example", "de"),
@@ -88,11 +92,17 @@ class _Person:
 
 @dataclass(frozen=True, slots=True)
 class _Draft:
-    """What a template produces: subject, body text and an optional PDF (name, lines)."""
+    """What a template produces: subject, body text and an optional PDF (name, lines).
+
+    The office's mail (:func:`_office_mail`) also brings other files (name, MIME type,
+    bytes) and a Message-ID of its own.
+    """
 
     subject: str
     body: str
     pdf: tuple[str, list[str]] | None = None
+    files: tuple[tuple[str, str, bytes], ...] = ()
+    message_id: str | None = None
 
 
 # --- the local clock ------------------------------------------------------------------------
@@ -124,23 +134,33 @@ def _money(amount: float, lang: str) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".") if lang == "de" else text
 
 
-def _pdf(lines: list[str], logo: int) -> bytes:
+def _pdf(lines: list[str], logo: int, scan: random.Random | None = None) -> bytes:
     """Return a small valid one-page PDF: a *logo* pixels wide gradient square (an
     uncompressed image, so PDFs take some room in the mailbox, as real ones do) above
-    *lines* (Helvetica, WinAnsi encoding)."""
+    *lines* (Helvetica, WinAnsi encoding).
+
+    With *scan*: a scanned page instead, an image of the page and no text at all (its
+    pixels noise from *scan*, as big as a photographed page that compresses badly).
+    """
 
     def literal(line: str) -> str:
         escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         return f"({escaped})"
 
     shown = " ".join(f"{literal(line)} '" for line in lines)  # ' shows it on the next line
-    stream = f"q 80 0 0 80 60 700 cm /Logo Do Q BT /F1 11 Tf 60 680 Td 15 TL {shown} ET"
+    text = "" if scan else f" BT /F1 11 Tf 60 680 Td 15 TL {shown} ET"
+    size = 500 if scan else 80
+    stream = f"q {size} 0 0 {size} 60 {780 - size} cm /Logo Do Q{text}"
     content = stream.encode("cp1252", "replace")
-    pixels = bytes(
-        value
-        for y in range(logo)
-        for x in range(logo)
-        for value in (x * 255 // logo, y * 255 // logo, 150)
+    pixels = (
+        scan.randbytes(logo * logo * 3)
+        if scan
+        else bytes(
+            value
+            for y in range(logo)
+            for x in range(logo)
+            for value in (x * 255 // logo, y * 255 // logo, 150)
+        )
     )
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -305,15 +325,19 @@ def _build(
     msg["To"] = to.mailbox
     msg["Subject"] = draft.subject
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = _message_id(rng, when, sender.domain)
+    msg["Message-ID"] = draft.message_id or _message_id(rng, when, sender.domain)
     if draft.subject.startswith(("AW:", "Re:")):
         msg["In-Reply-To"] = _message_id(rng, when - dt.timedelta(hours=3), to.domain)
     msg["X-Mailer"] = rng.choice(_MAILERS)
     msg.set_content(draft.body, cte="quoted-printable")
+    files = list(draft.files)
     if draft.pdf is not None:
         name, lines = draft.pdf
-        pdf = _pdf(lines, logo=rng.randrange(60, 140))
-        msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
+        files.insert(0, (name, "application/pdf", _pdf(lines, logo=rng.randrange(60, 140))))
+    for name, mime, data in files:
+        maintype, subtype = mime.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    if files:
         msg.set_boundary(f"=_part_{rng.getrandbits(64):016x}")  # random's, not email's
     return msg.as_bytes()
 
@@ -366,6 +390,176 @@ def _court_order(when: dt.datetime, seed: int) -> bytes:
     return _build(random.Random(seed), draft, court, _Person(*ME), when)
 
 
+# --- the bailiff's office -------------------------------------------------------------------
+
+DRAFT, FORWARDED = b"\\Draft", b"$Forwarded"
+CASE = "DR II 1234/24"  # the case the office's mail is about (Dienstregister, 2024)
+_COURT = (
+    "Hans",
+    "Meier",
+    "Amtsgericht Berlin-Mitte, Vollstreckungsgericht",
+    "ag-berlin.example",
+    "de",
+)
+_LAWYER = ("Sören", "Köhler", "Kanzlei Weiß & Partner", "kanzlei.example", "de")
+_CREDITOR = ("Anna", "Müller", "Müller & Söhne GmbH", "mueller-soehne.example", "de")
+_DEBTOR = ("Thomas", "Schmidt", "", "post.example", "de")
+SCAN_SIDE = 1400  # pixels: the scan's image is SCAN_SIDE * SCAN_SIDE * 3 bytes (5.6 MiB, over 5 MB)
+EXPORT_LINES = 4500  # lines of the bank export: more text than an attachment's index limit
+
+
+def _office(day: dt.date, hour: int, minute: int) -> dt.datetime:
+    return local_time(day, hour, minute)
+
+
+def _signed(text: str, sender: _Person) -> str:
+    return f"{text}\n\nMit freundlichen Grüßen\n{sender.first} {sender.last}\n{sender.company}"
+
+
+def _export(rng: random.Random) -> bytes:
+    """Return a bank account export as text: longer than search reads of one attachment."""
+    lines = ["Buchungstag;Verwendungszweck;Betrag EUR"]
+    for i in range(EXPORT_LINES):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=i % 300)
+        amount = _money(rng.uniform(5, 900), "de")
+        lines.append(f"{day:%d.%m.%Y};Lastschrift Referenz {rng.randrange(10**9):09d};-{amount}")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _office_mail(seed: int) -> list[DemoMessage]:
+    """Return the office's own files: the mail every documented search example finds.
+
+    Fixed dates (generate_mail() leaves out those after its *now*) and a generator of its
+    own, so that the other messages stay as they were.
+    """
+    rng = random.Random(seed + 1)
+    me, court, lawyer = _Person(*ME), _Person(*_COURT), _Person(*_LAWYER)
+    creditor, debtor = _Person(*_CREDITOR), _Person(*_DEBTOR)
+    pfueb = [
+        "Amtsgericht Berlin-Mitte", "Vollstreckungsgericht", "", "Az. 31 M 877/22",
+        "", "Pfändungs- und Überweisungsbeschluss", "",
+        "In der Zwangsvollstreckungssache Müller & Söhne GmbH gegen Thomas Schmidt wird",
+        "die angebliche Forderung des Schuldners gegen die Drittschuldnerin gepfändet",
+        "und der Gläubigerin zur Einziehung überwiesen.", "", "Berlin, 01.03.2022",
+    ]  # fmt: skip
+    order = [
+        "Kanzlei Weiß & Partner", "", f"Vollstreckungsauftrag, Ihr Az. {CASE}",
+        "Gläubigerin: Müller & Söhne GmbH", "Schuldner: Thomas Schmidt",
+        "Forderung: 4.812,37 EUR nebst Zinsen und Kosten",
+        "Wir beauftragen die gütliche Erledigung, die Abnahme der Vermögensauskunft",
+        "und die Pfändung beweglicher Sachen.",
+    ]  # fmt: skip
+    agreement = [
+        "Gerichtsvollzieher Alex Weber", "", f"Ratenzahlungsvereinbarung {CASE}", "",
+        "Der Schuldner zahlt die Forderung in monatlichen Raten von 250,00 EUR,",
+        "fällig jeweils zum 15. eines Monats, erstmals am 15.06.2024.",
+        "Gerät er mit einer Rate in Verzug, wird die Vollstreckung fortgesetzt.",
+    ]  # fmt: skip
+    letters: list[tuple[str, dt.datetime, tuple[bytes, ...], _Person, _Person, _Draft]] = [
+        (
+            "Akten/2022", _office(dt.date(2022, 3, 1), 10, 12), (SEEN,), court, me,
+            _Draft(
+                "Pfändungs- und Überweisungsbeschluss, Az. 31 M 877/22",
+                _signed(
+                    "Sehr geehrter Herr Weber,\n\nanbei der Pfändungs- und "
+                    "Überweisungsbeschluss zur Zustellung an die Drittschuldnerin. Die "
+                    "Pfändung betrifft das Arbeitseinkommen des Schuldners.", court
+                ),
+                ("Beschluss 2022.pdf", pfueb),
+            ),
+        ),
+        (
+            "INBOX", _office(dt.date(2023, 2, 7), 8, 51), (SEEN, ANSWERED), creditor, me,
+            _Draft(
+                "Mahnung: Rechnung 2022-0815 weiterhin offen",
+                _signed(
+                    "Sehr geehrter Herr Weber,\n\nauf unsere Rechnung 2022-0815 und zwei "
+                    "Mahnungen hat der Schuldner nicht reagiert. Wir bitten Sie, die "
+                    "Zwangsvollstreckung einzuleiten; der Titel folgt per Post.", creditor
+                ),
+            ),
+        ),
+        (
+            "Sent", _office(dt.date(2023, 9, 12), 14, 3), (SEEN,), me, debtor,
+            _Draft(
+                "Zahlungserinnerung: Rate August, DR II 455/23",
+                _signed(
+                    "Sehr geehrter Herr Schmidt,\n\ndie am 15.08.2023 fällige Rate ist "
+                    "noch nicht eingegangen. Bitte überweisen Sie den Betrag innerhalb von "
+                    "einer Woche.", me
+                ),
+            ),
+        ),
+        (
+            "INBOX", _office(dt.date(2024, 5, 14), 9, 40), (SEEN, FLAGGED, FORWARDED),
+            lawyer, me,
+            _Draft(
+                f"Vollstreckungsauftrag {CASE}: Müller & Söhne GmbH ./. Schmidt",
+                _signed(
+                    f"Sehr geehrter Herr Weber,\n\nin Ihrer Sache {CASE} übersenden wir den "
+                    "Vollstreckungsauftrag mit der Forderungsaufstellung. Wir bitten um "
+                    "Sachstandsmitteilung.", lawyer
+                ),
+                ("Vollstreckungsauftrag DR II 1234-24.pdf", order),
+            ),
+        ),
+        (
+            "Sent", _office(dt.date(2024, 6, 3), 11, 5), (SEEN,), me, debtor,
+            _Draft(
+                f"Ratenzahlungsvereinbarung {CASE}",
+                _signed(
+                    "Sehr geehrter Herr Schmidt,\n\nwie besprochen erhalten Sie die "
+                    "Ratenzahlungsvereinbarung. Die erste Rate ist am 15.06.2024 fällig.", me
+                ),
+                ("Ratenzahlungsvereinbarung.pdf", agreement),
+                message_id="<abc@example.org>",  # docs/SEARCH.md's msgid: example
+            ),
+        ),
+        (
+            "INBOX", _office(dt.date(2024, 9, 10), 16, 22), (SEEN,), me, me,
+            _Draft(
+                f"Scan: Vermögensauskunft {CASE}",
+                "Gescannt am Bürokopierer.",
+                files=(
+                    ("Scan_Vermoegensauskunft.pdf", "application/pdf",
+                     _pdf([], SCAN_SIDE, scan=rng)),
+                ),
+            ),
+        ),
+        (
+            "INBOX", _office(dt.date(2024, 10, 8), 7, 58), (SEEN,), debtor, me,
+            _Draft(
+                f"AW: Ratenzahlungsvereinbarung {CASE}",
+                "Guten Tag,\n\nanbei meine Aufstellung. Die Oktoberrate zahle ich später.\n\n"
+                "Thomas Schmidt",
+                # Cut off in the upload: the start of a PDF, then nothing that belongs to one.
+                files=(("Forderungsaufstellung.pdf", "application/pdf",
+                        b"%PDF-1.4\n" + rng.randbytes(3000)),),
+            ),
+        ),
+        (
+            "INBOX", _office(dt.date(2024, 11, 5), 13, 30), (SEEN,), creditor, me,
+            _Draft(
+                f"Kontoumsätze zur Forderung {CASE}",
+                _signed("Sehr geehrter Herr Weber,\n\nanbei die Umsätze des Jahres.", creditor),
+                files=(("Kontoumsaetze_2024.txt", "text/plain", _export(rng)),),
+            ),
+        ),
+        (
+            "Drafts", _office(dt.date(2025, 1, 14), 17, 45), (SEEN, DRAFT), me, lawyer,
+            _Draft(
+                f"Sachstand {CASE}",
+                "Sehr geehrter Herr Köhler,\n\nder Schuldner zahlt seit Oktober keine Raten "
+                "mehr; ich setze die Vollstreckung fort.",
+            ),
+        ),
+    ]  # fmt: skip
+    return [
+        DemoMessage(folder, _build(rng, draft, sender, to, when), when, flags)
+        for folder, when, flags, sender, to, draft in letters
+    ]
+
+
 def _folder_messages(
     rng: random.Random, folder: str, first: dt.date, last: dt.date, count: int, now: dt.datetime
 ) -> Iterator[DemoMessage]:
@@ -413,4 +607,4 @@ def generate_mail(now: dt.datetime | None = None, seed: int = 2019) -> list[Demo
         day += dt.timedelta(days=1)
     when = local_time(day, 10, 15)
     messages.append(DemoMessage("INBOX", _court_order(when, seed), when, (SEEN, FLAGGED)))
-    return messages
+    return messages + [m for m in _office_mail(seed) if m.internaldate < now]

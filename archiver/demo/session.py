@@ -6,6 +6,12 @@ password. The user's real settings, archive and keyring are never read or writte
 ends build their folders from ``DemoSession.dirs`` instead of ``resolve_dirs()``, and call
 ``keep_off_the_keyring()``.
 
+A session holds a lock file in its folder for as long as it lives (the operating system
+releases it when the process ends, however it ends), and notes there where its server's
+folder is. A demo killed before it could clean up (SIGKILL, a power cut) thus leaves a
+folder nobody holds: the next demo, and the app at its start, stop its Dovecot and remove
+both folders (:func:`remove_stale_demos`).
+
 The password is random for each session. It is in the server's users file and in a private
 file the account's password command reads (``cat FILE``), never in the settings file; a
 password command works for every front end alike (the app, and the command line in another
@@ -16,11 +22,17 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import secrets
 import shlex
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 
@@ -30,6 +42,8 @@ from imapclient import IMAPClient
 
 from archiver.core.accounts import Account, PasswordSource, Security
 from archiver.core.config import Config, save_config
+from archiver.core.errors import ArchiveLocked
+from archiver.core.lock import LOCK_NAME, archive_lock
 from archiver.core.logsetup import close_logs_below
 from archiver.core.paths import AppDirs, write_private_file
 from archiver.core.secrets import Secret
@@ -38,6 +52,9 @@ from archiver.demo.server import DovecotServer, ServerError, UserEntry, find_dov
 
 log = logging.getLogger(__name__)
 
+PREFIX = "imap-archiver-demo-"  # the session's folder, and its server's (…-demo-dovecot-)
+SERVER_NOTE = "server"  # in the session's folder: the path of its server's folder
+STOP_TIMEOUT = 10.0  # seconds a stale Dovecot gets to end on SIGTERM before SIGKILL
 ACCOUNT_NAME = "demo"
 USER_NAME = "demo"
 APPEND_CHUNK = 50  # messages per MULTIAPPEND command
@@ -90,6 +107,97 @@ def fill_mailbox(client: IMAPClient, messages: Sequence[DemoMessage]) -> None:
             )
 
 
+def remove_stale_demos(temp_root: Path | None = None) -> list[Path]:
+    """Stop the Dovecot of every demo folder whose session is gone, remove the folders.
+
+    A folder is stale when nobody holds its lock file: the session that made it ended
+    without cleaning up. Folders without a lock file (being created this instant, or left
+    by an older version) are not judged. Returns the folders removed.
+    """
+    removed = []
+    for folder in sorted(Path(temp_root or tempfile.gettempdir()).glob(f"{PREFIX}*")):
+        if not (folder / LOCK_NAME).is_file():  # a server's folder, or not judged
+            continue
+        try:
+            with archive_lock(folder):  # the same lock a session holds (see DemoSession)
+                server_dir = _server_dir(folder)
+                if server_dir is not None:
+                    _stop_stale_dovecot(server_dir)
+        except ArchiveLocked:
+            continue  # its session is alive
+        except OSError as exc:
+            log.warning("Could not clean up the old demo folder %s: %s", folder, exc)
+            continue
+        # After the lock is released: Windows cannot remove a file that is open.
+        for stale in (server_dir, folder):
+            if stale is not None:
+                shutil.rmtree(stale, ignore_errors=True)
+                removed.append(stale)
+        log.info("Removed the folders of a demo that ended without cleaning up: %s", folder)
+    return removed
+
+
+def _server_dir(folder: Path) -> Path | None:
+    """Return the server folder a session's *folder* names, if it is a demo server's."""
+    note = folder / SERVER_NOTE
+    if not note.is_file():
+        return None
+    path = Path(note.read_text(encoding="utf-8").strip())
+    # Only a sibling named as the demo names it: the note must not send rmtree elsewhere.
+    if path.parent != folder.parent or not path.name.startswith(PREFIX) or not path.is_dir():
+        return None
+    return path
+
+
+def _stop_stale_dovecot(folder: Path) -> None:
+    """End the Dovecot that serves from *folder*, if one still runs (SIGTERM, then SIGKILL).
+
+    Dovecot's master writes its PID into ``run/master.pid``; the process is ended only if
+    its command line names *folder*'s config, so a reused PID is never hit.
+    """
+    pid_file = folder / "run" / "master.pid"
+    if sys.platform == "win32" or not pid_file.is_file():  # Dovecot runs on POSIX only
+        return
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (ValueError, IndexError):
+        return
+    config = str(folder / "dovecot.conf")
+    if not _runs_with(pid, config):
+        return
+    log.info("Stopping the Dovecot (PID %d) of a demo that ended without cleaning up", pid)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _runs_with(pid, config):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+
+
+def _runs_with(pid: int, argument: str) -> bool:
+    """Whether process *pid* runs (a zombie does not) with *argument* on its command line."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        if proc.is_dir():  # Linux
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            command = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            return state != "Z" and argument in command
+    except (OSError, IndexError):
+        return False  # it ended while we looked
+    try:  # macOS and other POSIX systems: ps
+        shown = subprocess.run(
+            ["ps", "-o", "stat=,command=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return bool(shown) and not shown.startswith("Z") and argument in shown.split()
+
+
 class DemoSession:
     """The demo's home, and once started its server and account; a context manager.
 
@@ -99,7 +207,11 @@ class DemoSession:
     """
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="imap-archiver-demo-"))  # mode 0700
+        remove_stale_demos()
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))  # mode 0700
+        # Held until stop(): while it is, remove_stale_demos() leaves the folders alone.
+        self._held = ExitStack()
+        self._held.enter_context(archive_lock(self.root))
         self.dirs = AppDirs.under(self.root / "home")
         self.server: DovecotServer | None = None
         self.account: Account | None = None
@@ -125,7 +237,8 @@ class DemoSession:
             raise DovecotMissing(INSTALL_HINT)
         messages = generate_mail() if messages is None else messages
         password = Secret(secrets.token_urlsafe(18))  # also registers it for redaction
-        self.server = DovecotServer(binary, quota_for(messages), instance="imap-archiver-demo")
+        self.server = DovecotServer(binary, quota_for(messages), instance=PREFIX.rstrip("-"))
+        write_private_file(self.root / SERVER_NOTE, str(self.server.dir).encode())
         self.server.write_users([UserEntry(USER_NAME, password.reveal())])
         self.server.start()
         try:
@@ -165,6 +278,7 @@ class DemoSession:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        self._held.close()  # before removing: Windows cannot remove an open file
         close_logs_below(self.root)  # the front end logged into the demo's home
         shutil.rmtree(self.root, ignore_errors=True)
 

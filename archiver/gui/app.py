@@ -31,7 +31,7 @@ from archiver.core.errors import ArchiverError, ConfigError
 from archiver.core.logsetup import setup_logging
 from archiver.core.paths import resolve_dirs
 from archiver.core.scheduler import RUN_SCHEDULED
-from archiver.demo import DemoSession, keep_off_the_keyring
+from archiver.demo import DemoSession, keep_off_the_keyring, remove_stale_demos
 from archiver.gui.context import AppContext
 from archiver.gui.formatting import use_locale
 from archiver.gui.mainwindow import MainWindow
@@ -220,6 +220,8 @@ def _run(args: argparse.Namespace, demo: DemoSession | None) -> int:
     # A demo keeps everything, logs included, in its own throw-away home.
     dirs = demo.dirs if demo is not None else resolve_dirs()
     setup_logging(dirs, verbose=False, prefix="imap-archiver-gui")
+    if demo is None:  # a demo cleans up after killed demos itself, when it starts
+        remove_stale_demos()
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)

@@ -507,8 +507,12 @@ def test_a_utf8_password_logs_in_with_login_where_plain_is_not_offered(
 def test_a_wrong_utf8_password_is_refused_clearly(dovecot, imap_user, capsys, home, tmp_path):
     secret = tmp_path / "pw"
     secret.write_text("fälsch-😀\n", encoding="utf-8")
-    assert main(["account", "add", "office", *dovecot.account_args(imap_user),
-                 "--password-command", print_file(secret)]) == 0  # fmt: skip
+    add = ["account", "add", "office", *dovecot.account_args(imap_user),
+           "--password-command", print_file(secret)]  # fmt: skip
+    assert main(add) == 1  # its connection test fails the same way: nothing is saved
+    err = capsys.readouterr().err
+    assert "login failed for user" in err and "internal error" not in err
+    assert main([*add, "--no-test"]) == 0
     capsys.readouterr()
 
     assert main(["account", "test", "office"]) == 1
@@ -549,8 +553,8 @@ def archived_home(dovecot, imap_user, account, password, home) -> AppDirs:
 
 @pytest.mark.parametrize(
     "command",
-    [["search", "--json", "folder:inbox"], ["show", "--raw", "1"]],
-    ids=["search", "show"],
+    [["search", "--json", "folder:inbox"], ["search", "folder:inbox"], ["show", "--raw", "1"]],
+    ids=["search-json", "search", "show"],
 )
 def test_a_reader_that_goes_away_ends_the_output_quietly(archived_home, command):
     """``imap-archiver search … | head``: the pipe closes before the results are written."""

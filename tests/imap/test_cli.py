@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -128,15 +129,64 @@ def test_no_keyring_is_a_clear_error(dovecot, imap_user, home, monkeypatch, caps
     keyring.set_keyring(keyring.backends.fail.Keyring())
     try:
         monkeypatch.setattr(sys, "stdin", io.StringIO("pw\n"))
-        code = main(
-            ["account", "add", "nokr", "--host", "h.example", "--user", "u", "--password-stdin"]
-        )
+        args = ["--host", "h.example", "--user", "u", "--password-stdin", "--no-test"]
+        code = main(["account", "add", "nokr", *args])
     finally:
         keyring.set_keyring(previous)
     assert code == 1
     err = capsys.readouterr().err
     assert "no usable system keyring" in err and "--password-command" in err
     assert not home.config_file.exists()
+
+
+def _refused_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (bound once, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("fault", ["wrong password", "closed port"])
+@pytest.mark.parametrize("source", ["command", "keyring"])
+def test_account_add_saves_nothing_when_the_connection_test_fails(
+    dovecot, imap_user, home, tmp_path, file_keyring, monkeypatch, capsys, fault, source
+):
+    args = dovecot.account_args(imap_user)
+    password = imap_user.password
+    if fault == "wrong password":
+        password = "Wr0ng-Secret-Value"
+    else:
+        args[args.index("--port") + 1] = str(_refused_port())
+    if source == "command":
+        secret = tmp_path / "pw"
+        secret.write_text(password + "\n")
+        args += ["--password-command", print_file(secret)]
+    else:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+        args += ["--password-stdin"]
+    assert main(["account", "add", "office", *args]) == 1
+    err = capsys.readouterr().err
+    reason = "login failed" if fault == "wrong password" else "refused"
+    assert reason in err.lower(), err
+    assert "Account office was not saved" in err and "--no-test" in err
+    assert "Wr0ng-Secret-Value" not in err
+    assert not home.config_file.exists()
+    assert not file_keyring.exists() or password not in file_keyring.read_text()
+
+    if source == "keyring":  # --no-test saves it as given (the password read again)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+    assert main(["account", "add", "office", *args, "--no-test"]) == 0
+    assert "office" in home.config_file.read_text()
+
+
+def test_account_add_tests_the_connection_first(dovecot, imap_user, home, tmp_path, capsys):
+    secret = tmp_path / "pw"
+    secret.write_text(imap_user.password + "\n")
+    args = [*dovecot.account_args(imap_user), "--password-command", print_file(secret)]
+    assert main(["account", "add", "office", *args]) == 0
+    captured = capsys.readouterr()
+    assert f"Testing the connection to {dovecot.host}:{dovecot.ssl_port}" in captured.err
+    assert "Account office saved" in captured.out
 
 
 def test_archive_json_summary(added, dovecot, imap_user, home, capsys):
@@ -190,7 +240,8 @@ def test_archive_dry_run_prints_the_plan(added, dovecot, imap_user, capsys):
     out = capsys.readouterr().out
     assert "Plan (dry run: nothing was changed)" in out
     assert "2 messages" in out and "would move" in out and "would be" in out
-    assert "Every message is accounted for" in out
+    assert "Every message on the server is counted" in out
+    assert " = " not in out  # the facts in words, not the job's bookkeeping formula
     with dovecot.client(imap_user) as client:
         assert client.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 2
 
@@ -293,7 +344,7 @@ def test_installed_command_archives_and_indexes(added, dovecot, imap_user, home)
     assert found.returncode == 0 and "3 messages found." in found.stdout
 
 
-@pytest.mark.expect_log("ERROR", "archiver.cli", r"^Unexpected error$")
+@pytest.mark.expect_log("ERROR", "archiver.cli.run", r"^Unexpected error$")
 def test_unexpected_error_is_one_line_and_logged(added, home, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise KeyError("a bug")

@@ -7,10 +7,12 @@ import email
 import importlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -131,6 +133,65 @@ def test_demo_config_logs_in_and_archives(demo, mail):
     assert hit.attachments == ("Beschluss_12_M_345-22.pdf",)
 
 
+# Every search example of the documentation, each of which must find something in the demo.
+DOCUMENTED_SEARCHES = {
+    "README.md": [
+        "from:meier pfändung date:2022 has:attachment",
+        "subject:mahnung date:2023",  # restore --query
+        "Pfändung", "pfaendung", "beschluss", "Pfändungsbeschluss",
+    ],
+    "docs/SEARCH.md": [
+        "from:meier pfändung date:2022 has:attachment",
+        "subject:mahnung OR subject:zahlungserinnerung",
+        "beschluss",  # with --account office: the demo's account is "demo", see below
+        # the table of the query language
+        "pfändung", "rechnung", '"freundlichen Grüßen"', "pfänd*", "from:meier",
+        "from:hans.meier@ag-berlin.example", "from:ag-berlin.example", "subject:mahnung",
+        "attachment:pdf", 'attachment:"Beschluss 2022.pdf"', "inside:beschluss",
+        'inside:"Amtsgericht Köln"', "has:attachment", "has:scan", "has:unreadable",
+        "has:partial", "is:flagged", "is:unread", "is:seen", "is:answered", "is:draft",
+        "is:forwarded", "folder:INBOX", 'folder:"Akten/2022"', "account:demo", "date:2022",
+        "date:2022-03", "date:1.3.2022", "date:[2022-01-01 to 2022-06-30]", "date:<2022",
+        "date:>=2023-07", "size:>5MB", "size:<200KB", "msgid:abc@example.org",
+        # Not run: "a OR b" and the like (placeholders), "date:soon" and "size:>5XB" (shown
+        # as refused), "account:office" (the demo's account is "demo").
+    ],
+    "docs/USER_GUIDE.md": [
+        "Pfändung", "pfaendung", "beschluss", "from:meier", "subject:rechnung", "date:2022",
+        "date:[1.3.2022 to 31.3.2022]", "size:>5MB", "has:attachment", "inside:beschluss",
+        "has:scan", "has:unreadable",
+    ],
+    "docs/BENUTZERHANDBUCH.md": [
+        "Pfändung", "pfaendung", "beschluss", "von:meier", "betreff:rechnung", "date:2022",
+        "date:[1.3.2022 to 31.3.2022]", "size:>5MB", "has:attachment", "anhangtext:beschluss",
+        "inside:beschluss", "has:scan", "has:unreadable",
+    ],
+    "archiver/cli/app.py (the demo's own hints)": ["rechnung", "folder:inbox"],
+}  # fmt: skip
+
+
+def test_every_documented_search_finds_something_in_the_demo(demo, mail):
+    config = load_config(demo.dirs.config_file)
+    account = config.account("demo")
+    root = config.archive_root(demo.dirs)
+    result = run_archive(
+        account,
+        get_password(account),
+        root,
+        ArchiveOptions(cutoff=NOW + dt.timedelta(days=1)),  # everything
+        None,
+        config.archive_format,
+        report=lambda _: None,
+        cancel=CancelToken(),
+    )
+    assert result.ok and not result.index_error
+    empty = []
+    with ArchiveSearcher(root) as searcher:
+        for doc, queries in DOCUMENTED_SEARCHES.items():
+            empty += [f"{doc}: {q}" for q in queries if not searcher.search(q).hits]
+    assert empty == []
+
+
 def test_stop_ends_the_server_and_removes_everything(mail):
     needs_dovecot()
     demo = DemoSession()
@@ -143,6 +204,90 @@ def test_stop_ends_the_server_and_removes_everything(mail):
     assert not demo.root.exists() and not server_dir.exists()
     assert not demo.is_running
     demo.stop()  # idempotent
+
+
+# A demo session in a process of its own, which the tests then end in various ways.
+DEMO_CHILD = """
+import time
+from archiver.demo import DemoSession
+from archiver.demo.mail import generate_mail
+demo = DemoSession()
+demo.start(generate_mail()[:40])
+print(demo.root, demo.server.dir, flush=True)
+time.sleep(600)
+"""
+
+
+def _dovecot_pid(server_dir: Path) -> int:
+    return int((server_dir / "run" / "master.pid").read_text().split()[0])
+
+
+def _runs(pid: int) -> bool:
+    """Whether *pid* runs (a zombie, whose parent was killed and not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_killed_demo_is_cleaned_up_at_the_next_start(private_tmpdir, monkeypatch):
+    """SIGKILL runs no clean-up: the next demo stops the old Dovecot and removes its folders."""
+    needs_dovecot()
+    env = {**os.environ, "TMPDIR": str(private_tmpdir)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", DEMO_CHILD], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdout is not None
+        root, server_dir = map(Path, child.stdout.readline().split())
+    finally:
+        child.kill()  # SIGKILL
+        child.wait(30)
+    dovecot = _dovecot_pid(server_dir)
+    assert root.exists() and server_dir.exists() and _runs(dovecot)
+
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmpdir))
+    with DemoSession() as demo:  # the next start
+        assert not root.exists() and not server_dir.exists()
+        assert not _runs(dovecot)
+        assert list(private_tmpdir.iterdir()) == [demo.root]  # its own, held: left alone
+        assert demo_session.remove_stale_demos() == []
+    assert list(private_tmpdir.iterdir()) == []
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_demo_ended_by_a_signal_cleans_up(tmp_path, private_tmpdir, signum):
+    """``imap-archiver demo`` ended by SIGTERM or Ctrl-C, while starting or once open."""
+    needs_dovecot()
+    pytest.importorskip("PySide6")
+    env = {
+        **os.environ,
+        "IMAP_ARCHIVER_HOME": str(tmp_path / "user-home"),
+        "QT_QPA_PLATFORM": "offscreen",
+        "TMPDIR": str(private_tmpdir),
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "archiver", "demo"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    pids: list[Path] = []
+    deadline = time.monotonic() + 60
+    while not pids and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling another process's files: there is no event to wait for
+        pids = list(private_tmpdir.glob("*-dovecot-*/run/master.pid"))
+    assert pids, "the demo server did not start"
+    dovecot = _dovecot_pid(pids[0].parent.parent)
+    child.send_signal(getattr(signal, signum))
+    _, err = child.communicate(timeout=60)
+    assert "Traceback" not in err
+    assert list(private_tmpdir.iterdir()) == []
+    assert not _runs(dovecot)
 
 
 def test_mail_the_server_refuses_is_a_clear_error():

@@ -622,7 +622,8 @@ def test_cli_restore_by_query(cli_archive, dovecot, imap_user, capsys):
 
 def test_cli_restore_of_another_accounts_message(cli_archive, dovecot, home, capsys):
     other = dovecot.add_user()
-    args = ["account", "add", "other", *dovecot.account_args(other), "--password-command", "true"]
+    args = ["account", "add", "other", *dovecot.account_args(other), "--password-command", "true",
+            "--no-test"]  # fmt: skip
     assert main(args) == 0
     assert main(["restore", str(cli_archive[0]), "--account", "other"]) == 1
     assert "belongs to account office, not other" in capsys.readouterr().err

@@ -422,7 +422,7 @@ def test_pending_rows_are_reported_not_damage(
     (pending,) = result.pending
     assert (pending.account, pending.folder, pending.uid) == ("test", "INBOX", 9999)
     verify_cli.print_verify_summary(result, sys.stdout)
-    assert "PENDING 1 messages of test" in capsys.readouterr().out
+    assert "PENDING 1 message of test" in capsys.readouterr().out
 
 
 def test_cancel_stops_between_messages(dovecot, imap_user, account, password, tmp_path):
@@ -492,7 +492,7 @@ def test_cli_exit_codes_text_and_json(dovecot, imap_user, home, tmp_path, capsys
     out = capsys.readouterr().out
     assert "absent from the search index" in out and "verify --repair" in out
     assert main(["verify", "--repair"]) == 0
-    assert "INDEX 1 messages indexed." in capsys.readouterr().out
+    assert "INDEX 1 message indexed." in capsys.readouterr().out
     assert main(["verify"]) == 0
     capsys.readouterr()
 

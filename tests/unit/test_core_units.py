@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archiver.cli import build_parser
+from archiver.cli import COMMANDS, build_parser, parse_args
 from archiver.cli.common import Interrupts, TerminalProgress, interrupt_signals
 from archiver.core.accounts import (
     PRESETS,
@@ -337,11 +337,20 @@ def test_every_command_and_option_of_the_cli_explains_itself(capsys):
             ):
                 silent.append(" ".join([*path, action.dest]))
 
-    walk(build_parser(), [])
+    top = build_parser()  # every command a stub, with its help line
+    for action in top._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            assert [a.help for a in action._choices_actions if not a.help] == []
+            assert list(action.choices) == [name for name, _, _ in COMMANDS]
+    commands.append([])
+    for name, _, _ in COMMANDS:  # each command's own parser, complete
+        full = build_parser(name)
+        sub = next(a for a in full._actions if isinstance(a, argparse._SubParsersAction))
+        walk(sub.choices[name], [name])
     assert not silent
     for path in commands:
         with pytest.raises(SystemExit) as done:
-            build_parser().parse_args([*path, "--help"])
+            parse_args([*path, "--help"])
         assert done.value.code == 0
         assert capsys.readouterr().out.startswith("usage: imap-archiver")
     assert len(commands) > 12

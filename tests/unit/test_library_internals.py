@@ -19,6 +19,7 @@ import pytest
 import whoosh.system
 import whoosh.util.numeric
 from imapclient import IMAPClient
+from whoosh import columns
 from whoosh.codec import whoosh3
 
 WHOOSH_VERSION = "2.7.5"  # pyproject.toml pins Whoosh-Reloaded to it
@@ -61,6 +62,15 @@ def test_whoosh_w3_internals_are_there(cls):
     }  # fmt: skip
     assert whoosh.system._INT_SIZE == 4 and whoosh3.WHOOSH3_HEADER_MAGIC == b"W3Bl"
     assert callable(whoosh.util.numeric.length_to_byte)
+
+
+def test_whoosh_column_internals_are_there():
+    """archiver/core/index/search.py's column_values() reads numeric columns in one piece."""
+    source = inspect.getsource(columns.NumericColumn.Reader)
+    read = ["_dbfile", "_basepos", "_doccount", "_default", "_typecode", "_fixedlen", "_count"]
+    assert [a for a in read if f"self.{a} =" not in source] == []
+    assert "self._readers = readers" in inspect.getsource(columns.MultiColumnReader)
+    assert 'struct.Struct("!" + typecode)' in source  # big-endian, as column_values swaps
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from archiver.core.index.schema import ByteSize, CompoundText, build_schema
 from archiver.core.index.search import (
     ArchiveSearcher,
     Snippet,
+    column_values,
     make_snippet,
     parse_query,
     word_matcher,
@@ -136,6 +137,25 @@ def test_snippet_marks_matches_and_compound_parts():
 def test_negated_words_are_not_highlighted():
     matches = word_matcher(parse_query("anbei NOT beschluss"))
     assert matches("anbei") and not matches("Beschluss")
+
+
+def test_columns_read_in_one_piece_agree_with_whoosh(tmp_path):
+    """column_values() reads what Whoosh reads, over segments, defaults at the end included."""
+    (tmp_path / ".index").mkdir()
+    ix = index.create_in(str(tmp_path / ".index"), build_schema())
+    for segment in range(3):  # three commits: three segments
+        with ix.writer(merge=False) as writer:
+            for number in range(5):
+                fields = {"id": f"{segment}-{number}", "text": "x", "size": 10**number}
+                if number < 4:  # the last document of each segment: no date (the default)
+                    fields["date"] = dt.datetime(2020 + segment, 1 + number, 1)
+                writer.add_document(**fields)
+    with ArchiveSearcher(tmp_path) as searcher:
+        reader = searcher._searcher.reader()
+        for field in ("date", "size"):
+            column = reader.column_reader(field, translate=False)
+            assert column_values(column) == list(column), field
+        assert len(reader.leaf_readers()) == 3
 
 
 def test_size_and_date_ranges_open_at_either_end(tmp_path):

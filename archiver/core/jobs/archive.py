@@ -83,7 +83,7 @@ def spool_path(archive_root: Path) -> Path:
 class Kept(StrEnum):
     """Why a selected message stayed on the server, as a stable slug (``--json`` keys).
 
-    The faces word each reason themselves (cli/messages.py KEPT_TEXTS, the GUI's summary).
+    The faces word each reason themselves (cli/archive.py KEPT_TEXTS, the GUI's summary).
     """
 
     FLAGGED = "flagged"  # --keep-flagged

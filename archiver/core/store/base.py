@@ -11,11 +11,13 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError
-from archiver.core.imap import FetchedMessage
+
+if TYPE_CHECKING:  # not at run time: reading the archive (search) needs no IMAP (imapclient)
+    from archiver.core.imap import FetchedMessage
 
 log = logging.getLogger(__name__)
 

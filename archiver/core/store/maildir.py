@@ -22,10 +22,10 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError, disk_error
-from archiver.core.imap import FetchedMessage
 from archiver.core.paths import long_path, make_private_dir, replace_file
 from archiver.core.store.base import (
     FORMAT_MARKER,
@@ -44,6 +44,9 @@ from archiver.core.store.names import (
     split_folder,
     unescape_segment,
 )
+
+if TYPE_CHECKING:  # not at run time: reading the archive (search) needs no IMAP (imapclient)
+    from archiver.core.imap import FetchedMessage
 
 log = logging.getLogger(__name__)
 

@@ -26,11 +26,10 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from archiver.core.catalog import Location, Record
 from archiver.core.errors import StoreError, disk_error
-from archiver.core.imap import FetchedMessage
 from archiver.core.paths import long_path, make_private_dir, replace_file
 from archiver.core.store.base import (
     READ_CHUNK,
@@ -48,6 +47,9 @@ from archiver.core.store.names import (
     split_folder,
     unescape_segment,
 )
+
+if TYPE_CHECKING:  # not at run time: reading the archive (search) needs no IMAP (imapclient)
+    from archiver.core.imap import FetchedMessage
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,75 @@
+"""The command line starts light: a command imports what it needs, not every command's needs.
+
+Structure, not time (the figures are in docs/PERFORMANCE.md): ``--help`` loads no command
+module, no Whoosh, keyring, IMAP client or Qt; ``search`` loads no keyring, IMAP or Qt.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import archiver
+from archiver.cli import COMMANDS
+
+# The child imports this checkout's archiver, installed or not: it puts ROOT first on its
+# path itself (the embeddable Windows Python of the Wine runs ignores PYTHONPATH).
+ROOT = str(Path(archiver.__file__).parent.parent)
+
+HEAVY = ("whoosh", "keyring", "imapclient", "PySide6")
+
+# Run the command line in a fresh interpreter; print the modules it loaded (as JSON).
+PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv.pop(1))
+from archiver.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+sys.__stdout__.write("\\n" + json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_by(*argv: str) -> set[str]:
+    """Return the modules a fresh ``imap-archiver ARGV`` process has loaded at its end."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, ROOT, *argv], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def roots(modules: set[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"]], ids=["help", "version"])
+def test_help_loads_no_command_and_nothing_heavy(argv):
+    modules = loaded_by(*argv)
+    assert not roots(modules) & set(HEAVY)
+    commands = {module for _, module, _ in COMMANDS}
+    assert not modules & commands  # the list of commands comes from the table alone
+
+
+def test_a_command_loads_its_own_module_only():
+    modules = loaded_by("search", "--help")
+    assert "archiver.cli.search" in modules
+    assert not modules & {"archiver.cli.archive", "archiver.cli.accounts", "archiver.cli.app"}
+    assert not roots(modules) & {"keyring", "imapclient", "PySide6"}
+
+
+def test_searching_needs_no_keyring_imap_or_qt():
+    code = (
+        "import json, sys; sys.path.insert(0, sys.argv.pop(1)); "
+        "import archiver.cli.run, archiver.cli.search; print(json.dumps(sorted(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, ROOT], capture_output=True, text=True, check=True
+    )
+    modules = set(json.loads(done.stdout))
+    assert "whoosh" in roots(modules)  # what search is for
+    assert not roots(modules) & {"keyring", "imapclient", "PySide6"}
