@@ -22,8 +22,9 @@ Every attachment is read within :class:`Limits`, so a hostile or huge file costs
 its limit and never stops indexing: input bytes, characters of text, PDF pages, unpacked
 bytes of a zip (a zip bomb declares or unpacks more and is refused), zip members, and time.
 The time limit is checked between pages, zip members and every few thousand XML elements
-and RTF tokens; a single PDFium call (one page) cannot be interrupted, but PDFium's page
-loading is linear in the page's size, and the page count bounds the rest. What could not be
+and RTF tokens. A single PDFium call (one page) cannot be interrupted, so PDFs are read in a
+helper process (:mod:`archiver.core.index.reader_process`) that is killed when one takes
+longer than its limit, and whose memory is limited where the system allows. What could not be
 read, or was read only in part, says why (:attr:`AttachmentText.unreadable`,
 :attr:`AttachmentText.partial`); a PDF with pages but no text at all is a scan.
 Nothing here raises for bad input.
@@ -106,7 +107,7 @@ class _Work:
     def check_time(self) -> None:
         """Raise _Cut when the time is up."""
         if time.monotonic() >= self.deadline:  # ">=": Windows' clock ticks in 15.6 ms steps
-            raise _Cut(f"reading stopped after {self.limits.seconds:g} s")
+            raise _Cut(f"reading stopped after {self.limits.seconds:.3g} s")
 
     def take(self) -> str:
         """Return the text kept so far and start a new one."""
@@ -205,7 +206,25 @@ def read_attachment(
 def _read(
     kind: str, name: str, data: bytes, charset: str | None, work: _Work, depth: int
 ) -> list[AttachmentText]:
-    """Read one file of a known *kind* within *work*'s budget."""
+    """Read one file of a known *kind* within *work*'s budget (a PDF in the helper process)."""
+    if kind == "pdf":
+        from archiver.core.index import reader_process  # noqa: PLC0415  # it imports us
+
+        left = dataclasses.replace(work.limits, seconds=max(0.0, work.deadline - time.monotonic()))
+        return reader_process.PDF_READER.read(name, data, left)
+    return _read_here(kind, name, data, charset, work, depth)
+
+
+def read_pdf_here(name: str, data: bytes, limits: Limits) -> list[AttachmentText]:
+    """Read a PDF in this process: what the helper process does (reader_process)."""
+    work = _Work(limits, time.monotonic() + limits.seconds, limits.max_unpacked)
+    return _read_here("pdf", name, data, None, work, 0)
+
+
+def _read_here(
+    kind: str, name: str, data: bytes, charset: str | None, work: _Work, depth: int
+) -> list[AttachmentText]:
+    """Read one file of a known *kind* in this process within *work*'s budget."""
     nested: list[AttachmentText] = []
     partial = ""
     is_scan = False
@@ -243,7 +262,7 @@ def _read(
 
 # --- PDF -----------------------------------------------------------------------------------------
 
-# PDFium is not thread-safe; the GUI's searches and the indexer may share a process.
+# PDFium is not thread-safe; read_pdf_here may be called by threads of one process.
 _PDFIUM = threading.Lock()
 
 

@@ -173,6 +173,9 @@ def _index_in_child(
 ) -> None:
     """The indexer process: index, sleep until poked, until told to finish."""
     threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
+    # A daemonic process may not start processes, and this one starts the PDF reader
+    # (reader_process). It ends with the job through the lifeline, not by being a daemon.
+    multiprocessing.current_process().daemon = False
     # Ctrl-C (and Ctrl-Break on Windows) reaches every process of the console: the job's to
     # handle, which stops this process through finish() or the lifeline.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
