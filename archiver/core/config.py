@@ -20,14 +20,16 @@ LANGUAGES = ("", "en", "de")  # "" follows the system's locale
 @dataclass(frozen=True, slots=True)
 class Config:
     """All settings: the accounts by name, the archive format for new archives, where the
-    archive lives (None: the platform's data folder), the cut-off the GUI proposes, and the
-    GUI's language."""
+    archive lives (None: the platform's data folder), the cut-off the GUI proposes, the
+    GUI's language, and whether indexing reads scans by OCR (index/ocr.py; off by default:
+    it needs Tesseract and takes about a second per page)."""
 
     accounts: dict[str, Account] = field(default_factory=dict)
     archive_format: str = "maildir"
     archive_dir: Path | None = None
     default_cutoff: str = "1y"
     language: str = ""
+    ocr: bool = False
 
     def archive_root(self, dirs: AppDirs) -> Path:
         """Return the archive folder: the configured one, else the platform's default."""
@@ -77,12 +79,14 @@ def load_config(path: Path) -> Config:
     archive_dir = data.get("archive_dir")
     cutoff = data.get("default_cutoff", "1y")
     language = data.get("language", "")
+    ocr = data.get("ocr", False)
     if (
         not isinstance(accounts, dict)
         or archive_format not in FORMATS
         or not isinstance(archive_dir, str | None)
         or cutoff not in CUTOFF_PRESETS
         or language not in LANGUAGES
+        or not isinstance(ocr, bool)
     ):
         raise ConfigError(f"The settings file {path} has invalid values.")
     return Config(
@@ -91,6 +95,7 @@ def load_config(path: Path) -> Config:
         archive_dir=Path(archive_dir) if archive_dir else None,
         default_cutoff=cutoff,
         language=language,
+        ocr=ocr,
     )
 
 
@@ -102,6 +107,7 @@ def save_config(config: Config, path: Path) -> None:
         "archive_dir": str(config.archive_dir) if config.archive_dir else None,
         "default_cutoff": config.default_cutoff,
         "language": config.language,
+        "ocr": config.ocr,
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
     }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")

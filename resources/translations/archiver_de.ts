@@ -1656,6 +1656,18 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Systemeinstellung</translation>
     </message>
     <message>
+        <source>Read scanned documents and images by &amp;OCR (slow)</source>
+        <translation>Gescannte Dokumente und Bilder per &amp;Texterkennung (OCR) lesen (langsam)</translation>
+    </message>
+    <message>
+        <source>Read scanned documents by OCR</source>
+        <translation>Gescannte Dokumente per Texterkennung lesen</translation>
+    </message>
+    <message>
+        <source>Not available: Tesseract OCR with German language data is not installed (see the user guide).</source>
+        <translation>Nicht verfügbar: Tesseract OCR mit deutschen Sprachdaten ist nicht installiert (siehe Benutzerhandbuch).</translation>
+    </message>
+    <message>
         <source>&amp;Save settings</source>
         <translation>&amp;Einstellungen speichern</translation>
     </message>
@@ -1678,10 +1690,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>&amp;Language:</source>
         <translation>&amp;Sprache:</translation>
-    </message>
-    <message>
-        <source>The format applies to accounts archived for the first time; an account keeps the format of its existing archive. Changing the folder does not move an existing archive: choose the folder where it is.</source>
-        <translation>Das Format gilt für Konten, die zum ersten Mal archiviert werden; ein Konto behält das Format seines vorhandenen Archivs. Ein anderer Ordner verschiebt kein vorhandenes Archiv: Wählen Sie den Ordner, in dem es liegt.</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -1786,6 +1794,14 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Cancelled after {checked} of {total} messages; check again to check them all.</source>
         <translation>Abgebrochen nach {checked} von {total} Nachrichten; prüfen Sie erneut, um alle zu prüfen.</translation>
+    </message>
+    <message>
+        <source>Search:</source>
+        <translation>Suche:</translation>
+    </message>
+    <message>
+        <source>The format applies to accounts archived for the first time; an account keeps the format of its existing archive. Changing the folder does not move an existing archive: choose the folder where it is. OCR applies to mail indexed from now on; &apos;imap-archiver reindex --ocr&apos; reads older scans.</source>
+        <translation>Das Format gilt für Konten, die zum ersten Mal archiviert werden; ein Konto behält das Format seines vorhandenen Archivs. Ein anderer Ordner verschiebt kein vorhandenes Archiv: Wählen Sie den Ordner, in dem es liegt. Die Texterkennung gilt für Mail, die ab jetzt indiziert wird; &apos;imap-archiver reindex --ocr&apos; liest ältere Scans.</translation>
     </message>
     <message>
         <source>The archive holds no messages yet.</source>

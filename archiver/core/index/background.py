@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.core.catalog import Catalog
+from archiver.core.index.attachments_text import LIMITS, Limits
 from archiver.core.index.indexer import IndexReport, index_records, open_index
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 
@@ -55,7 +56,7 @@ class BackgroundIndexer:
     arrive in this process's logging.
     """
 
-    def __init__(self, archive_root: Path, account: str) -> None:
+    def __init__(self, archive_root: Path, account: str, limits: Limits = LIMITS) -> None:
         self.archive_root = archive_root
         self.account = account
         self.result = IndexReport()
@@ -76,6 +77,7 @@ class BackgroundIndexer:
             args=(
                 str(archive_root),
                 account,
+                limits,
                 self._lifeline_child,
                 self._wake,
                 self._finishing,
@@ -163,6 +165,7 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
 def _index_in_child(
     archive_root: str,
     account: str,
+    limits: Limits,
     lifeline: multiprocessing.connection.Connection,
     wake: multiprocessing.synchronize.Semaphore,
     finishing: ctypes.c_bool,
@@ -210,6 +213,7 @@ def _index_in_child(
                             catalog,
                             [records[i] for i in chunk],
                             replace=replace,
+                            limits=limits,
                         )
                         result.add(done)
                         indexed.value = result.indexed

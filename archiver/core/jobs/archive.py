@@ -43,6 +43,7 @@ from archiver.core.imap import (
     WantedMessage,
     open_session,
 )
+from archiver.core.index.attachments_text import Limits
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.lock import archive_lock
 from archiver.core.message import message_id
@@ -129,6 +130,7 @@ class ArchiveOptions:
     keep_on_server: bool = False
     keep_flagged: bool = False
     keep_unread: bool = False
+    ocr: bool = False  # the indexer reads scanned PDFs and images by OCR (setting "ocr")
 
 
 @dataclass
@@ -912,7 +914,11 @@ def run_archive(
                 remember=not options.dry_run,
             )
             store = open_store(chosen, archive_root, account.name)
-            indexer = None if options.dry_run else BackgroundIndexer(archive_root, account.name)
+            indexer = (
+                None
+                if options.dry_run
+                else BackgroundIndexer(archive_root, account.name, Limits(ocr=options.ocr))
+            )
             result = _archive_with(
                 account, password, timeout, store, catalog, options, indexer, report, cancel
             )
