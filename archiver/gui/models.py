@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import enum
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -85,6 +86,44 @@ SORT_KEYS: dict[Column, Callable[[Hit], Any]] = {
 }
 
 
+# From this many hits on, the search job sorts them by every column in advance (sort_orders),
+# so that a click on a header only picks an order on the GUI thread; below, sorting there
+# takes under 10 ms.
+ORDERS_FROM = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """Hits in one sort order: *rows* lists their positions as handed over, in that order;
+    *row_of* is the reverse (where each one is shown)."""
+
+    rows: list[int]
+    row_of: list[int]
+
+
+# Each column's order, ascending (False) and descending (True).
+Orders = dict[tuple[Column, bool], Order]
+
+
+def _order(keys: Sequence[Any], descending: bool) -> Order:
+    """Return the order of *keys* (stable: ties stay as handed over, newest first)."""
+    rows = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)
+    row_of = [0] * len(rows)
+    for shown, row in enumerate(rows):
+        row_of[row] = shown
+    return Order(rows, row_of)
+
+
+def sort_orders(hits: Sequence[Hit]) -> Orders:
+    """Return every column's orders of *hits*; for the search job, off the GUI thread."""
+    orders: Orders = {}
+    for column, key in SORT_KEYS.items():
+        keys = [key(hit) for hit in hits]
+        for descending in (False, True):
+            orders[column, descending] = _order(keys, descending)
+    return orders
+
+
 @lru_cache(maxsize=4)
 def attachment_icon(color_name: str) -> QIcon:
     """Return a paper clip icon drawn in *color_name* (no image file needed)."""
@@ -113,33 +152,52 @@ class HitTableModel(QAbstractTableModel):
 
     ``HIT_ROLE`` gives a row's Hit from any of its cells. Sorting (a click on a header)
     reorders the rows in place; set_hits() keeps the current sort order for new results.
-    The model only emits QAbstractItemModel's own signals.
+    Ties keep the order the hits were handed over in (the search's newest first). Given the
+    orders made in advance (sort_orders, by the search job), a sort only picks one instead
+    of computing and comparing keys on the GUI thread: at 100,000 hits that took up to a
+    fifth of a second (docs/PERFORMANCE.md). The model only emits QAbstractItemModel's own
+    signals.
     """
 
     HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._hits: list[Hit] = []
+        self._given: list[Hit] = []  # as handed over
+        self._hits: list[Hit] = []  # as shown
+        self._orders: Orders = {}
+        self._shown: Order | None = None  # None: as handed over
         self._sort: tuple[Column, Qt.SortOrder] | None = None  # None: as the search gave
         self._unread_font = QFont()
         self._unread_font.setBold(True)
 
-    def set_hits(self, hits: Iterable[Hit]) -> None:
-        """Show *hits* (in the current sort order, else as given)."""
+    def set_hits(self, hits: Iterable[Hit], orders: Orders | None = None) -> None:
+        """Show *hits* (in the current sort order, else as given); *orders*: sort_orders(hits)."""
         self.beginResetModel()
-        self._hits = list(hits)
-        if self._sort is not None:
-            self._hits.sort(key=SORT_KEYS[self._sort[0]], reverse=self._descending)
+        self._given = list(hits)
+        self._orders = orders or {}
+        if self._sort is None:
+            self._hits, self._shown = list(self._given), None
+        else:
+            self._show(self._sorted(*self._sort))
         self.endResetModel()
+
+    def _sorted(self, column: Column, order: Qt.SortOrder) -> Order:
+        """Return the hits' order by *column*: made in advance, else now."""
+        descending = order == Qt.SortOrder.DescendingOrder
+        made = self._orders.get((column, descending))
+        if made is not None:
+            return made
+        key = SORT_KEYS[column]
+        return _order([key(hit) for hit in self._given], descending)
+
+    def _show(self, order: Order) -> None:
+        self._hits = list(map(self._given.__getitem__, order.rows))
+        self._shown = order
 
     def clear(self) -> None:
         """Show no results."""
         self.set_hits([])
-
-    @property
-    def _descending(self) -> bool:
-        return self._sort is not None and self._sort[1] == Qt.SortOrder.DescendingOrder
 
     def hit(self, row: int) -> Hit:
         """Return the Hit shown in *row*."""
@@ -243,16 +301,12 @@ class HitTableModel(QAbstractTableModel):
             return
         self._sort = (Column(column), order)
         self.layoutAboutToBeChanged.emit()
-        key = SORT_KEYS[Column(column)]
-        hits = self._hits
-        order_of_rows = sorted(
-            range(len(hits)), key=lambda row: key(hits[row]), reverse=self._descending
-        )
-        new_row = [0] * len(hits)
-        for new, old in enumerate(order_of_rows):
-            new_row[old] = new
-        self._hits = [hits[row] for row in order_of_rows]
+        was = self._shown
+        shown = self._sorted(Column(column), order)
+        self._show(shown)
         before = self.persistentIndexList()
-        after = [self.index(new_row[i.row()], i.column()) for i in before]
+        # Row r showed the given hit was.rows[r] (or r itself), which is now at row_of of it.
+        given = was.rows if was is not None else range(len(self._given))
+        after = [self.index(shown.row_of[given[i.row()]], i.column()) for i in before]
         self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()

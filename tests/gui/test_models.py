@@ -12,7 +12,7 @@ from PySide6.QtGui import QFont, QIcon
 from PySide6.QtTest import QAbstractItemModelTester
 
 from archiver.core.index.search import Hit
-from archiver.gui.models import Column, HitTableModel, display_name
+from archiver.gui.models import Column, HitTableModel, display_name, sort_orders
 
 pytestmark = pytest.mark.gui
 
@@ -67,6 +67,25 @@ def test_passes_the_model_tester_through_resets_and_sorts(qtbot):
     model.set_hits(make_hits(50, seed=2))
     model.clear()
     assert model.rowCount() == 0
+    del check
+
+
+def test_sorting_by_orders_gives_the_order_sorting_by_keys_gives(qtbot):
+    """Orders made off the GUI thread sort as the keys do, ties and repeated sorts included."""
+    hits = make_hits(2000)
+    by_keys, by_orders = HitTableModel(), HitTableModel()
+    check = model_tester(by_orders)
+    by_keys.set_hits(hits)
+    by_orders.set_hits(hits, sort_orders(hits))
+    for column in [Column.FOLDER, Column.SUBJECT, *Column]:  # folder first: many ties
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            by_keys.sort(column, order)
+            by_orders.sort(column, order)
+            assert [h.id for h in by_orders.hits] == [h.id for h in by_keys.hits]
+    newer = make_hits(1500, seed=3)  # new results keep the sort order
+    by_keys.set_hits(newer)
+    by_orders.set_hits(newer, sort_orders(newer))
+    assert [h.id for h in by_orders.hits] == [h.id for h in by_keys.hits]
     del check
 
 

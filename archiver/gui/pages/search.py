@@ -494,7 +494,10 @@ class SearchPage(JobPage):
         self.preview.clear()
         self._shown = None if outcome is None else outcome.request
         self._total = 0 if outcome is None else outcome.total
-        self.model.set_hits([] if outcome is None else outcome.hits)
+        if outcome is None:
+            self.model.set_hits([])
+        else:
+            self.model.set_hits(outcome.hits, outcome.orders)
         self.status_label.setText(self._count_text())
 
     def _count_text(self) -> str:

@@ -24,6 +24,7 @@ from archiver.core.progress import CancelToken, ProgressCallback, throttled
 from archiver.core.store.reading import read_message
 from archiver.gui.context import PasswordGetter
 from archiver.gui.messageview import catalog_record
+from archiver.gui.models import ORDERS_FROM, Orders, sort_orders
 
 # Results fetched per search, newest first. Fetching costs about 15 µs per result (1.5 s at
 # 100,000 matches), so beyond this the status says how many more matched.
@@ -77,6 +78,7 @@ class SearchOutcome:
     total: int
     archive_exists: bool = True
     index_complete: bool = True
+    orders: Orders | None = None  # for sorting many hits in the table (models.sort_orders)
 
 
 def search_archive(
@@ -103,7 +105,8 @@ def search_archive(
     cancel.raise_if_cancelled()
     with ArchiveSearcher(archive_root) as searcher:
         result = searcher.search(request.query(), account=request.account, limit=RESULT_LIMIT)
-    return SearchOutcome(request, result.hits, result.total, index_complete=complete)
+    orders = sort_orders(result.hits) if len(result.hits) >= ORDERS_FROM else None
+    return SearchOutcome(request, result.hits, result.total, index_complete=complete, orders=orders)
 
 
 def catalog_records(archive_root: Path, ids: Sequence[int]) -> list[Record]:
