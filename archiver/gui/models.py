@@ -82,7 +82,7 @@ SORT_KEYS: dict[Column, Callable[[Hit], Any]] = {
     Column.FOLDER: lambda hit: _folded(hit.folder),
     Column.ACCOUNT: lambda hit: _folded(hit.account),
     Column.SIZE: lambda hit: hit.size,
-    Column.ATTACHMENT: lambda hit: bool(hit.attachments),
+    Column.ATTACHMENT: lambda hit: (bool(hit.attachments), hit.matched_inside),
 }
 
 
@@ -237,7 +237,7 @@ class HitTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.AccessibleTextRole and column is Column.ATTACHMENT:
             return self._tooltip(hit, column) or ""
         if role == Qt.ItemDataRole.DecorationRole and column is Column.ATTACHMENT:
-            return self._icon() if hit.attachments else None
+            return self._icon(hit.matched_inside) if hit.attachments else None
         if role == Qt.ItemDataRole.FontRole and "unread" in hit.flags:
             return self._unread_font
         if role == Qt.ItemDataRole.TextAlignmentRole and column is Column.SIZE:
@@ -266,6 +266,14 @@ class HitTableModel(QAbstractTableModel):
             return hit.subject or None
         if column is Column.DATE:
             return QLocale().toString(local_datetime(hit.date), QLocale.FormatType.LongFormat)
+        if column is Column.ATTACHMENT and hit.matched_inside and len(hit.attachments) == 1:
+            return QCoreApplication.translate("HitTableModel", "Found in: {name}").format(
+                name=hit.attachments[0]
+            )
+        if column is Column.ATTACHMENT and hit.matched_inside:
+            return QCoreApplication.translate(
+                "HitTableModel", "Found in an attachment (in bold in the preview): {names}"
+            ).format(names=", ".join(hit.attachments))
         if column is Column.ATTACHMENT and hit.attachments:
             return QCoreApplication.translate("HitTableModel", "Attachments: {names}").format(
                 names=", ".join(hit.attachments)
@@ -273,9 +281,12 @@ class HitTableModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _icon() -> QIcon:
+    def _icon(matched: bool = False) -> QIcon:
+        """The paper clip: in the text colour, or the highlight colour where words were
+        found inside an attachment."""
         palette = QApplication.palette()
-        return attachment_icon(palette.color(QPalette.ColorRole.Text).name())
+        role = QPalette.ColorRole.Highlight if matched else QPalette.ColorRole.Text
+        return attachment_icon(palette.color(role).name())
 
     def headerData(
         self,

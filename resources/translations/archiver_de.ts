@@ -1087,6 +1087,14 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>(kein Betreff)</translation>
     </message>
     <message>
+        <source>Found in: {name}</source>
+        <translation>Gefunden in: {name}</translation>
+    </message>
+    <message>
+        <source>Found in an attachment (in bold in the preview): {names}</source>
+        <translation>Gefunden in einem Anhang (in der Vorschau fett): {names}</translation>
+    </message>
+    <message>
         <source>Attachments: {names}</source>
         <translation>Anhänge: {names}</translation>
     </message>

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -143,6 +144,27 @@ def test_cells_show_what_a_mail_client_shows(qtbot):
         model.headerData(Column.ATTACHMENT, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
         == "Attachments"
     )
+
+
+def test_a_hit_found_inside_an_attachment_says_where(qtbot):
+    base = Hit(
+        9, "office", "INBOX", dt.datetime(2022, 3, 2), "x@example.org", "", "Post", 10,
+        ("seen",), ("Beschluss.pdf",), "", 0.0, matched_inside=True,
+    )  # fmt: skip
+    two = replace(base, id=10, attachments=("Beschluss.pdf", "Anlage.docx"))
+    plain = replace(base, id=11, matched_inside=False)
+    model = HitTableModel()
+    model.set_hits([base, two, plain])
+
+    def tip(row: int) -> object:
+        return model.data(model.index(row, Column.ATTACHMENT), Qt.ItemDataRole.ToolTipRole)
+
+    assert tip(0) == "Found in: Beschluss.pdf"
+    assert tip(1) == "Found in an attachment (in bold in the preview): Beschluss.pdf, Anlage.docx"
+    assert tip(2) == "Attachments: Beschluss.pdf"
+    icons = [model.data(model.index(r, Column.ATTACHMENT), Qt.ItemDataRole.DecorationRole)
+             for r in range(3)]  # fmt: skip
+    assert icons[0].cacheKey() == icons[1].cacheKey() != icons[2].cacheKey()  # highlighted
 
 
 def test_display_name_falls_back_to_the_address_then_the_text():
