@@ -31,6 +31,7 @@ from archiver.core.index.indexer import (
     reindex,
     thinning_cut,
 )
+from archiver.core.index.reader_process import costly_attachments
 from archiver.core.index.search import (
     SORTS,
     ArchiveSearcher,
@@ -209,7 +210,8 @@ def _snippet(
     try:
         if hit.attachments and names_words(matches):
             data = indexable_bytes(archive_root, record)
-            content = extract(data, cut_at=thinning_cut(record))
+            skip = costly_attachments(hit.unreadable)
+            content = extract(data, cut_at=thinning_cut(record), skip=skip)
         else:  # thinned: the snippet needs the text, not the attachments' base64
             data = indexable_bytes(archive_root, record, SNIPPET_THIN)
             content = extract(data, attachments=False)

@@ -16,8 +16,9 @@ from whoosh import index
 
 from archiver.core.index import reader_process
 from archiver.core.index.attachments_text import Limits, read_attachment
+from archiver.core.index.extract import extract
 from archiver.core.index.indexer import document
-from archiver.core.index.reader_process import ReaderProcess
+from archiver.core.index.reader_process import ReaderProcess, costly_attachments
 from archiver.core.index.schema import build_schema
 from archiver.core.index.search import ArchiveSearcher
 from tests.helpers import docgen, stuck_reader
@@ -74,6 +75,22 @@ def test_indexing_goes_on_after_a_pdf_that_hangs(stuck, tmp_path: Path):
         assert unreadable.unreadable == ("haengt.pdf: time limit: not read within 2 s",)
         assert [h.id for h in searcher.search("freundlichen").hits] == [2]
         assert [h.id for h in searcher.search("inside:Pfändungsbeschluss").hits] == [3]
+
+
+def test_an_attachment_that_cost_its_limit_is_not_read_again_for_snippets(stuck):
+    notes = ("haengt.pdf: time limit: not read within 2 s", "kaputt.pdf: not a readable PDF")
+    assert costly_attachments(notes) == {"haengt.pdf"}
+    assert costly_attachments(("absturz.pdf: the PDF reader failed on this file",)) == {
+        "absturz.pdf"
+    }
+    data = docgen.mail_with(
+        [
+            ("haengt.pdf", "application/pdf", BESCHLUSS),
+            ("beschluss.pdf", "application/pdf", BESCHLUSS),
+        ]
+    )
+    content = extract(data, skip=costly_attachments(notes))  # the stuck reader is not called
+    assert [item.name for item in content.inside] == ["beschluss.pdf"]
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="only Linux limits the helper's memory")

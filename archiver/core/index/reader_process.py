@@ -28,7 +28,7 @@ import multiprocessing
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,9 @@ GRACE = 5.0  # seconds beyond an attachment's own time limit before its reader i
 START_TIMEOUT = 60.0  # seconds a new helper may take to start (a loaded machine, a slow disk)
 MEMORY_LIMIT = 1024 * 2**20  # bytes of address space (Linux only)
 _READY = "ready"
+# The reasons of the attachments that cost their whole limit (see costly_attachments).
+TIME_LIMIT = "time limit"
+READER_FAILED = "the PDF reader failed on this file"
 
 # What the helper calls for each attachment: its name, bytes and limits → what it says.
 ReadFunction = Callable[[str, bytes, Limits], list[AttachmentText]]
@@ -95,10 +98,10 @@ class ReaderProcess:
             except (EOFError, OSError):  # it died: a crash in PDFium, out of memory, killed
                 code = self._stop()
                 log.info("The PDF reader ended reading %r (exit code %s).", name, code)
-                return [AttachmentText(name, unreadable="the PDF reader failed on this file")]
+                return [AttachmentText(name, unreadable=READER_FAILED)]
             self._stop()
             log.info("Reading %r took longer than %g s; its reader was stopped.", name, limit)
-            return [AttachmentText(name, unreadable=f"time limit: not read within {limit:g} s")]
+            return [AttachmentText(name, unreadable=f"{TIME_LIMIT}: not read within {limit:g} s")]
 
     def close(self) -> None:
         """Stop the helper, if one runs (it also ends with this process)."""
@@ -148,6 +151,21 @@ class ReaderProcess:
         if code is not None:
             process.close()
         return code
+
+
+def costly_attachments(unreadable: Sequence[str]) -> frozenset[str]:
+    """Return the names of the attachments the index recorded as costing their whole limit.
+
+    *unreadable* holds a hit's ``"name: why"`` notes. Rereading such a file (for a snippet,
+    for the preview's matching attachments) would cost that much again, so it is skipped.
+    """
+    names = set()
+    for note in unreadable:
+        for reason in (f": {TIME_LIMIT}:", f": {READER_FAILED}"):
+            name, found, _ = note.partition(reason)
+            if found:
+                names.add(name)
+    return frozenset(names)
 
 
 def _serve(conn: Connection, read: ReadFunction, memory_limit: int) -> None:
