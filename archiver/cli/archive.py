@@ -123,6 +123,7 @@ def cmd_archive(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         keep_on_server=args.keep_on_server,
         keep_flagged=args.keep_flagged,
         keep_unread=args.keep_unread,
+        ocr=config.ocr,
     )
     password = password_for(args, account)
     summary_shown = False

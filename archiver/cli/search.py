@@ -24,6 +24,8 @@ from archiver.core.attachments import list_attachments, save_attachments
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.config import Config
 from archiver.core.errors import ArchiverError, StoreError
+from archiver.core.index import ocr
+from archiver.core.index.attachments_text import Limits
 from archiver.core.index.extract import extract
 from archiver.core.index.indexer import (
     IndexReport,
@@ -32,6 +34,7 @@ from archiver.core.index.indexer import (
     reindex,
     thinning_cut,
 )
+from archiver.core.index.reader_process import costly_attachments
 from archiver.core.index.search import (
     SORTS,
     ArchiveSearcher,
@@ -101,6 +104,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     again = commands.add_parser("reindex")
     again.add_argument("account", nargs="?", help="only this account (default: all)")
+    again.add_argument(
+        "--ocr",
+        action="store_true",
+        help="read scanned PDFs and images by OCR (needs Tesseract; also the setting 'ocr')",
+    )
     again.set_defaults(func=cmd_reindex)
 
 
@@ -114,11 +122,13 @@ def _catalog_path(dirs: AppDirs) -> Path:
     return path
 
 
-def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool) -> None:
+def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool, *, use_ocr: bool = False) -> None:
     """Index what the index lacks (after a crash, a deleted index), unless a job is running."""
     report, bar = progress_bar(json_output)
     try:
-        catch_up_index(dirs.archive, catalog, report=report, cancel=CancelToken())
+        catch_up_index(
+            dirs.archive, catalog, report=report, cancel=CancelToken(), limits=Limits(ocr=use_ocr)
+        )
     finally:
         if bar is not None:
             bar.finish()
@@ -130,7 +140,7 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         raise ArchiverError("--limit must be at least 1.")
     text = " ".join(args.query)
     with Catalog(_catalog_path(dirs)) as catalog:
-        catch_up(dirs, catalog, args.json)
+        catch_up(dirs, catalog, args.json, use_ocr=config.ocr and ocr.unavailable() is None)
         with ArchiveSearcher(dirs.archive) as searcher:
             result = searcher.search(text, account=args.account, limit=args.limit, sort=args.sort)
         records = catalog.get([hit.id for hit in result.hits])
@@ -200,7 +210,8 @@ def _snippet(
     try:
         if hit.attachments and names_words(matches):
             data = indexable_bytes(archive_root, record)
-            content = extract(data, cut_at=thinning_cut(record))
+            skip = costly_attachments(hit.unreadable)
+            content = extract(data, cut_at=thinning_cut(record), skip=skip)
         else:  # thinned: the snippet needs the text, not the attachments' base64
             data = indexable_bytes(archive_root, record, SNIPPET_THIN)
             content = extract(data, attachments=False)
@@ -266,6 +277,15 @@ def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
 
 def cmd_reindex(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Rebuild the search index (all accounts, or one) from the archive files."""
+    use_ocr = args.ocr or config.ocr
+    if use_ocr and (missing := ocr.unavailable()) is not None:
+        if args.ocr:
+            raise ArchiverError(
+                f"{missing}: install Tesseract with its German language data for --ocr "
+                "(see docs/SEARCH.md, 'OCR')."
+            )
+        print(f"Note: {missing}; scans are indexed without OCR.", file=sys.stderr)
+        use_ocr = False
     token = CancelToken()
     report, bar = progress_bar()
     with (
@@ -277,7 +297,12 @@ def cmd_reindex(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
             raise ArchiverError(f"The archive holds no messages of an account {args.account!r}.")
         try:
             result = reindex(
-                dirs.archive, catalog, account=args.account, report=report, cancel=token
+                dirs.archive,
+                catalog,
+                account=args.account,
+                report=report,
+                cancel=token,
+                limits=Limits(ocr=use_ocr),
             )
         except Cancelled:
             print("Reindexing cancelled; the rest is indexed on the next search.")

@@ -27,7 +27,9 @@ class Config:
     archive lives (None: the platform's data folder), the cut-off the GUI proposes, the GUI's
     language, the backup folder last chosen in the app, after how many days without a backup
     the app reminds (0: never), and after how many years archived messages are listed for
-    the user to decide about (0: off; nothing is ever deleted from the archive by it)."""
+    the user to decide about (0: off; nothing is ever deleted from the archive by it), and
+    whether indexing reads scans by OCR (index/ocr.py; off by default: it needs Tesseract and
+    takes about a second per page)."""
 
     accounts: dict[str, Account] = field(default_factory=dict)
     archive_format: str = "maildir"
@@ -38,6 +40,7 @@ class Config:
     backup_reminder_days: int = BACKUP_REMINDER_DAYS
     retention_years: int = 0
     schedules: dict[str, Schedule] = field(default_factory=dict)
+    ocr: bool = False
 
     def archive_root(self, dirs: AppDirs) -> Path:
         """Return the archive folder: the configured one, else the platform's default."""
@@ -108,6 +111,7 @@ def load_config(path: Path) -> Config:
     reminder = data.get("backup_reminder_days", BACKUP_REMINDER_DAYS)
     retention = data.get("retention_years", 0)
     schedules = data.get("schedules", {})
+    ocr = data.get("ocr", False)
     if (
         not isinstance(accounts, dict)
         or archive_format not in FORMATS
@@ -118,6 +122,7 @@ def load_config(path: Path) -> Config:
         or not _is_count(reminder, MAX_REMINDER_DAYS)
         or not _is_count(retention, MAX_RETENTION_YEARS)
         or not isinstance(schedules, dict)
+        or not isinstance(ocr, bool)
     ):
         raise ConfigError(f"The settings file {path} has invalid values.")
     return Config(
@@ -130,6 +135,7 @@ def load_config(path: Path) -> Config:
         backup_reminder_days=reminder,
         retention_years=retention,
         schedules={name: Schedule.from_dict(name, values) for name, values in schedules.items()},
+        ocr=ocr,
     )
 
 
@@ -149,6 +155,7 @@ def save_config(config: Config, path: Path) -> None:
         "backup_dir": str(config.backup_dir) if config.backup_dir else None,
         "backup_reminder_days": config.backup_reminder_days,
         "retention_years": config.retention_years,
+        "ocr": config.ocr,
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
         "schedules": {name: s.to_dict() for name, s in sorted(config.schedules.items())},
     }

@@ -77,18 +77,20 @@ def load_message(
     message_id: int,
     query: str = "",
     *,
+    skip: frozenset[str] = frozenset(),
     report: ProgressCallback,
     cancel: CancelToken,
 ) -> MessageContent:
     """Read message *message_id* from the archive and return what the preview shows (a job).
 
-    With the *query* that found it, the attachments whose text matched are named.
+    With the *query* that found it, the attachments whose text matched are named (those in
+    *skip*, which cost their whole time limit when indexed, are not read again).
     Raises ArchiverError when the catalog no longer has it, StoreError when its file is
     missing or altered.
     """
     record = catalog_record(archive_root, message_id)
     cancel.raise_if_cancelled()
-    return message_content(record, read_message(archive_root, record), query)
+    return message_content(record, read_message(archive_root, record), query, skip)
 
 
 def catalog_record(archive_root: Path, message_id: int) -> Record:
@@ -102,7 +104,7 @@ def catalog_record(archive_root: Path, message_id: int) -> Record:
     return record
 
 
-def _matched_in(data: bytes, query: str) -> tuple[str, ...]:
+def _matched_in(data: bytes, query: str, skip: frozenset[str]) -> tuple[str, ...]:
     """Return the attachments whose text holds words of *query* (read as the indexer does)."""
     try:
         matches = word_matcher(parse_query(query))
@@ -110,10 +112,12 @@ def _matched_in(data: bytes, query: str) -> tuple[str, ...]:
         return ()
     if not names_words(matches):
         return ()
-    return tuple(m.name for m in matched_attachments(extract(data).inside, matches))
+    return tuple(m.name for m in matched_attachments(extract(data, skip=skip).inside, matches))
 
 
-def message_content(record: Record, data: bytes, query: str = "") -> MessageContent:
+def message_content(
+    record: Record, data: bytes, query: str = "", skip: frozenset[str] = frozenset()
+) -> MessageContent:
     """Return the preview of a message's bytes; never raises for bad mail.
 
     With the *query* that found it, ``matched_in`` names the attachments whose text matched.
@@ -140,7 +144,7 @@ def message_content(record: Record, data: bytes, query: str = "") -> MessageCont
         images=_inline_images(message),
         attachments=attachments,
         blocked_remote=markup is not None and REMOTE_CONTENT.search(markup) is not None,
-        matched_in=_matched_in(data, query) if attachments and query.strip() else (),
+        matched_in=_matched_in(data, query, skip) if attachments and query.strip() else (),
     )
 
 

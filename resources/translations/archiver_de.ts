@@ -1228,6 +1228,14 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>(kein Betreff)</translation>
     </message>
     <message>
+        <source>Found in: {name}</source>
+        <translation>Gefunden in: {name}</translation>
+    </message>
+    <message>
+        <source>Found in an attachment (in bold in the preview): {names}</source>
+        <translation>Gefunden in einem Anhang (in der Vorschau fett): {names}</translation>
+    </message>
+    <message>
         <source>Attachments: {names}</source>
         <translation>Anhänge: {names}</translation>
     </message>
@@ -2340,6 +2348,18 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Systemeinstellung</translation>
     </message>
     <message>
+        <source>Read scanned documents and images by &amp;OCR (slow)</source>
+        <translation>Gescannte Dokumente und Bilder per &amp;Texterkennung (OCR) lesen (langsam)</translation>
+    </message>
+    <message>
+        <source>Read scanned documents by OCR</source>
+        <translation>Gescannte Dokumente per Texterkennung lesen</translation>
+    </message>
+    <message>
+        <source>Not available: Tesseract OCR with German language data is not installed (see the user guide).</source>
+        <translation>Nicht verfügbar: Tesseract OCR mit deutschen Sprachdaten ist nicht installiert (siehe Benutzerhandbuch).</translation>
+    </message>
+    <message>
         <source>Archive &amp;folder:</source>
         <translation>Archiv&amp;ordner:</translation>
     </message>
@@ -2354,10 +2374,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>&amp;Language:</source>
         <translation>&amp;Sprache:</translation>
-    </message>
-    <message>
-        <source>The format applies to accounts archived for the first time; an account keeps the format of its existing archive. Changing the folder does not move an existing archive: choose the folder where it is.</source>
-        <translation>Das Format gilt für Konten, die zum ersten Mal archiviert werden; ein Konto behält das Format seines vorhandenen Archivs. Ein anderer Ordner verschiebt kein vorhandenes Archiv: Wählen Sie den Ordner, in dem es liegt.</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -2462,6 +2478,14 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Cancelled after {checked} of {total} messages; check again to check them all.</source>
         <translation>Abgebrochen nach {checked} von {total} Nachrichten; prüfen Sie erneut, um alle zu prüfen.</translation>
+    </message>
+    <message>
+        <source>Search:</source>
+        <translation>Suche:</translation>
+    </message>
+    <message>
+        <source>The format applies to accounts archived for the first time; an account keeps the format of its existing archive. Changing the folder does not move an existing archive: choose the folder where it is. OCR applies to mail indexed from now on.</source>
+        <translation>Das Format gilt für Konten, die zum ersten Mal archiviert werden; ein Konto behält das Format seines vorhandenen Archivs. Ein anderer Ordner verschiebt kein vorhandenes Archiv: Wählen Sie den Ordner, in dem es liegt. Die Texterkennung gilt für E-Mails, die ab jetzt für die Suche erfasst werden.</translation>
     </message>
     <message>
         <source>The archive holds no messages yet.</source>

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -12,7 +13,7 @@ from PySide6.QtGui import QFont, QIcon
 from PySide6.QtTest import QAbstractItemModelTester
 
 from archiver.core.index.search import Hit
-from archiver.gui.models import Column, HitTableModel, display_name
+from archiver.gui.models import Column, HitTableModel, display_name, sort_orders
 
 pytestmark = pytest.mark.gui
 
@@ -70,6 +71,25 @@ def test_passes_the_model_tester_through_resets_and_sorts(qtbot):
     del check
 
 
+def test_sorting_by_orders_gives_the_order_sorting_by_keys_gives(qtbot):
+    """Orders made off the GUI thread sort as the keys do, ties and repeated sorts included."""
+    hits = make_hits(2000)
+    by_keys, by_orders = HitTableModel(), HitTableModel()
+    check = model_tester(by_orders)
+    by_keys.set_hits(hits)
+    by_orders.set_hits(hits, sort_orders(hits))
+    for column in [Column.FOLDER, Column.SUBJECT, *Column]:  # folder first: many ties
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            by_keys.sort(column, order)
+            by_orders.sort(column, order)
+            assert [h.id for h in by_orders.hits] == [h.id for h in by_keys.hits]
+    newer = make_hits(1500, seed=3)  # new results keep the sort order
+    by_keys.set_hits(newer)
+    by_orders.set_hits(newer, sort_orders(newer))
+    assert [h.id for h in by_orders.hits] == [h.id for h in by_keys.hits]
+    del check
+
+
 def test_cells_show_what_a_mail_client_shows(qtbot):
     hit = Hit(
         id=7,
@@ -124,6 +144,27 @@ def test_cells_show_what_a_mail_client_shows(qtbot):
         model.headerData(Column.ATTACHMENT, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
         == "Attachments"
     )
+
+
+def test_a_hit_found_inside_an_attachment_says_where(qtbot):
+    base = Hit(
+        9, "office", "INBOX", dt.datetime(2022, 3, 2), "x@example.org", "", "Post", 10,
+        ("seen",), ("Beschluss.pdf",), "", 0.0, matched_inside=True,
+    )  # fmt: skip
+    two = replace(base, id=10, attachments=("Beschluss.pdf", "Anlage.docx"))
+    plain = replace(base, id=11, matched_inside=False)
+    model = HitTableModel()
+    model.set_hits([base, two, plain])
+
+    def tip(row: int) -> object:
+        return model.data(model.index(row, Column.ATTACHMENT), Qt.ItemDataRole.ToolTipRole)
+
+    assert tip(0) == "Found in: Beschluss.pdf"
+    assert tip(1) == "Found in an attachment (in bold in the preview): Beschluss.pdf, Anlage.docx"
+    assert tip(2) == "Attachments: Beschluss.pdf"
+    icons = [model.data(model.index(r, Column.ATTACHMENT), Qt.ItemDataRole.DecorationRole)
+             for r in range(3)]  # fmt: skip
+    assert icons[0].cacheKey() == icons[1].cacheKey() != icons[2].cacheKey()  # highlighted
 
 
 def test_display_name_falls_back_to_the_address_then_the_text():

@@ -276,3 +276,23 @@ def test_catalog_errors_name_the_settings_action_not_the_cli(qapp, error):
             qapp.removeTranslator(translator)
     assert "Es wurde nichts verändert." in german and "--repair" not in german
     assert german.endswith("wählen Sie Einstellungen → Archiv prüfen und reparieren.")
+
+
+def test_ocr_is_offered_only_where_tesseract_is_installed(qtbot, context, monkeypatch, screenshots):
+    from archiver.core.index import ocr  # noqa: PLC0415
+
+    monkeypatch.setattr(ocr, "unavailable", lambda: "Tesseract OCR is not installed")
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    assert not page.ocr_box.isEnabled() and "not installed" in page.ocr_box.toolTip()
+
+    monkeypatch.setattr(ocr, "unavailable", lambda: None)
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    page.resize(1000, 640)
+    assert page.ocr_box.isEnabled() and not page.ocr_box.isChecked()  # off by default
+    qtbot.mouseClick(page.ocr_box, Qt.MouseButton.LeftButton)  # applies at once
+    assert page.ocr_box.isChecked()
+    assert load_config(context.dirs.config_file).ocr and context.config.ocr
+    page.grab().save(str(screenshots / "settings-ocr.png"))
+    qtbot.waitUntil(lambda: not page.is_busy())

@@ -243,3 +243,68 @@ def mail_with(
         )
     parts.append(f"--{boundary}--\r\n")
     return "".join(parts).encode()
+
+
+def scanned_pdf(pages: Sequence[str], dpi: int = 200) -> bytes:
+    """Return a PDF of grey images of *pages* (rendered from pdf(pages)), without text: a scan."""
+    import zlib  # noqa: PLC0415
+
+    import pypdfium2  # noqa: PLC0415
+
+    source = pypdfium2.PdfDocument(pdf(pages))
+    count = len(pages)
+    # 1 catalog, 2 page tree, then a page, its content stream and its image for each page.
+    kids = b" ".join(b"%d 0 R" % (3 + 3 * i) for i in range(count))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % count,
+    ]
+    for i in range(count):
+        bitmap = source[i].render(scale=dpi / 72, grayscale=True)
+        width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+        raw = bytes(bitmap.buffer)
+        rows = b"".join(raw[y * stride : y * stride + width] for y in range(height))
+        pixels = zlib.compress(rows)
+        stream = b"q 612 0 0 792 0 0 cm /Im1 Do Q"
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /XObject << /Im1 %d 0 R >> >> "
+            b"/Contents %d 0 R >>" % (5 + 3 * i, 4 + 3 * i)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        objects.append(
+            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (width, height, len(pixels))
+            + pixels
+            + b"\nendstream"
+        )
+    source.close()
+    return _pdf(objects)
+
+
+def png(pages_text: str, dpi: int = 200) -> bytes:
+    """Return a grey PNG of a page showing *pages_text* (a scanned page sent as a picture)."""
+    import struct  # noqa: PLC0415
+    import zlib  # noqa: PLC0415
+
+    import pypdfium2  # noqa: PLC0415
+
+    source = pypdfium2.PdfDocument(pdf([pages_text]))
+    bitmap = source[0].render(scale=dpi / 72, grayscale=True)
+    width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+    raw = bytes(bitmap.buffer)
+    source.close()
+    rows = b"".join(b"\x00" + raw[y * stride : y * stride + width] for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 1))
+        + chunk(b"IEND", b"")
+    )

@@ -262,6 +262,21 @@ def test_unreadable_attachments_are_recorded_with_their_reason(searched):
     assert hit.to_dict()["unreadable"] == list(hit.unreadable)
 
 
+def test_hits_say_whether_words_were_found_inside_attachments(searched: Path):
+    keys = list(MESSAGES)
+    with ArchiveSearcher(searched) as searcher:
+        inside = {
+            keys[h.id - 1]: h.matched_inside for h in searcher.search("Pfändungsbeschluss").hits
+        }
+        by_body = searcher.search("Unterlagen").hits  # the body of every message
+        by_relevance = searcher.search("Pfändungsbeschluss", sort="relevance").hits
+    assert inside["pdf"] and inside["odt"] and not inside["named"]  # "named": only its name
+    assert not any(h.matched_inside for h in by_body)
+    assert {keys[h.id - 1] for h in by_relevance if h.matched_inside} == {
+        k for k, v in inside.items() if v
+    }
+
+
 def test_the_matching_attachment_is_named_with_a_snippet():
     content = extract(MESSAGES["pdf"])
     matches = word_matcher(parse_query("beschluss"))

@@ -22,8 +22,9 @@ Every attachment is read within :class:`Limits`, so a hostile or huge file costs
 its limit and never stops indexing: input bytes, characters of text, PDF pages, unpacked
 bytes of a zip (a zip bomb declares or unpacks more and is refused), zip members, and time.
 The time limit is checked between pages, zip members and every few thousand XML elements
-and RTF tokens; a single PDFium call (one page) cannot be interrupted, but PDFium's page
-loading is linear in the page's size, and the page count bounds the rest. What could not be
+and RTF tokens. A single PDFium call (one page) cannot be interrupted, so PDFs are read in a
+helper process (:mod:`archiver.core.index.reader_process`) that is killed when one takes
+longer than its limit, and whose memory is limited where the system allows. What could not be
 read, or was read only in part, says why (:attr:`AttachmentText.unreadable`,
 :attr:`AttachmentText.partial`); a PDF with pages but no text at all is a scan.
 Nothing here raises for bad input.
@@ -48,7 +49,7 @@ MAX_DEPTH = 3  # .eml inside .eml inside ...; zip archives only at the top
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """What reading one attachment may cost at most."""
+    """What reading one attachment may cost at most, and whether OCR may be part of it."""
 
     max_bytes: int = 64 * 1024 * 1024  # the attachment itself
     max_chars: int = 200_000  # text kept per attachment (about 60 pages of dense text)
@@ -56,6 +57,7 @@ class Limits:
     max_unpacked: int = 64 * 1024 * 1024  # bytes unpacked from a zip (Office files are zips)
     max_members: int = 200  # zip members read
     seconds: float = 10.0  # wall time, checked between pages, members and XML elements
+    ocr: bool = False  # scanned PDFs and images read by OCR (module ocr), within the same time
 
 
 LIMITS = Limits()
@@ -85,6 +87,10 @@ class _Cut(Exception):
     """Raised inside a reader when a limit is reached; the text read so far is kept."""
 
 
+class _ScanCut(_Cut):
+    """Raised when OCR of a scanned PDF stops early: the file is a scan all the same."""
+
+
 @dataclass(slots=True)
 class _Work:
     """The budget of one top-level attachment, shared by what is nested in it."""
@@ -106,7 +112,7 @@ class _Work:
     def check_time(self) -> None:
         """Raise _Cut when the time is up."""
         if time.monotonic() >= self.deadline:  # ">=": Windows' clock ticks in 15.6 ms steps
-            raise _Cut(f"reading stopped after {self.limits.seconds:g} s")
+            raise _Cut(f"reading stopped after {self.limits.seconds:.3g} s")
 
     def take(self) -> str:
         """Return the text kept so far and start a new one."""
@@ -176,6 +182,20 @@ def kind_of(name: str, content_type: str, data: bytes) -> str | None:
     return found
 
 
+_IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
+
+
+def _is_document_image(content_type: str, data: bytes) -> bool:
+    """Whether an attachment is an image big enough to be a scanned page (PNG, JPEG, TIFF)."""
+    from archiver.core.index.ocr import MIN_IMAGE_BYTES  # noqa: PLC0415
+
+    return (
+        content_type.lower().startswith(("image/", "application/octet-stream"))
+        and data.startswith(_IMAGE_SIGNATURES)
+        and len(data) >= MIN_IMAGE_BYTES
+    )
+
+
 # --- the entry point ----------------------------------------------------------------------------
 
 
@@ -194,6 +214,8 @@ def read_attachment(
     what cannot be read comes back with its reason.
     """
     kind = kind_of(name, content_type, data)
+    if kind is None and limits.ocr and _is_document_image(content_type, data):
+        kind = "image"
     if kind is None:
         return []
     if len(data) > limits.max_bytes:
@@ -205,7 +227,25 @@ def read_attachment(
 def _read(
     kind: str, name: str, data: bytes, charset: str | None, work: _Work, depth: int
 ) -> list[AttachmentText]:
-    """Read one file of a known *kind* within *work*'s budget."""
+    """Read one file of a known *kind* within *work*'s budget (a PDF in the helper process)."""
+    if kind == "pdf":
+        from archiver.core.index import reader_process  # noqa: PLC0415  # it imports us
+
+        left = dataclasses.replace(work.limits, seconds=max(0.0, work.deadline - time.monotonic()))
+        return reader_process.PDF_READER.read(name, data, left)
+    return _read_here(kind, name, data, charset, work, depth)
+
+
+def read_pdf_here(name: str, data: bytes, limits: Limits) -> list[AttachmentText]:
+    """Read a PDF in this process: what the helper process does (reader_process)."""
+    work = _Work(limits, time.monotonic() + limits.seconds, limits.max_unpacked)
+    return _read_here("pdf", name, data, None, work, 0)
+
+
+def _read_here(
+    kind: str, name: str, data: bytes, charset: str | None, work: _Work, depth: int
+) -> list[AttachmentText]:
+    """Read one file of a known *kind* in this process within *work*'s budget."""
     nested: list[AttachmentText] = []
     partial = ""
     is_scan = False
@@ -220,10 +260,13 @@ def _read(
             _read_html(data, charset, work)
         elif kind == "eml":
             _read_eml(name, data, work, depth, nested)
+        elif kind == "image":
+            _read_image(data, work)
         else:
             _read_zip(name, data, work, depth, nested, as_archive=kind == "zip")
     except _Cut as cut:
         partial = str(cut)
+        is_scan = isinstance(cut, _ScanCut)
     except _Unreadable as exc:
         log.debug("Attachment %r not read: %s", name, exc)
         work.take()
@@ -243,7 +286,7 @@ def _read(
 
 # --- PDF -----------------------------------------------------------------------------------------
 
-# PDFium is not thread-safe; the GUI's searches and the indexer may share a process.
+# PDFium is not thread-safe; read_pdf_here may be called by threads of one process.
 _PDFIUM = threading.Lock()
 
 
@@ -281,11 +324,52 @@ def _read_pdf(data: bytes, work: _Work) -> bool:
                     work.add(text + "\n")
             if broken and broken == min(pages, work.limits.max_pages):
                 raise _Unreadable(f"no page of the PDF could be read (of {pages})")
+            if pages > 0 and not any_text and work.limits.ocr:
+                try:
+                    _ocr_pages(document, min(pages, work.limits.max_pages), work)
+                except _Cut as cut:
+                    raise _ScanCut(str(cut)) from cut
             if pages > work.limits.max_pages:
                 raise _Cut(f"only the first {work.limits.max_pages} of {pages} pages were read")
             return pages > 0 and not any_text
         finally:
             document.close()
+
+
+def _ocr_pages(document: Any, count: int, work: _Work) -> None:
+    """Add the text OCR finds on the first *count* pages of a scanned PDF to *work*."""
+    import pypdfium2  # noqa: PLC0415
+
+    from archiver.core.index import ocr  # noqa: PLC0415
+
+    for number in range(count):
+        work.check_time()
+        try:
+            page = document[number]
+        except pypdfium2.PdfiumError:
+            continue
+        try:
+            width, height = page.get_size()  # in points, 72 to the inch
+            scale = min(ocr.DPI / 72, (ocr.MAX_PIXELS / max(1.0, width * height)) ** 0.5)
+            bitmap = page.render(scale=scale, grayscale=True)
+            image = ocr.pgm(bitmap.width, bitmap.height, bitmap.stride, bytes(bitmap.buffer))
+        finally:
+            page.close()
+        try:
+            text = ocr.recognize(image, work.deadline - time.monotonic(), dpi=round(72 * scale))
+        except ocr.OcrFailed as exc:
+            raise _Cut(f"OCR: {exc}") from exc
+        work.add(text + "\n")
+
+
+def _read_image(data: bytes, work: _Work) -> None:
+    """Add the text OCR finds in an image (a scanned page sent as a picture) to *work*."""
+    from archiver.core.index import ocr  # noqa: PLC0415
+
+    try:
+        work.add(ocr.recognize(data, work.deadline - time.monotonic()))
+    except ocr.OcrFailed as exc:
+        raise _Unreadable(f"OCR: {exc}") from exc
 
 
 # --- Office Open XML, OpenDocument, zip ------------------------------------------------------

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from archiver.core.catalog import Catalog
+from archiver.core.index.attachments_text import LIMITS, Limits
 from archiver.core.index.indexer import IndexReport, index_records, open_index
 from archiver.core.progress import CancelToken, Phase, Progress, ProgressCallback
 
@@ -55,7 +56,7 @@ class BackgroundIndexer:
     arrive in this process's logging.
     """
 
-    def __init__(self, archive_root: Path, account: str) -> None:
+    def __init__(self, archive_root: Path, account: str, limits: Limits = LIMITS) -> None:
         self.archive_root = archive_root
         self.account = account
         self.result = IndexReport()
@@ -76,6 +77,7 @@ class BackgroundIndexer:
             args=(
                 str(archive_root),
                 account,
+                limits,
                 self._lifeline_child,
                 self._wake,
                 self._finishing,
@@ -163,6 +165,7 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
 def _index_in_child(
     archive_root: str,
     account: str,
+    limits: Limits,
     lifeline: multiprocessing.connection.Connection,
     wake: multiprocessing.synchronize.Semaphore,
     finishing: ctypes.c_bool,
@@ -173,6 +176,9 @@ def _index_in_child(
 ) -> None:
     """The indexer process: index, sleep until poked, until told to finish."""
     threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
+    # A daemonic process may not start processes, and this one starts the PDF reader
+    # (reader_process). It ends with the job through the lifeline, not by being a daemon.
+    multiprocessing.current_process().daemon = False
     # Ctrl-C (and Ctrl-Break on Windows) reaches every process of the console: the job's to
     # handle, which stops this process through finish() or the lifeline.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -207,6 +213,7 @@ def _index_in_child(
                             catalog,
                             [records[i] for i in chunk],
                             replace=replace,
+                            limits=limits,
                         )
                         result.add(done)
                         indexed.value = result.indexed

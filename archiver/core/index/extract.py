@@ -197,11 +197,14 @@ class _Reading:
     limits: Limits
     depth: int
     cut_at: int | None
+    skip: frozenset[str] = frozenset()  # attachments not to read (reader_process.costly_...)
 
 
 def _read_attached(part: Message, name: str | None, reading: _Reading, out: Extracted) -> None:
     """Add what an attachment says to out.inside (nothing for images and the like)."""
     label = name or part.get_content_type()
+    if label in reading.skip:
+        return
     if reading.cut_at is not None:
         encoded = part.get_payload()
         if isinstance(encoded, str) and len(encoded) >= reading.cut_at:
@@ -273,11 +276,13 @@ def extract(
     limits: Limits = LIMITS,
     depth: int = 0,
     cut_at: int | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> Extracted:
     """Return the searchable content of a raw message; never raises for bad mail.
 
     With *attachments*, what they say is read too (out.inside), within *limits* each;
-    *depth* counts the mails this one is attached to; *cut_at* see _Reading.
+    *depth* counts the mails this one is attached to; *cut_at* see _Reading; attachments
+    named in *skip* are not read.
     """
     out = Extracted()
     message = email.message_from_bytes(data)
@@ -287,6 +292,6 @@ def extract(
     out.cc = ", ".join(decode_header(v) for v in message.get_all("Cc", []))
     out.message_id = decode_header(message.get("Message-ID")).strip().strip("<>")
     out.date = _date(decode_header(message.get("Date")))
-    _walk(message, out, _Reading(attachments, limits, depth, cut_at))
+    _walk(message, out, _Reading(attachments, limits, depth, cut_at, skip))
     out.body = out.body[:MAX_TEXT]
     return out

@@ -29,6 +29,7 @@ from whoosh.util import random_name
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.errors import ArchiveLocked, ArchiveReadOnly, StoreError
 from archiver.core.index import pool
+from archiver.core.index.attachments_text import LIMITS, Limits
 from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import MAX_INSIDE, Extracted, extract
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
@@ -216,14 +217,15 @@ def thinning_cut(record: Record) -> int | None:
     return STRETCH_BYTES - 4096 if record.size > THIN_ABOVE else None
 
 
-def document(record: Record, data: bytes) -> dict[str, Any]:
+def document(record: Record, data: bytes, limits: Limits = LIMITS) -> dict[str, Any]:
     """Return the index document of a message: catalog fields and what its content says.
 
     *data* is what indexable_bytes returned: a message over THIN_ABOVE was thinned, and the
-    attachments the thinning cut are recorded as unreadable.
+    attachments the thinning cut are recorded as unreadable. Each attachment is read within
+    *limits* (with OCR if they say so).
     """
     fields = catalog_fields(record)
-    content = extract(data, cut_at=thinning_cut(record))
+    content = extract(data, cut_at=thinning_cut(record), limits=limits)
     if content.date is not None:
         fields["date"] = content.date
     inside = _inside_fields(content)
@@ -337,7 +339,13 @@ class IndexReport:
 
 
 def _index_one(
-    writer: Any, archive_root: Path, record: Record, result: IndexReport, *, replace: bool = True
+    writer: Any,
+    archive_root: Path,
+    record: Record,
+    result: IndexReport,
+    *,
+    replace: bool = True,
+    limits: Limits = LIMITS,
 ) -> bool:
     """Give the writer one message's document; return False if its file is unreadable.
 
@@ -350,7 +358,7 @@ def _index_one(
         result.unreadable.append(record.id)
         return False
     try:
-        doc = document(record, data)
+        doc = document(record, data, limits)
     except Exception:  # a message our parser cannot take must not stop the rest
         log.warning(
             "Message %d (%s in %s) could not be read as mail; indexed without its content.",
@@ -375,6 +383,7 @@ def index_records(
     records: Sequence[Record],
     *,
     replace: bool = True,
+    limits: Limits = LIMITS,
 ) -> IndexReport:
     """Add *records* to the index in one commit, then mark them indexed in the catalog.
 
@@ -386,7 +395,7 @@ def index_records(
     writer = open_writer(ix)
     try:
         for record in records:
-            if _index_one(writer, archive_root, record, result, replace=replace):
+            if _index_one(writer, archive_root, record, result, replace=replace, limits=limits):
                 done.append(record.id)
     except BaseException:
         writer.cancel()
@@ -405,6 +414,7 @@ def _fill_index(
     *,
     report: ProgressCallback,
     cancel: CancelToken,
+    limits: Limits,
 ) -> IndexReport:
     """Index *ids*, none of which the index holds, with one writer and one commit.
 
@@ -423,7 +433,8 @@ def _fill_index(
             chunk = ids[start : start + CHUNK_READ]
             records = catalog.get(chunk)
             for row_id in chunk:
-                if _index_one(writer, archive_root, records[row_id], result, replace=False):
+                record = records[row_id]
+                if _index_one(writer, archive_root, record, result, replace=False, limits=limits):
                     done.append(row_id)
             report(Progress(start + len(chunk), len(ids), "Indexing"))
     except BaseException:
@@ -443,6 +454,7 @@ def update_index(
     account: str | None = None,
     report: ProgressCallback,
     cancel: CancelToken,
+    limits: Limits = LIMITS,
 ) -> IndexReport:
     """Index every verified message the index lacks (all of them after a rebuild).
 
@@ -454,14 +466,17 @@ def update_index(
     try:
         ids = catalog.unindexed(account)
         if ix.doc_count_all() == 0:
-            return _fill_index(ix, archive_root, catalog, ids, report=report, cancel=cancel)
+            return _fill_index(
+                ix, archive_root, catalog, ids, report=report, cancel=cancel, limits=limits
+            )
         total = IndexReport()
         report(Progress(0, len(ids), "Indexing"))
         for start in range(0, len(ids), COMMIT_EVERY):
             cancel.raise_if_cancelled()
             chunk = ids[start : start + COMMIT_EVERY]
             records = catalog.get(chunk)
-            total.add(index_records(ix, archive_root, catalog, [records[i] for i in chunk]))
+            batch = [records[i] for i in chunk]
+            total.add(index_records(ix, archive_root, catalog, batch, limits=limits))
             report(Progress(start + len(chunk), len(ids), "Indexing"))
         return total
     finally:
@@ -475,6 +490,7 @@ def catch_up_index(
     report: ProgressCallback,
     cancel: CancelToken,
     yielding: bool = False,
+    limits: Limits = LIMITS,
 ) -> bool:
     """Index what the index lacks (after a crash, a deleted or damaged index) before a search.
 
@@ -488,7 +504,7 @@ def catch_up_index(
         return True
     try:
         with archive_lock(archive_root, yielding=yielding, wait=False):
-            update_index(archive_root, catalog, report=report, cancel=cancel)
+            update_index(archive_root, catalog, report=report, cancel=cancel, limits=limits)
     except ArchiveLocked:
         log.info("An archive job is running; searching what is indexed so far.")
         return False
@@ -519,8 +535,12 @@ def reindex(
     account: str | None = None,
     report: ProgressCallback,
     cancel: CancelToken,
+    limits: Limits = LIMITS,
 ) -> IndexReport:
-    """Rebuild the index from the archive files and the catalog (one account's part, or all)."""
+    """Rebuild the index from the archive files and the catalog (one account's part, or all).
+
+    *limits* bound reading each attachment; ``Limits(ocr=True)`` reads scans by OCR.
+    """
     if account is None:
         create_index(archive_root, catalog).close()
     else:
@@ -531,4 +551,6 @@ def reindex(
         finally:
             ix.close()
         catalog.forget_index(account)
-    return update_index(archive_root, catalog, account=account, report=report, cancel=cancel)
+    return update_index(
+        archive_root, catalog, account=account, report=report, cancel=cancel, limits=limits
+    )

@@ -9,6 +9,7 @@ attachment names at once. A query the parser cannot make sense of raises
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import fnmatch
 import heapq
@@ -93,6 +94,8 @@ class Hit:
     preview: str
     score: float
     unreadable: tuple[str, ...] = ()  # "name: why" for attachments not read (in full)
+    # A word of the query is in the text of its attachments (which one: matched_attachments).
+    matched_inside: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the hit as JSON-ready values (the date in ISO 8601, UTC)."""
@@ -316,14 +319,28 @@ class ArchiveSearcher:
         account_filter = None if account is None else wq.Term("account", account.lower())
         if sort == "relevance":
             results = self._searcher.search(parsed, limit=limit, filter=account_filter)
-            hits = [_hit(r.fields(), r.score or 0.0) for r in results]
-            return SearchResult(hits, len(results), parsed)
+            scored = [(r.docnum, r.fields(), r.score or 0.0) for r in results]
+            return SearchResult(self._hits(parsed, scored), len(results), parsed)
         docs = self._evaluator.matches(parsed)
         if account_filter is not None:
             docs &= self._evaluator.matches(account_filter)
         top = self._evaluator.newest(docs, limit)
-        hits = [_hit(self._searcher.stored_fields(d), 0.0) for d in top]
-        return SearchResult(hits, len(docs), parsed)
+        stored = [(d, self._searcher.stored_fields(d), 0.0) for d in top]
+        return SearchResult(self._hits(parsed, stored), len(docs), parsed)
+
+    def _hits(self, parsed: wq.Query, found: list[tuple[int, dict[str, Any], float]]) -> list[Hit]:
+        """Return the hits of (document, stored fields, score), marking those whose query
+        words are inside their attachments (one more set evaluation, only when any of them
+        has attachments)."""
+        hits = [_hit(fields, score) for _, fields, score in found]
+        words = _inside_words(parsed)
+        if words is None or not any(hit.attachments for hit in hits):
+            return hits
+        inside = self._evaluator.matches(words)
+        return [
+            dataclasses.replace(hit, matched_inside=True) if docnum in inside else hit
+            for hit, (docnum, _, _) in zip(hits, found, strict=True)
+        ]
 
 
 # Below this many matches, dates are read per match instead of for the whole index (which is
@@ -616,6 +633,35 @@ def _without_covered_terms(children: list[wq.Query]) -> list[wq.Query]:
             and any(c.fieldname == f and str(c.text).startswith(p) for f, p in prefixes)
         )
     ]
+
+
+# The fields of ordinary searches, and their counterparts holding attachments' text alone.
+_INSIDE_FIELDS = {"text": "inside", "text_parts": "inside_parts"}
+_WORD_LEAVES = (wq.Term, wq.Prefix, wq.Wildcard, wq.Phrase)
+
+
+def _inside_words(q: wq.Query) -> wq.Query | None:
+    """Return a query for any of *q*'s words (not under NOT) in attachments' text, or None."""
+    leaves: list[wq.Query] = []
+
+    def visit(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.AndNot):
+            visit(node.a)
+        elif isinstance(node, _WORD_LEAVES):
+            if node.fieldname in _INSIDE_FIELDS.values():
+                leaves.append(node)
+            elif node.fieldname in _INSIDE_FIELDS:
+                inside = node.copy()
+                inside.fieldname = _INSIDE_FIELDS[node.fieldname]
+                leaves.append(inside)
+        else:
+            for child in node.children():
+                visit(child)
+
+    visit(q)
+    return wq.Or(leaves) if leaves else None
 
 
 def _hit(stored: dict[str, Any], score: float) -> Hit:

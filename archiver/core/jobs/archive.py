@@ -45,6 +45,7 @@ from archiver.core.imap import (
     WantedMessage,
     open_session,
 )
+from archiver.core.index.attachments_text import Limits
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.lock import archive_lock
 from archiver.core.message import message_id
@@ -123,6 +124,7 @@ class ArchiveOptions:
     keep_on_server: bool = False
     keep_flagged: bool = False
     keep_unread: bool = False
+    ocr: bool = False  # the indexer reads scanned PDFs and images by OCR (setting "ocr")
 
 
 @dataclass
@@ -929,7 +931,11 @@ def run_archive(
             )
             store = open_store(chosen, archive_root, account.name)
             indexing = index and not options.dry_run
-            indexer = BackgroundIndexer(archive_root, account.name) if indexing else None
+            indexer = (
+                BackgroundIndexer(archive_root, account.name, Limits(ocr=options.ocr))
+                if indexing
+                else None
+            )
             result = _archive_with(
                 account, password, timeout, store, catalog, options, indexer, report, cancel
             )

@@ -314,6 +314,7 @@ class ArchivePage(JobPage):
             keep_on_server=copy_only,
             keep_flagged=not copy_only and self.keep_flagged_box.isChecked(),
             keep_unread=not copy_only and self.keep_unread_box.isChecked(),
+            ocr=self.context.config.ocr,
         )
 
     def archive_label(self) -> str:

@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.core.accounts import Account
+from archiver.core.index.reader_process import costly_attachments
 from archiver.core.index.search import Hit
 from archiver.core.jobs.export import ExportResult
 from archiver.core.jobs.restore import Outcome, RestoreResult
@@ -511,7 +512,10 @@ class SearchPage(JobPage):
         self.open_error.hide()
         self._shown = None if outcome is None else outcome.request
         self._total = 0 if outcome is None else outcome.total
-        self.model.set_hits([] if outcome is None else outcome.hits)
+        if outcome is None:
+            self.model.set_hits([])
+        else:
+            self.model.set_hits(outcome.hits, outcome.orders)
         self.status_label.setText(self._count_text())
         # Only while catching up was impossible (an archive run holds the archive): a gap
         # catching up could not close (unreadable files) is the Check's business.
@@ -557,7 +561,13 @@ class SearchPage(JobPage):
         if hit.id == self.preview.message_id:
             return
         query = self._shown.query() if self._shown is not None else ""
-        job = functools.partial(load_message, self.context.archive_root, hit.id, query)
+        job = functools.partial(
+            load_message,
+            self.context.archive_root,
+            hit.id,
+            query,
+            skip=costly_attachments(hit.unreadable),
+        )
         self._previews.submit(job, self._on_preview_loaded, self._on_preview_failed)
 
     def _on_preview_loaded(self, result: object) -> None:

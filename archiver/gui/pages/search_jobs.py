@@ -30,6 +30,7 @@ from archiver.core.paths import replace_file
 from archiver.core.progress import CancelToken, ProgressCallback, throttled
 from archiver.core.store.reading import read_message
 from archiver.gui.context import PasswordGetter
+from archiver.gui.models import ORDERS_FROM, Orders, sort_orders
 
 # Results fetched per search, newest first. Fetching costs about 15 µs per result (1.5 s at
 # 100,000 matches), so beyond this the status says how many more matched.
@@ -95,6 +96,7 @@ class SearchOutcome:
     archive_exists: bool = True
     index_complete: bool = True
     coverage: IndexCoverage | None = None
+    orders: Orders | None = None  # for sorting many hits in the table (models.sort_orders)
 
 
 def search_archive(
@@ -139,8 +141,14 @@ def search_archive(
                 result = searcher.search(query, account=request.account, limit=RESULT_LIMIT)
             else:
                 result = searcher.newest(account=request.account, limit=NEWEST_LIMIT)
+    orders = sort_orders(result.hits) if len(result.hits) >= ORDERS_FROM else None
     return SearchOutcome(
-        request, result.hits, result.total, index_complete=complete, coverage=coverage
+        request,
+        result.hits,
+        result.total,
+        index_complete=complete,
+        coverage=coverage,
+        orders=orders,
     )
 
 

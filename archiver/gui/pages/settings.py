@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from archiver.core.config import Config
 from archiver.core.errors import ConfigError
+from archiver.core.index import ocr
 from archiver.core.jobs.verify import CatalogState, VerifyResult, run_verify
 from archiver.core.paths import make_private_dir
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
@@ -90,6 +92,19 @@ class SettingsPage(JobPage):
         self.language_combo.addItem("English", "en")
         self.language_combo.addItem("Deutsch", "de")
 
+        # Whether Tesseract is installed is asked once: a program lookup, not worth a job.
+        self.ocr_unavailable = ocr.unavailable()
+        self.ocr_box = QCheckBox(self.tr("Read scanned documents and images by &OCR (slow)"))
+        self.ocr_box.setAccessibleName(self.tr("Read scanned documents by OCR"))
+        if self.ocr_unavailable is not None:
+            self.ocr_box.setEnabled(False)
+            self.ocr_box.setToolTip(
+                self.tr(
+                    "Not available: Tesseract OCR with German language data is not installed "
+                    "(see the user guide)."
+                )
+            )
+
         self.notice = QLabel()  # says that a change was saved
         self.notice.setWordWrap(True)
 
@@ -101,11 +116,13 @@ class SettingsPage(JobPage):
             (self.tr("&Language:"), self.language_combo),
         ]:
             form.addRow(self._caption(text, combo), combo)
+        form.addRow(self.tr("Search:"), self.ocr_box)
         hint = QLabel(
             self.tr(
                 "The format applies to accounts archived for the first time; an account keeps "
                 "the format of its existing archive. Changing the folder does not move an "
-                "existing archive: choose the folder where it is."
+                "existing archive: choose the folder where it is. OCR applies to mail indexed "
+                "from now on."
             )
         )
         hint.setWordWrap(True)
@@ -170,6 +187,7 @@ class SettingsPage(JobPage):
         context.config_changed.connect(self._show_config)
         for combo in (self.format_combo, self.cutoff_combo, self.language_combo):
             combo.currentIndexChanged.connect(self._apply)
+        self.ocr_box.toggled.connect(self._apply)
         self.folder_edit.editingFinished.connect(self._apply)
         self._refused_folder = False  # the error shown is about the typed folder
 
@@ -348,6 +366,7 @@ class SettingsPage(JobPage):
             (self.language_combo, config.language),
         ]:
             combo.setCurrentIndex(max(combo.findData(value), 0))
+        self.ocr_box.setChecked(config.ocr and self.ocr_unavailable is None)
 
     def _open_folder(self, folder: Path) -> None:
         """Show *folder* in the system's file manager."""
@@ -407,6 +426,7 @@ class SettingsPage(JobPage):
             archive_format=self.format_combo.currentData(),
             default_cutoff=self.cutoff_combo.currentData(),
             language=self.language_combo.currentData(),
+            ocr=self.ocr_box.isChecked(),
         )
 
     def hideEvent(self, event: QHideEvent) -> None:

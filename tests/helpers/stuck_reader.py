@@ -1,0 +1,32 @@
+"""PDF readers for the helper process that misbehave as a hostile PDF makes PDFium do.
+
+No PDF we can make hangs PDFium for good or crashes it, so the helper process
+(archiver.core.index.reader_process) is given one of these instead of read_pdf_here. They
+live in a module of their own because the spawned helper imports them by name.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from archiver.core.index.attachments_text import AttachmentText, Limits, read_pdf_here
+
+
+def hang_or_read(name: str, data: bytes, limits: Limits) -> list[AttachmentText]:
+    """Never return for a file named ``haengt*``, end the process for ``absturz*``; else read."""
+    name_only = name.rpartition("/")[2]  # zip members are named akte.zip/haengt.pdf
+    if name_only.startswith("haengt"):
+        threading.Event().wait()  # one call that does not end, like a stuck PDFium call
+    if name_only.startswith("absturz"):
+        os._exit(3)  # as a crash in native code ends the process
+    return read_pdf_here(name, data, limits)
+
+
+def allocate(name: str, data: bytes, limits: Limits) -> list[AttachmentText]:
+    """Try to take 2 GB of memory; say whether the helper's memory limit refused it."""
+    try:
+        block = bytearray(2 * 2**30)
+    except MemoryError:
+        return [AttachmentText(name, unreadable="memory refused")]
+    return [AttachmentText(name, text=f"took {len(block)} bytes")]
