@@ -111,7 +111,11 @@ class MainWindow(QMainWindow):
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.show_search)
 
-        self.index_status = QLabel()
+        # Parented from the start: a widget without a parent that outlives the QApplication
+        # crashes the app's exit on Windows. It joins the status bar once it has something
+        # to say.
+        self.index_status = QLabel(self)
+        self.index_status.hide()
         self.index_status.setAccessibleName(self.tr("Search index"))
         self.index_catch_up = IndexCatchUp(context, self)
         for page in self.job_pages:  # the user's jobs come first: indexing gives way
@@ -136,8 +140,9 @@ class MainWindow(QMainWindow):
     def _show_index_status(self, text: str) -> None:
         """Show how far indexing in the background is, on every page (the status bar appears
         only once there is something to say)."""
-        if text and self.index_status.parent() is None:
+        if text and self.index_status.parent() is self:
             self.statusBar().addPermanentWidget(self.index_status)
+            self.index_status.show()
         self.index_status.setText(text)
 
     def _show_last_automatic_run(self) -> None:
