@@ -97,6 +97,10 @@ def _qt_message(kind: QtMsgType, context: QMessageLogContext, text: str) -> None
     logging.getLogger("qt").log(level, "%s", text)
 
 
+def _ignore_qt_message(kind: QtMsgType, context: QMessageLogContext, text: str) -> None:
+    """Drop a message of Qt's (once the app's work has ended: see entry())."""
+
+
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     """Log an uncaught exception in a slot and tell the user, instead of dying silently."""
     log.critical("Uncaught exception", exc_info=(kind, exc, tb))
@@ -177,6 +181,9 @@ def entry() -> NoReturn:
     are closed; the log and the standard streams are flushed here.
     """
     code = main()
+    # Windows runs Qt's own teardown as the process ends (DLL detach), which warns about the
+    # pool threads' storage: nothing of the app's work is left by then to tell about.
+    qInstallMessageHandler(_ignore_qt_message)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
