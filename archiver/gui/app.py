@@ -172,7 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def entry() -> NoReturn:
     """The app's executable (``imap-archiver-gui``): main(), then leave without Python's own
-    finalization.
+    finalization (see leave())."""
+    leave(main())
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with *code* once the app has quit, without Python's finalization.
 
     At the interpreter's exit PySide6 tears down the Qt objects Python still holds, after
     the QApplication; on Windows that now and then ended a clean run in an access violation
@@ -180,7 +185,6 @@ def entry() -> NoReturn:
     By then every job has ended (main waits for the pool) and the settings and the catalog
     are closed; the log and the standard streams are flushed here.
     """
-    code = main()
     # Windows runs Qt's own teardown as the process ends (DLL detach), which warns about the
     # pool threads' storage: nothing of the app's work is left by then to tell about.
     qInstallMessageHandler(_ignore_qt_message)

@@ -42,6 +42,21 @@ def test_self_check_opens_and_closes_the_window(tmp_path):
     assert (tmp_path / "logs" / "imap-archiver.log").exists()
 
 
+def test_the_command_lines_way_in_leaves_as_cleanly(tmp_path):
+    """``imap-archiver gui`` ends the process as the app's own executable does (app.leave)."""
+    env = {**os.environ, "IMAP_ARCHIVER_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "archiver", "gui", "--self-check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+
+
 def test_a_broken_settings_file_is_a_clear_error(tmp_path):
     (tmp_path / "config").mkdir(mode=0o700)
     (tmp_path / "config" / "config.json").write_text("{broken")
