@@ -47,7 +47,12 @@ def cmd_verify(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Verify the archive; see ``imap-archiver verify --help``."""
     result = run_in_terminal(
         lambda report, cancel: run_verify(
-            dirs.archive, account=args.account, repair=args.repair, report=report, cancel=cancel
+            dirs.archive,
+            account=args.account,
+            repair=args.repair,
+            report=report,
+            cancel=cancel,
+            ocr=config.ocr,
         ),
         args.json,
     )

@@ -47,7 +47,10 @@ class IndexCatchUp(QObject):
         """Index what is missing (nothing happens when the index is complete)."""
         if self._slot.busy:
             return
-        self._slot.start(partial(catch_up_archive, self.context.archive_root), self._connect)
+        self._slot.start(
+            partial(catch_up_archive, self.context.archive_root, ocr=self.context.config.ocr),
+            self._connect,
+        )
 
     def cancel(self) -> None:
         """Stop at a safe point; the rest is indexed at the next start or search."""

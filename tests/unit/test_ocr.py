@@ -6,13 +6,29 @@ plumbing is also tested with a stub, so that it runs where Tesseract is absent (
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from archiver.cli import main
+from archiver.core.catalog import Catalog
 from archiver.core.config import Config, load_config, save_config
 from archiver.core.index import ocr
-from archiver.core.index.attachments_text import Limits, read_attachment, read_pdf_here
+from archiver.core.index.attachments_text import (
+    Limits,
+    limits_for,
+    read_attachment,
+    read_pdf_here,
+)
+from archiver.core.index.indexer import catch_up_archive, index_dir
+from archiver.core.index.search import ArchiveSearcher
+from archiver.core.jobs.importing import ImportOptions, import_into
+from archiver.core.jobs.verify import run_verify
+from archiver.core.progress import CancelToken, ignore_progress
+from archiver.core.store import open_store
 from tests.helpers import docgen
+from tests.helpers.mailsources import eml_folder
 
 SCAN = docgen.scanned_pdf(["Pfändungsbeschluss des Amtsgerichts Köln"])
 PICTURE = docgen.png("Vollstreckungsauftrag gegen Meier")
@@ -89,3 +105,40 @@ def test_the_ocr_setting_is_saved_and_off_by_default(tmp_path):
     assert load_config(path).ocr is False
     save_config(Config(ocr=True), path)
     assert load_config(path).ocr is True
+
+
+def test_ocr_is_asked_for_only_where_it_can_run(monkeypatch: pytest.MonkeyPatch):
+    """A scan indexed without Tesseract would be recorded unreadable for want of a program."""
+    assert limits_for(False) == Limits(ocr=False)
+    monkeypatch.setattr(ocr, "find_tesseract", lambda: None)
+    assert limits_for(True) == Limits(ocr=False)
+
+
+def _hits(archive: Path, word: str) -> int:
+    with ArchiveSearcher(archive) as searcher:
+        return searcher.search(word).total
+
+
+@needs_tesseract
+@pytest.mark.expect_log("WARNING", "archiver.core.jobs.verify", "missing from the search index")
+def test_the_setting_reaches_the_apps_catch_up_and_the_checks_repair(tmp_path: Path):
+    """What is indexed after the run (the app's catch-up, "Check archive"'s repair of the
+    index) reads scans by OCR as the setting says, as the archive run does."""
+    eml_folder(tmp_path / "src", [docgen.mail_with([("scan.pdf", "application/pdf", SCAN)])])
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    with Catalog.open(archive) as catalog:  # imported, not yet indexed
+        import_into(
+            open_store("maildir", archive, "acc"), catalog, "acc", [tmp_path / "src"],
+            ImportOptions(), report=ignore_progress, cancel=CancelToken(),
+        )  # fmt: skip
+    assert catch_up_archive(archive, report=ignore_progress, cancel=CancelToken(), ocr=False)
+    assert _hits(archive, "pfändungsbeschluss") == 0
+    shutil.rmtree(index_dir(archive))
+    result = run_verify(
+        archive, repair=True, report=ignore_progress, cancel=CancelToken(), ocr=True
+    )
+    assert result.index.repaired and _hits(archive, "pfändungsbeschluss") == 1
+    shutil.rmtree(index_dir(archive))
+    assert catch_up_archive(archive, report=ignore_progress, cancel=CancelToken(), ocr=True)
+    assert _hits(archive, "pfändungsbeschluss") == 1

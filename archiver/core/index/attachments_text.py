@@ -63,6 +63,15 @@ class Limits:
 LIMITS = Limits()
 
 
+def limits_for(ocr_setting: bool) -> Limits:
+    """Return the limits under the user's OCR setting: OCR only where Tesseract can run, or
+    every scan would be recorded unreadable for want of a program, not for a fault of its own.
+    """
+    from archiver.core.index import ocr  # noqa: PLC0415 (runs a program: only when asked)
+
+    return Limits(ocr=ocr_setting and ocr.unavailable() is None)
+
+
 @dataclass(frozen=True, slots=True)
 class AttachmentText:
     """What one attachment says, or why it could not be read.

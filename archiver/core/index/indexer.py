@@ -29,7 +29,7 @@ from whoosh.util import random_name
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
 from archiver.core.errors import ArchiveLocked, ArchiveReadOnly, StoreError
 from archiver.core.index import pool
-from archiver.core.index.attachments_text import LIMITS, Limits
+from archiver.core.index.attachments_text import LIMITS, Limits, limits_for
 from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import MAX_INSIDE, Extracted, extract
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
@@ -514,18 +514,32 @@ def catch_up_index(
     return True
 
 
-def catch_up_archive(archive_root: Path, *, report: ProgressCallback, cancel: CancelToken) -> bool:
+def catch_up_archive(
+    archive_root: Path,
+    *,
+    report: ProgressCallback,
+    cancel: CancelToken,
+    ocr: bool = False,
+) -> bool:
     """Index what the archive's index lacks, as a job of its own: at the app's start, after a
     run whose indexing was stopped or left for later.
 
     Returns False when it could not (see catch_up_index); an archive without a catalog has
     nothing to index. It holds the archive as a yielding holder: its caller (the app) stops
-    it when the user starts a job, which waits for it meanwhile.
+    it when the user starts a job, which waits for it meanwhile. *ocr* is the user's setting
+    (scans are read by OCR where Tesseract can run).
     """
     if not (archive_root / CATALOG_NAME).exists():
         return True
     with Catalog.open(archive_root) as catalog:
-        return catch_up_index(archive_root, catalog, report=report, cancel=cancel, yielding=True)
+        return catch_up_index(
+            archive_root,
+            catalog,
+            report=report,
+            cancel=cancel,
+            yielding=True,
+            limits=limits_for(ocr),
+        )
 
 
 def reindex(

@@ -45,7 +45,7 @@ from archiver.core.imap import (
     WantedMessage,
     open_session,
 )
-from archiver.core.index.attachments_text import Limits
+from archiver.core.index.attachments_text import limits_for
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.lock import archive_lock
 from archiver.core.message import message_id
@@ -932,7 +932,7 @@ def run_archive(
             store = open_store(chosen, archive_root, account.name)
             indexing = index and not options.dry_run
             indexer = (
-                BackgroundIndexer(archive_root, account.name, Limits(ocr=options.ocr))
+                BackgroundIndexer(archive_root, account.name, limits_for(options.ocr))
                 if indexing
                 else None
             )

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from archiver.core.catalog import CATALOG_NAME, Catalog, Location, NewRecord, Record, State
 from archiver.core.errors import ArchiverError, CatalogDamaged, StoreError
+from archiver.core.index.attachments_text import Limits, limits_for
 from archiver.core.index.indexer import (
     VERSION_FILE,
     PrivateStorage,
@@ -269,6 +270,7 @@ def run_verify(
     repair: bool = False,
     report: ProgressCallback,
     cancel: CancelToken,
+    ocr: bool = False,
 ) -> VerifyResult:
     """Check every verified message (all accounts, or one), the files no row knows, the index.
 
@@ -276,6 +278,7 @@ def run_verify(
     rows for messages found in the files (a damaged catalog is first moved aside and a new
     one built), and the search index and the catalog's marks of what it holds change. A
     cancel stops between two messages (or two index commits) and is reported in the result.
+    *ocr* is the user's setting for what the repair indexes.
 
     Raises ArchiverError when there is no archive or it holds nothing of *account*,
     CatalogDamaged (without *repair*) when the catalog cannot be read, and ArchiveLocked when
@@ -312,7 +315,15 @@ def run_verify(
                 verified |= _check_unknown(archive_root, catalog, result, trees, cancel)
                 result.index = _check_index(archive_root, catalog, verified, account)
                 if repair and _needs_repair(result.index):
-                    _repair_index(archive_root, catalog, result.index, account, report, cancel)
+                    _repair_index(
+                        archive_root,
+                        catalog,
+                        result.index,
+                        account,
+                        report,
+                        cancel,
+                        limits_for(ocr),
+                    )
             except Cancelled:
                 log.info(
                     "Verification cancelled after %d of %d messages", result.checked, result.total
@@ -694,6 +705,7 @@ def _repair_index(
     account: str | None,
     report: ProgressCallback,
     cancel: CancelToken,
+    limits: Limits,
 ) -> None:
     """Delete stray documents, mark missing rows unindexed and index what the index lacks.
 
@@ -710,7 +722,9 @@ def _repair_index(
             ix.close()
         log.info("Deleted %d stray documents from the search index", len(check.stray))
     catalog.mark_indexed(check.missing, False)
-    done = update_index(archive_root, catalog, account=account, report=report, cancel=cancel)
+    done = update_index(
+        archive_root, catalog, account=account, report=report, cancel=cancel, limits=limits
+    )
     check.repaired = True
     check.indexed = done.indexed
     check.unreadable = done.unreadable

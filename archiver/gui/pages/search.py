@@ -465,7 +465,11 @@ class SearchPage(JobPage):
         self._asked = request
         self.clear_error()
         job = functools.partial(
-            search_archive, self.context.archive_root, request, not self._index_ready
+            search_archive,
+            self.context.archive_root,
+            request,
+            not self._index_ready,
+            ocr=self.context.config.ocr,
         )
         self._busy_hint.start()
         self._searches.submit(job, self._on_search_succeeded, self._on_search_failed)

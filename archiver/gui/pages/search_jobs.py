@@ -15,6 +15,7 @@ from pathlib import Path
 from archiver.core.accounts import Account
 from archiver.core.attachments import save_attachments
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
+from archiver.core.index.attachments_text import limits_for
 from archiver.core.index.indexer import catch_up_index, index_usable
 from archiver.core.index.search import (
     ArchiveSearcher,
@@ -106,12 +107,14 @@ def search_archive(
     *,
     report: ProgressCallback,
     cancel: CancelToken,
+    ocr: bool = False,
 ) -> SearchOutcome:
     """Search the archive (a job); with *catch_up*, first index what the index lacks.
 
     Without catch-up (the index caught up before), it is tried still when the index holds
     fewer messages than the catalog: an archive run since may have stopped before indexing
-    all it stored. An empty request lists the newest NEWEST_LIMIT messages.
+    all it stored. An empty request lists the newest NEWEST_LIMIT messages. *ocr* is the
+    user's setting for what the catch-up indexes.
 
     Raises QueryError for a query that cannot be read, naming the part of the user's own
     text (the filters' clauses are ours and always readable).
@@ -120,19 +123,25 @@ def search_archive(
         return SearchOutcome(request, [], 0, archive_exists=False)
     if request.text.strip():
         parse_query(request.text)
+    limits = limits_for(ocr)
     with Catalog.open(archive_root) as catalog:
         complete = True
         catch_up = catch_up or not index_usable(archive_root)  # deleted while the app ran
         if catch_up:
             complete = catch_up_index(
-                archive_root, catalog, report=report, cancel=cancel, yielding=True
+                archive_root, catalog, report=report, cancel=cancel, yielding=True, limits=limits
             )
         cancel.raise_if_cancelled()
         with ArchiveSearcher(archive_root) as searcher:
             coverage = index_coverage(searcher, catalog)
             if not catch_up and not coverage.complete:
                 complete = catch_up_index(
-                    archive_root, catalog, report=report, cancel=cancel, yielding=True
+                    archive_root,
+                    catalog,
+                    report=report,
+                    cancel=cancel,
+                    yielding=True,
+                    limits=limits,
                 )
                 cancel.raise_if_cancelled()
                 coverage = index_coverage(searcher, catalog)

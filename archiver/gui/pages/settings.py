@@ -241,7 +241,9 @@ class SettingsPage(JobPage):
         self.check_progress.show()
         self.check_cancel_button.show()
         self.run_job(
-            partial(run_verify, self.context.archive_root, repair=True),
+            partial(
+                run_verify, self.context.archive_root, repair=True, ocr=self.context.config.ocr
+            ),
             self._on_checked,
             on_progress=self._on_check_progress,
             on_cancelled=lambda: self._show_check_result(
