@@ -1,0 +1,262 @@
+"""Outlook items for the import tests: real .msg files, and a stand-in for pypff's PST objects.
+
+An :class:`Item` is described once by its MAPI properties; :func:`write_msg` writes it as a
+.msg file ([MS-OXMSG] on the compound file writer of tests/helpers/cfb.py), which the real
+reader then reads with olefile. No library writes PST files, so :class:`FakePypff` stands in
+for the ``pypff`` module: the one place shaped like the pypff objects the PST reader uses
+(archiver.core.importers.outlook_pst.PYPFF_API; tests/unit/test_import_outlook.py checks that
+the real pypff still has them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from archiver.core.importers.mapi import (
+    PT_BINARY,
+    PT_BOOLEAN,
+    PT_LONG,
+    PT_OBJECT,
+    PT_STRING8,
+    PT_SYSTIME,
+    PT_UNICODE,
+)
+from tests.helpers.cfb import Tree, write_cfb
+
+Value = str | bytes | int | bool | dt.datetime
+
+
+@dataclass
+class Attachment:
+    """An attachment: its properties, or an embedded item."""
+
+    properties: dict[int, tuple[int, Value]]
+    embedded: Item | None = None
+
+
+@dataclass
+class Item:
+    """An Outlook message: properties (id → (type, value)), recipient rows, attachments."""
+
+    properties: dict[int, tuple[int, Value]]
+    recipients: list[dict[int, tuple[int, Value]]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    identifier: int = 0x200024
+
+
+def raw(kind: int, value: Value) -> bytes:
+    """Return a property value as Outlook stores it (8-bit strings in Windows-1252)."""
+    if kind == PT_UNICODE:
+        assert isinstance(value, str)
+        return value.encode("utf-16-le")
+    if kind == PT_STRING8:
+        return value.encode("cp1252") if isinstance(value, str) else bytes(value)  # type: ignore[arg-type]
+    if kind == PT_BINARY:
+        assert isinstance(value, bytes)
+        return value
+    if kind == PT_SYSTIME:
+        assert isinstance(value, dt.datetime)
+        delta = value - dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
+        return struct.pack("<Q", (delta // dt.timedelta(microseconds=1)) * 10)
+    if kind == PT_BOOLEAN:
+        return bytes([bool(value)])
+    assert kind == PT_LONG and isinstance(value, int)
+    return struct.pack("<i", value)
+
+
+# --- .msg --------------------------------------------------------------------------------
+
+
+def write_msg(path: Path, item: Item) -> None:
+    """Write *item* as an Outlook .msg file."""
+    tree = _storage(item, 32)
+    tree["__nameid_version1.0"] = {}
+    write_cfb(path, tree)
+
+
+def _storage(item: Item, header_size: int) -> Tree:
+    header = bytes(8) + struct.pack(
+        "<IIII", len(item.recipients), len(item.attachments), len(item.recipients),
+        len(item.attachments),
+    )  # fmt: skip
+    tree = _properties(item.properties, header[:header_size].ljust(header_size, b"\0"))
+    for index, row in enumerate(item.recipients):
+        tree[f"__recip_version1.0_#{index:08X}"] = _properties(row, bytes(8))
+    for index, attachment in enumerate(item.attachments):
+        storage = _properties(attachment.properties, bytes(8))
+        if attachment.embedded is not None:
+            inner = _storage(attachment.embedded, 24)
+            storage["__substg1.0_3701000D"] = inner
+            storage["__properties_version1.0"] += struct.pack("<II8s", 0x3701000D, 6, bytes(8))
+        tree[f"__attach_version1.0_#{index:08X}"] = storage
+    return tree
+
+
+def _properties(properties: dict[int, tuple[int, Value]], header: bytes) -> Tree:
+    stream = bytearray(header)
+    tree: Tree = {}
+    for key, (kind, value) in sorted(properties.items()):
+        data = raw(kind, value)
+        tag = key << 16 | kind
+        if kind in (PT_UNICODE, PT_STRING8, PT_BINARY, PT_OBJECT):
+            tree[f"__substg1.0_{tag:08X}"] = data
+            size = len(data) + (2 if kind == PT_UNICODE else 1 if kind == PT_STRING8 else 0)
+            stream += struct.pack("<IIII", tag, 6, size, 0)
+        else:
+            stream += struct.pack("<II8s", tag, 6, data.ljust(8, b"\0"))
+    tree["__properties_version1.0"] = bytes(stream)
+    return tree
+
+
+# --- a stand-in for pypff ------------------------------------------------------------------
+
+
+@dataclass
+class FakeEntry:
+    """pypff.record_entry."""
+
+    entry_type: int
+    value_type: int
+    data: bytes
+
+
+@dataclass
+class FakeRecordSet:
+    """pypff.record_set."""
+
+    entries: list[FakeEntry]
+
+
+def _record_set(properties: dict[int, tuple[int, Value]]) -> FakeRecordSet:
+    return FakeRecordSet([FakeEntry(k, t, raw(t, v)) for k, (t, v) in properties.items()])
+
+
+class FakeRecordSets:
+    """The record set part of pypff.item, over lists of property dictionaries."""
+
+    def __init__(self, rows: list[dict[int, tuple[int, Value]]]) -> None:
+        self._rows = rows
+
+    @property
+    def number_of_record_sets(self) -> int:
+        return len(self._rows)
+
+    def get_record_set(self, index: int) -> FakeRecordSet:
+        return _record_set(self._rows[index])
+
+
+class FakeAttachment(FakeRecordSets):
+    """pypff.attachment: an embedded message is its one sub item."""
+
+    def __init__(self, attachment: Attachment) -> None:
+        super().__init__([attachment.properties])
+        self._embedded = attachment.embedded
+
+    @property
+    def number_of_sub_items(self) -> int:
+        return 0 if self._embedded is None else 1
+
+    def get_sub_item(self, index: int) -> FakeMessage:
+        assert self._embedded is not None and index == 0
+        return FakeMessage(self._embedded)
+
+
+class FakeMessage(FakeRecordSets):
+    """pypff.message; an item described as unreadable raises OSError as pypff does."""
+
+    def __init__(self, item: Item) -> None:
+        super().__init__([item.properties])
+        self._item = item
+        self.identifier = item.identifier
+
+    @property
+    def recipients(self) -> FakeRecordSets | None:
+        return FakeRecordSets(self._item.recipients) if self._item.recipients else None
+
+    @property
+    def number_of_attachments(self) -> int:
+        return len(self._item.attachments)
+
+    def get_attachment(self, index: int) -> FakeAttachment:
+        return FakeAttachment(self._item.attachments[index])
+
+
+@dataclass
+class FakeFolder:
+    """pypff.folder; a message that is None cannot be read (pypff raises OSError)."""
+
+    name: str
+    messages: list[Item | None] = field(default_factory=list)
+    folders: list[FakeFolder] = field(default_factory=list)
+    identifier: int = 0x122
+
+    @property
+    def number_of_sub_folders(self) -> int:
+        return len(self.folders)
+
+    def get_sub_folder(self, index: int) -> FakeFolder:
+        return self.folders[index]
+
+    @property
+    def number_of_sub_messages(self) -> int:
+        return len(self.messages)
+
+    def get_sub_message(self, index: int) -> FakeMessage:
+        item = self.messages[index]
+        if item is None:
+            raise OSError("pypff_folder_get_sub_message: unable to retrieve sub message")
+        return FakeMessage(item)
+
+
+@dataclass
+class FakePst:
+    """What a fake PST file holds: the root folder and the IPM subtree's identifier."""
+
+    root: FakeFolder
+    ipm_subtree: int
+
+
+class FakePypff:
+    """Stands in for the ``pypff`` module: ``file()`` opens the PSTs registered by path;
+    any other file fails to open with OSError, as pypff does with an unreadable one."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, FakePst] = {}
+
+    def add(self, path: Path, root: FakeFolder, ipm_subtree: int) -> None:
+        """Register a PST at *path* (its file is written too, with made-up bytes)."""
+        path.write_bytes(b"!BDN fake PST for tests")
+        self.files[str(path)] = FakePst(root, ipm_subtree)
+
+    def file(self) -> _FakeFile:
+        return _FakeFile(self)
+
+
+class _FakeFile:
+    """pypff.file."""
+
+    def __init__(self, module: FakePypff) -> None:
+        self._module = module
+        self._pst: FakePst | None = None
+
+    def open_file_object(self, stream: BinaryIO) -> None:
+        pst = self._module.files.get(str(stream.name))
+        if pst is None:
+            raise OSError("pypff_file_open_file_object: unable to open file")
+        self._pst = pst
+
+    def close(self) -> None:
+        self._pst = None
+
+    def get_root_folder(self) -> FakeFolder:
+        assert self._pst is not None
+        return self._pst.root
+
+    def get_message_store(self) -> FakeRecordSets:
+        assert self._pst is not None
+        entry_id = bytes(4) + bytes(16) + struct.pack("<I", self._pst.ipm_subtree)
+        return FakeRecordSets([{0x35E0: (PT_BINARY, entry_id)}])

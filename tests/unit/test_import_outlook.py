@@ -1,0 +1,366 @@
+"""Outlook's files: .msg files written as real compound files and read with olefile, PSTs
+through a stand-in shaped like pypff's objects (no library writes PST files), the message
+rebuilt from the properties, deterministic, and the reasons given when a reader is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from archiver.core.catalog import Catalog
+from archiver.core.importers import (
+    SourceKind,
+    SourceMessage,
+    UnreadableMessage,
+    discover,
+    discovery,
+)
+from archiver.core.importers.discovery import read_folder
+from archiver.core.importers.mapi import (
+    PR_ATTACH_DATA,
+    PR_ATTACH_LONG_FILENAME,
+    PR_ATTACH_METHOD,
+    PR_BODY,
+    PR_CLIENT_SUBMIT_TIME,
+    PR_DISPLAY_NAME,
+    PR_EMAIL_ADDRESS,
+    PR_FLAG_STATUS,
+    PR_HTML,
+    PR_INTERNET_CPID,
+    PR_INTERNET_MESSAGE_ID,
+    PR_LAST_VERB_EXECUTED,
+    PR_MESSAGE_CODEPAGE,
+    PR_MESSAGE_DELIVERY_TIME,
+    PR_MESSAGE_FLAGS,
+    PR_RECIPIENT_TYPE,
+    PR_RTF_COMPRESSED,
+    PR_SENDER_NAME,
+    PR_SENDER_SMTP_ADDRESS,
+    PR_SMTP_ADDRESS,
+    PR_SUBJECT,
+    PR_TRANSPORT_MESSAGE_HEADERS,
+    PT_BINARY,
+    PT_LONG,
+    PT_STRING8,
+    PT_SYSTIME,
+    PT_UNICODE,
+    REBUILT_HEADER,
+    decompress_rtf,
+)
+from archiver.core.importers.outlook_msg import (
+    MSG_NEEDS_READER_REASON,
+    NOT_MSG_REASON,
+    read_msg_files,
+)
+from archiver.core.importers.outlook_pst import (
+    ITEM_UNREADABLE_REASON,
+    PST_NEEDS_READER_REASON,
+    PST_UNREADABLE_REASON,
+    PYPFF_API,
+    read_pst_folder,
+)
+from archiver.core.jobs.importing import ImportOptions, import_into
+from archiver.core.progress import CancelToken, ignore_progress
+from archiver.core.store import open_store
+from archiver.core.store.reading import read_message
+from tests.helpers.outlook import Attachment, FakeFolder, FakePypff, Item, write_msg
+
+SENT = dt.datetime(2019, 3, 4, 9, 30, tzinfo=dt.UTC)
+ARRIVED = dt.datetime(2019, 3, 4, 9, 31, 5, tzinfo=dt.UTC)
+# [MS-OXRTFCP] section 3.1.1: "{\rtf1\ansi\ansicpg1252\pard hello world}" compressed.
+RTF_SAMPLE = bytes.fromhex(
+    "2d0000002b0000004c5a4675f1c5c7a703000a0072637067313235423"
+    "20af32068656c090020627705b06c647d0a800fa0"
+)
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 20  # over 4096 bytes: a regular stream, not mini
+
+
+def base() -> dict[int, tuple[int, object]]:
+    """Properties every test item has: a German sender and subject, times, a message id."""
+    return {
+        PR_SUBJECT: (PT_UNICODE, "Grüße aus Köln: Zustellung"),
+        PR_SENDER_NAME: (PT_UNICODE, "Jürgen Müller"),
+        PR_SENDER_SMTP_ADDRESS: (PT_UNICODE, "jm@gv-koeln.example"),
+        PR_CLIENT_SUBMIT_TIME: (PT_SYSTIME, SENT),
+        PR_MESSAGE_DELIVERY_TIME: (PT_SYSTIME, ARRIVED),
+        PR_INTERNET_MESSAGE_ID: (PT_UNICODE, "<1@gv-koeln.example>"),
+        PR_MESSAGE_FLAGS: (PT_LONG, 1),
+    }
+
+
+def recipients() -> list[dict[int, tuple[int, object]]]:
+    return [
+        {PR_DISPLAY_NAME: (PT_UNICODE, "Änne Schäfer"), PR_SMTP_ADDRESS: (PT_UNICODE,
+         "as@kanzlei.example"), PR_RECIPIENT_TYPE: (PT_LONG, 1)},
+        {PR_DISPLAY_NAME: (PT_UNICODE, "Büro"), PR_EMAIL_ADDRESS: (PT_UNICODE,
+         "/O=EXCHANGE/OU=FIRST/CN=RECIPIENTS/CN=BUERO"), PR_RECIPIENT_TYPE: (PT_LONG, 2)},
+    ]  # fmt: skip
+
+
+def items() -> dict[str, Item]:
+    """The shapes every reader must rebuild."""
+    plain = Item(base() | {PR_BODY: (PT_UNICODE, "Sehr geehrte Frau Schäfer,\r\nanbei.")},
+                 recipients())  # fmt: skip
+    html = Item(base() | {PR_HTML: (PT_BINARY, "<p>Zustellung für Ärzte</p>".encode("cp1252")),
+                          PR_INTERNET_CPID: (PT_LONG, 1252)})  # fmt: skip
+    both = Item(
+        base() | {PR_BODY: (PT_UNICODE, "Text"), PR_HTML: (PT_BINARY, b"<b>Text</b>"),
+                  PR_INTERNET_CPID: (PT_LONG, 65001), PR_FLAG_STATUS: (PT_LONG, 2),
+                  PR_LAST_VERB_EXECUTED: (PT_LONG, 102)},
+        recipients(),
+    )  # fmt: skip
+    # An old ANSI item: 8-bit strings in the German Windows code page.
+    ansi = Item(
+        {PR_SUBJECT: (PT_STRING8, "Übergabe der Akten"), PR_SENDER_NAME: (PT_STRING8,
+         "Günther Weiß"), PR_SENDER_SMTP_ADDRESS: (PT_STRING8, "gw@example.de"),
+         PR_BODY: (PT_STRING8, "Größe: 5 m²"), PR_MESSAGE_CODEPAGE: (PT_LONG, 1252),
+         PR_CLIENT_SUBMIT_TIME: (PT_SYSTIME, SENT)},
+    )  # fmt: skip
+    inner = Item(base() | {PR_SUBJECT: (PT_UNICODE, "Ursprüngliche Nachricht"),
+                           PR_BODY: (PT_UNICODE, "Innen")})  # fmt: skip
+    attached = Item(
+        base() | {PR_BODY: (PT_UNICODE, "Siehe Anhang"), PR_TRANSPORT_MESSAGE_HEADERS: (
+            PT_UNICODE, "Received: from mx.example (mx.example [192.0.2.1])\r\n\tby mail; "
+            "Mon, 4 Mar 2019 10:31:05 +0100\r\nFrom: Jürgen <jm@gv-koeln.example>\r\n"
+            "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed;\r\n boundary=\"old\"\r\n\r\n")},
+        attachments=[
+            Attachment({PR_ATTACH_METHOD: (PT_LONG, 1),
+                        PR_ATTACH_LONG_FILENAME: (PT_UNICODE, "Übersicht März.pdf"),
+                        PR_ATTACH_DATA: (PT_BINARY, PDF)}),
+            Attachment({PR_ATTACH_METHOD: (PT_LONG, 5),
+                        PR_DISPLAY_NAME: (PT_UNICODE, "Ursprüngliche Nachricht")}, inner),
+        ],
+    )  # fmt: skip
+    rtf = Item(base() | {PR_RTF_COMPRESSED: (PT_BINARY, RTF_SAMPLE)})
+    return {"plain": plain, "html": html, "both": both, "ansi": ansi, "attached": attached,
+            "rtf": rtf}  # fmt: skip
+
+
+def parse(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def text_of(part: EmailMessage) -> str:
+    """Return a text part's content with LF line ends (it travels with CRLF)."""
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content.replace("\r\n", "\n")
+
+
+def read_msg(tmp_path: Path, item: Item) -> SourceMessage:
+    path = tmp_path / "item.msg"
+    write_msg(path, item)
+    [entry] = read_msg_files((path,))
+    assert isinstance(entry, SourceMessage), entry
+    return entry
+
+
+def check_shape(name: str, message: EmailMessage) -> None:
+    """Assert what each shape of :func:`items` must give, whatever read it."""
+    assert message.defects == []
+    if name == "ansi":
+        assert message["Subject"] == "Übergabe der Akten"
+        assert message["From"] == "Günther Weiß <gw@example.de>"
+        assert text_of(message) == "Größe: 5 m²\n"
+        return
+    if name == "attached":  # the transport headers, without their old structure
+        assert message["Received"].startswith("from mx.example")
+        assert message["Subject"] == "Grüße" and message.get_content_type() == "multipart/mixed"
+        assert 'boundary="old"' not in message.as_string()
+        parts = list(message.iter_attachments())
+        assert parts[0].get_filename() == "Übersicht März.pdf"
+        assert parts[0].get_content_type() == "application/pdf"
+        assert parts[0].get_content() == PDF
+        assert parts[1].get_content_type() == "message/rfc822"
+        inner = parts[1].get_content()
+        assert inner["Subject"] == "Ursprüngliche Nachricht"
+        assert text_of(inner) == "Innen\n"
+        return
+    assert message["Subject"] == "Grüße aus Köln: Zustellung"
+    assert message["From"] == "Jürgen Müller <jm@gv-koeln.example>"
+    assert message["Message-ID"] == "<1@gv-koeln.example>"
+    assert message["Date"].datetime == SENT
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    if name == "plain":
+        assert message["To"] == "Änne Schäfer <as@kanzlei.example>"
+        assert message["Cc"] == "Büro"  # an Exchange address is no mail address: the name
+        assert text is not None and text_of(text) == "Sehr geehrte Frau Schäfer,\nanbei.\n"
+        assert html is None
+    elif name == "html":
+        assert text is None and html is not None
+        assert html.get_content() == "<p>Zustellung für Ärzte</p>"
+    elif name == "both":
+        assert message.get_content_type() == "multipart/alternative"
+        assert text is not None and html is not None and html.get_content() == "<b>Text</b>"
+    elif name == "rtf":
+        rtf = message.get_body(("related", "html", "plain"))
+        assert rtf is None and message.get_content_type() == "text/rtf"
+        assert (
+            message.get_payload(decode=True) == b"{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n"
+        )
+
+
+@pytest.mark.parametrize("name", list(items()))
+def test_msg_file_is_rebuilt_from_its_properties(tmp_path: Path, name: str) -> None:
+    entry = read_msg(tmp_path, items()[name])
+    message = parse(entry.data)
+    assert message[REBUILT_HEADER] == "Outlook .msg"
+    assert b"\r\n" in entry.data and b"\n" not in entry.data.replace(b"\r\n", b"")
+    check_shape(name, message)
+    if name == "both":  # flagged for follow-up, replied to, read
+        assert entry.flags == ("\\Answered", "\\Flagged", "\\Seen")
+    if name != "ansi":
+        assert entry.internaldate == ARRIVED  # delivered, not sent, not the file's date
+    else:
+        assert entry.flags == () and entry.internaldate == SENT
+
+
+def test_rebuild_is_deterministic(tmp_path: Path) -> None:
+    """The same item gives the same bytes (boundaries from its content): a second import
+    finds it; another item gets other boundaries."""
+    item = items()["attached"]
+    first, second = read_msg(tmp_path, item).data, read_msg(tmp_path, item).data
+    assert first == second
+    item.properties[PR_BODY] = (PT_UNICODE, "Siehe Anhänge")
+    assert read_msg(tmp_path, item).data.split(b"\r\n\r\n")[0] != first.split(b"\r\n\r\n")[0]
+
+
+def test_rtf_decompression_follows_the_specification() -> None:
+    assert decompress_rtf(RTF_SAMPLE) == b"{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n"
+    assert decompress_rtf(b"not compressed") == b"not compressed"
+
+
+def test_damaged_msg_is_unreadable_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "text.msg").write_bytes(b"Tk message catalogue, not Outlook")
+    [entry] = read_msg_files((tmp_path / "text.msg",))
+    assert isinstance(entry, UnreadableMessage)
+    assert entry.reason.startswith(NOT_MSG_REASON)
+
+
+def test_msg_files_are_found_in_folders_and_alone(tmp_path: Path) -> None:
+    (tmp_path / "Akten" / "2019").mkdir(parents=True)
+    for index, item in enumerate(items().values()):
+        write_msg(tmp_path / "Akten" / "2019" / f"{index}.MSG", item)
+    write_msg(tmp_path / "single.msg", items()["plain"])
+    found = discover([tmp_path / "Akten", tmp_path / "single.msg"])
+    assert [(f.name, f.kind, len(f.files), f.count) for f in found.folders] == [
+        ("Akten/2019", SourceKind.MSG, 6, 6), (tmp_path.name, SourceKind.MSG, 1, 1),
+    ]  # fmt: skip
+    assert not found.not_imported
+
+
+def test_missing_readers_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discovery, "olefile_module", lambda: None)
+    monkeypatch.setattr(discovery, "pypff_module", lambda: None)
+    (tmp_path / "Outlook").mkdir()
+    for name in ("a.msg", "b.msg"):
+        write_msg(tmp_path / "Outlook" / name, items()["plain"])
+    (tmp_path / "Outlook" / "archiv.pst").write_bytes(b"!BDN")
+    found = discover([tmp_path / "Outlook"])
+    assert found.folders == []
+    assert [(n.path, n.reason) for n in found.not_imported] == [
+        (str(tmp_path / "Outlook" / "archiv.pst"), PST_NEEDS_READER_REASON),
+        (str(tmp_path / "Outlook"), MSG_NEEDS_READER_REASON),  # once, not once a file
+    ]
+    assert "libpff-python" in PST_NEEDS_READER_REASON and "olefile" in MSG_NEEDS_READER_REASON
+
+
+def fake_pst(path: Path) -> FakePypff:
+    """A PST as Outlook 2016 lays it out: the IPM subtree below the root, an unreadable item."""
+    module = FakePypff()
+    messages = list(items().values())
+    for index, item in enumerate(messages):
+        item.identifier = 0x200024 + 32 * index
+    inbox = FakeFolder("Posteingang", [*messages[:4], None], identifier=0x8022)
+    sub = FakeFolder("Akten/2019", messages[4:], identifier=0x8042)  # a slash in the name
+    top = FakeFolder("Oberste Ebene der Outlook-Datendatei", [], [inbox, sub], 0x8002)
+    search = FakeFolder("Suchstamm", [], identifier=0x8062)
+    module.add(path, FakeFolder("", [], [top, search], 0x122), ipm_subtree=0x8002)
+    return module
+
+
+def test_pst_folders_and_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = fake_pst(tmp_path / "Archiv 2019.pst")
+    monkeypatch.setattr(discovery, "pypff_module", lambda: module)
+    (tmp_path / "kaputt.ost").write_bytes(b"not a PST")
+    found = discover([tmp_path])
+    assert [(f.name, f.kind, f.place, f.count) for f in found.folders] == [
+        (f"{tmp_path.name}/Archiv 2019/Posteingang", SourceKind.PST, (0, 0), 5),
+        (f"{tmp_path.name}/Archiv 2019/Akten_2019", SourceKind.PST, (0, 1), 2),
+    ]
+    [broken] = found.not_imported
+    assert broken.path == str(tmp_path / "kaputt.ost")
+    assert broken.reason.startswith(PST_UNREADABLE_REASON)
+
+    entries = list(read_folder(found.folders[0])) + list(read_folder(found.folders[1]))
+    *good, bad, attached, rtf = entries
+    assert isinstance(bad, UnreadableMessage) and bad.reason.startswith(ITEM_UNREADABLE_REASON)
+    names = list(items())
+    for name, entry in zip(names, [*good, attached, rtf], strict=True):
+        assert isinstance(entry, SourceMessage)
+        assert entry.source == str(tmp_path / "Archiv 2019.pst")
+        message = parse(entry.data)
+        assert message[REBUILT_HEADER] == "Outlook PST"
+        check_shape(name, message)
+    assert [e.position for e in good] == [0x200024 + 32 * i for i in range(4)]
+    assert len({e.position for e in entries}) == len(entries)
+
+
+def test_pst_that_cannot_be_opened_is_one_unreadable_entry(tmp_path: Path) -> None:
+    (tmp_path / "x.pst").write_bytes(b"encrypted beyond libpff")
+    [entry] = read_pst_folder(FakePypff(), tmp_path / "x.pst", (0,))  # type: ignore[arg-type]
+    assert isinstance(entry, UnreadableMessage)
+    assert entry.reason.startswith(PST_UNREADABLE_REASON)
+
+
+def test_pypff_still_has_what_the_reader_uses() -> None:
+    """The PST tests run on a stand-in; this ties it to the real pypff's API."""
+    pypff = pytest.importorskip("pypff", reason="libpff-python (the outlook extra) is absent")
+    missing = [
+        f"pypff.{cls}.{name}"
+        for cls, names in PYPFF_API.items()
+        for name in names
+        if not hasattr(getattr(pypff, cls, None), name)
+    ]
+    assert not missing
+
+
+@pytest.mark.expect_log("WARNING", "archiver.core.jobs.importing", "item 5: the Outlook item")
+def test_import_twice_adds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "src" / "Gespeichert").mkdir(parents=True)
+    module = fake_pst(tmp_path / "src" / "archiv.pst")
+    monkeypatch.setattr(discovery, "pypff_module", lambda: module)
+    for index, item in enumerate(items().values()):
+        write_msg(tmp_path / "src" / "Gespeichert" / f"{index}.msg", item)
+    archive = tmp_path / "archive"
+    archive.mkdir()
+
+    def run() -> object:
+        with Catalog.open(archive) as catalog:
+            return import_into(
+                open_store("maildir", archive, "acc"), catalog, "acc", [tmp_path / "src"],
+                ImportOptions(), report=ignore_progress, cancel=CancelToken(),
+            )  # fmt: skip
+
+    first = run()
+    assert (first.found, first.imported, first.unreadable) == (13, 12, 1)  # type: ignore[attr-defined]
+    with Catalog.open(archive) as catalog:
+        records = catalog.records("acc")
+    assert {r.folder for r in records} == {
+        "Imported/src/Gespeichert", "Imported/src/archiv/Posteingang",
+        "Imported/src/archiv/Akten_2019",
+    }  # fmt: skip
+    both = [r for r in records if parse(read_message(archive, r))["Cc"] and r.flags]
+    assert {r.flags for r in both} >= {("\\Answered", "\\Flagged", "\\Seen")}
+    assert {r.internaldate for r in records} == {ARRIVED, SENT}
+    again = run()
+    assert (again.imported, again.already, again.unreadable) == (0, 12, 1)  # type: ignore[attr-defined]
