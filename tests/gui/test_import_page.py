@@ -17,7 +17,7 @@ from archiver.gui.context import AppContext
 from archiver.gui.pages.importing import ImportPage
 from tests.helpers.mailgen import generate_message
 from tests.helpers.mailsources import mboxrd, snapshot, thunderbird_profile
-from tests.unit.test_import_outlook import items, write_msg
+from tests.helpers.outlook import items, write_msg
 
 pytestmark = pytest.mark.gui
 

@@ -17,6 +17,28 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archiver.core.importers.mapi import (
+    PR_ATTACH_DATA,
+    PR_ATTACH_LONG_FILENAME,
+    PR_ATTACH_METHOD,
+    PR_BODY,
+    PR_CLIENT_SUBMIT_TIME,
+    PR_DISPLAY_NAME,
+    PR_EMAIL_ADDRESS,
+    PR_FLAG_STATUS,
+    PR_HTML,
+    PR_INTERNET_CPID,
+    PR_INTERNET_MESSAGE_ID,
+    PR_LAST_VERB_EXECUTED,
+    PR_MESSAGE_CODEPAGE,
+    PR_MESSAGE_DELIVERY_TIME,
+    PR_MESSAGE_FLAGS,
+    PR_RECIPIENT_TYPE,
+    PR_RTF_COMPRESSED,
+    PR_SENDER_NAME,
+    PR_SENDER_SMTP_ADDRESS,
+    PR_SMTP_ADDRESS,
+    PR_SUBJECT,
+    PR_TRANSPORT_MESSAGE_HEADERS,
     PT_BINARY,
     PT_BOOLEAN,
     PT_LONG,
@@ -66,6 +88,80 @@ def raw(kind: int, value: Value) -> bytes:
         return bytes([bool(value)])
     assert kind == PT_LONG and isinstance(value, int)
     return struct.pack("<i", value)
+
+
+# --- the shapes every reader must rebuild -------------------------------------------------
+
+SENT = dt.datetime(2019, 3, 4, 9, 30, tzinfo=dt.UTC)
+ARRIVED = dt.datetime(2019, 3, 4, 9, 31, 5, tzinfo=dt.UTC)
+# [MS-OXRTFCP] section 3.1.1: "{\rtf1\ansi\ansicpg1252\pard hello world}" compressed.
+RTF_SAMPLE = bytes.fromhex(
+    "2d0000002b0000004c5a4675f1c5c7a703000a0072637067313235423"
+    "20af32068656c090020627705b06c647d0a800fa0"
+)
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 20  # over 4096 bytes: a regular stream, not mini
+
+
+def base() -> dict[int, tuple[int, Value]]:
+    """Properties every test item has: a German sender and subject, times, a message id."""
+    return {
+        PR_SUBJECT: (PT_UNICODE, "Grüße aus Köln: Zustellung"),
+        PR_SENDER_NAME: (PT_UNICODE, "Jürgen Müller"),
+        PR_SENDER_SMTP_ADDRESS: (PT_UNICODE, "jm@gv-koeln.example"),
+        PR_CLIENT_SUBMIT_TIME: (PT_SYSTIME, SENT),
+        PR_MESSAGE_DELIVERY_TIME: (PT_SYSTIME, ARRIVED),
+        PR_INTERNET_MESSAGE_ID: (PT_UNICODE, "<1@gv-koeln.example>"),
+        PR_MESSAGE_FLAGS: (PT_LONG, 1),
+    }
+
+
+def recipients() -> list[dict[int, tuple[int, Value]]]:
+    return [
+        {PR_DISPLAY_NAME: (PT_UNICODE, "Änne Schäfer"), PR_SMTP_ADDRESS: (PT_UNICODE,
+         "as@kanzlei.example"), PR_RECIPIENT_TYPE: (PT_LONG, 1)},
+        {PR_DISPLAY_NAME: (PT_UNICODE, "Büro"), PR_EMAIL_ADDRESS: (PT_UNICODE,
+         "/O=EXCHANGE/OU=FIRST/CN=RECIPIENTS/CN=BUERO"), PR_RECIPIENT_TYPE: (PT_LONG, 2)},
+    ]  # fmt: skip
+
+
+def items() -> dict[str, Item]:
+    """The shapes every reader must rebuild."""
+    plain = Item(base() | {PR_BODY: (PT_UNICODE, "Sehr geehrte Frau Schäfer,\r\nanbei.")},
+                 recipients())  # fmt: skip
+    html = Item(base() | {PR_HTML: (PT_BINARY, "<p>Zustellung für Ärzte</p>".encode("cp1252")),
+                          PR_INTERNET_CPID: (PT_LONG, 1252)})  # fmt: skip
+    both = Item(
+        base() | {PR_BODY: (PT_UNICODE, "Text"), PR_HTML: (PT_BINARY, b"<b>Text</b>"),
+                  PR_INTERNET_CPID: (PT_LONG, 65001), PR_FLAG_STATUS: (PT_LONG, 2),
+                  PR_LAST_VERB_EXECUTED: (PT_LONG, 102)},
+        recipients(),
+    )  # fmt: skip
+    # An old ANSI item: 8-bit strings in the German Windows code page.
+    ansi = Item(
+        {PR_SUBJECT: (PT_STRING8, "Übergabe der Akten"), PR_SENDER_NAME: (PT_STRING8,
+         "Günther Weiß"), PR_SENDER_SMTP_ADDRESS: (PT_STRING8, "gw@example.de"),
+         PR_BODY: (PT_STRING8, "Größe: 5 m²"), PR_MESSAGE_CODEPAGE: (PT_LONG, 1252),
+         PR_CLIENT_SUBMIT_TIME: (PT_SYSTIME, SENT)},
+    )  # fmt: skip
+    inner = Item(base() | {PR_SUBJECT: (PT_UNICODE, "Ursprüngliche Nachricht"),
+                           PR_BODY: (PT_UNICODE, "Innen")})  # fmt: skip
+    attached = Item(
+        base() | {PR_BODY: (PT_UNICODE, "Siehe Anhang"), PR_TRANSPORT_MESSAGE_HEADERS: (
+            PT_UNICODE, "Received: from mx.example (mx.example [192.0.2.1])\r\n\tby mail; "
+            "Mon, 4 Mar 2019 10:31:05 +0100\r\nFrom: Jürgen <jm@gv-koeln.example>\r\n"
+            "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed;\r\n boundary=\"old\"\r\n\r\n")},
+        attachments=[
+            Attachment({PR_ATTACH_METHOD: (PT_LONG, 1),
+                        PR_ATTACH_LONG_FILENAME: (PT_UNICODE, "Übersicht März.pdf"),
+                        PR_ATTACH_DATA: (PT_BINARY, PDF)}),
+            Attachment({PR_ATTACH_METHOD: (PT_LONG, 5),
+                        PR_DISPLAY_NAME: (PT_UNICODE, "Ursprüngliche Nachricht")}, inner),
+        ],
+    )  # fmt: skip
+    rtf = Item(base() | {PR_RTF_COMPRESSED: (PT_BINARY, RTF_SAMPLE)})
+    return {"plain": plain, "html": html, "both": both, "ansi": ansi, "attached": attached,
+            "rtf": rtf}  # fmt: skip
 
 
 # --- .msg --------------------------------------------------------------------------------
