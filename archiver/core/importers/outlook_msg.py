@@ -11,7 +11,6 @@ else the submit time (the file's own date is when it was saved).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import struct
 from collections.abc import Iterator
@@ -53,11 +52,16 @@ Path_ = tuple[str, ...]  # a storage's path inside the compound file
 
 
 def olefile_module() -> ModuleType | None:
-    """Return olefile when it is installed, else None (the extra is optional)."""
+    """Return olefile when it is installed, else None (the extra is optional).
+
+    A plain import statement, not importlib: PyInstaller's analysis finds it and bundles it.
+    """
     try:
-        return importlib.import_module("olefile")
+        import olefile  # noqa: PLC0415 (optional)
     except ImportError:
         return None
+    module: ModuleType = olefile  # untyped: ignore_missing_imports gives Any
+    return module
 
 
 def read_msg_files(files: tuple[Path, ...]) -> Iterator[SourceEntry]:

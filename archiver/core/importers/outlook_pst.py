@@ -15,7 +15,6 @@ checks that pypff still has them).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import struct
 from collections.abc import Iterator
@@ -74,11 +73,16 @@ class PstFolder:
 
 
 def pypff_module() -> ModuleType | None:
-    """Return pypff when it is installed, else None (the extra is optional)."""
+    """Return pypff when it is installed, else None (the extra is optional).
+
+    A plain import statement, not importlib: PyInstaller's analysis finds it and bundles it.
+    """
     try:
-        return importlib.import_module("pypff")
+        import pypff  # noqa: PLC0415 (optional)
     except ImportError:
         return None
+    module: ModuleType = pypff  # untyped: ignore_missing_imports gives Any
+    return module
 
 
 @contextmanager
