@@ -17,7 +17,7 @@ from archiver.gui.context import AppContext
 from archiver.gui.pages.importing import ImportPage
 from tests.helpers.mailgen import generate_message
 from tests.helpers.mailsources import mboxrd, snapshot, thunderbird_profile
-from tests.helpers.outlook import items, write_msg
+from tests.helpers.outlook import items, write_msg, write_test_pst
 
 pytestmark = pytest.mark.gui
 
@@ -112,3 +112,24 @@ def test_outlook_files_and_a_missing_reader_in_german(
         qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     with Catalog.open(context.archive_root) as catalog:
         assert len(catalog.records("office")) == 6
+
+
+@pytest.mark.expect_log("WARNING", "archiver.core.jobs.importing", "item 3: the Outlook item")
+def test_outlook_data_file_folders_are_listed(qtbot, page: ImportPage, tmp_path, screenshots):
+    pytest.importorskip("pypff", reason="libpff-python (the outlook extra) is absent")
+    write_test_pst(tmp_path / "Archiv 2019.pst")
+    page.add_sources([tmp_path / "Archiv 2019.pst"])
+    with qtbot.waitSignal(page.looked, timeout=30_000):
+        qtbot.mouseClick(page.look_button, Qt.MouseButton.LeftButton)
+    rows = [
+        (page.found.topLevelItem(i).text(0), page.found.topLevelItem(i).text(1))
+        for i in range(page.found.topLevelItemCount())
+    ]
+    assert rows == [
+        ("Imported/Archiv 2019/Posteingang", "5"),
+        ("Imported/Archiv 2019/Akten_2019", "2"),
+    ]
+    assert "Unreadable:" in page.summary.text() and "the Outlook item cannot be read" in (
+        page.summary.text()
+    )
+    page.grab().save(str(screenshots / "import-pst.png"))

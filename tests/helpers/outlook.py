@@ -1,11 +1,9 @@
-"""Outlook items for the import tests: real .msg files, and a stand-in for pypff's PST objects.
+"""Outlook items for the import tests, written as real files: .msg and .pst.
 
 An :class:`Item` is described once by its MAPI properties; :func:`write_msg` writes it as a
 .msg file ([MS-OXMSG] on the compound file writer of tests/helpers/cfb.py), which the real
-reader then reads with olefile. No library writes PST files, so :class:`FakePypff` stands in
-for the ``pypff`` module: the one place shaped like the pypff objects the PST reader uses
-(archiver.core.importers.outlook_pst.PYPFF_API; tests/unit/test_import_outlook.py checks that
-the real pypff still has them).
+reader reads with olefile; :func:`pst_message` turns it into a message for the PST writer of
+tests/helpers/pst.py, whose files the real reader reads with libpff-python.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import datetime as dt
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from archiver.core.importers.mapi import (
     PR_ATTACH_DATA,
@@ -48,6 +45,7 @@ from archiver.core.importers.mapi import (
     PT_UNICODE,
 )
 from tests.helpers.cfb import Tree, write_cfb
+from tests.helpers.pst import PstAttachment, PstFolder, PstMessage, write_pst
 
 Value = str | bytes | int | bool | dt.datetime
 
@@ -208,151 +206,35 @@ def _properties(properties: dict[int, tuple[int, Value]], header: bytes) -> Tree
     return tree
 
 
-# --- a stand-in for pypff ------------------------------------------------------------------
+# --- .pst -----------------------------------------------------------------------------------
 
 
-@dataclass
-class FakeEntry:
-    """pypff.record_entry."""
+def pst_message(item: Item | None, nid: int = 0) -> PstMessage:
+    """Return *item* for tests/helpers/pst.py; None is a message whose data is missing."""
+    if item is None:
+        return PstMessage(nid, {}, broken=True)
 
-    entry_type: int
-    value_type: int
-    data: bytes
+    def encoded(properties: dict[int, tuple[int, Value]]) -> dict[int, tuple[int, bytes]]:
+        return {key: (kind, raw(kind, value)) for key, (kind, value) in properties.items()}
 
-
-@dataclass
-class FakeRecordSet:
-    """pypff.record_set."""
-
-    entries: list[FakeEntry]
-
-
-def _record_set(properties: dict[int, tuple[int, Value]]) -> FakeRecordSet:
-    return FakeRecordSet([FakeEntry(k, t, raw(t, v)) for k, (t, v) in properties.items()])
+    attachments = [
+        PstAttachment(encoded(a.properties), pst_message(a.embedded) if a.embedded else None)
+        for a in item.attachments
+    ]
+    return PstMessage(nid or item.identifier, encoded(item.properties),
+                      [encoded(row) for row in item.recipients], attachments)  # fmt: skip
 
 
-class FakeRecordSets:
-    """The record set part of pypff.item, over lists of property dictionaries."""
-
-    def __init__(self, rows: list[dict[int, tuple[int, Value]]]) -> None:
-        self._rows = rows
-
-    @property
-    def number_of_record_sets(self) -> int:
-        return len(self._rows)
-
-    def get_record_set(self, index: int) -> FakeRecordSet:
-        return _record_set(self._rows[index])
+BROKEN = 0x200024 + 32 * 9  # the node identifier of a message whose data is missing
 
 
-class FakeAttachment(FakeRecordSets):
-    """pypff.attachment: an embedded message is its one sub item."""
-
-    def __init__(self, attachment: Attachment) -> None:
-        super().__init__([attachment.properties])
-        self._embedded = attachment.embedded
-
-    @property
-    def number_of_sub_items(self) -> int:
-        return 0 if self._embedded is None else 1
-
-    def get_sub_item(self, index: int) -> FakeMessage:
-        assert self._embedded is not None and index == 0
-        return FakeMessage(self._embedded)
-
-
-class FakeMessage(FakeRecordSets):
-    """pypff.message; an item described as unreadable raises OSError as pypff does."""
-
-    def __init__(self, item: Item) -> None:
-        super().__init__([item.properties])
-        self._item = item
-        self.identifier = item.identifier
-
-    @property
-    def recipients(self) -> FakeRecordSets | None:
-        return FakeRecordSets(self._item.recipients) if self._item.recipients else None
-
-    @property
-    def number_of_attachments(self) -> int:
-        return len(self._item.attachments)
-
-    def get_attachment(self, index: int) -> FakeAttachment:
-        return FakeAttachment(self._item.attachments[index])
-
-
-@dataclass
-class FakeFolder:
-    """pypff.folder; a message that is None cannot be read (pypff raises OSError)."""
-
-    name: str
-    messages: list[Item | None] = field(default_factory=list)
-    folders: list[FakeFolder] = field(default_factory=list)
-    identifier: int = 0x122
-
-    @property
-    def number_of_sub_folders(self) -> int:
-        return len(self.folders)
-
-    def get_sub_folder(self, index: int) -> FakeFolder:
-        return self.folders[index]
-
-    @property
-    def number_of_sub_messages(self) -> int:
-        return len(self.messages)
-
-    def get_sub_message(self, index: int) -> FakeMessage:
-        item = self.messages[index]
-        if item is None:
-            raise OSError("pypff_folder_get_sub_message: unable to retrieve sub message")
-        return FakeMessage(item)
-
-
-@dataclass
-class FakePst:
-    """What a fake PST file holds: the root folder and the IPM subtree's identifier."""
-
-    root: FakeFolder
-    ipm_subtree: int
-
-
-class FakePypff:
-    """Stands in for the ``pypff`` module: ``file()`` opens the PSTs registered by path;
-    any other file fails to open with OSError, as pypff does with an unreadable one."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, FakePst] = {}
-
-    def add(self, path: Path, root: FakeFolder, ipm_subtree: int) -> None:
-        """Register a PST at *path* (its file is written too, with made-up bytes)."""
-        path.write_bytes(b"!BDN fake PST for tests")
-        self.files[str(path)] = FakePst(root, ipm_subtree)
-
-    def file(self) -> _FakeFile:
-        return _FakeFile(self)
-
-
-class _FakeFile:
-    """pypff.file."""
-
-    def __init__(self, module: FakePypff) -> None:
-        self._module = module
-        self._pst: FakePst | None = None
-
-    def open_file_object(self, stream: BinaryIO) -> None:
-        pst = self._module.files.get(str(stream.name))
-        if pst is None:
-            raise OSError("pypff_file_open_file_object: unable to open file")
-        self._pst = pst
-
-    def close(self) -> None:
-        self._pst = None
-
-    def get_root_folder(self) -> FakeFolder:
-        assert self._pst is not None
-        return self._pst.root
-
-    def get_message_store(self) -> FakeRecordSets:
-        assert self._pst is not None
-        entry_id = bytes(4) + bytes(16) + struct.pack("<I", self._pst.ipm_subtree)
-        return FakeRecordSets([{0x35E0: (PT_BINARY, entry_id)}])
+def write_test_pst(path: Path, *, broken: bool = True) -> None:
+    """Write every shape of :func:`items` into a PST laid out as Outlook does: the IPM
+    subtree below the root folder, an inbox (with a message whose data is missing unless
+    *broken* is false), a folder whose name has a slash."""
+    messages = [pst_message(item, 0x200024 + 32 * i) for i, item in enumerate(items().values())]
+    inbox = PstFolder(0x8042, "Posteingang", messages[:4] + [pst_message(None, BROKEN)] * broken)
+    files = PstFolder(0x8062, "Akten/2019", messages[4:])
+    write_pst(
+        path, PstFolder(0x8022, "Oberste Ebene der Outlook-Datendatei", folders=[inbox, files])
+    )

@@ -1,5 +1,5 @@
-"""Outlook's files: .msg files written as real compound files and read with olefile, PSTs
-through a stand-in shaped like pypff's objects (no library writes PST files), the message
+"""Outlook's files, written by the tests' own writers (no library writes them) and read with
+the real readers: .msg files with olefile, .pst files with libpff-python; the message
 rebuilt from the properties, deterministic, and the reasons given when a reader is missing."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from archiver.core.importers import (
 )
 from archiver.core.importers.discovery import read_folder
 from archiver.core.importers.mapi import (
+    OMITTED_HEADER,
     PR_BODY,
     PT_UNICODE,
     REBUILT_HEADER,
@@ -35,7 +36,6 @@ from archiver.core.importers.outlook_pst import (
     ITEM_UNREADABLE_REASON,
     PST_NEEDS_READER_REASON,
     PST_UNREADABLE_REASON,
-    PYPFF_API,
     read_pst_folder,
 )
 from archiver.core.jobs.importing import ImportOptions, import_into
@@ -47,11 +47,10 @@ from tests.helpers.outlook import (
     PDF,
     RTF_SAMPLE,
     SENT,
-    FakeFolder,
-    FakePypff,
     Item,
     items,
     write_msg,
+    write_test_pst,
 )
 
 
@@ -76,8 +75,9 @@ def read_msg(tmp_path: Path, item: Item) -> SourceMessage:
     return entry
 
 
-def check_shape(name: str, message: EmailMessage) -> None:
-    """Assert what each shape of :func:`items` must give, whatever read it."""
+def check_shape(name: str, message: EmailMessage, *, embedded: bool = True) -> None:
+    """Assert what each shape of :func:`items` must give, whatever read it (*embedded*:
+    whether the reader can extract an attached Outlook message; pypff cannot)."""
     assert message.defects == []
     if name == "ansi":
         assert message["Subject"] == "Übergabe der Akten"
@@ -92,6 +92,13 @@ def check_shape(name: str, message: EmailMessage) -> None:
         assert parts[0].get_filename() == "Übersicht März.pdf"
         assert parts[0].get_content_type() == "application/pdf"
         assert parts[0].get_content() == PDF
+        if not embedded:
+            assert message[OMITTED_HEADER] == (
+                'attached Outlook message "Ursprüngliche Nachricht": its reader cannot extract it'
+            )
+            assert len(parts) == 1
+            return
+        assert message[OMITTED_HEADER] is None
         assert parts[1].get_content_type() == "message/rfc822"
         inner = parts[1].get_content()
         assert inner["Subject"] == "Ursprüngliche Nachricht"
@@ -187,24 +194,15 @@ def test_missing_readers_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "libpff-python" in PST_NEEDS_READER_REASON and "olefile" in MSG_NEEDS_READER_REASON
 
 
-def fake_pst(path: Path) -> FakePypff:
-    """A PST as Outlook 2016 lays it out: the IPM subtree below the root, an unreadable item."""
-    module = FakePypff()
-    messages = list(items().values())
-    for index, item in enumerate(messages):
-        item.identifier = 0x200024 + 32 * index
-    inbox = FakeFolder("Posteingang", [*messages[:4], None], identifier=0x8022)
-    sub = FakeFolder("Akten/2019", messages[4:], identifier=0x8042)  # a slash in the name
-    top = FakeFolder("Oberste Ebene der Outlook-Datendatei", [], [inbox, sub], 0x8002)
-    search = FakeFolder("Suchstamm", [], identifier=0x8062)
-    module.add(path, FakeFolder("", [], [top, search], 0x122), ipm_subtree=0x8002)
-    return module
+@pytest.fixture
+def pypff() -> object:
+    """The real PST reader; the PST tests need it (CI installs the outlook extra)."""
+    return pytest.importorskip("pypff", reason="libpff-python (the outlook extra) is absent")
 
 
-def test_pst_folders_and_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    module = fake_pst(tmp_path / "Archiv 2019.pst")
-    monkeypatch.setattr(discovery, "pypff_module", lambda: module)
-    (tmp_path / "kaputt.ost").write_bytes(b"not a PST")
+def test_pst_folders_and_items(tmp_path: Path, pypff: object) -> None:
+    write_test_pst(tmp_path / "Archiv 2019.pst")
+    (tmp_path / "kaputt.ost").write_bytes(b"!BDN" + bytes(600))
     found = discover([tmp_path])
     assert [(f.name, f.kind, f.place, f.count) for f in found.folders] == [
         (f"{tmp_path.name}/Archiv 2019/Posteingang", SourceKind.PST, (0, 0), 5),
@@ -215,43 +213,36 @@ def test_pst_folders_and_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert broken.reason.startswith(PST_UNREADABLE_REASON)
 
     entries = list(read_folder(found.folders[0])) + list(read_folder(found.folders[1]))
-    *good, bad, attached, rtf = entries
-    assert isinstance(bad, UnreadableMessage) and bad.reason.startswith(ITEM_UNREADABLE_REASON)
-    names = list(items())
-    for name, entry in zip(names, [*good, attached, rtf], strict=True):
-        assert isinstance(entry, SourceMessage)
+    assert len(entries) == 7 and len({e.position for e in entries}) == 7
+    [bad] = [e for e in entries if isinstance(e, UnreadableMessage)]
+    assert bad.reason.startswith(ITEM_UNREADABLE_REASON)  # and the rest was read
+    by_position = {e.position: e for e in entries if isinstance(e, SourceMessage)}
+    for index, name in enumerate(items()):  # libpff gives a folder's items in its own order
+        entry = by_position[0x200024 + 32 * index]
         assert entry.source == str(tmp_path / "Archiv 2019.pst")
         message = parse(entry.data)
         assert message[REBUILT_HEADER] == "Outlook PST"
-        check_shape(name, message)
-    assert [e.position for e in good] == [0x200024 + 32 * i for i in range(4)]
-    assert len({e.position for e in entries}) == len(entries)
+        check_shape(name, message, embedded=False)
+        if name == "both":
+            assert entry.flags == ("\\Answered", "\\Flagged", "\\Seen")
+        assert entry.internaldate == (SENT if name == "ansi" else ARRIVED)
 
 
-def test_pst_that_cannot_be_opened_is_one_unreadable_entry(tmp_path: Path) -> None:
-    (tmp_path / "x.pst").write_bytes(b"encrypted beyond libpff")
-    [entry] = read_pst_folder(FakePypff(), tmp_path / "x.pst", (0,))  # type: ignore[arg-type]
+def test_pst_that_cannot_be_opened_is_one_unreadable_entry(tmp_path: Path, pypff: object) -> None:
+    (tmp_path / "x.pst").write_bytes(b"!BDN encrypted beyond libpff" + bytes(600))
+    [entry] = read_pst_folder(pypff, tmp_path / "x.pst", (0,))  # type: ignore[arg-type]
     assert isinstance(entry, UnreadableMessage)
-    assert entry.reason.startswith(PST_UNREADABLE_REASON)
+    assert entry.reason == PST_UNREADABLE_REASON  # libpff's words go to the log
+    # The system's words, where the system refused: a folder is no file.
+    [entry] = read_pst_folder(pypff, tmp_path, (0,))  # type: ignore[arg-type]
+    assert isinstance(entry, UnreadableMessage)
+    assert entry.reason.startswith(f"{PST_UNREADABLE_REASON} (")
 
 
-def test_pypff_still_has_what_the_reader_uses() -> None:
-    """The PST tests run on a stand-in; this ties it to the real pypff's API."""
-    pypff = pytest.importorskip("pypff", reason="libpff-python (the outlook extra) is absent")
-    missing = [
-        f"pypff.{cls}.{name}"
-        for cls, names in PYPFF_API.items()
-        for name in names
-        if not hasattr(getattr(pypff, cls, None), name)
-    ]
-    assert not missing
-
-
-@pytest.mark.expect_log("WARNING", "archiver.core.jobs.importing", "item 5: the Outlook item")
-def test_import_twice_adds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.expect_log("WARNING", "archiver.core.jobs.importing", "item 3: the Outlook item")
+def test_import_twice_adds_nothing(tmp_path: Path, pypff: object) -> None:
     (tmp_path / "src" / "Gespeichert").mkdir(parents=True)
-    module = fake_pst(tmp_path / "src" / "archiv.pst")
-    monkeypatch.setattr(discovery, "pypff_module", lambda: module)
+    write_test_pst(tmp_path / "src" / "archiv.pst")
     for index, item in enumerate(items().values()):
         write_msg(tmp_path / "src" / "Gespeichert" / f"{index}.msg", item)
     archive = tmp_path / "archive"

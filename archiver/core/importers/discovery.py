@@ -35,6 +35,7 @@ from archiver.core.importers.outlook_msg import (
 from archiver.core.importers.outlook_pst import (
     PST_NEEDS_READER_REASON,
     PST_UNREADABLE_REASON,
+    failure,
     pst_folders,
     pypff_module,
     read_pst_folder,
@@ -242,7 +243,9 @@ def _pst(path: Path, parts: tuple[str, ...], found: Discovery) -> None:
     try:
         folders = pst_folders(pypff, path)
     except OSError as exc:
-        found.not_imported.append(NotImported(str(path), f"{PST_UNREADABLE_REASON} ({exc})"))
+        found.not_imported.append(
+            NotImported(str(path), failure(PST_UNREADABLE_REASON, str(path), exc))
+        )
         return
     if not folders:
         found.not_imported.append(NotImported(str(path), PST_EMPTY_REASON))

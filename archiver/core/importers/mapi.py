@@ -12,7 +12,10 @@ headers, PR_TRANSPORT_MESSAGE_HEADERS). Both readers hand the raw properties to
 - the text: text/plain and text/html where present (multipart/alternative when both); the
   compressed RTF body only when there is neither, decompressed, as text/rtf;
 - attachments stored by value, and embedded Outlook messages as message/rfc822, rebuilt the
-  same way; attachments by reference (a path or a link) are not in the file and are left out.
+  same way, where the reader gives them (pypff does not: libpff's ``attachment_get_item``
+  has no binding); an attachment the file or the reader does not give (one by reference,
+  a path or a link; such an embedded message) is named in an ``X-Imap-Archiver-Omitted``
+  header, so that nothing goes missing unsaid.
 
 The rebuild is deterministic: the same properties give the same bytes (the MIME boundaries
 come from a hash of the properties, nothing from a clock or a random source), so importing a
@@ -81,6 +84,7 @@ ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, ATTACH_OLE = 1, 5, 6
 RECIPIENT_HEADERS = {1: "To", 2: "Cc", 3: "Bcc"}
 DEFAULT_CODEPAGE = 1252  # Outlook's 8-bit strings on a German (Western European) Windows
 REBUILT_HEADER = "X-Imap-Archiver-Rebuilt-From"
+OMITTED_HEADER = "X-Imap-Archiver-Omitted"
 POLICY = email.policy.SMTP  # CRLF line ends, lines folded at 78
 DROPPED_FIELD = re.compile(r"(?i)^(content-[^:]*|mime-version)[ \t]*:")
 FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.UTC)
@@ -222,7 +226,14 @@ def rebuild(message: MapiMessage, origin: str) -> bytes:
 def _message(message: MapiMessage, origin: str, parent: PropertyValues | None) -> EmailMessage:
     values = PropertyValues.of(message.properties, parent)
     body = _body(values)
-    parts = [p for a in message.attachments if (p := _attachment(a, origin, values)) is not None]
+    parts: list[MIMEPart] = []
+    omitted: list[str] = []
+    for attachment in message.attachments:
+        part = _attachment(attachment, origin, values)
+        if isinstance(part, str):
+            omitted.append(part)
+        else:
+            parts.append(part)
     if parts:
         mixed = _multipart("mixed", [body, *parts] if body is not None else parts)
         body = mixed
@@ -235,6 +246,8 @@ def _message(message: MapiMessage, origin: str, parent: PropertyValues | None) -
         top = EmailMessage(policy=POLICY)
         _compose_header(top, values, message.recipients)
     top[REBUILT_HEADER] = origin
+    for text in omitted:
+        top[OMITTED_HEADER] = text
     top["MIME-Version"] = "1.0"
     for name, value in body.items():
         top[name] = value
@@ -335,8 +348,9 @@ def _lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\0")
 
 
-def _attachment(attachment: MapiAttachment, origin: str, parent: PropertyValues) -> MIMEPart | None:
-    """Return one attachment as a MIME part; None for one that is not in the file."""
+def _attachment(attachment: MapiAttachment, origin: str, parent: PropertyValues) -> MIMEPart | str:
+    """Return one attachment as a MIME part, or what to say of one the file does not give
+    (the message names it in an ``X-Imap-Archiver-Omitted`` header: never silently lost)."""
     values = PropertyValues.of(attachment.properties, parent)
     name = (
         values.text(PR_ATTACH_LONG_FILENAME)
@@ -350,8 +364,13 @@ def _attachment(attachment: MapiAttachment, origin: str, parent: PropertyValues)
         return part
     method = values.integer(PR_ATTACH_METHOD) or ATTACH_BY_VALUE
     data = values.binary(PR_ATTACH_DATA)
-    if method not in (ATTACH_BY_VALUE, ATTACH_OLE) or data is None:
-        return None
+    if method == ATTACH_EMBEDDED_MSG:
+        return f'attached Outlook message "{name}": its reader cannot extract it'
+    if method not in (ATTACH_BY_VALUE, ATTACH_OLE):
+        return f'attachment "{name}": only a link in Outlook, not in the file'
+    if data is None:
+        return f'attachment "{name}": no data in the file'
+    assert isinstance(data, bytes)
     kind = values.text(PR_ATTACH_MIME_TAG).strip().lower()
     if "/" not in kind:
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -9,8 +9,9 @@ IPM subtree ("Top of Outlook data file", whatever its language); every message i
 from its properties (see :mod:`.mapi`) and recorded at its node identifier, which stays the
 same in the file. Items are read one at a time: a multi-GB file is never loaded whole.
 
-Only the attributes :data:`PYPFF_API` lists are used (tests/unit/test_import_outlook.py
-checks that pypff still has them).
+pypff has no binding for libpff's ``attachment_get_item``: an attached Outlook message
+cannot be extracted and is named in the rebuilt message's ``X-Imap-Archiver-Omitted``
+header (see :mod:`.mapi`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,9 @@ from types import ModuleType
 from typing import Any
 
 from archiver.core.importers.mapi import (
-    ATTACH_EMBEDDED_MSG,
-    PR_ATTACH_METHOD,
     MapiAttachment,
     MapiMessage,
     Properties,
-    PropertyValues,
     flags,
     internaldate,
     rebuild,
@@ -47,20 +45,6 @@ PST_NEEDS_READER_REASON = (
 PST_UNREADABLE_REASON = "the Outlook data file cannot be read"
 ITEM_UNREADABLE_REASON = "the Outlook item cannot be read"
 PR_IPM_SUBTREE_ENTRYID = 0x35E0
-# What this module touches of pypff, by class: tests check the installed pypff has it all.
-PYPFF_API = {
-    "file": ("open_file_object", "close", "get_root_folder", "get_message_store"),
-    "folder": ("identifier", "name", "number_of_sub_folders", "get_sub_folder",
-               "number_of_sub_messages", "get_sub_message"),
-    "message": ("identifier", "number_of_record_sets", "get_record_set", "recipients",
-                "number_of_attachments", "get_attachment"),
-    "attachment": ("number_of_record_sets", "get_record_set", "number_of_sub_items",
-                   "get_sub_item"),
-    "recipients": ("number_of_record_sets", "get_record_set"),
-    "message_store": ("number_of_record_sets", "get_record_set"),
-    "record_set": ("entries",),
-    "record_entry": ("entry_type", "value_type", "data"),
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,18 +134,27 @@ def read_pst_folder(pypff: ModuleType, path: Path, place: tuple[int, ...]) -> It
             for index in range(folder.number_of_sub_messages):
                 yield _entry(folder, index, source)
     except OSError as exc:
-        log.debug("%s: cannot be read", path, exc_info=True)
-        yield UnreadableMessage(source, 0, f"{PST_UNREADABLE_REASON} ({exc})")
+        yield UnreadableMessage(source, 0, failure(PST_UNREADABLE_REASON, source, exc))
+
+
+def failure(reason: str, where: str, exc: OSError) -> str:
+    """Return *reason*, with the system's words when the system refused (a file that cannot
+    be opened); libpff's own chain of function names goes to the log, not to the user."""
+    if exc.strerror:
+        return f"{reason} ({exc.strerror})"
+    log.info("%s: %s: %s", where, reason, exc)
+    return reason
 
 
 def _entry(folder: Any, index: int, source: str) -> SourceEntry:
-    position = index + 1  # until the item's identifier is known
+    position = index + 1  # its place in the folder, until its identifier is known
     try:
         item = folder.get_sub_message(index)
         position = item.identifier
         message = _message(item)
     except OSError as exc:
-        return UnreadableMessage(source, position, f"{ITEM_UNREADABLE_REASON} ({exc})")
+        where = f"{source}, item {position}"
+        return UnreadableMessage(source, position, failure(ITEM_UNREADABLE_REASON, where, exc))
     return SourceMessage(source, position, rebuild(message, ORIGIN), flags(message),
                          internaldate(message))  # fmt: skip
 
@@ -171,16 +164,11 @@ def _message(item: Any) -> MapiMessage:
     rows = item.recipients
     if rows is not None:
         recipients = tuple(_properties(rows, i) for i in range(rows.number_of_record_sets))
-    attachments = []
-    for index in range(item.number_of_attachments):
-        attachment = item.get_attachment(index)
-        properties = _properties(attachment)
-        embedded = None
-        method = PropertyValues(properties).integer(PR_ATTACH_METHOD)
-        if method == ATTACH_EMBEDDED_MSG and attachment.number_of_sub_items:
-            embedded = _message(attachment.get_sub_item(0))
-        attachments.append(MapiAttachment(properties, embedded))
-    return MapiMessage(_properties(item), recipients, tuple(attachments))
+    attachments = tuple(
+        MapiAttachment(_properties(item.get_attachment(index)))
+        for index in range(item.number_of_attachments)
+    )
+    return MapiMessage(_properties(item), recipients, attachments)
 
 
 def _properties(item: Any, index: int = 0) -> dict[int, tuple[int, bytes]]:
