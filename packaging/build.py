@@ -180,6 +180,34 @@ def check_child_environment(home: Path) -> str:
     return ""
 
 
+def check_outlook_readers(home: Path) -> str:
+    # The Outlook readers are optional imports (the outlook extra): the bundle must have them.
+    # A .msg file (written by the tests' compound file writer) must be found, and a file
+    # named .pst that is none must fail in libpff, not for want of it.
+    sys.path.insert(0, str(ROOT))
+    from archiver.core.catalog import Catalog  # noqa: PLC0415 (the checkout's, for the data)
+    from tests.helpers.outlook import items, write_msg  # noqa: PLC0415
+
+    (home / "archive").mkdir()
+    Catalog(home / "archive" / "catalog.sqlite3").close()
+    write_config(home, {"accounts": {"probe": {"host": "127.0.0.1", "user": "u"}}})
+    (home / "Outlook").mkdir()
+    write_msg(home / "Outlook" / "saved.msg", items()["attached"])
+    (home / "Outlook" / "not-a.pst").write_bytes(b"!BDN")
+    result = run([CLI, "import", "probe", home / "Outlook", "--dry-run", "--json"], home)
+    problem = expect(result)
+    if problem:
+        return problem
+    summary = json.loads(result.stdout)
+    problems = []
+    if summary.get("imported") != 1:
+        problems.append(f"the .msg file was not read: {summary!r}")
+    reasons = [item["reason"] for item in summary.get("not_imported", [])]
+    if reasons != ["the Outlook data file cannot be read"]:  # not "... needs libpff-python"
+        problems.append(f"the .pst file was not tried with libpff: {reasons!r}")
+    return "; ".join(problems)
+
+
 CHILD_EXIT = 7  # what the process object sent by check_spawned_child exits with
 
 
@@ -350,6 +378,7 @@ CHECKS: list[tuple[str, Callable[[Path], str]]] = [
     ("imap-archiver-gui --self-check, in German", check_self_check_german),
     ("imap-archiver --version", check_cli_version),
     ("imap-archiver reindex and verify, empty archive", check_empty_archive),
+    ("imap-archiver import reads Outlook files (olefile, pypff)", check_outlook_readers),
 ]
 if sys.platform not in ("win32", "darwin"):
     CHECKS.append((f"a password command gets the user's {LIBRARY_PATH}", check_child_environment))

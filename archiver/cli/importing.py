@@ -17,12 +17,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the ``import`` command."""
     parser = commands.add_parser(
         "import",
-        help="bring old mail from files into the archive (mbox, Thunderbird, Maildir, .eml)",
+        help="bring old mail from files into the archive (mbox, Thunderbird, Maildir, .eml, "
+        "Outlook)",
         description="Copy mail kept on disk into an account's archive, byte for byte, verified "
         "and searchable: mbox files, Thunderbird's Local Folders or a whole Thunderbird "
-        "profile, Maildir folders, folders of .eml files. The sources are only read. Each "
-        f"source folder becomes '{DEFAULT_PREFIX}/<folder>'. Importing the same source again "
-        "adds nothing; a message the archive already holds is not stored twice.",
+        "profile, Maildir folders, folders of .eml files, Outlook .msg files and .pst/.ost "
+        "files (with the outlook extra: pip install 'imap-archiver[outlook]'; Outlook keeps "
+        "no original bytes, so its messages are rebuilt from its data and marked so). The "
+        f"sources are only read. Each source folder becomes '{DEFAULT_PREFIX}/<folder>'. "
+        "Importing the same source again adds nothing; a message the archive already holds "
+        "is not stored twice.",
     )
     parser.add_argument("name", help="account name (whose archive the mail joins)")
     parser.add_argument(

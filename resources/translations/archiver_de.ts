@@ -1247,8 +1247,8 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Alte E-Mails übernehmen</translation>
     </message>
     <message>
-        <source>Bring mail kept on this computer into the archive, where it is searched and kept like archived mail: mbox files, Thunderbird&apos;s Local Folders or a whole Thunderbird profile, Maildir folders, folders of .eml files. The files are only read, never changed. Each folder becomes a folder below “Imported”.</source>
-        <translation>Übernimmt E-Mails, die auf diesem Computer liegen, ins Archiv, wo sie wie archivierte E-Mails durchsucht und aufbewahrt werden: mbox-Dateien, die Lokalen Ordner von Thunderbird oder ein ganzes Thunderbird-Profil, Maildir-Ordner, Ordner mit .eml-Dateien. Die Dateien werden nur gelesen, nie verändert. Jeder Ordner wird ein Ordner unter „Imported“.</translation>
+        <source>Bring mail kept on this computer into the archive, where it is searched and kept like archived mail: mbox files, Thunderbird&apos;s Local Folders or a whole Thunderbird profile, Maildir folders, folders of .eml files, Outlook .msg files and Outlook data files (.pst, .ost). The files are only read, never changed. Each folder becomes a folder below “Imported”. Outlook keeps no original of a message: its messages are rebuilt from what Outlook stored.</source>
+        <translation>Übernimmt E-Mails, die auf diesem Computer liegen, ins Archiv, wo sie wie archivierte E-Mails durchsucht und aufbewahrt werden: mbox-Dateien, die Lokalen Ordner von Thunderbird oder ein ganzes Thunderbird-Profil, Maildir-Ordner, Ordner mit .eml-Dateien, Outlook-Nachrichten (.msg) und Outlook-Datendateien (.pst, .ost). Die Dateien werden nur gelesen, nie verändert. Jeder Ordner wird ein Ordner unter „Imported“. Outlook bewahrt keine Originale der Nachrichten auf: Seine Nachrichten werden aus den von Outlook gespeicherten Angaben neu zusammengesetzt.</translation>
     </message>
     <message>
         <source>Account whose archive receives the mail</source>
@@ -1323,8 +1323,32 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>E-Mail-Dateien wählen</translation>
     </message>
     <message>
-        <source>Mail files (*.mbox *.mbx *.eml);;All files (*)</source>
-        <translation>E-Mail-Dateien (*.mbox *.mbx *.eml);;Alle Dateien (*)</translation>
+        <source>Mail files (*.mbox *.mbx *.eml *.msg *.pst *.ost);;All files (*)</source>
+        <translation>E-Mail-Dateien (*.mbox *.mbx *.eml *.msg *.pst *.ost);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>reading Outlook .msg files needs the additional package olefile, which this installation lacks (the app for Windows includes it)</source>
+        <translation>zum Lesen von Outlook-Nachrichten (.msg) wird das Zusatzpaket olefile benötigt, das in dieser Installation fehlt (die Windows-Version des Programms enthält es)</translation>
+    </message>
+    <message>
+        <source>reading Outlook .pst and .ost files needs the additional package libpff-python, which this installation lacks (the app for Windows includes it)</source>
+        <translation>zum Lesen von Outlook-Datendateien (.pst, .ost) wird das Zusatzpaket libpff-python benötigt, das in dieser Installation fehlt (die Windows-Version des Programms enthält es)</translation>
+    </message>
+    <message>
+        <source>the Outlook data file cannot be read</source>
+        <translation>die Outlook-Datendatei kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>the Outlook data file holds no messages</source>
+        <translation>die Outlook-Datendatei enthält keine Nachrichten</translation>
+    </message>
+    <message>
+        <source>the Outlook item cannot be read</source>
+        <translation>das Outlook-Element kann nicht gelesen werden</translation>
+    </message>
+    <message>
+        <source>not an Outlook message file</source>
+        <translation>keine Outlook-Nachrichtendatei</translation>
     </message>
     <message>
         <source>Choose a mail folder or Thunderbird profile</source>
@@ -1385,10 +1409,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>the cache of an IMAP account: its mail is on the server; archive it from there</source>
         <translation>Zwischenspeicher eines IMAP-Kontos: seine E-Mails liegen auf dem Server; archivieren Sie sie von dort</translation>
-    </message>
-    <message>
-        <source>Outlook files cannot be imported directly yet; import them into Thunderbird (Tools → Import, on a PC with Outlook) and import Thunderbird&apos;s Local Folders from there</source>
-        <translation>Outlook-Dateien können noch nicht direkt übernommen werden; importieren Sie sie in Thunderbird (Extras → Importieren, auf einem PC mit Outlook) und übernehmen Sie von dort die Lokalen Ordner von Thunderbird</translation>
     </message>
     <message>
         <source>not found</source>

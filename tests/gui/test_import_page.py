@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from archiver.core.accounts import Account
 from archiver.core.catalog import Catalog
+from archiver.core.importers import discovery
+from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from archiver.gui.pages.importing import ImportPage
 from tests.helpers.mailgen import generate_message
 from tests.helpers.mailsources import mboxrd, snapshot, thunderbird_profile
+from tests.helpers.outlook import items, write_msg, write_test_pst
 
 pytestmark = pytest.mark.gui
 
@@ -68,3 +73,63 @@ def test_cancel_stops_at_a_safe_point(qtbot, page: ImportPage, context, tmp_path
     with Catalog.open(context.archive_root) as catalog:
         assert catalog.records("office") == []
     assert Path(page.sources.item(0).text()) == tmp_path / "big.mbox"
+
+
+@pytest.fixture
+def german(qapp: QApplication) -> Iterator[None]:
+    translators = install_translators(qapp, "de")
+    assert translators, "the German translation did not load"
+    yield
+    for translator in translators:
+        qapp.removeTranslator(translator)
+
+
+def test_outlook_files_and_a_missing_reader_in_german(
+    qtbot, german, context, tmp_path, monkeypatch, screenshots
+):
+    """.msg files are found and imported; a PST without its reader is named with what the
+    app lacks, in German and without command-line advice."""
+    monkeypatch.setattr(discovery, "pypff_module", lambda: None)
+    (tmp_path / "Outlook" / "Gespeichert").mkdir(parents=True)
+    for index, item in enumerate(items().values()):
+        write_msg(tmp_path / "Outlook" / "Gespeichert" / f"Nachricht {index}.msg", item)
+    (tmp_path / "Outlook" / "Archiv 2019.pst").write_bytes(b"!BDN")
+    context.save_config(context.config.with_account(Account(name="office", host="h", user="u")))
+    page = ImportPage(context)
+    qtbot.addWidget(page)
+    page.resize(900, 640)
+    page.add_sources([tmp_path / "Outlook"])
+    with qtbot.waitSignal(page.looked, timeout=30_000):
+        qtbot.mouseClick(page.look_button, Qt.MouseButton.LeftButton)
+    assert page.found.topLevelItem(0).text(0) == "Imported/Outlook/Gespeichert"
+    assert page.found.topLevelItem(0).text(1) == "6"
+    summary = page.summary.text()
+    assert "6 Nachrichten gefunden" in summary, summary
+    assert "Archiv 2019.pst" in summary and "Zusatzpaket libpff-python" in summary
+    assert "pip" not in summary and "--" not in summary
+    page.grab().save(str(screenshots / "import-outlook.png"))
+    with qtbot.waitSignal(page.imported, timeout=60_000):
+        qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    with Catalog.open(context.archive_root) as catalog:
+        assert len(catalog.records("office")) == 6
+
+
+@pytest.mark.expect_log("WARNING", "archiver.core.jobs.importing", "item 3: the Outlook item")
+def test_outlook_data_file_folders_are_listed(qtbot, page: ImportPage, tmp_path, screenshots):
+    pytest.importorskip("pypff", reason="libpff-python (the outlook extra) is absent")
+    write_test_pst(tmp_path / "Archiv 2019.pst")
+    page.add_sources([tmp_path / "Archiv 2019.pst"])
+    with qtbot.waitSignal(page.looked, timeout=30_000):
+        qtbot.mouseClick(page.look_button, Qt.MouseButton.LeftButton)
+    rows = [
+        (page.found.topLevelItem(i).text(0), page.found.topLevelItem(i).text(1))
+        for i in range(page.found.topLevelItemCount())
+    ]
+    assert rows == [
+        ("Imported/Archiv 2019/Posteingang", "5"),
+        ("Imported/Archiv 2019/Akten_2019", "2"),
+    ]
+    assert "Unreadable:" in page.summary.text() and "the Outlook item cannot be read" in (
+        page.summary.text()
+    )
+    page.grab().save(str(screenshots / "import-pst.png"))

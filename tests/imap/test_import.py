@@ -31,6 +31,7 @@ from tests.helpers.mailsources import (
     thunderbird_profile,
     to_lf,
 )
+from tests.helpers.outlook import ARRIVED, SENT, items, write_msg, write_test_pst
 from tests.helpers.shell import print_file
 from tests.imap.test_archive import server_state
 
@@ -211,3 +212,39 @@ def test_killed_import_resumes_without_loss_or_duplicates(office, home, tmp_path
         (to_lf(raw), "Imported/big", ()) for raw in raws
     )  # every message once: none lost, none twice
     assert snapshot(source) == before
+
+
+def test_outlook_files_are_searchable_and_restorable(
+    office, dovecot, imap_user, home, tmp_path, capsys
+):
+    """Outlook messages (.msg files and a PST), rebuilt from their properties, are archive
+    records like any other: imported once, searched by a German word of their body, restored
+    with their flags and delivery time."""
+    pytest.importorskip("pypff", reason="libpff-python (the outlook extra) is absent")
+    shapes = items()
+    (tmp_path / "Outlook").mkdir()
+    for name, item in shapes.items():
+        write_msg(tmp_path / "Outlook" / f"{name}.msg", item)
+    write_test_pst(tmp_path / "Outlook" / "Archiv.pst", broken=False)
+    args = ["import", office, str(tmp_path / "Outlook")]
+    code, done = run_json(capsys, *args)
+    assert (code, done["imported"], done["unreadable"]) == (0, 2 * len(shapes), 0), done
+    assert {f["folder"] for f in done["folders"]} == {
+        "Imported/Outlook", "Imported/Outlook/Archiv/Posteingang",
+        "Imported/Outlook/Archiv/Akten_2019",
+    }  # fmt: skip
+    code, again = run_json(capsys, *args)
+    assert (code, again["imported"], again["already"]) == (0, 0, 2 * len(shapes))
+    want = imported(home.archive)
+
+    assert main(["search", "Größe", "--json"]) == 0  # the ANSI item's Windows-1252 body
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [h["subject"] for h in hits] == ["Übergabe der Akten"] * 2
+
+    assert main(["restore", "--query", "folder:imported", "--to-folder", "Alt", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["restored"] == 2 * len(shapes)
+    on_server = server_state(dovecot, imap_user, "Alt").values()
+    assert sorted(data for data, _, _ in on_server) == sorted(data for data, _, _ in want)
+    flags = {frozenset(f.decode().lower() for f in fl) for _, fl, _ in on_server}
+    assert frozenset({"\\seen", "\\flagged", "\\answered"}) in flags
+    assert {when.astimezone(dt.UTC) for _, _, when in on_server} == {ARRIVED, SENT}

@@ -9,9 +9,12 @@ A path is taken for what it is, never for what its name says alone:
 - a Maildir (``cur/`` and ``new/``), with its Maildir++ subfolders (``.Sent``, ``.A.B``);
 - any other directory: walked for mbox files (Thunderbird's ``.sbd`` subfolder directories
   give nesting; ``.msf`` index files are ignored), Maildirs and .eml files;
-- a file: an mbox file (it starts with ``From ``), or one .eml message.
+- a file: an mbox file (it starts with ``From ``), one .eml message, one Outlook .msg
+  message, or an Outlook data file (.pst, .ost), whose folders each become a source folder.
 
-Outlook's files are named with the reason they are not read.
+Outlook's files are read only where their optional reader is installed (the ``outlook``
+extra: olefile for .msg, libpff-python for .pst and .ost); without it they are listed with
+the reason, naming what is missing.
 """
 
 from __future__ import annotations
@@ -24,6 +27,19 @@ from pathlib import Path
 
 from archiver.core.importers.files import is_maildir, read_eml_files, read_maildir
 from archiver.core.importers.mbox import NotAnMbox, is_mbox, read_mbox
+from archiver.core.importers.outlook_msg import (
+    MSG_NEEDS_READER_REASON,
+    olefile_module,
+    read_msg_files,
+)
+from archiver.core.importers.outlook_pst import (
+    PST_NEEDS_READER_REASON,
+    PST_UNREADABLE_REASON,
+    failure,
+    pst_folders,
+    pypff_module,
+    read_pst_folder,
+)
 from archiver.core.importers.sources import (
     Discovery,
     NotImported,
@@ -37,11 +53,8 @@ from archiver.core.importers.sources import (
 NOT_MAIL_SUFFIXES = (".msf", ".dat", ".json", ".lock", ".js", ".ini", ".sqlite", ".html",
                      ".txt", ".xml", ".log", ".db", ".mab", ".rdf", ".bak")  # fmt: skip
 MBOX_SUFFIXES = (".mbox", ".mbx")
-OUTLOOK_SUFFIXES = (".pst", ".ost", ".msg")
-OUTLOOK_REASON = (
-    "Outlook files cannot be imported directly yet; import them into Thunderbird (Tools → "
-    "Import, on a PC with Outlook) and import Thunderbird's Local Folders from there"
-)
+PST_SUFFIXES = (".pst", ".ost")
+PST_EMPTY_REASON = "the Outlook data file holds no messages"
 IMAP_CACHE_REASON = "IMAP account cache: its mail is on the server; archive it from there"
 NOT_FOUND_REASON = "not found"
 NOT_MAIL_REASON = "not a mail file"
@@ -70,6 +83,14 @@ def read_folder(folder: SourceFolder) -> Iterator[SourceEntry]:
         yield from read_maildir(folder.path)
     elif folder.kind is SourceKind.EML:
         yield from read_eml_files(folder.files)
+    elif folder.kind is SourceKind.MSG:
+        yield from read_msg_files(folder.files)
+    elif folder.kind is SourceKind.PST:
+        pypff = pypff_module()
+        if pypff is None:
+            yield UnreadableMessage(str(folder.path), 0, PST_NEEDS_READER_REASON)
+        else:
+            yield from read_pst_folder(pypff, folder.path, folder.place)
     else:
         try:
             yield from read_mbox(folder.path)
@@ -77,6 +98,14 @@ def read_folder(folder: SourceFolder) -> Iterator[SourceEntry]:
             yield UnreadableMessage(str(folder.path), 0, NOT_MBOX_REASON)
         except OSError as exc:
             yield UnreadableMessage(str(folder.path), 0, exc.strerror or str(exc))
+
+
+def count_folder(folder: SourceFolder) -> int:
+    """Return how many messages a source folder holds (read through where the source does
+    not say: mbox, Maildir and .eml folders)."""
+    if folder.count is not None:
+        return folder.count
+    return sum(1 for _ in read_folder(folder))
 
 
 def _directory(path: Path, found: Discovery) -> None:
@@ -154,16 +183,21 @@ def _walk(root: Path, name: tuple[str, ...], found: Discovery) -> None:
                 _maildir(directory / sub, (*parts, sub), found)
                 dirnames.remove(sub)
         dirnames.sort()
-        eml = []
+        eml, msg = [], []
         for file_name in sorted(filenames):
-            if file_name.lower().endswith(".eml"):
+            lower = file_name.lower()
+            if lower.endswith(".eml"):
                 eml.append(directory / file_name)
+            elif lower.endswith(".msg"):
+                msg.append(directory / file_name)
             else:
                 _file(directory / file_name, parts, found)
         if eml:
             found.folders.append(
                 SourceFolder("/".join(parts), SourceKind.EML, directory, tuple(eml))
             )
+        if msg:
+            _msg_files(directory, "/".join(parts), tuple(msg), found)
 
 
 def _folder_parts(root: Path, directory: Path, name: tuple[str, ...]) -> tuple[str, ...]:
@@ -190,13 +224,49 @@ def _maildir(path: Path, name: tuple[str, ...], found: Discovery) -> None:
             )
 
 
+def _msg_files(directory: Path, name: str, files: tuple[Path, ...], found: Discovery) -> None:
+    """Add the .msg files of one directory as a folder, or list it when olefile is missing
+    (once for the directory, not once a file)."""
+    if olefile_module() is None:
+        where = files[0] if len(files) == 1 else directory
+        found.not_imported.append(NotImported(str(where), MSG_NEEDS_READER_REASON))
+    else:
+        found.folders.append(SourceFolder(name, SourceKind.MSG, directory, files, count=len(files)))
+
+
+def _pst(path: Path, parts: tuple[str, ...], found: Discovery) -> None:
+    """Add the folders of an Outlook data file that hold messages, below its own name."""
+    pypff = pypff_module()
+    if pypff is None:
+        found.not_imported.append(NotImported(str(path), PST_NEEDS_READER_REASON))
+        return
+    try:
+        folders = pst_folders(pypff, path)
+    except OSError as exc:
+        found.not_imported.append(
+            NotImported(str(path), failure(PST_UNREADABLE_REASON, str(path), exc))
+        )
+        return
+    if not folders:
+        found.not_imported.append(NotImported(str(path), PST_EMPTY_REASON))
+    for folder in folders:
+        name = "/".join((*parts, path.stem, *folder.parts))
+        found.folders.append(
+            SourceFolder(name, SourceKind.PST, path, place=folder.place, count=folder.count)
+        )
+
+
 def _file(path: Path, parts: tuple[str, ...], found: Discovery) -> None:
-    """Add one file: an mbox, a lone .eml, or a reason it is left out."""
+    """Add one file: an mbox, a lone .eml or .msg, an Outlook data file, or a reason it is
+    left out."""
     lower = path.name.lower()
     if path.name.startswith(".") or lower.endswith(NOT_MAIL_SUFFIXES):
         return
-    if lower.endswith(OUTLOOK_SUFFIXES):
-        found.not_imported.append(NotImported(str(path), OUTLOOK_REASON))
+    if lower.endswith(PST_SUFFIXES):
+        _pst(path, parts, found)
+        return
+    if lower.endswith(".msg"):
+        _msg_files(path.parent, "/".join(parts) or path.parent.name or "msg", (path,), found)
         return
     stem = path.name[: -len(path.suffix)] if lower.endswith(MBOX_SUFFIXES) else path.name
     if lower.endswith(".eml"):

@@ -14,20 +14,27 @@ class SourceKind(enum.Enum):
     MBOX = "mbox"  # one file, messages behind From_ lines (Thunderbird's Local Folders too)
     MAILDIR = "maildir"  # a directory with cur/ and new/, one file a message
     EML = "eml"  # a directory of .eml files (MailStore Home's export, saved mails)
+    MSG = "msg"  # a directory of Outlook .msg files (messages rebuilt from their properties)
+    PST = "pst"  # one folder of an Outlook .pst or .ost file (messages rebuilt, too)
 
 
 @dataclass(frozen=True, slots=True)
 class SourceFolder:
     """One folder to import: *name* is its path below the source (``/``-separated).
 
-    ``path`` is the mbox file, the Maildir, or the directory of .eml files; ``files`` lists
-    the .eml files of an EML folder (the directory may hold others).
+    ``path`` is the mbox file, the Maildir, the directory of .eml or .msg files, or the
+    Outlook data file; ``files`` lists the .eml or .msg files of such a folder (the
+    directory may hold others); ``place`` locates a PST folder in its file (sub-folder
+    indexes from the root). ``count`` is the number of messages where the source tells it
+    without reading them (Outlook), else None.
     """
 
     name: str
     kind: SourceKind
     path: Path
     files: tuple[Path, ...] = ()
+    place: tuple[int, ...] = ()
+    count: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,12 @@ from archiver.core.importers import (
     NotImported,
     SkippedMessage,
     SourceFolder,
+    SourceKind,
     SourceMessage,
     UnreadableMessage,
     discover,
 )
-from archiver.core.importers.discovery import read_folder
+from archiver.core.importers.discovery import count_folder, read_folder
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.jobs.archive import SCANNING_PREFIX, reads_back, settle_interrupted_run
 from archiver.core.lock import archive_lock
@@ -281,17 +282,23 @@ def import_into(
 
 
 def _count(found: Discovery, report: ProgressCallback, cancel: CancelToken) -> int:
-    """Count the messages of every folder, for progress (mbox files are read once more)."""
+    """Count the messages of every folder, for progress (mbox files are read once more;
+    Outlook's files tell their counts)."""
     total = 0
     for index, folder in enumerate(found.folders):
         cancel.raise_if_cancelled()
         report(Progress(index, len(found.folders), f"{SCANNING_PREFIX}{folder.name}"))
-        total += sum(1 for _ in read_folder(folder))
+        total += count_folder(folder)
     return total
 
 
-def _where(source: str, position: int) -> str:
-    return f"{source} at byte {position}" if position else source
+def _where(source: str, position: int, kind: str) -> str:
+    """Name a message's place: an mbox file's byte offset, an Outlook data file's item."""
+    if not position:
+        return source
+    if kind == SourceKind.PST.value:
+        return f"{source}, item {position}"
+    return f"{source} at byte {position}"
 
 
 class _Run:
@@ -326,8 +333,10 @@ class _Run:
             if isinstance(entry, SkippedMessage):
                 rep.skipped += 1
             elif isinstance(entry, UnreadableMessage):
-                log.warning("Import: %s: %s", _where(entry.source, entry.position), entry.reason)
-                rep.fail(_where(entry.source, entry.position), entry.reason)
+                log.warning(
+                    "Import: %s: %s", _where(entry.source, entry.position, rep.kind), entry.reason
+                )
+                rep.fail(_where(entry.source, entry.position, rep.kind), entry.reason)
             elif entry.position in self._places(entry.source):
                 rep.already += 1
             else:
@@ -336,10 +345,11 @@ class _Run:
                     self._store(batch, rep)  # the second copy is then found as a duplicate
                     batch, size = [], 0
                 if entry.truncated:
-                    log.warning("Import: %s: the file ends inside this message; taken as "
-                                "far as it goes", _where(entry.source, entry.position))  # fmt: skip
+                    where = _where(entry.source, entry.position, rep.kind)
+                    log.warning("Import: %s: the file ends inside this message; taken as far "
+                                "as it goes", where)  # fmt: skip
                     if len(rep.truncated) < MAX_LISTED:
-                        rep.truncated.append(_where(entry.source, entry.position))
+                        rep.truncated.append(where)
                 batch.append((entry, sha))
                 size += len(entry.data)
                 if len(batch) >= BATCH_MESSAGES or size >= BATCH_BYTES:
@@ -415,8 +425,8 @@ class _Run:
             else:
                 bad.append(row_id)
                 log.error("Import: %s: the stored copy differs from the source; not imported",
-                          _where(source, position))  # fmt: skip
-                rep.fail(_where(source, position), DIFFERS_REASON)
+                          _where(source, position, rep.kind))  # fmt: skip
+                rep.fail(_where(source, position, rep.kind), DIFFERS_REASON)
         self.catalog.mark_verified(good)
         self.catalog.remove(bad)
         kept = set(good)

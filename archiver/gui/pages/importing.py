@@ -32,10 +32,16 @@ from archiver.core.importers.discovery import (
     NOT_FOUND_REASON,
     NOT_MAIL_REASON,
     NOT_MBOX_REASON,
-    OUTLOOK_REASON,
+    PST_EMPTY_REASON,
 )
 from archiver.core.importers.files import EMPTY_FILE_REASON
 from archiver.core.importers.mbox import EMPTY_REASON
+from archiver.core.importers.outlook_msg import MSG_NEEDS_READER_REASON, NOT_MSG_REASON
+from archiver.core.importers.outlook_pst import (
+    ITEM_UNREADABLE_REASON,
+    PST_NEEDS_READER_REASON,
+    PST_UNREADABLE_REASON,
+)
 from archiver.core.jobs.importing import DIFFERS_REASON, ImportOptions, ImportResult, run_import
 from archiver.core.progress import Progress
 from archiver.gui.context import AppContext
@@ -66,8 +72,10 @@ class ImportPage(JobPage):
             self.tr(
                 "Bring mail kept on this computer into the archive, where it is searched and "
                 "kept like archived mail: mbox files, Thunderbird's Local Folders or a whole "
-                "Thunderbird profile, Maildir folders, folders of .eml files. The files are "
-                "only read, never changed. Each folder becomes a folder below “Imported”."
+                "Thunderbird profile, Maildir folders, folders of .eml files, Outlook .msg "
+                "files and Outlook data files (.pst, .ost). The files are only read, never "
+                "changed. Each folder becomes a folder below “Imported”. Outlook keeps no "
+                "original of a message: its messages are rebuilt from what Outlook stored."
             )
         )
         intro.setWordWrap(True)
@@ -173,7 +181,7 @@ class ImportPage(JobPage):
             self,
             self.tr("Choose mail files"),
             str(Path.home()),
-            self.tr("Mail files (*.mbox *.mbx *.eml);;All files (*)"),
+            self.tr("Mail files (*.mbox *.mbx *.eml *.msg *.pst *.ost);;All files (*)"),
         )
         self.add_sources([Path(name) for name in names])
 
@@ -360,11 +368,18 @@ class ImportPage(JobPage):
             IMAP_CACHE_REASON: self.tr(
                 "the cache of an IMAP account: its mail is on the server; archive it from there"
             ),
-            OUTLOOK_REASON: self.tr(
-                "Outlook files cannot be imported directly yet; import them into Thunderbird "
-                "(Tools → Import, on a PC with Outlook) and import Thunderbird's Local Folders "
-                "from there"
+            MSG_NEEDS_READER_REASON: self.tr(
+                "reading Outlook .msg files needs the additional package olefile, which this "
+                "installation lacks (the app for Windows includes it)"
             ),
+            PST_NEEDS_READER_REASON: self.tr(
+                "reading Outlook .pst and .ost files needs the additional package "
+                "libpff-python, which this installation lacks (the app for Windows includes it)"
+            ),
+            PST_UNREADABLE_REASON: self.tr("the Outlook data file cannot be read"),
+            PST_EMPTY_REASON: self.tr("the Outlook data file holds no messages"),
+            ITEM_UNREADABLE_REASON: self.tr("the Outlook item cannot be read"),
+            NOT_MSG_REASON: self.tr("not an Outlook message file"),
             NOT_FOUND_REASON: self.tr("not found"),
             NOT_MAIL_REASON: self.tr("not a mail file"),
             NOT_MBOX_REASON: self.tr("not an mbox file"),
@@ -372,4 +387,9 @@ class ImportPage(JobPage):
             EMPTY_FILE_REASON: self.tr("empty file"),
             DIFFERS_REASON: self.tr("the stored copy differs from the source"),
         }
-        return texts.get(reason, reason)
+        for known, text in texts.items():
+            if reason == known:
+                return text
+            if reason.startswith(f"{known} ("):  # the reader's own words follow, untranslated
+                return text + reason[len(known) :]
+        return reason
