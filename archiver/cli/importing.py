@@ -48,7 +48,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def cmd_import(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Import files into an account's archive; see ``imap-archiver import --help``."""
     account = config.account(args.name)
-    options = ImportOptions(folder_prefix=args.folder_prefix, dry_run=args.dry_run)
+    options = ImportOptions(folder_prefix=args.folder_prefix, dry_run=args.dry_run, ocr=config.ocr)
     result = run_in_terminal(
         lambda report, cancel: run_import(
             dirs.archive,

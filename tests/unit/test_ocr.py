@@ -23,7 +23,7 @@ from archiver.core.index.attachments_text import (
 )
 from archiver.core.index.indexer import catch_up_archive, index_dir
 from archiver.core.index.search import ArchiveSearcher
-from archiver.core.jobs.importing import ImportOptions, import_into
+from archiver.core.jobs.importing import ImportOptions, import_into, run_import
 from archiver.core.jobs.verify import run_verify
 from archiver.core.progress import CancelToken, ignore_progress
 from archiver.core.store import open_store
@@ -142,3 +142,15 @@ def test_the_setting_reaches_the_apps_catch_up_and_the_checks_repair(tmp_path: P
     shutil.rmtree(index_dir(archive))
     assert catch_up_archive(archive, report=ignore_progress, cancel=CancelToken(), ocr=True)
     assert _hits(archive, "pfändungsbeschluss") == 1
+
+
+@needs_tesseract
+def test_an_import_reads_scans_as_the_setting_says(tmp_path: Path):
+    eml_folder(tmp_path / "src", [docgen.mail_with([("scan.pdf", "application/pdf", SCAN)])])
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    result = run_import(
+        archive, "acc", [tmp_path / "src"], ImportOptions(ocr=True), "maildir",
+        report=ignore_progress, cancel=CancelToken(),
+    )  # fmt: skip
+    assert result.imported == 1 and _hits(archive, "pfändungsbeschluss") == 1

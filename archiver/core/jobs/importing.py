@@ -39,6 +39,7 @@ from archiver.core.importers import (
     discover,
 )
 from archiver.core.importers.discovery import count_folder, read_folder
+from archiver.core.index.attachments_text import limits_for
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.jobs.archive import SCANNING_PREFIX, reads_back, settle_interrupted_run
 from archiver.core.lock import archive_lock
@@ -61,10 +62,12 @@ DIFFERS_REASON = "the stored copy differs from the source"
 @dataclass(frozen=True, slots=True)
 class ImportOptions:
     """Where imported folders go (``<folder_prefix>/<source folder>``; an empty prefix puts
-    them at the top), and whether to only look."""
+    them at the top), whether to only look, and whether indexing reads scans by OCR (the
+    setting "ocr", as for an archive run)."""
 
     folder_prefix: str = DEFAULT_PREFIX
     dry_run: bool = False
+    ocr: bool = False
 
     def target(self, name: str) -> str:
         """Return the archive folder of source folder *name*."""
@@ -225,7 +228,11 @@ def run_import(
                 archive_root, account, None, default_format, remember=not options.dry_run
             )
             store = open_store(chosen, archive_root, account)
-            indexer = None if options.dry_run else BackgroundIndexer(archive_root, account)
+            indexer = (
+                None
+                if options.dry_run
+                else BackgroundIndexer(archive_root, account, limits_for(options.ocr))
+            )
             if indexer is not None:
                 indexer.start()
             try:

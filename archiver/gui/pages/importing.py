@@ -239,7 +239,7 @@ class ImportPage(JobPage):
             self.context.archive_root,
             self.account_box.currentText(),
             self.chosen_sources(),
-            ImportOptions(dry_run=dry_run),
+            ImportOptions(dry_run=dry_run, ocr=self.context.config.ocr),
             self.context.config.archive_format,
         )
         self.summary.clear()
