@@ -37,7 +37,7 @@ from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
 from archiver.core.index.analysis import WORD, fold, part_form, term
 from archiver.core.index.attachments_text import AttachmentText
 from archiver.core.index.codec import ArrayPositions, MailLeafMatcher
-from archiver.core.index.indexer import index_dir
+from archiver.core.index.location import index_dir
 from archiver.core.index.schema import build_schema
 
 # Fields a user may name in a query (the others are internal), and other names for them.
