@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import whoosh.system
@@ -27,6 +28,7 @@ from imapclient import IMAPClient
 from whoosh import columns
 from whoosh.codec import whoosh3
 
+import archiver
 from archiver.core.index.standins import STANDINS
 
 WHOOSH_VERSION = "2.7.5"  # pyproject.toml pins Whoosh-Reloaded to it
@@ -100,6 +102,7 @@ def test_whoosh_works_with_the_standins_and_they_leave_no_trace():
     ones."""
     code = """if True:
         import functools, sys
+        sys.path.insert(0, sys.argv.pop(1))  # this checkout (see test_cli_startup.py)
         import archiver.core.index.search
         left_out = ["asyncio", "cached_property", "urllib.request", "whoosh.lang.morph_en"]
         assert not [name for name in left_out if name in sys.modules], sys.modules.keys()
@@ -112,7 +115,8 @@ def test_whoosh_works_with_the_standins_and_they_leave_no_trace():
         assert sys.modules["whoosh.lang.morph_en"].__file__
         assert whoosh.compat.urlretrieve.__module__ == "archiver.core.index.standins"
     """
-    subprocess.run([sys.executable, "-c", code], check=True)
+    root = str(Path(archiver.__file__).parent.parent)
+    subprocess.run([sys.executable, "-c", code, root], check=True)
 
 
 @pytest.fixture

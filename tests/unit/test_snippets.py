@@ -1,9 +1,10 @@
 """Snippets made the cheap way are the snippets made the full way.
 
 The command line makes each hit's snippet from the stored preview where that shows the same
-(core/index/snippets.py), from as much of the body as the snippet needs, and reads the body
-of a message of one part without email's line-by-line parser (extract.body_text): each is
-compared here with the full way, make_snippet over ``extract(...).body``.
+(core/index/snippets.py), from as much of the body as the snippet needs, reads the body of a
+message of one part without email's line-by-line parser (extract.body_text), and does not
+read again the attachments the index found unreadable for good: each is compared here with
+the full way, make_snippet over ``extract(...).body``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,18 @@ from pathlib import Path
 import pytest
 
 from archiver.core.index import extract as extract_module
+from archiver.core.index import reader_process
+from archiver.core.index.attachments_text import Limits, read_attachment
 from archiver.core.index.extract import body_text, extract
 from archiver.core.index.indexer import PREVIEW_CHARS
 from archiver.core.index.search import make_snippet, parse_query
-from archiver.core.index.snippets import HitSnippets
+from archiver.core.index.snippets import HitSnippets, refused_attachments
+from tests.helpers import docgen
 from tests.helpers.corpus import SKIP_REASON, as_served, corpus_files
 from tests.helpers.mailgen import HARD_SHAPES, generate_message
+
+BESCHLUSS = docgen.pdf(["Pfändungsbeschluss des Amtsgerichts"])
+TINY = Limits(max_bytes=100)
 
 ODD_SHAPES = {
     "no body": b"Subject: x\r\nFrom: a@b\r\n",
@@ -116,3 +123,32 @@ def test_snippets_from_the_start_or_the_preview_are_make_snippets(query):
             assert from_preview == full
             shown += 1
     assert shown  # the preview does serve some (all, for a query without words)
+
+
+def test_attachments_refused_at_indexing_are_not_read_again():
+    """Reading them again would end the same way: skipping them changes nothing but time."""
+    broken = b"%PDF-1.4 not really a PDF"
+    (refused,) = read_attachment("kaputt.pdf", "application/pdf", broken)
+    (too_big,) = read_attachment("gross.pdf", "application/pdf", BESCHLUSS, limits=TINY)
+    notes = (
+        f"kaputt.pdf: {refused.unreadable}",
+        f"gross.pdf: {too_big.unreadable}",
+        "teil.pdf: time limit: not read within 15 s",  # costly_attachments' (not refused)
+        "akte.zip: an encrypted or unsupported zip file (x)",  # its members may have text
+    )
+    assert refused_attachments(notes) == {"kaputt.pdf", "gross.pdf"}
+    data = docgen.mail_with(
+        [("kaputt.pdf", "application/pdf", broken), ("beschluss.pdf", "application/pdf", BESCHLUSS)]
+    )
+    full = extract(data)
+    with pytest.MonkeyPatch.context() as patch:
+        real_read = reader_process.PDF_READER.read
+
+        def read(name: str, *args: object) -> object:
+            assert name != "kaputt.pdf", "a refused attachment was read again"
+            return real_read(name, *args)
+
+        patch.setattr(reader_process.PDF_READER, "read", read)
+        skipped = extract(data, skip=refused_attachments(notes))
+    assert skipped.body == full.body
+    assert [i.text for i in skipped.inside] == [i.text for i in full.inside if i.text]

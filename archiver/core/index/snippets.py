@@ -36,6 +36,11 @@ SNIPPET_THIN = 256 * 1024
 # The stored preview's length when the body is at least as long (indexer.PREVIEW_CHARS).
 PREVIEW_CHARS = 300
 WIDTH = 200  # of a snippet (make_snippet's default)
+# Why the index could not read an attachment, where reading it again must end the same way
+# (the same bytes, the same limits: attachments_text): a PDF that PDFium refuses or none of
+# whose pages opens, a file over the size limit. None of them holds files inside (a zip's
+# or a mail's members are read before such an end and are named apart).
+REFUSED = ("not a readable PDF (", "no page of the PDF could be read (", "larger than ")
 # Characters of a body made flat first for its snippet (then four times as many, ...).
 FIRST_PIECE = 4096
 
@@ -126,7 +131,7 @@ class HitSnippets:
             from archiver.core.index.reader_process import costly_attachments  # noqa: PLC0415
 
             data = indexable_bytes(self._root, record)
-            skip = costly_attachments(hit.unreadable)
+            skip = costly_attachments(hit.unreadable) | refused_attachments(hit.unreadable)
             content = extract(data, cut_at=thinning_cut(record), skip=skip)
             body, inside = content.body, matched_attachments(content.inside, self._matches)
         elif record.size <= SNIPPET_THIN:  # what indexable_bytes does, without importing it
@@ -139,3 +144,19 @@ class HitSnippets:
         if inside and not snippet.spans:
             snippet = inside[0].snippet
         return snippet, inside
+
+
+def refused_attachments(unreadable: tuple[str, ...]) -> frozenset[str]:
+    """Return the names of the attachments whose reading, as the index recorded it in the
+    hit's ``"name: why"`` notes, ended in a way that reading them again ends too (REFUSED).
+
+    A snippet skips them: they have no text to match, and reading a PDF again costs the start
+    of the helper process that reads PDFs (a tenth of a second or more) and a parse of it.
+    """
+    names = set()
+    for note in unreadable:
+        for reason in REFUSED:
+            name, found, _ = note.partition(f": {reason}")
+            if found:
+                names.add(name)
+    return frozenset(names)
