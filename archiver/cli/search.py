@@ -23,7 +23,7 @@ from archiver.cli.common import (
 from archiver.core.catalog import CATALOG_NAME, Catalog
 from archiver.core.config import Config
 from archiver.core.errors import ArchiverError
-from archiver.core.index.location import index_current
+from archiver.core.index.location import index_usable
 from archiver.core.index.search import SORTS, ArchiveSearcher, Snippet
 from archiver.core.index.snippets import HitSnippets
 from archiver.core.paths import AppDirs
@@ -105,8 +105,8 @@ def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool, config: Config 
 
     With *config*, scans are read by OCR if its setting says so and Tesseract is there.
     """
-    if index_current(dirs.archive, catalog):
-        return  # nearly always: the indexing machinery is not even imported
+    if not catalog.unindexed() and index_usable(dirs.archive):
+        return  # nearly always (catch_up_index's own test): the indexer is not even imported
     from archiver.core.index import ocr  # noqa: PLC0415
     from archiver.core.index.attachments_text import Limits  # noqa: PLC0415
     from archiver.core.index.indexer import catch_up_index  # noqa: PLC0415

@@ -32,7 +32,7 @@ from archiver.core.index import pool
 from archiver.core.index.attachments_text import LIMITS, Limits
 from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import MAX_INSIDE, Extracted, extract
-from archiver.core.index.location import VERSION_FILE, index_current, index_dir, version_ok
+from archiver.core.index.location import VERSION_FILE, index_dir, index_usable, version_ok
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
 from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir, write_private_file
@@ -473,7 +473,7 @@ def catch_up_index(
     at a safe point (see update_index). In the app it holds the archive *yielding*: a job the
     user starts meanwhile waits for it rather than failing (see lock.YIELDING).
     """
-    if index_current(archive_root, catalog):
+    if not catalog.unindexed() and index_usable(archive_root):
         return True
     try:
         with archive_lock(archive_root, yielding=yielding, wait=False):

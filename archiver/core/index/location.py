@@ -1,4 +1,4 @@
-"""Where the search index lives, and whether it is current: the checks every search makes.
+"""Where the search index lives, and whether it opens: the checks every search makes.
 
 Apart from the indexer, so that a search of an index that lacks nothing (nearly every
 search) does not import the indexing machinery (MIME parsing, the writer, multiprocessing):
@@ -11,7 +11,6 @@ from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 
-from archiver.core.catalog import Catalog
 from archiver.core.index.schema import SCHEMA_VERSION
 
 INDEX_DIR = ".index"
@@ -43,8 +42,3 @@ def index_usable(archive_root: Path) -> bool:
     except Exception:  # any damage: not usable
         return False
     return True
-
-
-def index_current(archive_root: Path, catalog: Catalog) -> bool:
-    """Whether the index is usable and holds every verified message (nothing to catch up)."""
-    return not catalog.unindexed() and index_usable(archive_root)

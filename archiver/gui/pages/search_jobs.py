@@ -15,8 +15,7 @@ from pathlib import Path
 from archiver.core.accounts import Account
 from archiver.core.attachments import save_attachments
 from archiver.core.catalog import CATALOG_NAME, Catalog, Record
-from archiver.core.index.indexer import catch_up_index
-from archiver.core.index.location import index_usable
+from archiver.core.index.indexer import catch_up_index, index_usable
 from archiver.core.index.search import (
     ArchiveSearcher,
     Hit,
