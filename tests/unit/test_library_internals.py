@@ -114,6 +114,10 @@ def test_whoosh_works_with_the_standins_and_they_leave_no_trace():
         assert callable(urllib.request.urlopen) and callable(cached_property.cached_property)
         assert sys.modules["whoosh.lang.morph_en"].__file__
         assert whoosh.compat.urlretrieve.__module__ == "archiver.core.index.standins"
+        import inspect  # the wrapped loader still answers for its module
+        assert whoosh.reading.__loader__.get_source("whoosh.reading") == inspect.getsource(
+            whoosh.reading
+        )
     """
     root = str(Path(archiver.__file__).parent.parent)
     subprocess.run([sys.executable, "-c", code, root], check=True)

@@ -72,6 +72,11 @@ class _StandInLoader:
         self._loader = loader
         self._standins = standins
 
+    def __getattr__(self, name: str) -> Any:
+        # The rest of the loader's interface (get_source for inspect, get_code, is_package,
+        # a packaged app's own methods) is the real loader's.
+        return getattr(self._loader, name)
+
     def create_module(self, spec: ModuleSpec) -> types.ModuleType | None:
         create = getattr(self._loader, "create_module", None)
         return None if create is None else create(spec)
