@@ -6,8 +6,8 @@ import argparse
 import logging
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archiver.cli.common import (
     EXIT_CANCELLED,
@@ -20,42 +20,20 @@ from archiver.cli.common import (
     local_time,
     progress_bar,
 )
-from archiver.core.attachments import list_attachments, save_attachments
-from archiver.core.catalog import CATALOG_NAME, Catalog, Record
+from archiver.core.catalog import CATALOG_NAME, Catalog
 from archiver.core.config import Config
-from archiver.core.errors import ArchiverError, StoreError
-from archiver.core.index import ocr
-from archiver.core.index.attachments_text import Limits
-from archiver.core.index.extract import extract
-from archiver.core.index.indexer import (
-    IndexReport,
-    catch_up_index,
-    indexable_bytes,
-    reindex,
-    thinning_cut,
-)
-from archiver.core.index.reader_process import costly_attachments
-from archiver.core.index.search import (
-    SORTS,
-    ArchiveSearcher,
-    AttachmentMatch,
-    Hit,
-    Snippet,
-    make_snippet,
-    matched_attachments,
-    names_words,
-    word_matcher,
-)
-from archiver.core.lock import archive_lock
+from archiver.core.errors import ArchiverError
+from archiver.core.index.location import index_usable
+from archiver.core.index.search import SORTS, ArchiveSearcher, Snippet
+from archiver.core.index.snippets import HitSnippets
 from archiver.core.paths import AppDirs
 from archiver.core.progress import Cancelled, CancelToken
-from archiver.core.sizes import human_bytes
-from archiver.core.store.reading import read_message
+
+if TYPE_CHECKING:
+    from archiver.core.index.indexer import IndexReport
 
 log = logging.getLogger(__name__)
 
-# Messages bigger than this are read thinned for snippets (see indexable_bytes).
-SNIPPET_THIN = 256 * 1024
 # Control characters a hostile message could use to drive the terminal (keep tab, newline).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -122,8 +100,18 @@ def _catalog_path(dirs: AppDirs) -> Path:
     return path
 
 
-def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool, *, use_ocr: bool = False) -> None:
-    """Index what the index lacks (after a crash, a deleted index), unless a job is running."""
+def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool, config: Config | None) -> None:
+    """Index what the index lacks (after a crash, a deleted index), unless a job is running.
+
+    With *config*, scans are read by OCR if its setting says so and Tesseract is there.
+    """
+    if not catalog.unindexed() and index_usable(dirs.archive):
+        return  # nearly always (catch_up_index's own test): the indexer is not even imported
+    from archiver.core.index import ocr  # noqa: PLC0415
+    from archiver.core.index.attachments_text import Limits  # noqa: PLC0415
+    from archiver.core.index.indexer import catch_up_index  # noqa: PLC0415
+
+    use_ocr = config is not None and config.ocr and ocr.unavailable() is None
     report, bar = progress_bar(json_output)
     try:
         catch_up_index(
@@ -140,15 +128,15 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
         raise ArchiverError("--limit must be at least 1.")
     text = " ".join(args.query)
     with Catalog(_catalog_path(dirs)) as catalog:
-        catch_up(dirs, catalog, args.json, use_ocr=config.ocr and ocr.unavailable() is None)
+        catch_up(dirs, catalog, args.json, config)
         with ArchiveSearcher(dirs.archive) as searcher:
             result = searcher.search(text, account=args.account, limit=args.limit, sort=args.sort)
         records = catalog.get([hit.id for hit in result.hits])
-    matches = word_matcher(result.query)
+    snippets = HitSnippets(dirs.archive, result.query)
     out = sys.stdout
     for hit in result.hits:
         record = records.get(hit.id)
-        snippet, inside = _snippet(dirs.archive, record, hit, matches)
+        snippet, inside = snippets.snippet(record, hit)
         if args.json:
             item = hit.to_dict() | {
                 "snippet": snippet.text,
@@ -188,41 +176,12 @@ def cmd_search(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
 def ids_for_query(dirs: AppDirs, text: str, account: str | None) -> list[int]:
     """Return the ids of every archived message matching *text* (for restore and export)."""
     with Catalog(_catalog_path(dirs)) as catalog:
-        catch_up(dirs, catalog, json_output=False)
+        catch_up(dirs, catalog, json_output=False, config=None)
     with ArchiveSearcher(dirs.archive) as searcher:
         hits = searcher.search(text, account=account, limit=None).hits
     if not hits:
         raise ArchiverError(f"No archived message matches the query {text!r}.")
     return [hit.id for hit in hits]
-
-
-def _snippet(
-    archive_root: Path, record: Record | None, hit: Hit, matches: Callable[[str], bool]
-) -> tuple[Snippet, list[AttachmentMatch]]:
-    """Return the hit's snippet, and the attachments whose text matched.
-
-    The snippet comes from the body where the body matched, else from the first matching
-    attachment; the stored preview if the file is unreadable. Attachments are read again
-    (as the indexer read them) only for a query with words and a hit with attachments.
-    """
-    if record is None:
-        return Snippet(hit.preview, ()), []
-    try:
-        if hit.attachments and names_words(matches):
-            data = indexable_bytes(archive_root, record)
-            skip = costly_attachments(hit.unreadable)
-            content = extract(data, cut_at=thinning_cut(record), skip=skip)
-        else:  # thinned: the snippet needs the text, not the attachments' base64
-            data = indexable_bytes(archive_root, record, SNIPPET_THIN)
-            content = extract(data, attachments=False)
-    except StoreError as exc:
-        log.warning("%s", exc)
-        return Snippet(hit.preview, ()), []
-    snippet = make_snippet(content.body, matches)
-    inside = matched_attachments(content.inside, matches)
-    if inside and not snippet.spans:
-        snippet = inside[0].snippet
-    return snippet, inside
 
 
 def _clean(text: str) -> str:
@@ -237,6 +196,12 @@ def _clean_marked(snippet: Snippet, before: str, after: str) -> str:
 
 def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Print one message: decoded headers and text, or with --raw the exact bytes."""
+    # Here, not at the top, as for reindex: search, the frequent command, needs none of it.
+    from archiver.core.attachments import list_attachments, save_attachments  # noqa: PLC0415
+    from archiver.core.index.extract import extract  # noqa: PLC0415
+    from archiver.core.sizes import human_bytes  # noqa: PLC0415
+    from archiver.core.store.reading import read_message  # noqa: PLC0415
+
     with Catalog(_catalog_path(dirs)) as catalog:
         record = catalog.get([args.id]).get(args.id)
     if record is None:
@@ -277,6 +242,11 @@ def cmd_show(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
 
 def cmd_reindex(args: argparse.Namespace, dirs: AppDirs, config: Config) -> int:
     """Rebuild the search index (all accounts, or one) from the archive files."""
+    from archiver.core.index import ocr  # noqa: PLC0415
+    from archiver.core.index.attachments_text import Limits  # noqa: PLC0415
+    from archiver.core.index.indexer import reindex  # noqa: PLC0415
+    from archiver.core.lock import archive_lock  # noqa: PLC0415
+
     use_ocr = args.ocr or config.ocr
     if use_ocr and (missing := ocr.unavailable()) is not None:
         if args.ocr:

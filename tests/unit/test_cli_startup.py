@@ -1,7 +1,9 @@
 """The command line starts light: a command imports what it needs, not every command's needs.
 
 Structure, not time (the figures are in docs/PERFORMANCE.md): ``--help`` loads no command
-module, no Whoosh, keyring, IMAP client or Qt; ``search`` loads no keyring, IMAP or Qt.
+module, no Whoosh, keyring, IMAP client or Qt; ``search`` loads no keyring, IMAP or Qt, none
+of what Whoosh imports that a search never uses (core/index/standins.py), no indexing
+machinery, and no MIME parsing before a hit needs its message file read.
 """
 
 from __future__ import annotations
@@ -73,3 +75,26 @@ def test_searching_needs_no_keyring_imap_or_qt():
     modules = set(json.loads(done.stdout))
     assert "whoosh" in roots(modules)  # what search is for
     assert not roots(modules) & {"keyring", "imapclient", "PySide6"}
+    assert not modules & SEARCH_LEAVES_OUT
+
+
+# What a search of an up-to-date index does without, until a hit needs its message file.
+SEARCH_LEAVES_OUT = {
+    # Whoosh's imports for what we never call (core/index/standins.py)
+    "asyncio",
+    "cached_property",
+    "urllib.request",
+    "whoosh.lang.morph_en",
+    # indexing, only when the index lacks something (core/index/location.py)
+    "archiver.core.index.indexer",
+    "archiver.core.index.pool",
+    "multiprocessing",
+    "whoosh.writing",
+    # reading and parsing message files, for snippets (core/index/snippets.py)
+    "archiver.core.index.extract",
+    "archiver.core.index.attachments_text",
+    "archiver.core.store.reading",
+    "email.message",
+    # the show command's
+    "archiver.core.attachments",
+}

@@ -1,19 +1,25 @@
 """The libraries' internals we rely on are still there: loud failures on an upgrade.
 
 archiver/core/index/codec.py overrides Whoosh's W3 codec classes and reads their private
-attributes; archiver/core/imap.py reaches through imapclient to imaplib (literals for APPEND
-and LOGIN, the guard on its reads, its debug level). pyproject.toml pins Whoosh-Reloaded to
+attributes, archiver/core/index/standins.py replaces three of Whoosh's imports while it
+loads; archiver/core/imap.py reaches through imapclient to imaplib (literals for APPEND and
+LOGIN, the guard on its reads, its debug level). pyproject.toml pins Whoosh-Reloaded to
 the version this was written against and bounds imapclient; these tests say what to re-check
 when either moves. No mail server: imaplib gets a greeting from a loopback stub.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.metadata
 import inspect
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import whoosh.system
@@ -21,6 +27,9 @@ import whoosh.util.numeric
 from imapclient import IMAPClient
 from whoosh import columns
 from whoosh.codec import whoosh3
+
+import archiver
+from archiver.core.index.standins import STANDINS
 
 WHOOSH_VERSION = "2.7.5"  # pyproject.toml pins Whoosh-Reloaded to it
 
@@ -71,6 +80,47 @@ def test_whoosh_column_internals_are_there():
     assert [a for a in read if f"self.{a} =" not in source] == []
     assert "self._readers = readers" in inspect.getsource(columns.MultiColumnReader)
     assert 'struct.Struct("!" + typecode)' in source  # big-endian, as column_values swaps
+
+
+@pytest.mark.parametrize("importer", STANDINS)
+def test_whoosh_imports_what_the_standins_stand_in_for(importer):
+    """Each Whoosh module still imports those modules' names, and the stand-ins hold them."""
+    tree = ast.parse(inspect.getsource(importlib.import_module(importer)))
+    imported = {
+        node.module: {alias.name for alias in node.names}
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module in STANDINS[importer]
+    }
+    assert imported.keys() == STANDINS[importer].keys()
+    for name, make in STANDINS[importer].items():
+        assert imported[name] <= vars(make()).keys()
+
+
+def test_whoosh_works_with_the_standins_and_they_leave_no_trace():
+    """In a fresh process (here Whoosh may be loaded already): the modules Whoosh would have
+    loaded are not, what it took from them still works, and importing them gives the real
+    ones."""
+    code = """if True:
+        import functools, sys
+        sys.path.insert(0, sys.argv.pop(1))  # this checkout (see test_cli_startup.py)
+        import archiver.core.index.search
+        left_out = ["asyncio", "cached_property", "urllib.request", "whoosh.lang.morph_en"]
+        assert not [name for name in left_out if name in sys.modules], sys.modules.keys()
+        import whoosh.compat, whoosh.reading
+        from whoosh.query import terms
+        assert whoosh.reading.cached_property is functools.cached_property
+        assert "rendering" in terms.variations("render")  # imports the real tables
+        import urllib.request, cached_property
+        assert callable(urllib.request.urlopen) and callable(cached_property.cached_property)
+        assert sys.modules["whoosh.lang.morph_en"].__file__
+        assert whoosh.compat.urlretrieve.__module__ == "archiver.core.index.standins"
+        import inspect  # the wrapped loader still answers for its module
+        assert whoosh.reading.__loader__.get_source("whoosh.reading") == inspect.getsource(
+            whoosh.reading
+        )
+    """
+    root = str(Path(archiver.__file__).parent.parent)
+    subprocess.run([sys.executable, "-c", code, root], check=True)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from archiver.core.index import pool
 from archiver.core.index.attachments_text import LIMITS, Limits, limits_for
 from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import MAX_INSIDE, Extracted, extract
+from archiver.core.index.location import VERSION_FILE, index_dir, index_usable, version_ok
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
 from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir, write_private_file
@@ -40,8 +41,6 @@ from archiver.core.store.reading import iter_message, read_message
 
 log = logging.getLogger(__name__)
 
-INDEX_DIR = ".index"
-VERSION_FILE = "SCHEMA_VERSION"
 # Messages per Whoosh commit when catching up: bounds writer memory and lost work on a crash.
 COMMIT_EVERY = 2000
 PREVIEW_CHARS = 300
@@ -89,39 +88,13 @@ class PrivateStorage(FileStorage):
         return PrivateStorage(path).create()
 
 
-def index_dir(archive_root: Path) -> Path:
-    """Return where the search index of *archive_root* lives."""
-    return archive_root / INDEX_DIR
-
-
-def _version_ok(path: Path) -> bool:
-    try:
-        return (path / VERSION_FILE).read_text().strip() == str(SCHEMA_VERSION)
-    except OSError:
-        return False
-
-
-def index_usable(archive_root: Path) -> bool:
-    """Whether the index exists, is of our schema version and opens (read-only check)."""
-    path = index_dir(archive_root)
-    if not _version_ok(path):
-        return False
-    try:
-        ix = PrivateStorage(str(path)).open_index()
-        ix.doc_count()
-        ix.close()
-    except Exception:  # any damage: not usable
-        return False
-    return True
-
-
 def open_index(archive_root: Path, catalog: Catalog) -> FileIndex:
     """Open the index, recreating it empty (and the catalog's marks cleared) when unusable.
 
     Recreating writes, so callers hold the archive lock.
     """
     path = index_dir(archive_root)
-    if path.exists() and _version_ok(path):
+    if path.exists() and version_ok(path):
         try:
             ix = PrivateStorage(str(path)).open_index()
             ix.doc_count()  # reads the table of contents and a segment list

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -35,10 +35,12 @@ from whoosh.searching import Searcher
 from archiver.core.catalog import Catalog, State
 from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
 from archiver.core.index.analysis import WORD, fold, part_form, term
-from archiver.core.index.attachments_text import AttachmentText
 from archiver.core.index.codec import ArrayPositions, MailLeafMatcher
-from archiver.core.index.indexer import index_dir
+from archiver.core.index.location import index_dir
 from archiver.core.index.schema import build_schema
+
+if TYPE_CHECKING:  # not imported for searching (start-up: docs/PERFORMANCE.md)
+    from archiver.core.index.attachments_text import AttachmentText
 
 # Fields a user may name in a query (the others are internal), and other names for them.
 USER_FIELDS = (

@@ -84,7 +84,7 @@ from archiver.core.errors import (
     CatalogDamaged,
     StoreError,
 )
-from archiver.core.index.indexer import INDEX_DIR
+from archiver.core.index.location import INDEX_DIR
 from archiver.core.jobs.archive import SPOOL_NAME as ARCHIVE_SPOOL
 from archiver.core.jobs.restore import SPOOL_NAME as RESTORE_SPOOL
 from archiver.core.jobs.verify import Damage, Problem, check_copy

@@ -38,14 +38,13 @@ from archiver.core.catalog import CATALOG_NAME, Catalog, Location, NewRecord, Re
 from archiver.core.errors import ArchiverError, CatalogDamaged, StoreError
 from archiver.core.index.attachments_text import Limits, limits_for
 from archiver.core.index.indexer import (
-    VERSION_FILE,
     PrivateStorage,
     create_index,
-    index_dir,
     open_index,
     open_writer,
     update_index,
 )
+from archiver.core.index.location import VERSION_FILE, index_dir
 from archiver.core.index.schema import SCHEMA_VERSION
 from archiver.core.lock import archive_lock, reading_lock
 from archiver.core.paths import replace_file
