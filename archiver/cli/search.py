@@ -107,16 +107,13 @@ def catch_up(dirs: AppDirs, catalog: Catalog, json_output: bool, config: Config 
     """
     if not catalog.unindexed() and index_usable(dirs.archive):
         return  # nearly always (catch_up_index's own test): the indexer is not even imported
-    from archiver.core.index import ocr  # noqa: PLC0415
-    from archiver.core.index.attachments_text import Limits  # noqa: PLC0415
+    from archiver.core.index.attachments_text import limits_for  # noqa: PLC0415
     from archiver.core.index.indexer import catch_up_index  # noqa: PLC0415
 
-    use_ocr = config is not None and config.ocr and ocr.unavailable() is None
+    limits = limits_for(config is not None and config.ocr)
     report, bar = progress_bar(json_output)
     try:
-        catch_up_index(
-            dirs.archive, catalog, report=report, cancel=CancelToken(), limits=Limits(ocr=use_ocr)
-        )
+        catch_up_index(dirs.archive, catalog, report=report, cancel=CancelToken(), limits=limits)
     finally:
         if bar is not None:
             bar.finish()
