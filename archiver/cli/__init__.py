@@ -105,6 +105,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parse the command line, importing the module of the chosen command only."""
     known, _ = build_parser().parse_known_args(argv)
+    if known.command == "search":  # before Whoosh is imported, with one thread: see standins
+        from archiver.core.index import standins  # noqa: PLC0415
+
+        standins.install()
     return build_parser(known.command).parse_args(argv)
 
 

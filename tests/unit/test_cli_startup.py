@@ -67,7 +67,8 @@ def test_a_command_loads_its_own_module_only():
 def test_searching_needs_no_keyring_imap_or_qt():
     code = (
         "import json, sys; sys.path.insert(0, sys.argv.pop(1)); "
-        "import archiver.cli.run, archiver.cli.search; print(json.dumps(sorted(sys.modules)))"
+        "import archiver.cli, archiver.cli.run; archiver.cli.parse_args(['search', 'x']); "
+        "print(json.dumps(sorted(sys.modules)))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, ROOT], capture_output=True, text=True, check=True

@@ -103,6 +103,8 @@ def test_whoosh_works_with_the_standins_and_they_leave_no_trace():
     code = """if True:
         import functools, sys
         sys.path.insert(0, sys.argv.pop(1))  # this checkout (see test_cli_startup.py)
+        from archiver.core.index import standins
+        standins.install()  # as the command line's search does
         import archiver.core.index.search
         left_out = ["asyncio", "cached_property", "urllib.request", "whoosh.lang.morph_en"]
         assert not [name for name in left_out if name in sys.modules], sys.modules.keys()

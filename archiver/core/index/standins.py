@@ -15,7 +15,9 @@ are executed, a stand-in takes the place of the module they import:
 
 Each stand-in is removed right after the Whoosh module ran, so any other import of those
 names gets the real module. The stand-ins apply when :func:`install` ran before Whoosh was
-imported (the index package's ``__init__`` calls it); otherwise Whoosh imports as usual.
+imported; otherwise Whoosh imports as usual. Only the command line's ``search`` installs
+them, while its process has one thread: a thread importing ``urllib.request`` while a
+stand-in sits in sys.modules would get the stand-in (the app imports Whoosh in its workers).
 tests/unit/test_library_internals.py checks that Whoosh still imports these names.
 """
 
