@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 INDEXING = "Indexing for search"
 # Messages per commit while archiving: small enough that search sees them soon.
 CHUNK = 1000
+# Messages per commit once the server is freed: the multi-process writer then uses every
+# core (forking its workers anew for each commit), and a cancel waits for one commit.
+FINISH_CHUNK = 4000
 POLL = 0.2  # seconds between looks at the other side
 
 
@@ -155,10 +158,14 @@ class _SimpleQueueHandler(logging.handlers.QueueHandler):
 def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
     """End this process at once when the job's end of the lifeline closes (the job is gone).
 
-    The job never writes to it; a read returns only at end of file.
+    The job never writes to it; a read returns only at end of file. The index writer's
+    worker processes (forked, waiting for their next batch) end with it.
     """
     with contextlib.suppress(EOFError, OSError):
         lifeline.recv_bytes()
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(OSError, ValueError):
+            child.kill()
     os._exit(0)
 
 
@@ -205,7 +212,10 @@ def _index_in_child(
                         remaining.value = len(ids)
                         if cancel.value:
                             return
-                        chunk = ids[:CHUNK]
+                        # While the job copies, it needs the other core; once it is done
+                        # (finishing), the rest is indexed on all of them.
+                        parallel = bool(finishing.value)
+                        chunk = ids[: FINISH_CHUNK if parallel else CHUNK]
                         records = catalog.get(chunk)
                         done = index_records(
                             ix,
@@ -214,6 +224,7 @@ def _index_in_child(
                             [records[i] for i in chunk],
                             replace=replace,
                             limits=limits,
+                            parallel=parallel,
                         )
                         result.add(done)
                         indexed.value = result.indexed
