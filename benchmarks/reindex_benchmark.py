@@ -148,7 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     result: dict[str, Any] = {
         "command": " ".join(
-            ["python -m benchmarks.reindex_benchmark", *(argv if argv is not None else sys.argv[1:])]
+            [
+                "python -m benchmarks.reindex_benchmark",
+                *(argv if argv is not None else sys.argv[1:]),
+            ]
         ),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
