@@ -50,6 +50,7 @@ CHUNK = 1000
 # commit: about 4 s on two idle cores.
 FINISH_CHUNK = 2000
 POLL = 0.2  # seconds between looks at the other side
+_PR_SET_PDEATHSIG = 1  # prctl(2) option, from <linux/prctl.h>
 
 
 class BackgroundIndexer:
@@ -170,6 +171,25 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
     os._exit(0)
 
 
+def forked_children_die_with_me() -> None:
+    """Have every process this one forks from now on killed when this one ends (Linux).
+
+    The index writer's workers wait for work on a queue whose pipe they hold both ends of:
+    if the indexer died (killed, out of memory) they would wait forever. Linux sends them
+    SIGKILL when it ends (PR_SET_PDEATHSIG); elsewhere the writer does not fork.
+    """
+    if sys.platform.startswith("linux"):
+        parent = os.getpid()
+
+        def die_with_parent() -> None:
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:  # it ended before the request was made
+                os._exit(1)
+
+        os.register_at_fork(after_in_child=die_with_parent)
+
+
 def _index_in_child(
     archive_root: str,
     account: str,
@@ -184,6 +204,7 @@ def _index_in_child(
 ) -> None:
     """The indexer process: index, sleep until poked, until told to finish."""
     threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
+    forked_children_die_with_me()
     # A daemonic process may not start processes, and this one starts the PDF reader
     # (reader_process). It ends with the job through the lifeline, not by being a daemon.
     multiprocessing.current_process().daemon = False
