@@ -3,8 +3,11 @@
 Started by :mod:`benchmarks.archive_benchmark` as
 ``python -m benchmarks._archive_child CONFIG.json RESULT.json``. CONFIG holds the server, the
 user and the archive root; RESULT receives the run's summary, the time spent inside
-``run_archive`` and the process's own peak RSS (``VmHWM``). With ``"profile": PATH`` in CONFIG
-the job runs under cProfile and the statistics are dumped to PATH.
+``run_archive``, the time until the server was done (``on_server_done``: what the user waits for
+before the summary) and the process's own peak RSS (``VmHWM``). ``"index": false`` in CONFIG
+archives without indexing (``archive --no-index``); by default the job indexes as the plain
+``archive`` does. With ``"profile": PATH`` the job runs under cProfile and the statistics are
+dumped to PATH.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     )
     profile_path: str | None = config.get("profile")
     profiler = cProfile.Profile() if profile_path else None
+    server_done: list[float] = []
     start = time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -77,6 +81,8 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         "maildir",
         report=ignore_progress,
         cancel=CancelToken(),
+        index=bool(config.get("index", True)),
+        on_server_done=lambda _: server_done.append(time.perf_counter() - start),
     )
     if profiler is not None and profile_path:
         profiler.disable()
@@ -84,6 +90,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     seconds = time.perf_counter() - start
     return {
         "seconds_in_run_archive": seconds,
+        "seconds_to_server_done": server_done[0] if server_done else None,
         "own_peak_rss_kb": own_peak_rss_kb(),
         "archiver_file": archiver.__file__,
         "archiver_source_sha256": source_fingerprint(Path(archiver.__file__).parent),
@@ -92,6 +99,9 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         "errors": result.errors,
         "error": result.error,
         "closes": result.closes,
+        "indexed": result.indexed,
+        "index_left": result.index_left,
+        "index_error": result.index_error,
         "folders": {f.folder: f.archived for f in result.folders},
     }
 

@@ -3,7 +3,8 @@
 Run from the repository root::
 
     python -m benchmarks.archive_benchmark [--messages 10000] [--big-every 500] \
-        [--out benchmarks/out] [--repeat 3] [--bare-loop] [--profile FILE]
+        [--out benchmarks/out] [--repeat 3] [--bare-loop] [--profile FILE] \
+        [--no-index] [--notmuch] [--main-only]
 
 ``docs/PERFORMANCE.md`` has the results and how to read them.
 
@@ -14,7 +15,13 @@ Scenarios, each on a fresh user of one private Dovecot (``tests/helpers/dovecot.
     ``--big-every``-th with a 5-20 MB attachment), INTERNALDATE in 2020, spread over INBOX,
     Sent, Projects and Projects/Alpha and filled in by APPEND over one IMAPS connection.
     mbsync (1.4, ``Sync Pull``, ``Create Near``, no expunge) pulls them into a fresh Maildir;
-    our ``run_archive`` (``keep_on_server=True``, Maildir) archives them into a fresh archive.
+    our ``run_archive`` (``keep_on_server=True``, Maildir) archives them into a fresh archive
+    and indexes them for search, as the plain ``archive`` command does (tool ``ours``).
+    With ``--no-index`` each round also runs ``ours-noindex``: the same without indexing
+    (``archive --keep-on-server --no-index``), the figure to hold against mbsync alone. With
+    ``--notmuch`` each mbsync run is followed by ``notmuch new`` into a fresh database on
+    mbsync's Maildir (measured as a process of its own); mbsync's and notmuch's wall times
+    added up are the pipeline ``ours`` (archive and index) is compared with.
 ``quarter``
     The same at a quarter of the messages: our peak RSS there against ``main`` shows whether
     memory is flat in the mailbox size.
@@ -31,7 +38,7 @@ slowed the runs after it on this machine). The archiver children import a copy o
 ``archiver/`` taken when the benchmark starts, so edits made meanwhile cannot mix code states
 within one benchmark; the copy's SHA-256 is printed and stored with the results.
 The table also shows each tool's own CPU time and how many cores the whole machine (Dovecot
-included) kept busy on average.
+included) kept busy on average. ``--main-only`` skips the ``quarter`` and ``big`` scenarios.
 
 Every measured run is a child process of its own, timed from the outside (wall time, start-up
 included) and measured with GNU time's ``%M`` (``ru_maxrss`` of the child). The child must not
@@ -83,10 +90,17 @@ CUTOFF = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)  # everything filled in is older
 BIG_MESSAGE_SIZE = 50_000_000
 DEFAULT_QUOTA_MB = 200_000
 SURVEY_CHUNK = 1000  # UIDs per FETCH while surveying the filled mailbox
-CHILD_MODULES = {"ours": "benchmarks._archive_child", "bare": "benchmarks._bare_loop"}
+CHILD_MODULES = {
+    "ours": "benchmarks._archive_child",
+    "ours-noindex": "benchmarks._archive_child",
+    "bare": "benchmarks._bare_loop",
+}
 
 # Targets from the issue.
 TARGET_RATIO = 1.5  # ours / mbsync, messages per second
+TARGET_NOINDEX_RATIO = 2.0  # ours-noindex / mbsync, messages per second, median ...
+FLOOR_NOINDEX_RATIO = 1.5  # ... and in every round
+TARGET_PIPELINE_RATIO = 1.5  # ours (archive and index) / (mbsync, then notmuch new)
 TARGET_RSS_MB = 200.0
 # "Flat": the full run's peak RSS may exceed the quarter run's by at most this much.
 FLAT_TOLERANCE_MB = 10.0
@@ -142,7 +156,12 @@ def _cpu_ticks() -> tuple[int, int]:
     return busy, fields[4]
 
 
-def run_measured(argv: Sequence[str], log_path: Path, cwd: Path | None = None) -> ProcessRun:
+def run_measured(
+    argv: Sequence[str],
+    log_path: Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> ProcessRun:
     """Run *argv* to completion, output into *log_path*; return times and peak RSS.
 
     Dirty pages of earlier runs are written out first (``sync``, not timed), so that no run
@@ -163,6 +182,7 @@ def run_measured(argv: Sequence[str], log_path: Path, cwd: Path | None = None) -
                 stderr=subprocess.STDOUT,
                 check=False,
                 cwd=cwd,
+                env=env,
             )
             wall = time.perf_counter() - start
             # On failure GNU time writes "Command exited with non-zero status N" first.
@@ -176,7 +196,12 @@ def run_measured(argv: Sequence[str], log_path: Path, cwd: Path | None = None) -
             method = "GNU time %M (ru_maxrss)"
         else:
             proc = subprocess.Popen(
-                list(argv), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=cwd
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env=env,
             )
             peak_kb = 0
             while True:
@@ -420,7 +445,10 @@ def count_maildir_files(root: Path) -> tuple[int, int]:
 def run_mbsync(
     server: DovecotServer, user: ImapUser, work: Path, out: Path, scenario: str, mailbox: Mailbox
 ) -> Measurement:
-    """Pull the user's mail with mbsync into a fresh Maildir below *work*; measure it."""
+    """Pull the user's mail with mbsync into a fresh Maildir below *work*; measure it.
+
+    The Maildir's path is in ``extra["maildir"]``.
+    """
     run_dir = Path(tempfile.mkdtemp(prefix="mbsync-", dir=work))
     local = run_dir / "mail"
     local.mkdir()
@@ -431,8 +459,33 @@ def run_mbsync(
     files, size = count_maildir_files(local)
     ok = proc.returncode == 0 and files == mailbox.messages
     return Measurement.of(
-        scenario, "mbsync", files, mailbox.bytes, proc, ok, {"bytes_on_disk": size}
+        scenario,
+        "mbsync",
+        files,
+        mailbox.bytes,
+        proc,
+        ok,
+        {"bytes_on_disk": size, "maildir": str(local)},
     )
+
+
+def run_notmuch(maildir: Path, out: Path, scenario: str, mailbox: Mailbox) -> Measurement:
+    """Index mbsync's fresh *maildir* with ``notmuch new`` into a new database; measure it.
+
+    The configuration is the search benchmark's: no new tags, no flag synchronisation.
+    """
+    from benchmarks.search_benchmark import notmuch_config  # noqa: PLC0415 - a large module
+
+    config = maildir.parent / "notmuch-config"
+    notmuch_config(config, maildir)
+    env = os.environ | {"NOTMUCH_CONFIG": str(config)}
+    proc = run_measured(["notmuch", "new"], out / f"notmuch-{scenario}.log", env=env)
+    count = subprocess.run(
+        ["notmuch", "count", "*"], capture_output=True, text=True, env=env, check=False
+    )
+    indexed = int(count.stdout.strip() or 0)
+    ok = proc.returncode == 0 and indexed == mailbox.messages
+    return Measurement.of(scenario, "notmuch", indexed, mailbox.bytes, proc, ok, {})
 
 
 def run_ours(
@@ -451,7 +504,8 @@ def run_ours(
 
     The child runs in *snapshot* (see :func:`snapshot_sources`), so it imports the code as it
     was when the benchmark started. With *tool* ``"bare"`` the child is the bare-loop
-    reference (:mod:`benchmarks._bare_loop`) instead of the archiver.
+    reference (:mod:`benchmarks._bare_loop`) instead of the archiver, with ``"ours-noindex"``
+    the archiver without indexing.
     """
     module = CHILD_MODULES[tool]
     run_dir = Path(tempfile.mkdtemp(prefix=f"{tool}-", dir=work))
@@ -465,6 +519,7 @@ def run_ours(
         "archive_root": str(archive_root),
         "cutoff": CUTOFF.isoformat(),
         "profile": str(profile) if profile else None,
+        "index": tool != "ours-noindex",
     }
     config_path, result_path = run_dir / "config.json", run_dir / "result.json"
     config_path.write_text(json.dumps(config))
@@ -684,11 +739,119 @@ def print_verdicts(verdicts: dict[str, Any]) -> None:
         )
 
 
+def round_verdicts(
+    mbsync: list[Measurement],
+    ours: list[Measurement],
+    noindex: list[Measurement],
+    notmuch: list[Measurement],
+) -> dict[str, Any]:
+    """Return the ratios round by round and of the medians: archiving alone against mbsync,
+    archiving and indexing against mbsync followed by ``notmuch new`` (their walls added up).
+
+    A tool's run i and mbsync's run i belong to the same round.
+    """
+
+    def median(values: list[float]) -> float:
+        return sorted(values)[(len(values) - 1) // 2]
+
+    verdicts: dict[str, Any] = {
+        "ours_over_mbsync_rounds": [
+            o.messages_per_s / m.messages_per_s for o, m in zip(ours, mbsync, strict=True)
+        ],
+        "seconds_to_server_done_rounds": [
+            o.extra.get("child", {}).get("seconds_to_server_done") for o in ours
+        ],
+    }
+    if noindex:
+        rounds = [o.messages_per_s / m.messages_per_s for o, m in zip(noindex, mbsync, strict=True)]
+        ratio = median_run(noindex).messages_per_s / median_run(mbsync).messages_per_s
+        verdicts |= {
+            "noindex_over_mbsync": ratio,
+            "noindex_over_mbsync_rounds": rounds,
+            "noindex_target_met": ratio >= TARGET_NOINDEX_RATIO
+            and min(rounds) >= FLOOR_NOINDEX_RATIO,
+        }
+    if notmuch:
+        pipelines = [m.wall_s + n.wall_s for m, n in zip(mbsync, notmuch, strict=True)]
+        rounds = [p / o.wall_s for p, o in zip(pipelines, ours, strict=True)]
+        ratio = median(pipelines) / median_run(ours).wall_s
+        verdicts |= {
+            "pipeline_wall_s_rounds": pipelines,
+            "pipeline_cpu_s_rounds": [
+                m.cpu_s + n.cpu_s for m, n in zip(mbsync, notmuch, strict=True)
+            ],
+            "ours_over_pipeline": ratio,
+            "ours_over_pipeline_rounds": rounds,
+            "pipeline_target_met": ratio >= TARGET_PIPELINE_RATIO,
+        }
+    return verdicts
+
+
+def print_round_verdicts(verdicts: dict[str, Any]) -> None:
+    """Print the ratios of :func:`round_verdicts`."""
+
+    def listed(values: list[float]) -> str:
+        return ", ".join(f"{v:.2f}x" for v in values)
+
+    print(f"ours (archive + index) / mbsync, rounds: {listed(verdicts['ours_over_mbsync_rounds'])}")
+    done = [v for v in verdicts["seconds_to_server_done_rounds"] if v is not None]
+    if done:
+        print("ours: server done after (s, in run_archive): " + ", ".join(f"{v:.2f}" for v in done))
+    if "noindex_over_mbsync" in verdicts:
+        print(
+            f"ours --no-index / mbsync messages/s: {verdicts['noindex_over_mbsync']:.2f}x "
+            f"(rounds {listed(verdicts['noindex_over_mbsync_rounds'])}); target >= "
+            f"{TARGET_NOINDEX_RATIO}x, no round under {FLOOR_NOINDEX_RATIO}x: "
+            f"{'met' if verdicts['noindex_target_met'] else 'NOT met'}"
+        )
+    if "ours_over_pipeline" in verdicts:
+        walls = ", ".join(f"{v:.2f}" for v in verdicts["pipeline_wall_s_rounds"])
+        print(
+            f"ours (archive + index) / (mbsync, then notmuch new): "
+            f"{verdicts['ours_over_pipeline']:.2f}x (rounds "
+            f"{listed(verdicts['ours_over_pipeline_rounds'])}; pipeline walls {walls} s); "
+            f"target >= {TARGET_PIPELINE_RATIO}x: "
+            f"{'met' if verdicts['pipeline_target_met'] else 'NOT met'}"
+        )
+
+
 def print_profile(path: Path, limit: int = 30) -> None:
     """Print the top functions of a cProfile dump, by own time and by cumulative time."""
     for order in ("tottime", "cumulative"):
         print(f"\n=== profile by {order} ===")
         pstats.Stats(str(path)).strip_dirs().sort_stats(order).print_stats(limit)
+
+
+def side_scenarios(
+    server: DovecotServer,
+    work: Path,
+    out: Path,
+    args: argparse.Namespace,
+    snapshot: Path,
+    fills: dict[str, FillStats],
+    mailboxes: dict[str, Mailbox],
+) -> tuple[Measurement, Measurement, Measurement]:
+    """Run the quarter scenario (ours) and the big one; return ours, mbsync's and ours.
+
+    *fills* and *mailboxes* gain the two scenarios' entries.
+    """
+    # What the quarter and big scenarios write, Dovecot's copies included.
+    clear_outputs(work, 2 * (mailboxes["main"].bytes // 4 + 3 * BIG_MESSAGE_SIZE))
+    quarter_count = args.messages // 4
+    print(f"quarter scenario: filling {quarter_count} messages, then ours ...", flush=True)
+    user_q, fills["quarter"], mailboxes["quarter"] = prepare_user(
+        server, quarter_count, args.big_every, args.seed + 1
+    )
+    quarter = run_ours(
+        server, user_q, work, out, "quarter", mailboxes["quarter"], snapshot=snapshot
+    )
+    clear_outputs(work, 6 * BIG_MESSAGE_SIZE)
+
+    print("big scenario: one 50 MB message, mbsync and ours ...", flush=True)
+    user_b, fills["big"], mailboxes["big"] = prepare_big_user(server, args.seed + 2)
+    big_mbsync = run_mbsync(server, user_b, work, out, "big", mailboxes["big"])
+    big = run_ours(server, user_b, work, out, "big", mailboxes["big"], snapshot=snapshot)
+    return quarter, big_mbsync, big
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -736,6 +899,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also measure the bare-loop reference (benchmarks/_bare_loop.py) "
         "in each round of the main scenario",
     )
+    parser.add_argument(
+        "--no-index",
+        action="store_true",
+        help="also measure our archiver without indexing (archive --keep-on-server "
+        "--no-index) in each round of the main scenario",
+    )
+    parser.add_argument(
+        "--notmuch",
+        action="store_true",
+        help="follow each mbsync run by notmuch new on its Maildir (measured apart), to "
+        "compare archive + index with mbsync + notmuch",
+    )
+    parser.add_argument(
+        "--main-only", action="store_true", help="skip the quarter and big scenarios"
+    )
     parser.add_argument("--seed", type=int, default=1, help="mailbox generator seed")
     args = parser.parse_args(argv)
     if args.messages < 4 or args.repeat < 1:
@@ -752,6 +930,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.profile is None and shutil.which("mbsync") is None:
         print("mbsync is not installed (Debian: apt-get install isync)", file=sys.stderr)
+        return 2
+    if args.notmuch and shutil.which("notmuch") is None:
+        print("notmuch is not installed (Debian: apt-get install notmuch)", file=sys.stderr)
         return 2
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -775,7 +956,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print_table([run], fills)
             print_profile(profile)
             return 0 if run.ok else 1
-        needed = mailboxes["main"].bytes * args.repeat * (3 if args.bare_loop else 2)
+        runs: dict[str, list[Measurement]] = {"mbsync": [], "ours": []}
+        if args.no_index:
+            runs["ours-noindex"] = []
+        if args.bare_loop:
+            runs["bare"] = []
+        notmuch_runs: list[Measurement] = []
+        tools = list(runs)
+        needed = mailboxes["main"].bytes * args.repeat * len(tools)
         if shutil.disk_usage(work).free < needed * 1.2:
             print(
                 f"not enough free disk space below {work} for the outputs of the main "
@@ -783,10 +971,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
-        runs: dict[str, list[Measurement]] = {"mbsync": [], "ours": []}
-        if args.bare_loop:
-            runs["bare"] = []
-        tools = list(runs)
         for round_ in range(args.repeat):
             # Each round starts with another tool, so that no tool always runs first.
             shift = round_ % len(tools)
@@ -794,6 +978,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"main scenario, round {round_ + 1}/{args.repeat}: {tool} ...", flush=True)
                 if tool == "mbsync":
                     run = run_mbsync(server, user, work, out, "main", mailboxes["main"])
+                    if args.notmuch:
+                        print(f"main scenario, round {round_ + 1}: notmuch new ...", flush=True)
+                        notmuch_runs.append(
+                            run_notmuch(Path(run.extra["maildir"]), out, "main", mailboxes["main"])
+                        )
                 else:
                     run = run_ours(
                         server,
@@ -807,8 +996,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                 runs[tool].append(run)
         ours_runs, mbsync_runs, bare_runs = runs["ours"], runs["mbsync"], runs.get("bare", [])
-        # What the quarter and big scenarios write, Dovecot's copies included.
-        clear_outputs(work, 2 * (mailboxes["main"].bytes // 4 + 3 * BIG_MESSAGE_SIZE))
         # The median round's speed, with each tool's worst memory over the rounds.
         main_mbsync = replace(
             median_run(mbsync_runs), peak_rss_kb=max(m.peak_rss_kb for m in mbsync_runs)
@@ -817,35 +1004,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             median_run(ours_runs), peak_rss_kb=max(m.peak_rss_kb for m in ours_runs)
         )
         measurements += [main_mbsync, main_ours]
-        if bare_runs:
-            measurements.append(
-                replace(median_run(bare_runs), peak_rss_kb=max(m.peak_rss_kb for m in bare_runs))
+        for extra_runs in (runs.get("ours-noindex", []), notmuch_runs, bare_runs):
+            if extra_runs:
+                measurements.append(
+                    replace(
+                        median_run(extra_runs), peak_rss_kb=max(m.peak_rss_kb for m in extra_runs)
+                    )
+                )
+        quarter: Measurement | None = None
+        big: Measurement | None = None
+        if not args.main_only:
+            quarter, big_mbsync, big = side_scenarios(
+                server, work, out, args, snapshot, fills, mailboxes
             )
-
-        quarter_count = args.messages // 4
-        print(f"quarter scenario: filling {quarter_count} messages, then ours ...", flush=True)
-        user_q, fills["quarter"], mailboxes["quarter"] = prepare_user(
-            server, quarter_count, args.big_every, args.seed + 1
-        )
-        quarter = run_ours(
-            server, user_q, work, out, "quarter", mailboxes["quarter"], snapshot=snapshot
-        )
-        measurements.append(quarter)
-        clear_outputs(work, 6 * BIG_MESSAGE_SIZE)
-
-        print("big scenario: one 50 MB message, mbsync and ours ...", flush=True)
-        user_b, fills["big"], mailboxes["big"] = prepare_big_user(server, args.seed + 2)
-        big_mbsync = run_mbsync(server, user_b, work, out, "big", mailboxes["big"])
-        big = run_ours(server, user_b, work, out, "big", mailboxes["big"], snapshot=snapshot)
-        measurements += [big_mbsync, big]
+            measurements += [quarter, big_mbsync, big]
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
     # Every archiver child reports a hash of the package it imported: all must be the snapshot.
+    noindex_runs = runs.get("ours-noindex", [])
     loaded = {
         m.extra.get("child", {}).get("archiver_source_sha256")
-        for m in ours_all_runs(measurements, ours_runs)
+        for m in ours_all_runs(measurements, ours_runs + noindex_runs)
     }
     print()
     print(f"archiver sources (sha256 of archiver/**/*.py, snapshot at start): {source[:16]}")
@@ -861,8 +1042,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             bare.messages_per_s / main_mbsync.messages_per_s
         )
         verdicts["ours_over_bare_messages_per_s"] = main_ours.messages_per_s / bare.messages_per_s
+    verdicts |= round_verdicts(mbsync_runs, ours_runs, noindex_runs, notmuch_runs)
     print()
     print_verdicts(verdicts)
+    print_round_verdicts(verdicts)
     result = {
         "command": " ".join(
             [
@@ -879,12 +1062,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "mailboxes": {k: asdict(v) for k, v in mailboxes.items()},
         "measurements": [m.to_dict() for m in measurements],
         "main_rounds": {
-            "ours": [m.to_dict() for m in ours_runs],
-            "mbsync": [m.to_dict() for m in mbsync_runs],
-            "bare": [m.to_dict() for m in bare_runs],
+            **{tool: [m.to_dict() for m in tool_runs] for tool, tool_runs in runs.items()},
+            "notmuch": [m.to_dict() for m in notmuch_runs],
         },
         "targets": {
             "ratio": TARGET_RATIO,
+            "noindex_ratio": TARGET_NOINDEX_RATIO,
+            "noindex_floor": FLOOR_NOINDEX_RATIO,
+            "pipeline_ratio": TARGET_PIPELINE_RATIO,
             "rss_mb": TARGET_RSS_MB,
             "flat_tolerance_mb": FLAT_TOLERANCE_MB,
             "flat_tolerance_fraction": FLAT_TOLERANCE_FRACTION,
@@ -894,7 +1079,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = out / f"archive_benchmark_{args.messages}.json"
     path.write_text(json.dumps(result, indent=2))
     print(f"\nresults written to {path}")
-    return 0 if all(m.ok for m in measurements + ours_runs + mbsync_runs + bare_runs) else 1
+    every_run = measurements + notmuch_runs + [m for r in runs.values() for m in r]
+    return 0 if all(m.ok for m in every_run) else 1
 
 
 if __name__ == "__main__":

@@ -746,7 +746,7 @@ from archiver.core.store import maildir, mbox
 IN_INDEXER = __name__ == "__mp_main__"
 imap.BATCH_MESSAGES = 5
 archive.DELETE_CHUNK = 7
-background.CHUNK = 6
+background.CHUNK = background.FINISH_CHUNK = 6
 TARGETS = {
     "fetch": (imap.ImapSession, "_fetch_batch"),
     "stage": ((maildir.MaildirStore, mbox.MboxStore), "stage"),

@@ -7,11 +7,16 @@ the index after the archive lock is gone.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
+
+from tests.helpers.kill import KILLED, kill_hard
 
 # The job: start the indexer on an empty archive, say its PID, then wait to be killed.
 JOB = """
@@ -69,3 +74,73 @@ def test_the_indexer_ends_when_its_job_is_killed(tmp_path):
     while alive(indexer) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(indexer)
+
+
+# The indexer with a forked worker of the index writer: the job's end of the lifeline closes.
+WITH_WORKER = """
+import multiprocessing, threading, time
+from archiver.core.index.background import _watch_lifeline
+worker = multiprocessing.Process(target=time.sleep, args=(600,))
+worker.start()
+print(worker.pid, flush=True)
+lifeline, jobs_end = multiprocessing.Pipe(duplex=False)  # made after the fork, as in the job
+threading.Timer(0.2, jobs_end.close).start()
+_watch_lifeline(lifeline)
+"""
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="forked index workers only where fork is"
+)
+def test_the_index_writers_workers_end_with_the_indexer(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", WITH_WORKER],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    worker = int(done.stdout.splitlines()[0])
+    deadline = time.monotonic() + 30
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = alive(worker)
+    if left:
+        kill_hard(worker)  # not left behind by a failing test
+    assert done.returncode == 0 and not left
+
+
+# The indexer itself killed (out of memory, a user's kill) with a forked worker of the writer.
+KILLED_WITH_WORKER = """
+import multiprocessing, os, signal, time
+from archiver.core.index.background import forked_children_die_with_me
+forked_children_die_with_me()
+worker = multiprocessing.Process(target=time.sleep, args=(600,))
+worker.start()
+print(worker.pid, flush=True)
+time.sleep(0.2)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_index_writers_workers_end_when_the_indexer_is_killed():
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_WITH_WORKER],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    worker = int(done.stdout.splitlines()[0])
+    deadline = time.monotonic() + 30
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = alive(worker)
+    if left:
+        kill_hard(worker)  # not left behind by a failing test
+    assert done.returncode == KILLED and not left

@@ -281,15 +281,17 @@ def open_writer(ix: FileIndex, **options: Any) -> Any:
     return ix.writer(limitmb=WRITER_MB, compound=False, codec=MailCodec(), **options)
 
 
-def _parallel(count: int) -> dict[str, Any]:
+def _parallel(count: int, *, fork_safe: bool = False) -> dict[str, Any]:
     """Writer options: Whoosh's multi-process writer for big batches where it is safe.
 
     On two cores it indexes about 1.7 times as fast (docs/PERFORMANCE.md). Its worker
-    processes are forked, which is unsafe once a process runs threads (the GUI, the archive
-    job's indexer), so it is used only by a single-threaded process (the command line).
+    processes are forked, which is unsafe once a process runs threads that may hold a lock
+    at the fork (the GUI's pool), so it is used by a single-threaded process (the command
+    line) or where the caller says its other threads take no locks (*fork_safe*: the archive
+    job's indexer process, whose one other thread waits on its lifeline).
     """
     cores = os.cpu_count() or 1
-    if count < PARALLEL_MIN or cores < 2 or threading.active_count() > 1:
+    if count < PARALLEL_MIN or cores < 2 or (threading.active_count() > 1 and not fork_safe):
         return {}
     if multiprocessing.get_start_method() != "fork":
         return {}
@@ -357,15 +359,17 @@ def index_records(
     *,
     replace: bool = True,
     limits: Limits = LIMITS,
+    parallel: bool = False,
 ) -> IndexReport:
     """Add *records* to the index in one commit, then mark them indexed in the catalog.
 
     *replace* False is for callers that know the index holds none of them: adding is then
-    cheaper than replacing, which looks each id up in every segment.
+    cheaper than replacing, which looks each id up in every segment. *parallel* asks for
+    the multi-process writer (see _parallel) in a process whose other threads take no locks.
     """
     result = IndexReport()
     done: list[int] = []
-    writer = open_writer(ix)
+    writer = open_writer(ix, **(_parallel(len(records), fork_safe=True) if parallel else {}))
     try:
         for record in records:
             if _index_one(writer, archive_root, record, result, replace=replace, limits=limits):

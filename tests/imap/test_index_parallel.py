@@ -1,0 +1,81 @@
+"""The archive job's indexer finishes on every core: the multi-process writer beside a thread.
+
+Once the server is freed, the indexer process indexes the rest with Whoosh's multi-process
+writer (forked workers), although its lifeline watcher is a second thread. These tests run
+``index_records(..., parallel=True)`` in the test process with a thread that waits, as that
+watcher does, on a batch just over a lowered PARALLEL_MIN.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import pytest
+from whoosh import index
+from whoosh.multiproc import MpWriter
+
+from archiver.core.catalog import Catalog
+from archiver.core.index import indexer
+from archiver.core.index.indexer import index_dir, index_records
+from archiver.core.index.search import ArchiveSearcher
+from tests.helpers.dovecot import append_messages
+from tests.helpers.mailgen import generate_message
+from tests.imap.test_archive import OLD, run
+
+pytestmark = [
+    pytest.mark.imap,
+    pytest.mark.skipif(
+        multiprocessing.get_start_method() != "fork", reason="the multi-process writer forks"
+    ),
+]
+
+MESSAGES = 8
+
+
+@pytest.fixture
+def archived(dovecot, imap_user, account, password, tmp_path):
+    """An archive of MESSAGES messages, indexed by the archive job."""
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(MESSAGES)], OLD)
+    assert run(account, password, tmp_path, keep_on_server=True).indexed == MESSAGES
+    return tmp_path
+
+
+@pytest.mark.parametrize("replace", [True, False], ids=["replace", "add"])
+def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
+    archived, monkeypatch, replace
+):
+    monkeypatch.setattr(indexer, "PARALLEL_MIN", MESSAGES // 2)
+    writers: list[type] = []
+    real_open = indexer.open_writer
+    monkeypatch.setattr(
+        indexer,
+        "open_writer",
+        lambda ix, **options: writers.append(type(w := real_open(ix, **options))) or w,
+    )
+    waiting = threading.Event()
+    watcher = threading.Thread(target=waiting.wait, daemon=True)  # as the lifeline watcher
+    watcher.start()
+    try:
+        with Catalog.open(archived) as catalog:
+            records = catalog.records()
+            catalog.forget_index()
+            if not replace:  # a fresh index: nothing to replace
+                indexer.create_index(archived, catalog).close()
+            ix = index.open_dir(str(index_dir(archived)))
+            try:
+                report = index_records(
+                    ix, archived, catalog, records, replace=replace, parallel=True
+                )
+            finally:
+                ix.close()
+            assert report.indexed == MESSAGES and catalog.unindexed() == []
+    finally:
+        waiting.set()
+        watcher.join()
+    assert writers == [MpWriter]
+    with ArchiveSearcher(archived) as searcher:
+        hits = searcher.search("date:[1970 to 2100]", limit=None).hits
+        assert sorted(h.id for h in hits) == sorted(r.id for r in records)
+    assert multiprocessing.active_children() == []  # the workers are gone after the commit
