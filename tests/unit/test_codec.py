@@ -239,3 +239,47 @@ def test_grams_pair_each_common_word_with_both_neighbours():
 )
 def test_a_phrase_is_covered_by_grams_for_its_common_words(words, cover):
     assert phrase_cover(words) == cover
+
+
+@pytest.mark.parametrize("segments", [1, 3])
+def test_relevance_order_is_whooshs(tmp_path, segments):
+    """Bulk scoring gives the scores, order and total of Whoosh scoring every match.
+
+    Not of Whoosh's collector limited to the top N: with an AND it can miss the best
+    matches ("frist zahlung" below: its top 3 leave out the best, whose score it knows).
+    """
+    rng = random.Random(11)
+    vocabulary = [*WORDS, "Schlussrechnung", "Rechnungen", "Pfändung", "Frist"]
+    texts = [
+        " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 60))) for _ in range(400)
+    ]
+    build(tmp_path, texts, segments=segments, delete=(3, 50, 399))
+    queries = [
+        "rechnung",
+        "frist zahlung",
+        "rechnung OR pfändung^3",
+        "(anbei OR frist) mit",
+        "rech*",
+    ]
+    with ArchiveSearcher(tmp_path) as searcher:
+        for text in queries:
+            parsed = parse_query(text)
+            assert searcher._evaluator.ranked(parsed, 5) is not None, text  # not Whoosh's
+            every = searcher._searcher.search(parsed, limit=None)
+            for limit in (1, 25, None):
+                ours = searcher.search(text, sort="relevance", limit=limit)
+                theirs = list(every)[:limit]
+                assert [h.id for h in ours.hits] == [int(r["id"]) for r in theirs], text
+                assert [h.score for h in ours.hits] == pytest.approx([r.score for r in theirs])
+                assert ours.total == len(every), text
+
+
+@pytest.mark.parametrize("text", ['"mit freundlichen"', "rechnung NOT frist", "(a AND b) OR c"])
+def test_relevance_of_other_queries_is_left_to_whoosh(tmp_path, text):
+    build(tmp_path, ["a b mit freundlichen rechnung", "c rechnung frist"])
+    with ArchiveSearcher(tmp_path) as searcher:
+        assert searcher._evaluator.ranked(parse_query(text), 5) is None
+        hits = searcher.search(text, sort="relevance").hits
+        assert [h.id for h in hits] == [
+            int(r["id"]) for r in searcher._searcher.search(parse_query(text))
+        ]

@@ -25,12 +25,15 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import MultiColumnReader, NumericColumn
 from whoosh.fields import DATETIME
 from whoosh.index import FileIndex
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, Plugin, QueryParser, syntax
+from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from archiver.core.catalog import Catalog, State
 from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
@@ -318,6 +321,11 @@ class ArchiveSearcher:
         parsed = parse_query(text, self._parser)
         account_filter = None if account is None else wq.Term("account", account.lower())
         if sort == "relevance":
+            ranked = self._evaluator.ranked(parsed, limit, account_filter)
+            if ranked is not None:
+                total, best = ranked
+                stored = [(d, self._searcher.stored_fields(d), score) for d, score in best]
+                return SearchResult(self._hits(parsed, stored), total, parsed)
             results = self._searcher.search(parsed, limit=limit, filter=account_filter)
             scored = [(r.docnum, r.fields(), r.score or 0.0) for r in results]
             return SearchResult(self._hits(parsed, scored), len(results), parsed)
@@ -424,6 +432,109 @@ class _Evaluator:
             return sorted(docs, key=dates.__getitem__, reverse=True)
         return heapq.nlargest(limit, docs, key=dates.__getitem__)
 
+    def ranked(
+        self, q: wq.Query, limit: int | None, only: wq.Query | None = None
+    ) -> tuple[int, list[tuple[int, float]]] | None:
+        """Return how many documents *q* matches (of those *only* matches) and the best
+        *limit* of them with their scores, best first; None where *q* has parts whose
+        scores Whoosh's collector alone knows (phrases, NOT, ...).
+
+        The scores are Whoosh's BM25F, as its collector gives them, summed the same way
+        (see _scored_leaves), and ties go to the lower document number as there; but each
+        posting is scored by a table lookup on its weight and its field length byte rather
+        than by several Python calls: 0.7 s to a tenth of it for 95,000 matches.
+        """
+        leaves = _scored_leaves(q, ())
+        if leaves is None:
+            return None
+        docs = self.matches(q)
+        if only is not None:
+            docs &= self.matches(only)
+        if not docs:
+            return 0, []
+        scores: list[float] = []
+        for number, (sub, _) in enumerate(self.searcher.subsearchers or [(self.searcher, 0)]):
+            segment = [0.0] * sub.doc_count_all()
+            for leaf, boosts in leaves:
+                if not self._score_leaf(number, sub, leaf, boosts, segment):
+                    return None
+            scores += segment
+        key = scores.__getitem__
+        chosen = docs
+        if limit is not None and limit < len(docs):
+            cut = heapq.nlargest(limit, map(key, docs))[-1]
+            chosen = {d for d in docs if scores[d] >= cut}
+        ordered = sorted(chosen)  # then by score, stably: ties in document order
+        ordered.sort(key=key, reverse=True)
+        return len(docs), [(d, scores[d]) for d in ordered[:limit]]
+
+    def _score_leaf(
+        self,
+        number: int,
+        sub: Searcher,
+        leaf: wq.Query,
+        boosts: tuple[float, ...],
+        out: list[float],
+    ) -> bool:
+        """Add the scores of one term query's postings in segment *number* to *out*;
+        False where its scorer is not one this reproduces."""
+        reader = sub.reader()
+        fieldname = leaf.fieldname
+        if fieldname not in sub.schema:
+            return True
+        if isinstance(leaf, wq.Term):
+            try:
+                texts = [sub.schema[fieldname].to_bytes(leaf.text)]
+            except ValueError:
+                return True
+        else:  # a prefix or wildcard: more than one term are an Or with its boost
+            texts = [t for t in leaf._btexts(reader) if t]
+        if leaf.boost != 1.0 and (isinstance(leaf, wq.Term) or len(texts) > 1):
+            boosts = (leaf.boost, *boosts)
+        for text in texts:
+            if (fieldname, text) not in reader:
+                continue
+            scorer = self.searcher.weighting.scorer(sub, fieldname, text)
+            lengths = self._lengths(number, reader, fieldname)
+            table = _ScoreTable(scorer, boosts)
+            if not table.known or (table.bm25 and lengths is None):
+                return False
+            lengths = lengths or [0]
+            matcher = _leaf_matcher(reader, fieldname, text)[0]
+            blocks: Iterable[tuple[list[int], Any]]
+            if type(matcher) is MailLeafMatcher:
+                blocks = matcher.remaining_weights()
+            else:  # a single posting kept in its term's entry, or another codec
+                pairs = []
+                while matcher.is_active():
+                    pairs.append((matcher.id(), matcher.weight()))
+                    matcher.next()
+                blocks = [([d for d, _ in pairs], tuple(w for _, w in pairs))]
+            for ids, weights in blocks:
+                if not table.bm25:  # a field without lengths: the weight is the score
+                    each = (
+                        [weights or 1.0] * len(ids) if not isinstance(weights, tuple) else weights
+                    )
+                    add = [table[w][0] for w in each]
+                elif weights is None or isinstance(weights, float):
+                    row = table[weights or 1.0]
+                    add = [row[lengths[d]] for d in ids]
+                else:
+                    add = [table[w][lengths[d]] for d, w in zip(ids, weights, strict=True)]
+                for d, score in zip(ids, add, strict=True):
+                    out[d] += score
+        return True
+
+    def _lengths(self, number: int, reader: Any, fieldname: str) -> list[int] | None:
+        """Return the field's length bytes of segment *number*'s documents (cached), or None."""
+        key = f"{number}:{fieldname}"
+        if key not in self._columns:
+            column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+            if column is None:
+                return None
+            self._columns[key] = column_values(column)
+        return self._columns[key]
+
     def matches(self, q: wq.Query) -> set[int]:
         """Return the numbers of the documents *q* matches."""
         if q is wq.NullQuery:
@@ -495,6 +606,61 @@ class _Evaluator:
         if self.searcher.reader().has_deletions():
             found &= self.all_docs()
         return found
+
+
+def _scored_leaves(
+    q: wq.Query, boosts: tuple[float, ...], *, in_or: bool = False
+) -> list[tuple[wq.Query, tuple[float, ...]]] | None:
+    """Return the term queries of *q* with the boosts Whoosh multiplies their scores by,
+    innermost first; None where *q* is not made of these alone.
+
+    Whoosh scores a union as the sum of its matching parts and an intersection as the sum
+    of all, so a document's score is the sum over the terms it holds, provided no And is
+    inside an Or (which would count a part of the And that failed). A compound query of
+    one part is that part, boost and all (CompoundQuery.matcher).
+    """
+    if type(q) in (wq.Term, wq.Prefix, wq.Wildcard):
+        return [(q, boosts)]
+    if not isinstance(q, (wq.And, wq.Or)) or type(q) not in (wq.And, wq.Or):
+        return None
+    if isinstance(q, wq.And) and in_or:
+        return None
+    if len(q.subqueries) == 1:
+        return _scored_leaves(q.subqueries[0], boosts, in_or=in_or)
+    inner = ((q.boost,) if q.boost != 1.0 else ()) + boosts
+    found: list[tuple[wq.Query, tuple[float, ...]]] = []
+    for child in q.subqueries:
+        leaves = _scored_leaves(child, inner, in_or=in_or or isinstance(q, wq.Or))
+        if leaves is None:
+            return None
+        found += leaves
+    return found
+
+
+class _ScoreTable(dict[float, list[float]]):
+    """A term's score by posting weight, then by field length byte: BM25F as Whoosh's
+    scorer computes it (the same operations, so the same floats), then each boost."""
+
+    def __init__(self, scorer: Any, boosts: tuple[float, ...]) -> None:
+        super().__init__()
+        self.bm25 = type(scorer) is BM25FScorer
+        self.known = self.bm25 or type(scorer) is WeightScorer
+        self._scorer = scorer
+        self._boosts = boosts
+        if self.bm25:
+            k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
+            self._norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
+
+    def __missing__(self, weight: float) -> list[float]:
+        if self.bm25:
+            idf, k1 = self._scorer.idf, self._scorer.K1
+            row = [idf * ((weight * (k1 + 1)) / (weight + norm)) for norm in self._norms]
+        else:
+            row = [weight]
+        for boost in self._boosts:
+            row = [score * boost for score in row]
+        self[weight] = row
+        return row
 
 
 def _term_docs(
