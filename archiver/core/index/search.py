@@ -441,8 +441,8 @@ class _Evaluator:
 
         The scores are Whoosh's BM25F, as its collector gives them, summed the same way
         (see _scored_leaves), and ties go to the lower document number as there; but each
-        posting is scored by a table lookup on its weight and its field length byte rather
-        than by several Python calls: 0.7 s to a tenth of it for 95,000 matches.
+        posting list is read once, a block at a time, and its postings scored in a list
+        comprehension rather than through several Python calls each.
         """
         leaves = _scored_leaves(q, ())
         if leaves is None:
@@ -455,8 +455,8 @@ class _Evaluator:
         scores: list[float] = []
         for number, (sub, _) in enumerate(self.searcher.subsearchers or [(self.searcher, 0)]):
             segment = [0.0] * sub.doc_count_all()
-            for leaf, boosts in leaves:
-                if not self._score_leaf(number, sub, leaf, boosts, segment):
+            for (fieldname, text), boost_sets in _segment_terms(sub, leaves).items():
+                if not self._score_term(number, sub, fieldname, text, boost_sets, segment):
                     return None
             scores += segment
         key = scores.__getitem__
@@ -468,61 +468,64 @@ class _Evaluator:
         ordered.sort(key=key, reverse=True)
         return len(docs), [(d, scores[d]) for d in ordered[:limit]]
 
-    def _score_leaf(
+    def _score_term(
         self,
         number: int,
         sub: Searcher,
-        leaf: wq.Query,
-        boosts: tuple[float, ...],
+        fieldname: str,
+        text: bytes,
+        boost_sets: list[tuple[float, ...]],
         out: list[float],
     ) -> bool:
-        """Add the scores of one term query's postings in segment *number* to *out*;
-        False where its scorer is not one this reproduces."""
+        """Add a term's scores in segment *number* to *out*, once per set of boosts (a word
+        and its prefix both name it); False where its scorer is not one this reproduces.
+
+        Its posting list is read once: block by block, each posting's score computed as
+        bm25() does (the same operations, so the same floats), then each boost applied.
+        """
         reader = sub.reader()
-        fieldname = leaf.fieldname
-        if fieldname not in sub.schema:
-            return True
-        if isinstance(leaf, wq.Term):
-            try:
-                texts = [sub.schema[fieldname].to_bytes(leaf.text)]
-            except ValueError:
-                return True
-        else:  # a prefix or wildcard: more than one term are an Or with its boost
-            texts = [t for t in leaf._btexts(reader) if t]
-        if leaf.boost != 1.0 and (isinstance(leaf, wq.Term) or len(texts) > 1):
-            boosts = (leaf.boost, *boosts)
-        for text in texts:
-            if (fieldname, text) not in reader:
-                continue
-            scorer = self.searcher.weighting.scorer(sub, fieldname, text)
-            lengths = self._lengths(number, reader, fieldname)
-            table = _ScoreTable(scorer, boosts)
-            if not table.known or (table.bm25 and lengths is None):
-                return False
-            lengths = lengths or [0]
-            matcher = _leaf_matcher(reader, fieldname, text)[0]
-            blocks: Iterable[tuple[list[int], Any]]
-            if type(matcher) is MailLeafMatcher:
-                blocks = matcher.remaining_weights()
-            else:  # a single posting kept in its term's entry, or another codec
-                pairs = []
-                while matcher.is_active():
-                    pairs.append((matcher.id(), matcher.weight()))
-                    matcher.next()
-                blocks = [([d for d, _ in pairs], tuple(w for _, w in pairs))]
-            for ids, weights in blocks:
-                if not table.bm25:  # a field without lengths: the weight is the score
-                    each = (
-                        [weights or 1.0] * len(ids) if not isinstance(weights, tuple) else weights
-                    )
-                    add = [table[w][0] for w in each]
-                elif weights is None or isinstance(weights, float):
-                    row = table[weights or 1.0]
-                    add = [row[lengths[d]] for d in ids]
-                else:
-                    add = [table[w][lengths[d]] for d, w in zip(ids, weights, strict=True)]
-                for d, score in zip(ids, add, strict=True):
-                    out[d] += score
+        scorer = self.searcher.weighting.scorer(sub, fieldname, text)
+        bm25 = type(scorer) is BM25FScorer
+        lengths = self._lengths(number, reader, fieldname) if bm25 else None
+        if not (bm25 or type(scorer) is WeightScorer) or (bm25 and lengths is None):
+            return False
+        if bm25:
+            idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+            k1p = k1 + 1
+            norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
+        matcher = _leaf_matcher(reader, fieldname, text)[0]
+        blocks: Iterable[tuple[list[int], Any]]
+        if type(matcher) is MailLeafMatcher:
+            blocks = matcher.remaining_weights()
+        else:  # a single posting kept in its term's entry, or another codec
+            pairs = []
+            while matcher.is_active():
+                pairs.append((matcher.id(), matcher.weight()))
+                matcher.next()
+            blocks = [([d for d, _ in pairs], tuple(w for _, w in pairs))]
+        rows: dict[float, list[float]] = {}
+        for ids, weights in blocks:
+            if not bm25:  # a field without lengths: the weight is the score
+                base = list(weights) if isinstance(weights, tuple) else [weights or 1.0] * len(ids)
+            elif isinstance(weights, tuple):
+                base = [
+                    idf * ((w * k1p) / (w + norms[lengths[d]]))  # type: ignore[index]
+                    for d, w in zip(ids, weights, strict=True)
+                ]
+            else:  # one weight for the block: a row of scores by length byte
+                w = weights or 1.0
+                row = rows.get(w)
+                if row is None:
+                    row = rows[w] = [idf * ((w * k1p) / (w + norm)) for norm in norms]
+                base = [row[lengths[d]] for d in ids]  # type: ignore[index]
+            add: list[float] = []
+            for boosts in boost_sets:  # the sets' sums first: one pass over out
+                boosted = base
+                for boost in boosts:
+                    boosted = [score * boost for score in boosted]
+                add = [a + c for a, c in zip(add, boosted, strict=True)] if add else boosted
+            for d, score in zip(ids, add, strict=True):
+                out[d] += score
         return True
 
     def _lengths(self, number: int, reader: Any, fieldname: str) -> list[int] | None:
@@ -637,30 +640,31 @@ def _scored_leaves(
     return found
 
 
-class _ScoreTable(dict[float, list[float]]):
-    """A term's score by posting weight, then by field length byte: BM25F as Whoosh's
-    scorer computes it (the same operations, so the same floats), then each boost."""
-
-    def __init__(self, scorer: Any, boosts: tuple[float, ...]) -> None:
-        super().__init__()
-        self.bm25 = type(scorer) is BM25FScorer
-        self.known = self.bm25 or type(scorer) is WeightScorer
-        self._scorer = scorer
-        self._boosts = boosts
-        if self.bm25:
-            k1, b, avgfl = scorer.K1, scorer.B, scorer.avgfl
-            self._norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
-
-    def __missing__(self, weight: float) -> list[float]:
-        if self.bm25:
-            idf, k1 = self._scorer.idf, self._scorer.K1
-            row = [idf * ((weight * (k1 + 1)) / (weight + norm)) for norm in self._norms]
+def _segment_terms(
+    sub: Searcher, leaves: list[tuple[wq.Query, tuple[float, ...]]]
+) -> dict[tuple[str, bytes], list[tuple[float, ...]]]:
+    """Return the terms the leaves name in one segment, each with the boosts of every leaf
+    naming it; a prefix or wildcard of more than one term is an Or with its boost, one of a
+    single term that term alone (MultiTerm.matcher)."""
+    reader = sub.reader()
+    terms: dict[tuple[str, bytes], list[tuple[float, ...]]] = {}
+    for leaf, outer in leaves:
+        fieldname = leaf.fieldname
+        if fieldname not in sub.schema:
+            continue
+        if isinstance(leaf, wq.Term):
+            try:
+                texts = [sub.schema[fieldname].to_bytes(leaf.text)]
+            except ValueError:
+                continue
         else:
-            row = [weight]
-        for boost in self._boosts:
-            row = [score * boost for score in row]
-        self[weight] = row
-        return row
+            texts = [t for t in leaf._btexts(reader) if t]
+        own = leaf.boost != 1.0 and (isinstance(leaf, wq.Term) or len(texts) > 1)
+        boosts = (leaf.boost, *outer) if own else outer
+        for text in texts:
+            if (fieldname, text) in reader:
+                terms.setdefault((fieldname, text), []).append(boosts)
+    return terms
 
 
 def _term_docs(
