@@ -34,7 +34,8 @@ from typing import Any
 QUERIES: tuple[tuple[str, str, str], ...] = (
     ("phrase", '"freundlichen Grüßen"', "date"),
     ("phrase with a frequent word", '"mit freundlichen Grüßen"', "date"),
-    ("phrase, frequent word last", '"Grüßen und"', "date"),
+    ("phrase, frequent word last", '"Damen und"', "date"),
+    ("phrase, frequent word inside", '"erhalten Sie die Rechnung"', "date"),
     ("relevance, common word", "invoice", "relevance"),
     ("relevance, compound part", "rechnung", "relevance"),
     ("relevance, two words", "invoice Kündigung", "relevance"),
