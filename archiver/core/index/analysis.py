@@ -134,81 +134,17 @@ def reversed_parts(text: str) -> str:
     return " ".join({part_form(w)[::-1] for w in nouns})
 
 
-@functools.lru_cache(maxsize=1)
-def stems(text: str) -> list[str]:
-    """Return the terms of *text*'s words in order (kept for the last text, as words() is).
-
-    The text field's positions and its common grams are indexed one right after the other,
-    from the same text. Do not change the list.
-    """
-    return list(map(term, words(text)))
-
-
 def positions(text: str) -> dict[str, list[int]]:
     """Return each term of *text* with the positions it occurs at (as WordAnalyzer counts)."""
     found: dict[str, list[int]] = {}
     get = found.get
-    for pos, stem in enumerate(stems(text)):
+    for pos, stem in enumerate(map(term, words(text))):
         where = get(stem)
         if where is None:
             found[stem] = [pos]
         else:
             where.append(pos)
     return found
-
-
-# Words in nearly every message: a phrase holding one is answered from "common grams", the
-# word joined with its neighbour (Lucene's CommonGramsFilter), since checking its millions
-# of positions took a phrase at 100,000 messages from 24 to 126 ms. Each occurrence adds up to
-# two grams to the index, so only the most frequent function words of German and English.
-# Changing the list changes the index: bump SCHEMA_VERSION.
-_COMMON = """der die das und in den von zu mit sich des auf für im dem nicht ein eine als auch
-es an werden aus er hat dass sie nach wird bei einer um am sind noch wie einem über einen so
-zum war haben nur oder aber vor zur bis durch man sehr ich wir ihr ihnen bitte ist wenn the
-of and to a in is that for it on with as at by be this are or from you your we our i not have
-has an will was if please"""
-COMMON_WORDS = frozenset(map(term, _COMMON.split()))
-
-
-def gram(first: str, second: str) -> str:
-    """Return the common gram of two adjacent terms (a space never occurs in a term)."""
-    return f"{first} {second}"
-
-
-def common_grams(text: str) -> dict[str, list[int]]:
-    """Return the grams of *text*: each pair of adjacent terms of which one is a common
-    word, with the positions of the pair's first term."""
-    terms = stems(text)
-    common = [i for i, stem in enumerate(terms) if stem in COMMON_WORDS]
-    if not common:
-        return {}
-    last = len(terms) - 1
-    starts = sorted({s for i in common for s in (i - 1, i) if 0 <= s < last})
-    found: dict[str, list[int]] = {}
-    for start in starts:
-        key = gram(terms[start], terms[start + 1])
-        where = found.get(key)
-        if where is None:
-            found[key] = [start]
-        else:
-            where.append(start)
-    return found
-
-
-def phrase_cover(terms: list[str]) -> list[tuple[int, bool]] | None:
-    """Return how to find a phrase of *terms* with common grams, or None (no common word).
-
-    Each item is the index of a term and whether the gram starting there stands for it and
-    the next term, else the term alone: each common word is covered by its gram with the
-    next term (the one before, at the end), and the other terms not so covered by themselves.
-    """
-    if len(terms) < 2 or not any(t in COMMON_WORDS for t in terms):
-        return None
-    last = len(terms) - 1
-    starts = sorted({min(i, last - 1) for i, t in enumerate(terms) if t in COMMON_WORDS})
-    covered = {i for s in starts for i in (s, s + 1)}
-    alone = [i for i in range(len(terms)) if i not in covered]
-    return sorted([(s, True) for s in starts] + [(i, False) for i in alone])
 
 
 class WordAnalyzer(Analyzer):
