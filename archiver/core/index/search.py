@@ -729,37 +729,13 @@ def _phrase_docs(searcher: Searcher, q: wq.Phrase) -> set[int] | None:
         # Rarest word first; each next word is decoded only for the documents still in.
         order = sorted(range(count), key=occurrences.__getitem__)
         keys = set(_position_keys(matchers[order[0]], candidates, count - order[0]))
-        for k in order[1:-1]:
+        for k in order[1:]:
             candidates = {key >> 32 for key in keys}
             if not candidates:
                 break
             keys.intersection_update(_position_keys(matchers[k], candidates, count - k))
-        last = order[-1]
-        if keys:
-            found.update(_shifted(_docs_holding(matchers[last], keys, count - last), offset))
+        found.update(_shifted({key >> 32 for key in keys}, offset))
     return found
-
-
-def _docs_holding(matcher: MailLeafMatcher, keys: set[int], shift: int) -> set[int]:
-    """Return the documents of *keys* where the term is at a key's position (+ *shift*).
-
-    The phrase's most frequent word comes last: rather than a key for each of its positions
-    in every candidate (a million for "mit" in 20,000 messages, and a set of them), each
-    candidate's positions are run through in C until one is among its keys.
-    """
-    wanted: dict[int, set[int]] = {}
-    for key in keys:
-        wanted.setdefault(key >> 32, set()).add(key)
-    held: set[int] = set()
-    for ids, counts, deltas in matcher.remaining_positions(set(wanted)):
-        starts = list(accumulate(counts, initial=0))
-        for i in compress(range(len(ids)), map(wanted.__contains__, ids)):
-            doc = ids[i]
-            # accumulate() yields its initial value first: that one is not a position
-            positions = accumulate(deltas[starts[i] : starts[i + 1]], initial=(doc << 32) + shift)
-            if not wanted[doc].isdisjoint(islice(positions, 1, None)):
-                held.add(doc)
-    return held
 
 
 def _position_keys(matcher: MailLeafMatcher, wanted: set[int], shift: int) -> Iterator[int]:
