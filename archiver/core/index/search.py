@@ -398,6 +398,7 @@ class _Evaluator:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self._columns: dict[str, list[int]] = {}
+        self._field_lengths: dict[tuple[int, str], list[int]] = {}  # by segment and field
         self._newest_first: list[int] | None = None  # document numbers, newest first
 
     def column(self, field: str) -> list[int]:
@@ -439,8 +440,9 @@ class _Evaluator:
         *limit* of them with their scores, best first; None where *q* has parts whose
         scores Whoosh's collector alone knows (phrases, NOT, ...).
 
-        The scores are Whoosh's BM25F, as its collector gives them, summed the same way
-        (see _scored_leaves), and ties go to the lower document number as there; but each
+        The scores are Whoosh's BM25F, as its collector gives them, summed over the same
+        terms (see _scored_leaves; in another order, so a last digit may differ), and ties
+        go to the lower document number as there; but each
         posting list is read once, a block at a time, and its postings scored in a list
         comprehension rather than through several Python calls each.
         """
@@ -486,9 +488,10 @@ class _Evaluator:
         reader = sub.reader()
         scorer = self.searcher.weighting.scorer(sub, fieldname, text)
         bm25 = type(scorer) is BM25FScorer
-        lengths = self._lengths(number, reader, fieldname) if bm25 else None
-        if not (bm25 or type(scorer) is WeightScorer) or (bm25 and lengths is None):
+        found = self._lengths(number, reader, fieldname) if bm25 else []
+        if not (bm25 or type(scorer) is WeightScorer) or found is None:
             return False
+        lengths: list[int] = found
         if bm25:
             idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
             k1p = k1 + 1
@@ -509,7 +512,7 @@ class _Evaluator:
                 base = list(weights) if isinstance(weights, tuple) else [weights or 1.0] * len(ids)
             elif isinstance(weights, tuple):
                 base = [
-                    idf * ((w * k1p) / (w + norms[lengths[d]]))  # type: ignore[index]
+                    idf * ((w * k1p) / (w + norms[lengths[d]]))
                     for d, w in zip(ids, weights, strict=True)
                 ]
             else:  # one weight for the block: a row of scores by length byte
@@ -517,7 +520,7 @@ class _Evaluator:
                 row = rows.get(w)
                 if row is None:
                     row = rows[w] = [idf * ((w * k1p) / (w + norm)) for norm in norms]
-                base = [row[lengths[d]] for d in ids]  # type: ignore[index]
+                base = [row[lengths[d]] for d in ids]
             add: list[float] = []
             for boosts in boost_sets:  # the sets' sums first: one pass over out
                 boosted = base
@@ -530,13 +533,13 @@ class _Evaluator:
 
     def _lengths(self, number: int, reader: Any, fieldname: str) -> list[int] | None:
         """Return the field's length bytes of segment *number*'s documents (cached), or None."""
-        key = f"{number}:{fieldname}"
-        if key not in self._columns:
+        key = (number, fieldname)
+        if key not in self._field_lengths:
             column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
             if column is None:
                 return None
-            self._columns[key] = column_values(column)
-        return self._columns[key]
+            self._field_lengths[key] = column_values(column)
+        return self._field_lengths[key]
 
     def matches(self, q: wq.Query) -> set[int]:
         """Return the numbers of the documents *q* matches."""
@@ -624,9 +627,7 @@ def _scored_leaves(
     """
     if type(q) in (wq.Term, wq.Prefix, wq.Wildcard):
         return [(q, boosts)]
-    if not isinstance(q, (wq.And, wq.Or)) or type(q) not in (wq.And, wq.Or):
-        return None
-    if isinstance(q, wq.And) and in_or:
+    if type(q) not in (wq.And, wq.Or) or (type(q) is wq.And and in_or):
         return None
     if len(q.subqueries) == 1:
         return _scored_leaves(q.subqueries[0], boosts, in_or=in_or)
