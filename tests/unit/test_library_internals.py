@@ -125,6 +125,24 @@ def test_whoosh_works_with_the_standins_and_they_leave_no_trace():
     subprocess.run([sys.executable, "-c", code, root], check=True)
 
 
+def test_whoosh_scoring_internals_are_there():
+    """search.py's bulk relevance scoring repeats BM25F and reads the field length column."""
+    from whoosh import reading, scoring  # noqa: PLC0415
+
+    assert "bm25(self.idf, weight, length, self.avgfl, self.B, self.K1)" in inspect.getsource(
+        scoring.BM25FScorer
+    )
+    assert "idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))" in (
+        inspect.getsource(scoring.bm25)
+    )
+    assert "return matcher.weight()" in inspect.getsource(scoring.WeightScorer.score)
+    length = inspect.getsource(whoosh3.W3PerDocReader.doc_field_length)
+    assert "self._cached_reader(lenfield, LENGTHS_COLUMN)" in length
+    assert "byte_to_length(lbyte)" in length
+    assert whoosh3._lenfield("text") == "_text_len"
+    assert "self._perdoc = " in inspect.getsource(reading.SegmentReader)
+
+
 @pytest.fixture
 def greeting_server() -> Iterator[int]:
     """A loopback stub that greets as an IMAP server does, and answers CAPABILITY and LOGOUT."""

@@ -260,3 +260,14 @@ class MailLeafMatcher(W3LeafMatcher):
             if not wanted.isdisjoint(self._ids):
                 yield (self._ids, *self._block_positions())
             self._next_block()
+
+    def remaining_weights(self) -> Iterator[tuple[list[int], Any]]:
+        """Yield (ids, weights) per block, from a fresh matcher; weights in W3's forms:
+        None (all 1.0), one float for every posting, or one per posting."""
+        while self.is_active():
+            if self._ids is None:
+                self._read_ids()
+            if self._data is None:
+                self._read_data()
+            yield self._ids, self._data[1]
+            self._next_block()

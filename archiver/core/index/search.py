@@ -25,12 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.columns import MultiColumnReader, NumericColumn
 from whoosh.fields import DATETIME
 from whoosh.index import FileIndex
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, Plugin, QueryParser, syntax
+from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from archiver.core.catalog import Catalog, State
 from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
@@ -320,6 +323,11 @@ class ArchiveSearcher:
         parsed = parse_query(text, self._parser)
         account_filter = None if account is None else wq.Term("account", account.lower())
         if sort == "relevance":
+            ranked = self._evaluator.ranked(parsed, limit, account_filter)
+            if ranked is not None:
+                total, best = ranked
+                stored = [(d, self._searcher.stored_fields(d), score) for d, score in best]
+                return SearchResult(self._hits(parsed, stored), total, parsed)
             results = self._searcher.search(parsed, limit=limit, filter=account_filter)
             scored = [(r.docnum, r.fields(), r.score or 0.0) for r in results]
             return SearchResult(self._hits(parsed, scored), len(results), parsed)
@@ -392,6 +400,7 @@ class _Evaluator:
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
         self._columns: dict[str, list[int]] = {}
+        self._field_lengths: dict[tuple[int, str], list[int]] = {}  # by segment and field
         self._newest_first: list[int] | None = None  # document numbers, newest first
 
     def column(self, field: str) -> list[int]:
@@ -425,6 +434,114 @@ class _Evaluator:
         if limit is None:
             return sorted(docs, key=dates.__getitem__, reverse=True)
         return heapq.nlargest(limit, docs, key=dates.__getitem__)
+
+    def ranked(
+        self, q: wq.Query, limit: int | None, only: wq.Query | None = None
+    ) -> tuple[int, list[tuple[int, float]]] | None:
+        """Return how many documents *q* matches (of those *only* matches) and the best
+        *limit* of them with their scores, best first; None where *q* has parts whose
+        scores Whoosh's collector alone knows (phrases, NOT, ...).
+
+        The scores are Whoosh's BM25F, as its collector gives them, summed over the same
+        terms (see _scored_leaves; in another order, so a last digit may differ), and ties
+        go to the lower document number as there; but each
+        posting list is read once, a block at a time, and its postings scored in a list
+        comprehension rather than through several Python calls each.
+        """
+        leaves = _scored_leaves(q, ())
+        if leaves is None:
+            return None
+        docs = self.matches(q)
+        if only is not None:
+            docs &= self.matches(only)
+        if not docs:
+            return 0, []
+        scores: list[float] = []
+        for number, (sub, _) in enumerate(self.searcher.subsearchers or [(self.searcher, 0)]):
+            segment = [0.0] * sub.doc_count_all()
+            for (fieldname, text), boost_sets in _segment_terms(sub, leaves).items():
+                if not self._score_term(number, sub, fieldname, text, boost_sets, segment):
+                    return None
+            scores += segment
+        key = scores.__getitem__
+        chosen = docs
+        if limit is not None and limit < len(docs):
+            cut = heapq.nlargest(limit, map(key, docs))[-1]
+            chosen = {d for d in docs if scores[d] >= cut}
+        ordered = sorted(chosen)  # then by score, stably: ties in document order
+        ordered.sort(key=key, reverse=True)
+        return len(docs), [(d, scores[d]) for d in ordered[:limit]]
+
+    def _score_term(
+        self,
+        number: int,
+        sub: Searcher,
+        fieldname: str,
+        text: bytes,
+        boost_sets: list[tuple[float, ...]],
+        out: list[float],
+    ) -> bool:
+        """Add a term's scores in segment *number* to *out*, once per set of boosts (a word
+        and its prefix both name it); False where its scorer is not one this reproduces.
+
+        Its posting list is read once: block by block, each posting's score computed as
+        bm25() does (the same operations, so the same floats), then each boost applied.
+        """
+        reader = sub.reader()
+        scorer = self.searcher.weighting.scorer(sub, fieldname, text)
+        bm25 = type(scorer) is BM25FScorer
+        found = self._lengths(number, reader, fieldname) if bm25 else []
+        if not (bm25 or type(scorer) is WeightScorer) or found is None:
+            return False
+        lengths: list[int] = found
+        if bm25:
+            idf, k1, b, avgfl = scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+            k1p = k1 + 1
+            norms = [k1 * ((1 - b) + b * byte_to_length(lb) / avgfl) for lb in range(256)]
+        matcher = _leaf_matcher(reader, fieldname, text)[0]
+        blocks: Iterable[tuple[list[int], Any]]
+        if type(matcher) is MailLeafMatcher:
+            blocks = matcher.remaining_weights()
+        else:  # a single posting kept in its term's entry, or another codec
+            pairs = []
+            while matcher.is_active():
+                pairs.append((matcher.id(), matcher.weight()))
+                matcher.next()
+            blocks = [([d for d, _ in pairs], tuple(w for _, w in pairs))]
+        rows: dict[float, list[float]] = {}
+        for ids, weights in blocks:
+            if not bm25:  # a field without lengths: the weight is the score
+                base = list(weights) if isinstance(weights, tuple) else [weights or 1.0] * len(ids)
+            elif isinstance(weights, tuple):
+                base = [
+                    idf * ((w * k1p) / (w + norms[lengths[d]]))
+                    for d, w in zip(ids, weights, strict=True)
+                ]
+            else:  # one weight for the block: a row of scores by length byte
+                w = weights or 1.0
+                row = rows.get(w)
+                if row is None:
+                    row = rows[w] = [idf * ((w * k1p) / (w + norm)) for norm in norms]
+                base = [row[lengths[d]] for d in ids]
+            add: list[float] = []
+            for boosts in boost_sets:  # the sets' sums first: one pass over out
+                boosted = base
+                for boost in boosts:
+                    boosted = [score * boost for score in boosted]
+                add = [a + c for a, c in zip(add, boosted, strict=True)] if add else boosted
+            for d, score in zip(ids, add, strict=True):
+                out[d] += score
+        return True
+
+    def _lengths(self, number: int, reader: Any, fieldname: str) -> list[int] | None:
+        """Return the field's length bytes of segment *number*'s documents (cached), or None."""
+        key = (number, fieldname)
+        if key not in self._field_lengths:
+            column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+            if column is None:
+                return None
+            self._field_lengths[key] = column_values(column)
+        return self._field_lengths[key]
 
     def matches(self, q: wq.Query) -> set[int]:
         """Return the numbers of the documents *q* matches."""
@@ -497,6 +614,60 @@ class _Evaluator:
         if self.searcher.reader().has_deletions():
             found &= self.all_docs()
         return found
+
+
+def _scored_leaves(
+    q: wq.Query, boosts: tuple[float, ...], *, in_or: bool = False
+) -> list[tuple[wq.Query, tuple[float, ...]]] | None:
+    """Return the term queries of *q* with the boosts Whoosh multiplies their scores by,
+    innermost first; None where *q* is not made of these alone.
+
+    Whoosh scores a union as the sum of its matching parts and an intersection as the sum
+    of all, so a document's score is the sum over the terms it holds, provided no And is
+    inside an Or (which would count a part of the And that failed). A compound query of
+    one part is that part, boost and all (CompoundQuery.matcher).
+    """
+    if type(q) in (wq.Term, wq.Prefix, wq.Wildcard):
+        return [(q, boosts)]
+    if type(q) not in (wq.And, wq.Or) or (type(q) is wq.And and in_or):
+        return None
+    if len(q.subqueries) == 1:
+        return _scored_leaves(q.subqueries[0], boosts, in_or=in_or)
+    inner = ((q.boost,) if q.boost != 1.0 else ()) + boosts
+    found: list[tuple[wq.Query, tuple[float, ...]]] = []
+    for child in q.subqueries:
+        leaves = _scored_leaves(child, inner, in_or=in_or or isinstance(q, wq.Or))
+        if leaves is None:
+            return None
+        found += leaves
+    return found
+
+
+def _segment_terms(
+    sub: Searcher, leaves: list[tuple[wq.Query, tuple[float, ...]]]
+) -> dict[tuple[str, bytes], list[tuple[float, ...]]]:
+    """Return the terms the leaves name in one segment, each with the boosts of every leaf
+    naming it; a prefix or wildcard of more than one term is an Or with its boost, one of a
+    single term that term alone (MultiTerm.matcher)."""
+    reader = sub.reader()
+    terms: dict[tuple[str, bytes], list[tuple[float, ...]]] = {}
+    for leaf, outer in leaves:
+        fieldname = leaf.fieldname
+        if fieldname not in sub.schema:
+            continue
+        if isinstance(leaf, wq.Term):
+            try:
+                texts = [sub.schema[fieldname].to_bytes(leaf.text)]
+            except ValueError:
+                continue
+        else:
+            texts = [t for t in leaf._btexts(reader) if t]
+        own = leaf.boost != 1.0 and (isinstance(leaf, wq.Term) or len(texts) > 1)
+        boosts = (leaf.boost, *outer) if own else outer
+        for text in texts:
+            if (fieldname, text) in reader:
+                terms.setdefault((fieldname, text), []).append(boosts)
+    return terms
 
 
 def _term_docs(
