@@ -28,6 +28,7 @@ from archiver.core.jobs.inspect import check_connection
 from archiver.core.progress import Cancelled, CancelToken
 from archiver.core.secrets import Secret
 from tests.helpers.dovecot import free_port
+from tests.helpers.silent import SilentServer
 from tests.helpers.tcpproxy import FaultProxy
 
 pytestmark = pytest.mark.imap
@@ -213,38 +214,13 @@ def test_the_connection_test_stops_at_once_when_cancelled(dovecot, account, pass
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
 
 
-@pytest.fixture
-def silent_port() -> Iterator[tuple[int, list[socket.socket]]]:
-    """A loopback port that accepts connections and never says a word; yields the port and
-    the connections accepted so far."""
-    accepted: list[socket.socket] = []
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.settimeout(0.1)
-        stop = threading.Event()
-
-        def accept() -> None:
-            while not stop.is_set():
-                try:
-                    accepted.append(listener.accept()[0])
-                except TimeoutError:
-                    continue
-
-        thread = threading.Thread(target=accept)
-        thread.start()
-        yield listener.getsockname()[1], accepted
-        stop.set()
-        thread.join()
-    for conn in accepted:
-        conn.close()
-
-
 @pytest.mark.parametrize(
     ("security", "probes"),
     [(Security.SSL, 1), (Security.STARTTLS, 2)],
     ids=["ssl-handshake", "starttls-tls-probe"],
 )
 def test_a_cancelled_test_stops_without_waiting_for_a_probe(
-    account, password, silent_port, monkeypatch, security, probes
+    account, password, monkeypatch, security, probes
 ):
     """When the first connection fails, the port is probed on a second one (does it greet in
     plain text? does it speak TLS?). A cancel stops the probe too, and none is opened after
@@ -256,26 +232,28 @@ def test_a_cancelled_test_stops_without_waiting_for_a_probe(
         monkeypatch.setattr(imap, "GREETING_WAIT", 0.2)
         probe = imap._answers_in_tls
         monkeypatch.setattr(imap, "_answers_in_tls", lambda a, _, c: probe(a, 600.0, c))
-    port, accepted = silent_port
-    silent = dataclasses.replace(account, host="127.0.0.1", port=port, security=security)
     cancel = CancelToken()
     outcome: list[BaseException] = []
+    with SilentServer() as server:
+        silent = dataclasses.replace(account, host="127.0.0.1", port=server.port, security=security)
 
-    def run() -> None:
-        try:
-            check_connection(silent, lambda: password, timeout=600, report=print, cancel=cancel)
-        except BaseException as exc:  # handed to the test's thread
-            outcome.append(exc)
+        def run() -> None:
+            try:
+                check_connection(
+                    silent, lambda: password, timeout=600, report=lambda _: None, cancel=cancel
+                )
+            except BaseException as exc:  # handed to the test's thread
+                outcome.append(exc)
 
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    while len(accepted) < probes:  # STARTTLS: the greeting's wait is over, the probe waits
-        thread.join(0.05)
-    cancel.cancel()
-    thread.join(60)
-    assert not thread.is_alive()
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        while server.accepted < probes:  # STARTTLS: the greeting's wait is over, a probe waits
+            thread.join(0.05)
+        cancel.cancel()
+        thread.join(60)
+        assert not thread.is_alive()
+        assert server.accepted == probes  # nothing was opened after the cancel
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
-    assert len(accepted) == probes  # nothing was opened after the cancel
 
 
 # The command line words the kinds in English and names the options that help.

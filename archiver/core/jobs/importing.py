@@ -285,7 +285,11 @@ def _count(found: Discovery, report: ProgressCallback, cancel: CancelToken) -> i
     total = 0
     for index, folder in enumerate(found.folders):
         cancel.raise_if_cancelled()
-        report(Progress(index, len(found.folders), f"{SCANNING_PREFIX}{folder.name}"))
+        report(
+            Progress(
+                index, len(found.folders), f"{SCANNING_PREFIX}{folder.name}", folder=folder.name
+            )
+        )
         total += sum(1 for _ in read_folder(folder))
     return total
 
@@ -345,7 +349,7 @@ class _Run:
                 if len(batch) >= BATCH_MESSAGES or size >= BATCH_BYTES:
                     self._store(batch, rep)
                     batch, size = [], 0
-            self.report(Progress(self.done, self.total, rep.name))
+            self.report(Progress(self.done, self.total, rep.name, folder=rep.name))
         self._store(batch, rep)
 
     def _places(self, source: str) -> set[int]:
