@@ -525,7 +525,7 @@ class ImapSession:
             if cancel is not None:
                 hooks.append(cancel.on_cancel(partial(_shut, sock)))
             if account.security is not Security.SSL:
-                _await_greeting(account, sock, timeout)
+                _await_greeting(account, sock, timeout, cancel)
 
         try:
             secure = account.security is Security.SSL
@@ -574,7 +574,7 @@ class ImapSession:
         except ssl.SSLError as exc:
             _close_quietly(client)
             _unhook(hooks)
-            if client is None and secure and _greets_in_clear(account, timeout):
+            if client is None and secure and _greets_in_clear(account, timeout, cancel):
                 raise TlsError(
                     f"{_where(account)}: the server greets in plain text on this port, so it "
                     "expects STARTTLS or no encryption, not SSL/TLS.",
@@ -1227,7 +1227,10 @@ def _hand_over(sock: socket.socket, opened: Callable[[socket.socket], None]) -> 
 def _shut(sock: socket.socket) -> None:
     """End a connection from another thread: its blocked read returns at once."""
     try:
-        sock.shutdown(socket.SHUT_RDWR)
+        # The base class's shutdown: a TLS socket's own drops its TLS state, and the other
+        # thread's next call on it (a handshake about to start) would fail with an
+        # AttributeError instead of an OSError.
+        _socket.socket.shutdown(sock, socket.SHUT_RDWR)
     except OSError as exc:  # closed already
         log.debug("Shutting down the connection: %s", exc)
     if sys.platform == "win32":
@@ -1242,7 +1245,9 @@ def _unhook(hooks: list[Callable[[], None]]) -> None:
         hooks.pop()()
 
 
-def _await_greeting(account: Account, sock: socket.socket, timeout: float) -> None:
+def _await_greeting(
+    account: Account, sock: socket.socket, timeout: float, cancel: CancelToken | None
+) -> None:
     """Wait a moment for the plain-text greeting; if none comes, find out whether the port
     expects TLS at once (the user chose STARTTLS or none for an SSL/TLS port).
 
@@ -1259,7 +1264,7 @@ def _await_greeting(account: Account, sock: socket.socket, timeout: float) -> No
         pass
     finally:
         sock.settimeout(timeout)
-    if _answers_in_tls(account, wait):
+    if _answers_in_tls(account, wait, cancel):
         raise TlsError(
             f"{_where(account)}: the server does not greet in plain text but expects SSL/TLS "
             "on this port.",
@@ -1268,32 +1273,59 @@ def _await_greeting(account: Account, sock: socket.socket, timeout: float) -> No
         )
 
 
-def _answers_in_tls(account: Account, timeout: float) -> bool:
+@contextmanager
+def _probe(
+    account: Account, timeout: float, cancel: CancelToken | None, *, tls: bool = False
+) -> Iterator[socket.socket]:
+    """Open a short second connection to the account's port, to find out what it speaks;
+    with *tls*, a TLS socket whose handshake the caller starts (``do_handshake()``),
+    accepting any certificate: nothing is sent over it.
+
+    *cancel* closes it at once, as it does the session's own connection: a silent server
+    would otherwise hold a cancelled job (a connection test the user stopped, an app that
+    quits) for the probe's whole wait. Once cancelled, no probe is opened (OSError).
+    """
+    if cancel is not None and cancel.is_cancelled:
+        raise ConnectionAbortedError("cancelled before probing the port")
+    with socket.create_connection((account.host, account.effective_port), timeout=timeout) as raw:
+        # Wrapping moves the connection into a new socket object: that one is closed on cancel.
+        sock = (
+            _unverified_context().wrap_socket(
+                raw, server_hostname=account.host, do_handshake_on_connect=False
+            )
+            if tls
+            else raw
+        )
+        with sock:
+            unhook = cancel.on_cancel(partial(_shut, sock)) if cancel is not None else None
+            try:
+                yield sock
+            finally:
+                if unhook is not None:
+                    unhook()
+
+
+def _answers_in_tls(account: Account, timeout: float, cancel: CancelToken | None) -> bool:
     """Whether the server completes a TLS handshake on a new connection to the port.
 
     Only the handshake happens (accepting any certificate: nothing is sent over it), never a
     command or a password.
     """
     try:
-        with (
-            socket.create_connection(
-                (account.host, account.effective_port), timeout=timeout
-            ) as probe,
-            _unverified_context().wrap_socket(probe, server_hostname=account.host),
-        ):
+        with _probe(account, timeout, cancel, tls=True) as probe:
+            assert isinstance(probe, ssl.SSLSocket)
+            probe.do_handshake()
             return True
     except OSError as exc:  # ssl.SSLError included: no TLS spoken there
         log.debug("Probing %s for TLS: %s", account.host, exc)
         return False
 
 
-def _greets_in_clear(account: Account, timeout: float) -> bool:
+def _greets_in_clear(account: Account, timeout: float, cancel: CancelToken | None) -> bool:
     """Whether the server greets in plain text (``* OK``) on the account's port: a TLS
     handshake that failed there met a port for STARTTLS or no encryption."""
     try:
-        with socket.create_connection(
-            (account.host, account.effective_port), timeout=min(GREETING_WAIT, timeout)
-        ) as probe:
+        with _probe(account, min(GREETING_WAIT, timeout), cancel) as probe:
             return probe.recv(2) == b"* "
     except OSError as exc:
         log.debug("Probing %s for a plain greeting: %s", account.host, exc)

@@ -74,8 +74,9 @@ class Progress:
     """A snapshot of a job's progress.
 
     ``done``/``total`` count messages, ``bytes_done``/``bytes_total`` their sizes; ``message``
-    says what the job is doing now (for example the folder it works on), ``phase`` which
-    step of the job that is (None for jobs without steps).
+    says what the job is doing now in English (for logs and the command line), ``phase``
+    which step of the job that is (None for jobs without steps) and ``folder`` the folder it
+    works on ("" for none): from these two the app words the report in the user's language.
     """
 
     done: int
@@ -84,6 +85,7 @@ class Progress:
     bytes_done: int = 0
     bytes_total: int = 0
     phase: Phase | None = None
+    folder: str = ""
 
 
 ProgressCallback = Callable[[Progress], None]

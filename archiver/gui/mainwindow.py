@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from archiver.core.jobs.scheduled import read_scheduled_run
 from archiver.gui.context import AppContext
+from archiver.gui.error_notice import HelpRequest
+from archiver.gui.errors import ErrorAction
 from archiver.gui.indexing import IndexCatchUp
 from archiver.gui.notices import Tone, stylesheet
 from archiver.gui.pages.accounts import AccountsPage
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
         self.welcome_page.add_account_requested.connect(self._on_add_account)
         for page in self.job_pages:
             page.job_finished.connect(self._on_job_finished)
+            page.help_requested.connect(self._on_help_requested)
         context.config_changed.connect(self._update_for_accounts)
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.activated.connect(self.show_search)
@@ -178,6 +181,17 @@ class MainWindow(QMainWindow):
         """Go to Settings, to its Backup section."""
         self.show_page(self.settings_page)
         self.settings_page.backup_section.backup_button.setFocus()
+
+    @Slot(object)
+    def _on_help_requested(self, request: HelpRequest) -> None:
+        """Do what the button beside a page's error offers: the settings (to check and
+        repair the archive), or the account dialog on the account the error concerns (the
+        Accounts page when no account is known)."""
+        if request.action is ErrorAction.OPEN_SETTINGS:
+            self.show_page(self.settings_page)
+            self.settings_page.check_button.setFocus()
+        elif not self.accounts_page.open_for(request):
+            self.show_page(self.accounts_page)
 
     @Slot()
     def _update_for_accounts(self) -> None:

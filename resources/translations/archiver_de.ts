@@ -1367,6 +1367,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>{done} von {total} Nachrichten: {where}</translation>
     </message>
     <message>
+        <source>{done} of {total} messages</source>
+        <translation>{done} von {total} Nachrichten</translation>
+    </message>
+    <message>
         <source>{found} messages found; {new} ({size}) are new and can be imported.</source>
         <translation>{found} Nachrichten gefunden; {new} ({size}) sind neu und können übernommen werden.</translation>
     </message>

@@ -379,9 +379,10 @@ def test_a_locked_archive_is_reported_and_nothing_changes(
     ):
         click(qtbot, page.archive_button)
 
-    assert page.summary.text() == (
+    assert page.error_label.text() == (
         "The archive did not run: Another job is using the archive; try again when it has finished."
     )
+    assert page.error_label.isVisible() and not page.error_button.isVisible()
     assert page.archive_button.isEnabled() and not page.progress_bar.isVisible()
     assert server_digests(dovecot, imap_user) == before
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from archiver.cli import main
-from archiver.core import secrets
+from archiver.core import imap, secrets
 from archiver.core.accounts import Account, Security
 from archiver.core.errors import ArchiverError, ErrorKind, UntrustedCertificate
 from archiver.core.imap import ImapSession
@@ -28,6 +28,7 @@ from archiver.core.jobs.inspect import check_connection
 from archiver.core.progress import Cancelled, CancelToken
 from archiver.core.secrets import Secret
 from tests.helpers.dovecot import free_port
+from tests.helpers.silent import SilentServer
 from tests.helpers.tcpproxy import FaultProxy
 
 pytestmark = pytest.mark.imap
@@ -210,6 +211,48 @@ def test_the_connection_test_stops_at_once_when_cancelled(dovecot, account, pass
         thread.join(60)
         proxy.release()
     assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
+
+
+@pytest.mark.parametrize(
+    ("security", "probes"),
+    [(Security.SSL, 1), (Security.STARTTLS, 2)],
+    ids=["ssl-handshake", "starttls-tls-probe"],
+)
+def test_a_cancelled_test_stops_without_waiting_for_a_probe(
+    account, password, monkeypatch, security, probes
+):
+    """When the first connection fails, the port is probed on a second one (does it greet in
+    plain text? does it speak TLS?). A cancel stops the probe too, and none is opened after
+    it: an app closed during a test quits at once. The probes' wait is made endless here,
+    so the test would hang without that."""
+    if security is Security.SSL:  # the handshake waits 600 s, then the plain-text probe
+        monkeypatch.setattr(imap, "GREETING_WAIT", 600.0)
+    else:  # the greeting is waited for a moment, then the TLS probe
+        monkeypatch.setattr(imap, "GREETING_WAIT", 0.2)
+        probe = imap._answers_in_tls
+        monkeypatch.setattr(imap, "_answers_in_tls", lambda a, _, c: probe(a, 600.0, c))
+    cancel = CancelToken()
+    outcome: list[BaseException] = []
+    with SilentServer() as server:
+        silent = dataclasses.replace(account, host="127.0.0.1", port=server.port, security=security)
+
+        def run() -> None:
+            try:
+                check_connection(
+                    silent, lambda: password, timeout=600, report=lambda _: None, cancel=cancel
+                )
+            except BaseException as exc:  # handed to the test's thread
+                outcome.append(exc)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        while server.accepted < probes:  # STARTTLS: the greeting's wait is over, a probe waits
+            thread.join(0.05)
+        cancel.cancel()
+        thread.join(60)
+        assert not thread.is_alive()
+        assert server.accepted == probes  # nothing was opened after the cancel
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled)
 
 

@@ -54,6 +54,7 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
         "open_writer",
         lambda ix, **options: writers.append(type(w := real_open(ix, **options))) or w,
     )
+    before = set(multiprocessing.active_children())  # the PDF reader of an earlier test, say
     waiting = threading.Event()
     watcher = threading.Thread(target=waiting.wait, daemon=True)  # as the lifeline watcher
     watcher.start()
@@ -78,4 +79,5 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
     with ArchiveSearcher(archived) as searcher:
         hits = searcher.search("date:[1970 to 2100]", limit=None).hits
         assert sorted(h.id for h in hits) == sorted(r.id for r in records)
-    assert multiprocessing.active_children() == []  # the workers are gone after the commit
+    # the workers are gone after the commit
+    assert set(multiprocessing.active_children()) <= before

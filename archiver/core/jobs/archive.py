@@ -68,7 +68,8 @@ SPOOL_NAME = ".spool"
 DELETE_CHUNK = 1000  # messages checked, flagged and expunged per round
 MAX_LISTED_FAILURES = 20
 # Progress messages: "Scanning INBOX" while folders are planned, then ARCHIVING once before
-# the first batch, then the folder's name per batch (and INDEXING at the end).
+# the first batch, then the folder's name per batch (and INDEXING at the end). They are for
+# logs and the command line; each report's phase and folder tell the app the same.
 SCANNING_PREFIX = "Scanning "
 ARCHIVING = "Archiving"
 
@@ -416,7 +417,13 @@ def archive_account(
         for index, info in enumerate(folders):
             cancel.raise_if_cancelled()
             report(
-                Progress(index, len(folders), f"{SCANNING_PREFIX}{info.name}", phase=Phase.SCANNING)
+                Progress(
+                    index,
+                    len(folders),
+                    f"{SCANNING_PREFIX}{info.name}",
+                    phase=Phase.SCANNING,
+                    folder=info.name,
+                )
             )
             plan = _plan_folder(session, catalog, account, info, options)
             plans.append(plan)
@@ -575,7 +582,9 @@ def _archive_all(
                     indexer.poke()
                 done += len(batch)
                 done_bytes += sum(m.meta.size for m in batch if isinstance(m, FetchedMessage))
-                report(Progress(done, total, folder, done_bytes, total_bytes, Phase.COPYING))
+                report(
+                    Progress(done, total, folder, done_bytes, total_bytes, Phase.COPYING, folder)
+                )
                 cancel.raise_if_cancelled()
         except FolderError as exc:
             log.warning("%s", exc)

@@ -294,7 +294,11 @@ def _count(found: Discovery, report: ProgressCallback, cancel: CancelToken) -> i
     total = 0
     for index, folder in enumerate(found.folders):
         cancel.raise_if_cancelled()
-        report(Progress(index, len(found.folders), f"{SCANNING_PREFIX}{folder.name}"))
+        report(
+            Progress(
+                index, len(found.folders), f"{SCANNING_PREFIX}{folder.name}", folder=folder.name
+            )
+        )
         total += count_folder(folder)
     return total
 
@@ -362,7 +366,7 @@ class _Run:
                 if len(batch) >= BATCH_MESSAGES or size >= BATCH_BYTES:
                     self._store(batch, rep)
                     batch, size = [], 0
-            self.report(Progress(self.done, self.total, rep.name))
+            self.report(Progress(self.done, self.total, rep.name, folder=rep.name))
         self._store(batch, rep)
 
     def _places(self, source: str) -> set[int]:

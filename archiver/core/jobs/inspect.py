@@ -61,7 +61,7 @@ def inspect_account(
     overviews = []
     for index, folder in enumerate(folders):
         cancel.raise_if_cancelled()
-        report(Progress(index, len(folders), folder.name))
+        report(Progress(index, len(folders), folder.name, folder=folder.name))
         try:
             messages, size = session.folder_size(folder.name)
             overviews.append(

@@ -920,7 +920,7 @@ class AccountDialog(QDialog):
         self.test_progress.setValue(progress.done)
         self.test_status.setText(
             self.tr("Reading folder {folder} ({done} of {total})…").format(
-                folder=progress.message,
+                folder=progress.folder,
                 done=number_text(progress.done + 1),
                 total=number_text(progress.total),
             )
@@ -998,6 +998,24 @@ class AccountDialog(QDialog):
         if self._action is not None and self._action is not ErrorAction.EDIT_ACCOUNT:
             return self.error_action_button
         return self.host_edit
+
+    def follow(self, action: ErrorAction, kind: ErrorKind | None) -> None:
+        """Do what an error's button on a page offered for this account (the dialog is open).
+
+        Edit account puts the focus on the field the error of *kind* names; Use SSL/TLS and
+        Use STARTTLS switch the security as this dialog's own button does, and test; Check
+        certificate tests, which shows the certificate's fingerprint to compare and trust.
+        The user saves the change.
+        """
+        self._failed_kind = kind
+        self._action = action
+        if action in (ErrorAction.USE_SSL, ErrorAction.USE_STARTTLS):
+            self._on_error_action()
+        elif action is ErrorAction.TRUST_CERTIFICATE:
+            self.start_test()
+        else:
+            field = self._field_to_check(kind) if kind is not None else self.host_edit
+            field.setFocus()
 
     @Slot()
     def _on_error_action(self) -> None:

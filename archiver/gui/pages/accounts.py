@@ -36,6 +36,7 @@ from archiver.gui.dialogs.account import (
     password_source_text,
     security_text,
 )
+from archiver.gui.error_notice import HelpRequest
 from archiver.gui.formatting import number_text, size_text
 from archiver.gui.pages.base import JobPage
 from archiver.gui.workers import Job, JobSignals, JobSlot
@@ -108,7 +109,7 @@ class AccountsPage(JobPage):
         layout.addWidget(self._build_list(), 0)
         right = QVBoxLayout()
         right.addWidget(self._build_details(), 1)
-        right.addWidget(self.error_label)
+        right.addWidget(self.error_notice)
         self.empty_label = QLabel(
             self.tr("No account yet. Click “Add…” to set up your mail account.")
         )
@@ -481,16 +482,32 @@ class AccountsPage(JobPage):
         if account is not None:
             self._open_dialog(account)
 
-    def _open_dialog(self, account: Account | None) -> None:
+    def open_for(self, request: HelpRequest) -> bool:
+        """Open the account dialog on the account an error's button on another page named,
+        and do there what the button offered; False when no such account is configured
+        (or another dialog is open, which is brought forward)."""
+        account = self.context.config.accounts.get(request.account or "")
+        if account is None:
+            return False
+        self.select_account(account.name)
+        dialog = self._open_dialog(account)
+        if dialog is None:
+            return False
+        dialog.follow(request.action, request.kind)
+        return True
+
+    def _open_dialog(self, account: Account | None) -> AccountDialog | None:
+        """Open the dialog; None when one is open already (it is brought forward)."""
         if self.dialog is not None:  # one at a time: bring the open one forward
             self.dialog.raise_()
             self.dialog.activateWindow()
-            return
+            return None
         dialog = AccountDialog(self.context, account, self)
         dialog.saved.connect(self.select_account)
         dialog.finished.connect(self._on_dialog_closed)
         self.dialog = dialog
         dialog.open()
+        return dialog
 
     @Slot()
     def _on_dialog_closed(self) -> None:

@@ -34,7 +34,6 @@ from archiver.core.jobs.archive import ArchiveOptions, ArchiveResult, Kept, run_
 from archiver.core.jobs.inspect import FolderListing, load_folders
 from archiver.core.progress import CancelToken, ProgressCallback
 from archiver.gui.context import AppContext, PasswordGetter
-from archiver.gui.errors import error_text
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import day_text, number_text, qdate, size_text
 from archiver.gui.notices import Tone, stylesheet
@@ -244,7 +243,7 @@ class ArchivePage(JobPage):
         layout = QVBoxLayout(self)
         layout.addLayout(choices)
         layout.addLayout(middle, 1)
-        layout.addWidget(self.error_label)
+        layout.addWidget(self.error_notice)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
@@ -456,7 +455,16 @@ class ArchivePage(JobPage):
         copy_only: bool = False,
         quietly: bool = False,
     ) -> None:
-        """Start *job*, shown in the progress panel with Cancel, or *quietly* by a note."""
+        """Start *job*, shown in the progress panel with Cancel, or *quietly* by a note.
+
+        Try again beside its error does what the user did to start it: Reload folders,
+        Preview, or Archive (which asks again before it deletes anything).
+        """
+        retries = {
+            Kind.LOAD: self.reload_folders,
+            Kind.PREVIEW: self._on_preview_clicked,
+            Kind.ARCHIVE: self._on_archive_clicked,
+        }
         self._running = kind
         self._quiet = quietly
         if quietly:
@@ -470,6 +478,7 @@ class ArchivePage(JobPage):
             on_progress=None if quietly else self.progress.update_progress,
             on_cancelled=self._on_cancelled,
             on_finished=self._on_finished,
+            retry=retries[kind],
         )
         self._update_controls()
 
@@ -584,7 +593,7 @@ class ArchivePage(JobPage):
             self.preview_label.setText(self.tr("The preview was cancelled."))
             return
         if result.error:
-            self.show_error(result.error)
+            self.show_error(result.failure or result.error)
             return
         self._preview = _Preview(account, options, result)
         self.folder_tree.show_preview(result)
@@ -798,11 +807,14 @@ class ArchivePage(JobPage):
         if isinstance(exc, AuthenticationError) and account is not None:
             self.context.forget_password(account.name)  # so that it is asked again
         if self._running is Kind.ARCHIVE:
-            self._show_summary(
-                self.tr("The archive did not run: {error}").format(error=error_text(exc)), True
-            )
+            self.show_error(exc, self.tr("The archive did not run: {error}"))
         else:
             self.show_error(exc)
+
+    def error_account(self) -> str | None:
+        """The account chosen: the page's jobs are all about it."""
+        account = self.current_account()
+        return account.name if account is not None else None
 
     def _on_cancelled(self) -> None:
         if self._running is Kind.ARCHIVE:

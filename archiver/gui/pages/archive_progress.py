@@ -9,7 +9,6 @@ from PySide6.QtCore import QLocale, QTimer, Signal, Slot
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from archiver.core.jobs.archive import ARCHIVING, SCANNING_PREFIX
 from archiver.core.progress import Phase, Progress
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
@@ -33,7 +32,8 @@ class Kind(enum.Enum):
 class ProgressPanel(QWidget):
     """Shows a running job: status line, overall bar, counts, speed, time left, and Cancel.
 
-    The page connects ``cancel_button``; the panel only shows what it is told. Once the
+    The page connects ``cancel_button``; the panel only shows what it is told, in its own
+    words from each report's phase, folder and counts (never the core's English message). Once the
     server is freed (:meth:`server_freed`), an archive run's indexing is shown as an activity
     of its own: a bar of its own, a button that stops only the indexing, and a short line
     for the main window's status bar.
@@ -135,11 +135,12 @@ class ProgressPanel(QWidget):
 
     def _show_folder_step(self, progress: Progress) -> None:
         """Scanning (archive, preview) or reading sizes (load): one step per folder."""
-        folder = folder_text(progress.message.removeprefix(SCANNING_PREFIX))
-        if progress.total and progress.done < progress.total:
+        if progress.folder and progress.done < progress.total:
             self._set_status(
                 self.tr("Looking at folder {folder} ({number} of {count})…").format(
-                    folder=folder, number=progress.done + 1, count=progress.total
+                    folder=folder_text(progress.folder),
+                    number=number_text(progress.done + 1),
+                    count=number_text(progress.total),
                 )
             )
         share = SCAN_SHARE if self._kind is Kind.ARCHIVE else 1.0
@@ -152,9 +153,9 @@ class ProgressPanel(QWidget):
                 if self._keep_on_server
                 else self.tr("All copies checked. Deleting them from the server…")
             )
-        elif progress.message != ARCHIVING:
+        elif progress.folder:
             self._set_status(
-                self.tr("Archiving folder {folder}…").format(folder=folder_text(progress.message))
+                self.tr("Archiving folder {folder}…").format(folder=folder_text(progress.folder))
             )
         else:
             self._set_status(self.tr("Archiving…"))

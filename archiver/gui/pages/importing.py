@@ -132,7 +132,7 @@ class ImportPage(JobPage):
         layout.addLayout(form)
         layout.addLayout(chosen)
         layout.addLayout(actions)
-        layout.addWidget(self.error_label)
+        layout.addWidget(self.error_notice)
         layout.addWidget(self.found, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.bar)
@@ -260,11 +260,17 @@ class ImportPage(JobPage):
     def _on_progress(self, progress: Progress) -> None:
         if progress.total:
             self.bar.setValue(int(STEPS * progress.done / progress.total))
+            # The folder, never the core's English message ("Scanning …", "Importing").
+            text = (
+                self.tr("{done} of {total} messages: {where}")
+                if progress.folder
+                else self.tr("{done} of {total} messages")
+            )
             self.status.setText(
-                self.tr("{done} of {total} messages: {where}").format(
+                text.format(
                     done=number_text(progress.done),
                     total=number_text(progress.total),
-                    where=progress.message,
+                    where=progress.folder,
                 )
             )
 

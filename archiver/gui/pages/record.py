@@ -39,7 +39,6 @@ from archiver.core.reminders import count_past_retention, retention_cutoff
 from archiver.core.report import Report, ReportFilter, build_report, run_chosen, save_report
 from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
-from archiver.gui.errors import error_text
 from archiver.gui.formatting import day_text, number_text, pydate, qdate
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import JobPage
@@ -168,7 +167,7 @@ class RecordPage(JobPage):
         box_layout.addWidget(self.runs_view, 1)
         box_layout.addLayout(buttons)
         box_layout.addWidget(self.result_label)
-        box_layout.addWidget(self.error_label)
+        box_layout.addWidget(self.error_notice)
         layout = QVBoxLayout(self)
         layout.addWidget(box, 1)
         layout.addWidget(self._retention_box())
@@ -228,7 +227,7 @@ class RecordPage(JobPage):
             try:
                 self.context.save_config(replace(self.context.config, retention_years=years))
             except (ConfigError, OSError) as exc:
-                self.show_error(error_text(exc))
+                self.show_error(exc)
 
     @Slot()
     def _count_retention(self) -> None:
@@ -391,7 +390,7 @@ class RecordPage(JobPage):
                 )
             )
         else:
-            self.show_error(error_text(exc))
+            self.show_error(exc)
 
     def _show_result(self, text: str, tone: Tone) -> None:
         self.result_label.setText(text)

@@ -341,7 +341,7 @@ class SearchPage(JobPage):
         layout = QVBoxLayout(self)
         layout.addLayout(query_row)
         layout.addLayout(filters)
-        layout.addWidget(self.error_label)
+        layout.addWidget(self.error_notice)
         layout.addWidget(self.status_label)
         layout.addWidget(self.index_note)
         layout.addWidget(self.splitter, 1)

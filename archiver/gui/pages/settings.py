@@ -36,7 +36,6 @@ from archiver.core.paths import make_private_dir
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
 from archiver.core.runlog import RunRecord, read_runs
 from archiver.gui.context import AppContext
-from archiver.gui.errors import error_text
 from archiver.gui.formatting import number_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import JobPage
@@ -173,7 +172,7 @@ class SettingsPage(JobPage):
         layout.addWidget(self.backup_section)
         self.schedule_section = ScheduleSection(context)
         layout.addWidget(self.schedule_section)
-        layout.addWidget(self.error_label)
+        layout.addWidget(self.error_notice)
         self.runs_view.setMinimumHeight(RUNS_MIN_HEIGHT)
         layout.addWidget(runs_box, 1)
         scroll = QScrollArea()
@@ -382,7 +381,7 @@ class SettingsPage(JobPage):
         try:
             folder = make_private_dir(self.context.dirs.logs)
         except OSError as exc:
-            self.show_error(error_text(exc))
+            self.show_error(exc)
             return
         self._open_folder(folder)
 
@@ -400,7 +399,7 @@ class SettingsPage(JobPage):
             try:
                 make_private_dir(root)
             except OSError as exc:
-                self.show_error(error_text(exc))
+                self.show_error(exc)
                 return
         elif not root.is_dir():
             self.show_error(
@@ -457,7 +456,7 @@ class SettingsPage(JobPage):
         try:
             self.context.save_config(new)
         except (ConfigError, OSError) as exc:
-            self.show_error(error_text(exc))
+            self.show_error(exc)
             return
         self.notice.setText(
             self.tr("Saved. The language changes the next time you start the app.")

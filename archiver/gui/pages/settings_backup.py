@@ -63,6 +63,12 @@ def backup_error_text(exc: BaseException) -> str:
     The core's own texts are English and may name a command; these name the disk and the
     button. Other errors (a locked or damaged archive) are told as every page tells them.
     """
+    return backup_problem_text(exc) or error_text(exc)
+
+
+def backup_problem_text(exc: BaseException) -> str | None:
+    """Return the words for a problem of the backup itself (its folder, its disk); None for
+    other errors, which every page tells alike, with the button that helps."""
 
     again = QCoreApplication.translate(
         "backup", "The archive is untouched. Choose “Back up now” again to finish the backup."
@@ -149,7 +155,7 @@ def backup_error_text(exc: BaseException) -> str:
             + " "
             + again
         )
-    return error_text(exc)
+    return None
 
 
 class BackupSection(JobPage):
@@ -242,7 +248,7 @@ class BackupSection(JobPage):
         box_layout.addLayout(form)
         box_layout.addLayout(row)
         box_layout.addWidget(self.result_label)
-        box_layout.addWidget(self.error_label)
+        box_layout.addWidget(self.error_notice)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box)
@@ -310,7 +316,7 @@ class BackupSection(JobPage):
         try:
             self.context.save_config(new)
         except (ConfigError, OSError) as exc:
-            self.show_error(error_text(exc))
+            self.show_error(exc)
             return False
         return True
 
@@ -346,10 +352,15 @@ class BackupSection(JobPage):
                 check=CheckMode.FULL if self.full_check_box.isChecked() else CheckMode.AUTO,
             ),
             self._on_backed_up,
-            on_failure=lambda exc: self.show_error(backup_error_text(exc)),
+            on_failure=self._on_backup_failed,
             on_progress=self._on_progress,
             on_finished=self._on_ended,
         )
+
+    def _on_backup_failed(self, exc: BaseException) -> None:
+        """Say what failed: the backup's own problems in its words, others as every page
+        does (a damaged archive with Open settings beside it)."""
+        self.show_error(backup_problem_text(exc) or exc)
 
     def _on_progress(self, progress: Progress) -> None:
         if progress.total:

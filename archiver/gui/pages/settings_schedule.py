@@ -36,7 +36,6 @@ from archiver.core.scheduler import (
     uninstall,
 )
 from archiver.gui.context import AppContext
-from archiver.gui.errors import error_text
 from archiver.gui.notices import Tone, notice_label, stylesheet
 from archiver.gui.pages.base import JobPage
 from archiver.gui.scheduledrun import last_run_text
@@ -142,7 +141,7 @@ class ScheduleSection(JobPage):
         box_layout.addLayout(buttons)
         box_layout.addWidget(self.state_label)
         box_layout.addWidget(self.asking_label)
-        box_layout.addWidget(self.error_label)
+        box_layout.addWidget(self.error_notice)
         box_layout.addWidget(self.last_run_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -311,7 +310,7 @@ class ScheduleSection(JobPage):
         try:
             self.context.save_config(config)
         except (ConfigError, OSError) as exc:
-            self.show_error(error_text(exc))
+            self.show_error(exc)
             return
 
     @Slot()
@@ -330,7 +329,7 @@ class ScheduleSection(JobPage):
         try:
             self.context.save_config(self.context.config.without_schedule(name))
         except (ConfigError, OSError) as exc:
-            self.show_error(error_text(exc))
+            self.show_error(exc)
 
     def _on_scheduler_failed(self, exc: BaseException) -> None:
         if isinstance(exc, SchedulerError):
