@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         Accounts page when no account is known)."""
         if request.action is ErrorAction.OPEN_SETTINGS:
             self.show_page(self.settings_page)
-            self.settings_page.check_button.setFocus()
+            self.settings_page.focus_check()
         elif not self.accounts_page.open_for(request):
             self.show_page(self.accounts_page)
 

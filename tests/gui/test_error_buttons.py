@@ -127,3 +127,25 @@ def test_archive_page_starttls_on_the_ssl_port_offers_ssl_which_the_dialog_appli
     assert dialog.save_button.isEnabled()  # saving is the user's step
     dialog.reject()
     qtbot.waitUntil(lambda: window.accounts_page.dialog is None)
+
+
+def test_search_page_damaged_catalog_offers_open_settings(
+    qtbot, german, context, keyring_account, screenshots
+):
+    """Open settings goes to Check and repair, with the focus on it once it can be pressed."""
+    context.save_config(context.config.with_account(keyring_account))
+    context.archive_root.mkdir(parents=True, exist_ok=True)
+    (context.archive_root / "catalog.sqlite3").write_bytes(b"kein SQLite " * 400)
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.search_page
+    with qtbot.waitSignal(page.search_finished, timeout=NETWORK, raising=False):
+        window.show_page(page)
+    qtbot.waitUntil(page.error_button.isVisible, timeout=NETWORK)
+    assert page.error_button.text() == "Einstellungen öffnen"
+    window.grab().save(str(screenshots / "search-error-button-de.png"))
+    press(qtbot, page.error_button)
+    assert window.stack.currentWidget() is window.settings_page
+    check = window.settings_page.check_button  # once the page has read its run log
+    qtbot.waitUntil(lambda: window.focusWidget() is check, timeout=NETWORK)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Slot
+from PySide6.QtCore import Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -346,6 +346,16 @@ class SettingsPage(JobPage):
         """Read the run log each time the page is shown: runs may have ended meanwhile."""
         super().showEvent(event)
         self.refresh_runs()
+
+    def focus_check(self) -> None:
+        """Put the focus on "Check and repair", what helps with a damaged archive: now, or
+        once the page's job ends (reading the run log as the page is shown disables it)."""
+        if self.check_button.isEnabled():
+            self.check_button.setFocus()
+        else:
+            self.job_finished.connect(
+                self.check_button.setFocus, Qt.ConnectionType.SingleShotConnection
+            )
 
     @Slot()
     def refresh_runs(self) -> None:
