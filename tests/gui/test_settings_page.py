@@ -296,3 +296,13 @@ def test_ocr_is_offered_only_where_tesseract_is_installed(qtbot, context, monkey
     assert load_config(context.dirs.config_file).ocr and context.config.ocr
     page.grab().save(str(screenshots / "settings-ocr.png"))
     qtbot.waitUntil(lambda: not page.is_busy())
+
+
+def test_closing_asks_only_while_the_archive_is_checked(qtbot, context, monkeypatch):
+    """Reading the run log as the page is shown is nothing to ask about when closing."""
+    page = SettingsPage(context)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(page, "is_busy", lambda: True)  # a job of the page runs
+    assert not page.asks_before_closing()  # the run log being read
+    page.check_cancel_button.show()  # as the check shows it
+    assert page.asks_before_closing()

@@ -347,6 +347,10 @@ class SettingsPage(JobPage):
         super().showEvent(event)
         self.refresh_runs()
 
+    def asks_before_closing(self) -> bool:
+        """Only a check is worth asking about; reading the run log is not."""
+        return self.is_busy() and not self.check_cancel_button.isHidden()
+
     def focus_check(self) -> None:
         """Put the focus on "Check and repair", what helps with a damaged archive: now, or
         once the page's job ends (reading the run log as the page is shown disables it)."""
