@@ -124,11 +124,29 @@ fi
 #    (all seven take about 7 minutes here), and the killed import (half a minute; the same
 #    kill as those two). IMAP_ARCHIVER_WINE_ALL_IMAP=1 runs all.
 status=0
-pytest() { (cd "$SRC" && win -m pytest -q -p no:cacheprovider --timeout 300 -rfEs "$@") || status=1; }
+# A Windows process that crashes (an access violation) can end with exit status 0 under
+# Wine: a run without pytest's closing summary line counts as failed. tests/gui is run once
+# more after such a crash (ATTEMPTS=2), loudly: an access violation while the main thread
+# collected garbage ended it once in CI (2026-12-06, beside a pool thread's job), not yet
+# explained; a second crash fails the stage.
+summarised() { tail -n 5 "$1" | grep -Eq '^[0-9]+ (passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)\b.* in [0-9.]+s'; }
+pytest() {
+  local out=$W/pytest.out attempt code
+  for attempt in $(seq "${ATTEMPTS:-1}"); do
+    code=0
+    (cd "$SRC" && win -m pytest -q -p no:cacheprovider --timeout 300 -rfEs "$@") | tee "$out" || code=$?
+    if summarised "$out"; then
+      [ "$code" -eq 0 ] || status=1
+      return 0
+    fi
+    echo "== pytest ended without its summary line (it crashed), attempt $attempt"
+  done
+  status=1
+}
 step "tests/unit under Wine"
 pytest tests/unit
 step "tests/gui under Wine"
-pytest tests/gui
+ATTEMPTS=2 pytest tests/gui
 # 5. The one-folder bundle, then its own smoke test (build.py exits 1 on any failed check;
 #    its archive run and search use the Linux side's Dovecot through the same description),
 #    and 6. the MSI (packaging/msi.py): built from that bundle with wixl, then installed into a
