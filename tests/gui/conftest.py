@@ -17,6 +17,7 @@ from archiver.core.accounts import Account, PasswordSource
 from archiver.core.config import Config
 from archiver.core.paths import AppDirs
 from archiver.core.secrets import Secret, store_in_keyring
+from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from tests.helpers.filekeyring import FileKeyring
 
@@ -28,6 +29,16 @@ def _english_and_offscreen(qapp: QApplication) -> None:
     """Tests read English texts whatever the machine's locale."""
     assert os.environ.get("QT_QPA_PLATFORM") == "offscreen"
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+
+
+@pytest.fixture
+def german(qapp: QApplication) -> Iterator[None]:
+    """The app in German (its translation installed), as most of our users run it."""
+    translators = install_translators(qapp, "de")
+    assert translators, "the German translation did not load"
+    yield
+    for translator in translators:
+        qapp.removeTranslator(translator)
 
 
 @pytest.fixture

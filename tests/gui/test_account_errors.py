@@ -8,11 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from archiver.core import secrets
 from archiver.core.accounts import Account, Security
-from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from archiver.gui.dialogs.account import AccountDialog
 from tests.helpers.tcpproxy import FaultProxy
@@ -32,15 +30,6 @@ def dialog(qtbot, context: AppContext) -> Iterator[AccountDialog]:
     yield dialog
     dialog.reject()
     assert context.pool.waitForDone(NETWORK)
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    translators = install_translators(qapp, "de")
-    assert translators, "the German translation did not load"
-    yield
-    for translator in translators:
-        qapp.removeTranslator(translator)
 
 
 def fill_form(qtbot, dialog: AccountDialog, account: Account, password: str) -> None:

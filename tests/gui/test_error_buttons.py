@@ -6,14 +6,12 @@ a silent server, the Dovecot fixture's SSL/TLS port."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from archiver.core.accounts import Account, Security
-from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from archiver.gui.mainwindow import MainWindow
 from tests.helpers.dovecot import free_port
@@ -22,15 +20,6 @@ from tests.helpers.silent import SilentServer
 pytestmark = [pytest.mark.gui, pytest.mark.imap]
 
 NETWORK = 30_000  # ms to wait for a job that talks to a server
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    translators = install_translators(qapp, "de")
-    assert translators, "the German translation did not load"
-    yield
-    for translator in translators:
-        qapp.removeTranslator(translator)
 
 
 def open_window(qtbot, context: AppContext, account: Account) -> MainWindow:

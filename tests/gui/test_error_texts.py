@@ -3,26 +3,13 @@ option in it, and English with the options on the command line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from archiver.cli.messages import HINTS, error_message
 from archiver.core.errors import ArchiverError, CatalogDamaged, ErrorKind
-from archiver.gui.app import install_translators
 from archiver.gui.errors import ErrorAction, action_label, error_help
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    translators = install_translators(qapp, "de")
-    assert translators, "the German translation did not load"
-    yield
-    for translator in translators:
-        qapp.removeTranslator(translator)
 
 
 def sample(kind: ErrorKind) -> ArchiverError:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from archiver.core.accounts import Account
 from archiver.core.catalog import Catalog
 from archiver.core.importers import discovery
-from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from archiver.gui.pages.importing import ImportPage
 from tests.helpers.mailgen import generate_message
@@ -73,15 +70,6 @@ def test_cancel_stops_at_a_safe_point(qtbot, page: ImportPage, context, tmp_path
     with Catalog.open(context.archive_root) as catalog:
         assert catalog.records("office") == []
     assert Path(page.sources.item(0).text()) == tmp_path / "big.mbox"
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    translators = install_translators(qapp, "de")
-    assert translators, "the German translation did not load"
-    yield
-    for translator in translators:
-        qapp.removeTranslator(translator)
 
 
 def test_outlook_files_and_a_missing_reader_in_german(

@@ -3,30 +3,18 @@ English sentence of the core's (its reports' ``message``) reaches the screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from archiver.core.index.background import INDEXING
 from archiver.core.jobs.archive import ARCHIVING, SCANNING_PREFIX
 from archiver.core.progress import Progress
-from archiver.gui.app import install_translators
 from tests.gui.test_archive_page import JOB_TIMEOUT, answer, click, mailbox, make_page
 
 pytestmark = [pytest.mark.gui, pytest.mark.imap]
 __all__ = ["mailbox"]  # a fixture, used by name
 
 ENGLISH = (SCANNING_PREFIX.strip(), ARCHIVING, INDEXING, "done", "Looking at", "Indexing")
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    translators = install_translators(qapp, "de")
-    assert translators, "the German translation did not load"
-    yield
-    for translator in translators:
-        qapp.removeTranslator(translator)
 
 
 def test_no_english_core_sentence_reaches_the_panel_in_german(
