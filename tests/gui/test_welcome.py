@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from archiver.core.config import load_config
-from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
 from archiver.gui.pages.welcome import WelcomePage
 
@@ -27,16 +25,6 @@ def welcome(qtbot, context: AppContext) -> WelcomePage:
     page.resize(930, 680)
     page.show()
     return page
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    """The German translation, for one test."""
-    translators = install_translators(qapp, "de")
-    assert translators, "the German translation did not load"
-    yield
-    for translator in translators:
-        qapp.removeTranslator(translator)
 
 
 def shown_folder(page: WelcomePage) -> str:

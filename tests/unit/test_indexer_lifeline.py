@@ -89,13 +89,12 @@ _watch_lifeline(lifeline)
 """
 
 
-@pytest.mark.skipif(
-    multiprocessing.get_start_method() != "fork", reason="forked index workers only where fork is"
-)
-def test_the_index_writers_workers_end_with_the_indexer(tmp_path):
+def _run_with_a_worker(script: str) -> tuple[int, bool]:
+    """Run *script*, which prints the pid of a worker it forked; return its exit status and
+    whether the worker was still alive 30 s after it ended (then killed here)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(
-        [sys.executable, "-c", WITH_WORKER],
+        [sys.executable, "-c", script],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         env=env,
@@ -109,7 +108,15 @@ def test_the_index_writers_workers_end_with_the_indexer(tmp_path):
     left = alive(worker)
     if left:
         kill_hard(worker)  # not left behind by a failing test
-    assert done.returncode == 0 and not left
+    return done.returncode, left
+
+
+@pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="forked index workers only where fork is"
+)
+def test_the_index_writers_workers_end_with_the_indexer(tmp_path):
+    returncode, left = _run_with_a_worker(WITH_WORKER)
+    assert returncode == 0 and not left
 
 
 # The indexer itself killed (out of memory, a user's kill) with a forked worker of the writer.
@@ -127,20 +134,5 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_the_index_writers_workers_end_when_the_indexer_is_killed():
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run(
-        [sys.executable, "-c", KILLED_WITH_WORKER],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    worker = int(done.stdout.splitlines()[0])
-    deadline = time.monotonic() + 30
-    while alive(worker) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    left = alive(worker)
-    if left:
-        kill_hard(worker)  # not left behind by a failing test
-    assert done.returncode == KILLED and not left
+    returncode, left = _run_with_a_worker(KILLED_WITH_WORKER)
+    assert returncode == KILLED and not left
