@@ -129,13 +129,32 @@ status=0
 # more after such a crash (ATTEMPTS=2), loudly: an access violation while the main thread
 # collected garbage ended it once in CI (2026-12-06, beside a pool thread's job), not yet
 # explained; a second crash fails the stage.
+#
+# Wine's CreateProcess can fail with ERROR_INTERNAL_ERROR ("[WinError 1359] Internal
+# error"): Wine reports that when the new process dies in Wine's own start-up, before the
+# program runs (a test's Popen of python.exe, once in CI on 2026-12-06, not reproduced in
+# dozens of runs since). Windows has no such failure. A run whose failures are all of that
+# kind runs those tests once more, loudly; any other failure, or a second one, counts.
 summarised() { tail -n 5 "$1" | grep -Eq '^[0-9]+ (passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)\b.* in [0-9.]+s'; }
+wine_start_failures() {
+  local failed
+  failed=$(grep -E '^(FAILED|ERROR) ' "$1") || return 1
+  if grep -Ev ' - OSError: \[WinError 1359\] ' <<<"$failed" >/dev/null; then return 1; fi
+  sed -E 's/^(FAILED|ERROR) ([^ ]+) - .*/\2/' <<<"$failed"
+}
 pytest() {
-  local out=$W/pytest.out attempt code
+  local out=$W/pytest.out attempt code again
   for attempt in $(seq "${ATTEMPTS:-1}"); do
     code=0
     (cd "$SRC" && win -m pytest -q -p no:cacheprovider --timeout 300 -rfEs "$@") | tee "$out" || code=$?
     if summarised "$out"; then
+      if [ "$code" -ne 0 ] && again=$(wine_start_failures "$out"); then
+        echo "== Wine could not start a process (WinError 1359) in:" $again "- once more"
+        code=0
+        # shellcheck disable=SC2086  # node ids hold no spaces
+        (cd "$SRC" && win -m pytest -q -p no:cacheprovider --timeout 300 -rfEs $again) | tee "$out" || code=$?
+        summarised "$out" || code=1
+      fi
       [ "$code" -eq 0 ] || status=1
       return 0
     fi
