@@ -7,7 +7,9 @@ live in a module of their own because the spawned helper imports them by name.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import threading
 
 from archiver.core.index.attachments_text import AttachmentText, Limits, read_pdf_here
@@ -30,3 +32,23 @@ def allocate(name: str, data: bytes, limits: Limits) -> list[AttachmentText]:
     except MemoryError:
         return [AttachmentText(name, unreadable="memory refused")]
     return [AttachmentText(name, text=f"took {len(block)} bytes")]
+
+
+def in_job(name: str, data: bytes, limits: Limits) -> list[AttachmentText]:
+    """Say whether the helper process runs in a Job Object (Windows)."""
+    assert sys.platform == "win32"
+    from ctypes import wintypes  # noqa: PLC0415
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    kernel32.IsProcessInJob.argtypes = (
+        wintypes.HANDLE,
+        wintypes.HANDLE,
+        ctypes.POINTER(wintypes.BOOL),
+    )
+    inside = wintypes.BOOL()
+    if not kernel32.IsProcessInJob(kernel32.GetCurrentProcess(), None, ctypes.byref(inside)):
+        return [
+            AttachmentText(name, unreadable=f"IsProcessInJob failed: {ctypes.get_last_error()}")
+        ]  # type: ignore[attr-defined]
+    return [AttachmentText(name, text="in a job" if inside.value else "not in a job")]

@@ -22,6 +22,7 @@ from archiver.core.index.reader_process import ReaderProcess, costly_attachments
 from archiver.core.index.schema import build_schema
 from archiver.core.index.search import ArchiveSearcher
 from tests.helpers import docgen, stuck_reader
+from tests.helpers.wine import wine_gap
 from tests.unit.test_attachments_text import _record
 
 BESCHLUSS = docgen.pdf(["Pfändungsbeschluss des Amtsgerichts"])
@@ -93,8 +94,11 @@ def test_an_attachment_that_cost_its_limit_is_not_read_again_for_snippets(stuck)
     assert [item.name for item in content.inside] == ["beschluss.pdf"]
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="only Linux limits the helper's memory")
-def test_the_helper_memory_is_limited_on_linux():
+@pytest.mark.skipif(
+    sys.platform not in ("linux", "win32"), reason="macOS does not enforce a memory limit"
+)
+@wine_gap("a Job Object's memory limit is accepted and not enforced")
+def test_the_helper_memory_is_limited():
     reader = ReaderProcess(stuck_reader.allocate, memory_limit=512 * 2**20)
     try:
         (item,) = reader.read("gross.pdf", b"", Limits())
@@ -110,3 +114,14 @@ def test_the_real_reader_reads_in_its_helper_process():
     finally:
         reader.close()
     assert "Amtsgerichts" in item.text
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Job Objects are Windows'")
+def test_the_helper_runs_in_a_job_of_its_own_on_windows():
+    """Where Wine cannot show the limit working, it shows the helper joined its job."""
+    reader = ReaderProcess(stuck_reader.in_job)
+    try:
+        (item,) = reader.read("gross.pdf", b"", Limits())
+    finally:
+        reader.close()
+    assert item.text == "in a job"

@@ -15,10 +15,10 @@ unreadable ("time limit") and goes on; the next PDF starts a new helper. A helpe
   per attachment. Spawned, not forked: the only method on Windows, and safe beside threads.
   It is a daemon process: it ends with its parent, and when the parent is killed it reads
   the end of its pipe and ends too.
-- Memory: on Linux the helper's address space is limited (RLIMIT_AS) to MEMORY_LIMIT, so a
-  PDF that wants more fails in the helper (unreadable) instead of starving the machine.
-  Windows would need a Job Object and macOS does not enforce RLIMIT_AS: there only the time
-  is bounded (and a crash of the helper costs one attachment).
+- Memory: the helper limits its own to MEMORY_LIMIT (memory_limit.py: the address space on
+  Linux, a Job Object on Windows), so a PDF that wants more fails in the helper (unreadable)
+  instead of starving the machine. macOS does not enforce the limit: there only the time is
+  bounded (and a crash of the helper costs one attachment).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
 from archiver.core.index.attachments_text import AttachmentText, Limits, read_pdf_here
+from archiver.core.index.memory_limit import limit_own_memory
 
 if TYPE_CHECKING:
     # Pipe() gives a Connection, or on Windows a PipeConnection: both are one of these.
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 GRACE = 5.0  # seconds beyond an attachment's own time limit before its reader is killed
 START_TIMEOUT = 60.0  # seconds a new helper may take to start (a loaded machine, a slow disk)
-MEMORY_LIMIT = 1024 * 2**20  # bytes of address space (Linux only)
+MEMORY_LIMIT = 1024 * 2**20  # bytes: of address space on Linux, committed on Windows
 _READY = "ready"
 # The reasons of the attachments that cost their whole limit (see costly_attachments).
 TIME_LIMIT = "time limit"
@@ -64,7 +65,7 @@ class ReaderProcess:
     Args:
         read: what the helper calls per attachment; tests pass one that hangs.
         hard_limit: seconds to wait for one attachment; None: its time limit plus GRACE.
-        memory_limit: the helper's address space in bytes, where the system enforces it.
+        memory_limit: the helper's memory in bytes, where the system enforces a limit.
     """
 
     def __init__(
@@ -175,13 +176,7 @@ def _serve(conn: Connection, read: ReadFunction, memory_limit: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == "win32":
         signal.signal(signal.SIGBREAK, signal.SIG_IGN)
-    if sys.platform == "linux":
-        import resource  # noqa: PLC0415
-
-        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-        if hard != resource.RLIM_INFINITY:
-            memory_limit = min(memory_limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, hard))
+    limit_own_memory(memory_limit)
     # Loaded before saying ready, so that its load (a second under Wine) is not counted as
     # the first PDF's time.
     import pypdfium2  # noqa: F401, PLC0415
