@@ -900,6 +900,12 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Abgebrochen: Bis dahin wurde {archived} Nachricht ({size}) archiviert und geprüft. Vom Server wurde nichts gelöscht; alles ist noch dort. Archivieren Sie erneut, um den Vorgang abzuschließen.</translation>
     </message>
     <message>
+        <source>The run stopped before its end.
+{archived}; {deleted}. Messages not archived are still on the server.</source>
+        <translation>Die Archivierung wurde vor ihrem Ende abgebrochen.
+{archived}; {deleted}. Nicht archivierte Nachrichten sind noch auf dem Server.</translation>
+    </message>
+    <message>
         <source>The run stopped: {error}
 {archived}; {deleted}. Messages not archived are still on the server.</source>
         <translation>Die Archivierung wurde abgebrochen: {error}

@@ -292,6 +292,62 @@ def test_cancel_stops_at_a_safe_point_and_loses_nothing(
     assert after == before
 
 
+@pytest.mark.expect_log("WARNING", "archiver.core.imap", r"connecting without encryption")
+@pytest.mark.expect_log("ERROR", "archiver.core.jobs.archive", r"archive stopped")
+def test_a_run_stopped_by_the_server_offers_try_again_and_finishes(
+    qtbot, account_context, keyring_account, dovecot, imap_user, monkeypatch, screenshots
+):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(450)], when=OLD)
+    before = server_digests(dovecot, imap_user)
+    with FaultProxy(dovecot.host, dovecot.port) as proxy:
+        through_proxy = dataclasses.replace(
+            keyring_account,
+            host=proxy.host,
+            port=proxy.port,
+            security=Security.PLAIN,
+            cafile=None,
+        )
+        account_context.save_config(account_context.config.with_account(through_proxy))
+        page = make_page(qtbot, account_context)
+        asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
+        # The connection is lost during the second batch of bodies, and the server cannot
+        # be reached again.
+        proxy.stall_after_client_sends(b",400 (BODY.PEEK[]")
+        with qtbot.waitSignal(page.job_started):
+            click(qtbot, page.archive_button)
+        qtbot.waitUntil(
+            lambda: "200 of 450 messages" in page.progress.details.text(), timeout=JOB_TIMEOUT
+        )
+        proxy.refuse_connections(True)
+        proxy.cut_after_server_bytes(0)
+        with qtbot.waitSignal(page.job_finished, timeout=JOB_TIMEOUT):
+            proxy.release()
+
+        assert page.summary.text().startswith("The run stopped before its end.\n")
+        assert "Messages not archived are still on the server." in page.summary.text()
+        assert page.error_label.isVisible() and page.error_button.isVisible()
+        assert page.error_button.text() == "Try again"
+        lost = "The connection to the server 127.0.0.1 was lost."
+        assert page.error_label.text().startswith(lost)  # said once, above the summary
+        assert "127.0.0.1" not in page.summary.text()
+        qtbot.waitUntil(lambda: not page.is_busy(), timeout=JOB_TIMEOUT)  # the reload
+        shoot(page, screenshots / "archive-stopped-en.png")
+        verified = {r.sha256 for r in verified_in_catalog(account_context)}
+        assert verified <= before["INBOX"] and len(verified) < 450
+
+        proxy.refuse_connections(False)
+        with qtbot.waitSignal(page.job_finished, timeout=JOB_TIMEOUT):
+            click(qtbot, page.error_button)  # asks again before it deletes anything
+        assert len(asked) == 2
+        qtbot.waitUntil(lambda: not page.is_busy(), timeout=JOB_TIMEOUT)
+
+    assert not page.error_label.isVisible()
+    assert page.summary.text().startswith("Archived "), page.summary.text()
+    assert {r.sha256 for r in verified_in_catalog(account_context)} == before["INBOX"]
+    assert server_digests(dovecot, imap_user)["INBOX"] == set()
+
+
 def test_button_label_follows_the_cut_off(qtbot, account_context, mailbox):
     page = make_page(qtbot, account_context)
     combo = page.cutoff_combo

@@ -770,16 +770,25 @@ class ArchivePage(JobPage):
     @Slot(object)
     def _on_server_freed(self, result: ArchiveResult) -> None:
         """Show the run's summary now: the server is freed; indexing goes on below it."""
-        text, attention = run_summary(result)
-        self._show_summary(text, attention)
+        self._show_run(result)
         if not result.cancelled and not result.error:
             self.progress.server_freed()
 
     def _on_archive_done(self, result: object) -> None:
         assert isinstance(result, ArchiveResult)
-        text, attention = run_summary(result)  # now with what indexing did
+        self._show_run(result)  # now with what indexing did
+        # After a run the server stopped, its error stands (with Try again) rather than the
+        # reload's, which would most likely fail the same way.
+        self._reload_after_run = result.failure is None
+
+    def _show_run(self, result: ArchiveResult) -> None:
+        """The run's summary; the error that stopped it, if any, above it with the button
+        that helps (Try again archives again, after asking as the Archive button does)."""
+        text, attention = run_summary(result)
         self._show_summary(text, attention)
-        self._reload_after_run = True
+        if result.failure is not None and not result.cancelled:
+            self._retry = self._on_archive_clicked
+            self.show_error(result.failure)
 
     def is_indexing_only(self) -> bool:
         """Whether the running job is an archive run that has freed the server and only

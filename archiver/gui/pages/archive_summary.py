@@ -10,7 +10,6 @@ from PySide6.QtCore import QCoreApplication
 
 from archiver.core.imap import Quota
 from archiver.core.jobs.archive import CHOSEN, ArchiveResult, FolderReport, Kept
-from archiver.gui.errors import error_text
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
 
@@ -203,13 +202,22 @@ def _headline(result: ArchiveResult) -> str:
                 "again to finish.",
             )
         return text.format(**values)
+    if result.failure is not None:  # the page shows the error itself, with its button
+        return QCoreApplication.translate(
+            "ArchiveSummary",
+            "The run stopped before its end.\n{archived}; {deleted}. Messages not archived "
+            "are still on the server.",
+        ).format(
+            archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
+            deleted=_deleted_clause(result.deleted, removed),
+        )
     if result.error:
         return QCoreApplication.translate(
             "ArchiveSummary",
             "The run stopped: {error}\n{archived}; {deleted}. Messages not archived are still "
             "on the server.",
         ).format(
-            error=error_text(result.failure) if result.failure else result.error,
+            error=result.error,
             archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
             deleted=_deleted_clause(result.deleted, removed),
         )
