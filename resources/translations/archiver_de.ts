@@ -933,7 +933,7 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
     <message>
         <source>• The counts do not add up for {folders}: messages were removed by another mail program during the run, or a message is not accounted for. See the log for details.</source>
-        <translation>• Die Zahlen für {folders} gehen nicht auf: Ein anderes E-Mail-Programm hat während der Archivierung Nachrichten entfernt, oder eine Nachricht ist nicht erfasst. Einzelheiten finden Sie im Protokoll.</translation>
+        <translation>• Die Zahlen für {folders} gehen nicht auf: Ein anderes E-Mail-Programm hat während der Archivierung Nachrichten entfernt, oder eine Nachricht ist nicht erfasst. Einzelheiten stehen in der Logdatei.</translation>
     </message>
     <message>
         <source>• Folder {folder}: {count} message arrived during the run; it stays on the server.</source>
@@ -1047,19 +1047,19 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Letzte Sicherung</translation>
     </message>
     <message>
-        <source>Backup f&amp;older:</source>
-        <translation>Sicherungs&amp;ziel:</translation>
-    </message>
-    <message>
-        <source>&amp;Remind after:</source>
-        <translation>Er&amp;innern nach:</translation>
-    </message>
-    <message>
         <source>Last backup:</source>
         <translation>Letzte Sicherung:</translation>
     </message>
     <message>
-        <source>&amp;Back up now</source>
+        <source>Backup fold&amp;er:</source>
+        <translation>Sicherungs&amp;ziel:</translation>
+    </message>
+    <message>
+        <source>Re&amp;mind after:</source>
+        <translation>Er&amp;innern nach:</translation>
+    </message>
+    <message>
+        <source>Back u&amp;p now</source>
         <translation>&amp;Jetzt sichern</translation>
     </message>
     <message>
@@ -1755,7 +1755,7 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation> Jahren</translation>
     </message>
     <message>
-        <source>List messages &amp;older than:</source>
+        <source>List messages older &amp;than:</source>
         <translation>Nachrichten auflisten, &amp;älter als:</translation>
     </message>
     <message>
@@ -1952,7 +1952,7 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>Automatisches Archivieren einschalten</translation>
     </message>
     <message>
-        <source>Turn o&amp;ff</source>
+        <source>T&amp;urn off</source>
         <translation>A&amp;usschalten</translation>
     </message>
     <message>
@@ -2379,7 +2379,7 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
     <message>
         <source>Read scanned documents and images by &amp;OCR (slow)</source>
-        <translation>Gescannte Dokumente und Bilder per &amp;Texterkennung (OCR) lesen (langsam)</translation>
+        <translation>Gescannte Dokumente und Bilder per Texter&amp;kennung (OCR) lesen (langsam)</translation>
     </message>
     <message>
         <source>Read scanned documents by OCR</source>
@@ -2392,10 +2392,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Archive &amp;folder:</source>
         <translation>Archiv&amp;ordner:</translation>
-    </message>
-    <message>
-        <source>Archive f&amp;ormat:</source>
-        <translation>Archiv&amp;format:</translation>
     </message>
     <message>
         <source>Default &amp;cut-off:</source>
@@ -2431,11 +2427,11 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
     <message>
         <source>Open lo&amp;g folder</source>
-        <translation>&amp;Protokollordner öffnen</translation>
+        <translation>Ordner der Lo&amp;gdateien öffnen</translation>
     </message>
     <message>
         <source>Open the log folder in the file manager</source>
-        <translation>Den Protokollordner im Dateimanager öffnen</translation>
+        <translation>Den Ordner der Logdateien im Dateimanager öffnen</translation>
     </message>
     <message>
         <source>Reads every archived message back and compares it with the catalog. Messages the catalog lacks are recorded again from the archive files, a lost or damaged catalog is rebuilt, and the search index is repaired. No archive file is deleted.</source>
@@ -2508,6 +2504,10 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>Cancelled after {checked} of {total} messages; check again to check them all.</source>
         <translation>Abgebrochen nach {checked} von {total} Nachrichten; prüfen Sie erneut, um alle zu prüfen.</translation>
+    </message>
+    <message>
+        <source>Archive forma&amp;t:</source>
+        <translation>Archiv&amp;format:</translation>
     </message>
     <message>
         <source>Search:</source>
@@ -2640,7 +2640,7 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <name>app</name>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
-        <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+        <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Logdatei.</translation>
     </message>
 </context>
 <context>
@@ -2822,7 +2822,7 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     </message>
     <message>
         <source>An unexpected error occurred; the details are in the log file.</source>
-        <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Protokolldatei.</translation>
+        <translation>Ein unerwarteter Fehler ist aufgetreten; Einzelheiten stehen in der Logdatei.</translation>
     </message>
     <message>
         <source>The query has {found} characters; at most {maximum} are allowed.</source>
@@ -2946,7 +2946,7 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     </message>
     <message>
         <source>{account}: an unexpected error; the details are in the log file.</source>
-        <translation>{account}: ein unerwarteter Fehler; die Einzelheiten stehen in der Protokolldatei.</translation>
+        <translation>{account}: ein unerwarteter Fehler; die Einzelheiten stehen in der Logdatei.</translation>
     </message>
     <message>
         <source>{account}: {count} messages could not be archived and stay on the server.</source>

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QTextBrowser,
@@ -85,6 +88,41 @@ def test_every_input_has_an_accessible_name(qtbot, context):
     assert not unnamed
     buttons = [b for b in window.findChildren(QAbstractButton) if b.isVisibleTo(window)]
     assert buttons and all(b.text() or b.accessibleName() for b in buttons)
+
+
+MNEMONIC = re.compile(r"(?<!&)&(?!&)(\w)")  # Qt's: "&&" is a literal ampersand
+
+
+def _mnemonics(window: QWidget) -> dict[str, list[str]]:
+    """The Alt+letter keys of the window's visible buttons and field labels, by letter."""
+    found: dict[str, list[str]] = {}
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisibleTo(window):
+            continue
+        labels_a_field = isinstance(widget, QLabel) and widget.buddy() is not None
+        if not (isinstance(widget, QAbstractButton) or labels_a_field):
+            continue
+        if match := MNEMONIC.search(widget.text()):
+            found.setdefault(match.group(1).lower(), []).append(widget.text())
+    return found
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_no_two_alt_keys_of_a_page_are_the_same(qtbot, context, language, request):
+    """Alt+letter goes to one place: two on one page would make the second unreachable."""
+    if language == "de":
+        request.getfixturevalue("german")
+    context.save_config(
+        context.config.with_account(Account(name="office", host="127.0.0.1", user="u"))
+    )
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    for index in range(window.stack.count()):
+        page = window.stack.widget(index)
+        window.stack.setCurrentWidget(page)
+        shared = {k: v for k, v in _mnemonics(window).items() if len(v) > 1}
+        assert not shared, (type(page).__name__, shared)
 
 
 def test_ctrl_f_goes_to_the_search_field(qtbot, context):

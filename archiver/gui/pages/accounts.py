@@ -348,7 +348,7 @@ class AccountsPage(JobPage):
         super().showEvent(event)
         if self._stale:
             self._stale = False
-            QTimer.singleShot(0, self._read_figures_after_show)
+            QTimer.singleShot(0, self, self._read_figures_after_show)  # not once deleted
 
     @Slot()
     def _read_figures_after_show(self) -> None:

@@ -854,4 +854,4 @@ class ArchivePage(JobPage):
             self._reload_after_run = False
             # Show the counts as they are now; after job_finished, so the run's end is
             # reported before the next job starts.
-            QTimer.singleShot(0, partial(self.reload_folders, quietly=True))
+            QTimer.singleShot(0, self, partial(self.reload_folders, quietly=True))

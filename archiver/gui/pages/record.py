@@ -194,7 +194,7 @@ class RecordPage(JobPage):
         self.retention_spin.setSpecialValueText(self.tr("Off"))
         self.retention_spin.setSuffix(self.tr(" years"))
         self.retention_spin.editingFinished.connect(self._on_retention_changed)
-        caption = QLabel(self.tr("List messages &older than:"))
+        caption = QLabel(self.tr("List messages older &than:"))
         caption.setBuddy(self.retention_spin)
         self.retention_label = notice_label(Tone.WARNING)
         self.retention_button = QPushButton(self.tr("Save the &list…"))

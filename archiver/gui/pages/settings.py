@@ -110,7 +110,7 @@ class SettingsPage(JobPage):
         form = QFormLayout()
         form.addRow(self._caption(self.tr("Archive &folder:"), self.folder_edit), folder_row)
         for text, combo in [
-            (self.tr("Archive f&ormat:"), self.format_combo),
+            (self.tr("Archive forma&t:"), self.format_combo),
             (self.tr("Default &cut-off:"), self.cutoff_combo),
             (self.tr("&Language:"), self.language_combo),
         ]:

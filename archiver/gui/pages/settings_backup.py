@@ -207,15 +207,15 @@ class BackupSection(JobPage):
         self.last_label.setAccessibleName(self.tr("Last backup"))
         form = QFormLayout()
         for text, field in [
-            (self.tr("Backup f&older:"), self.folder_edit),
-            (self.tr("&Remind after:"), self.reminder_spin),
+            (self.tr("Backup fold&er:"), self.folder_edit),
+            (self.tr("Re&mind after:"), self.reminder_spin),
         ]:
             caption = QLabel(text)
             caption.setBuddy(field)
             form.addRow(caption, folder_row if field is self.folder_edit else reminder_row)
         form.addRow(self.tr("Last backup:"), self.last_label)
 
-        self.backup_button = QPushButton(self.tr("&Back up now"))
+        self.backup_button = QPushButton(self.tr("Back u&p now"))
         self.backup_button.setAccessibleName(self.tr("Back up now"))
         self.backup_button.clicked.connect(self._on_backup)
         self.progress = QProgressBar()

@@ -97,7 +97,7 @@ class ScheduleSection(JobPage):
         self.save_button = QPushButton(self.tr("Turn o&n"))
         self.save_button.setAccessibleName(self.tr("Turn automatic archiving on"))
         self.save_button.clicked.connect(self._on_save)
-        self.remove_button = QPushButton(self.tr("Turn o&ff"))
+        self.remove_button = QPushButton(self.tr("T&urn off"))
         self.remove_button.setAccessibleName(self.tr("Turn automatic archiving off"))
         self.remove_button.clicked.connect(self._on_remove)
         self.state_label = QLabel()
