@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from archiver.core.accounts import Account
+from archiver.gui.dialogs.account import AccountDialog
 from archiver.gui.mainwindow import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -123,6 +124,17 @@ def test_no_two_alt_keys_of_a_page_are_the_same(qtbot, context, language, reques
         window.stack.setCurrentWidget(page)
         shared = {k: v for k, v in _mnemonics(window).items() if len(v) > 1}
         assert not shared, (type(page).__name__, shared)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_no_two_alt_keys_of_the_account_dialog_are_the_same(qtbot, context, language, request):
+    if language == "de":
+        request.getfixturevalue("german")
+    dialog = AccountDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    shared = {k: v for k, v in _mnemonics(dialog).items() if len(v) > 1}
+    assert not shared
 
 
 def test_ctrl_f_goes_to_the_search_field(qtbot, context):
