@@ -4,7 +4,9 @@ amid a job (archiver/gui/garbage.py; tests/gui runs with the app's collector, co
 from __future__ import annotations
 
 import gc
+import os
 import threading
+import warnings
 import weakref
 
 import pytest
@@ -55,3 +57,16 @@ def test_stop_collects_and_gives_automatic_collection_back(qapp):
         assert gc.isenabled()
     finally:
         gc.disable()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX's")
+def test_a_forked_process_collects_automatically_again():
+    """The indexer's workers may be forked from the app: there is no GUI thread in them."""
+    assert not gc.isenabled()
+    with warnings.catch_warnings():  # Python 3.12 warns of forking beside threads: the
+        warnings.simplefilter("ignore", DeprecationWarning)  # child takes no lock
+        pid = os.fork()
+    if pid == 0:  # the child: no pytest, no Qt, just the answer
+        os._exit(0 if gc.isenabled() else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
