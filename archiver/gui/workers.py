@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 _living: dict[int, JobSignals] = {}
 
 
+def _forget_signals(key: int, *_destroyed: object) -> None:
+    """Let go of a signals object Qt has deleted (on the GUI thread, from its destroyed)."""
+    del _living[key]
+
+
 class Job(Protocol):
     """A job as the pool runs it: a core function with its arguments bound (functools.partial),
     taking the progress callback and the cancel token by keyword, as the core's jobs do."""
@@ -52,9 +57,10 @@ class JobSignals(QObject):
 class JobRunnable:
     """Run one job on a pool thread and report through JobSignals.
 
-    The pool runs ``run`` (``QThreadPool.start`` of a callable): PySide6 6.11 never frees a
-    Python QRunnable that is not auto-deleted, nor, often, one that is while a page holds
-    it, so each job would leak itself, its job's arguments and its signals.
+    The pool runs ``run`` (``QThreadPool.start`` of a callable), as this is no QRunnable:
+    PySide6 (6.11 here, 6.12 under Wine) never frees a Python QRunnable that is not
+    auto-deleted, nor, often, one that is while a page holds it, so each job leaked itself,
+    its job's arguments and its signals.
 
     The signals object lives on the GUI thread, so its receivers run there (queued). Its
     lifetime is decided there too, never by whichever thread drops the last Python
@@ -71,7 +77,7 @@ class JobRunnable:
         self.signals = JobSignals()
         key = id(self.signals)
         _living[key] = self.signals
-        self.signals.destroyed.connect(partial(_living.pop, key))
+        self.signals.destroyed.connect(partial(_forget_signals, key))
         self._job = job
         self._cancel = CancelToken()
 

@@ -18,7 +18,7 @@ from archiver.gui.workers import Job, JobSignals, JobSlot, LatestJob
 pytestmark = pytest.mark.gui
 
 MANY = 20_000
-SHORT_JOBS = 300
+SHORT_JOBS = 200
 
 
 def returning(value: object, *, report: ProgressCallback, cancel: CancelToken) -> object:
@@ -134,7 +134,7 @@ def test_many_short_jobs_end_cleanly_on_the_gui_thread(qtbot, pool, monkeypatch)
     latest.started.connect(lambda: latest_started.append(None))
 
     def next_in_slot(n: int) -> None:
-        gc.collect(2 if n % 25 == 0 else 0)
+        gc.collect(2 if n % 40 == 0 else 0)
         if n < SHORT_JOBS:
 
             def connect(signals: JobSignals) -> None:
