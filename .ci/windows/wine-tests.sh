@@ -126,9 +126,10 @@ fi
 status=0
 # A Windows process that crashes (an access violation) can end with exit status 0 under
 # Wine: a run without pytest's closing summary line counts as failed. tests/gui is run once
-# more after such a crash (ATTEMPTS=2), loudly: an access violation while the main thread
-# collected garbage ended it once in CI (2026-12-06, beside a pool thread's job), not yet
-# explained; a second crash fails the stage.
+# more after such a crash (ATTEMPTS=2), loudly: an access violation while a pool thread
+# collected garbage amid a job ended it once in CI (2026-12-06; Qt objects in cyclic garbage
+# deleted off their thread: the GUI now collects on its own thread, archiver/gui/garbage.py);
+# a second crash fails the stage.
 #
 # Wine's CreateProcess can fail with ERROR_INTERNAL_ERROR ("[WinError 1359] Internal
 # error"): Wine reports that when the new process dies in Wine's own start-up, before the

@@ -36,6 +36,7 @@ from archiver.core.scheduler import RUN_SCHEDULED
 from archiver.demo import DemoSession, keep_off_the_keyring, remove_stale_demos
 from archiver.gui.context import AppContext
 from archiver.gui.formatting import use_locale
+from archiver.gui.garbage import GuiThreadCollector
 from archiver.gui.mainwindow import MainWindow
 from archiver.gui.preflight import missing_xcb_packages
 from archiver.gui.resources import resource_path
@@ -260,6 +261,7 @@ def _run(args: argparse.Namespace, demo: DemoSession | None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(QIcon(str(resource_path("icons/imap-archiver.svg"))))
+    GuiThreadCollector(app).start()  # never on a pool thread, amid a job (garbage.py)
     if demo is not None and not demo.is_running:
         keep_off_the_keyring()
         try:

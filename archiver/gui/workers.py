@@ -11,13 +11,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from archiver.core.progress import Cancelled, CancelToken, Progress, ProgressCallback
 
 log = logging.getLogger(__name__)
+
+# The signals objects of jobs not yet deleted by Qt, by id(): see JobRunnable.
+_living: dict[int, JobSignals] = {}
+
+
+def _forget_signals(key: int, *_destroyed: object) -> None:
+    """Let go of a signals object Qt has deleted (on the GUI thread, from its destroyed)."""
+    del _living[key]
 
 
 class Job(Protocol):
@@ -45,16 +54,30 @@ class JobSignals(QObject):
     finished = Signal()
 
 
-class JobRunnable(QRunnable):
+class JobRunnable:
     """Run one job on a pool thread and report through JobSignals.
 
-    The signals object lives on the GUI thread, so its receivers run there (queued).
+    The pool runs ``run`` (``QThreadPool.start`` of a callable), as this is no QRunnable:
+    PySide6 (6.11 here, 6.12 under Wine) never frees a Python QRunnable that is not
+    auto-deleted, nor, often, one that is while a page holds it, so each job leaked itself,
+    its job's arguments and its signals.
+
+    The signals object lives on the GUI thread, so its receivers run there (queued). Its
+    lifetime is decided there too, never by whichever thread drops the last Python
+    reference (this runnable is freed on the pool thread once ``run`` returned): until Qt
+    has deleted it, ``_living`` holds it; and the pool thread's last act on it, after its
+    last emit, is ``deleteLater()``. That posts its deletion to the GUI thread behind the
+    queued calls of every signal emitted before: it is deleted on its own thread, after its
+    slots were called, once no thread emits any more. (A parent would do instead of
+    ``_living`` but for a parent owned by Python: a test's pool, freed by its last child's
+    destruction, deleted that child a second time.)
     """
 
     def __init__(self, job: Job) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the page keeps it until finished
         self.signals = JobSignals()
+        key = id(self.signals)
+        _living[key] = self.signals
+        self.signals.destroyed.connect(partial(_forget_signals, key))
         self._job = job
         self._cancel = CancelToken()
 
@@ -69,21 +92,24 @@ class JobRunnable(QRunnable):
 
     def run(self) -> None:  # on a pool thread
         """Run the job; exactly one of succeeded/failed/cancelled follows, then finished."""
+        signals = self.signals
         try:
-            result = self._job(report=self.signals.progressed.emit, cancel=self._cancel)
+            result = self._job(report=signals.progressed.emit, cancel=self._cancel)
         except Cancelled:
-            self.signals.cancelled.emit()
+            signals.cancelled.emit()
         except Exception as exc:
             log.debug("Job failed", exc_info=True)
-            self.signals.failed.emit(exc)
+            signals.failed.emit(exc)
         else:
-            self.signals.succeeded.emit(result)
+            signals.succeeded.emit(result)
         finally:
-            self.signals.finished.emit()
+            signals.finished.emit()
+            # The last touch of the signals on this thread (see the class docstring).
+            signals.deleteLater()
 
 
 class JobSlot(QObject):
-    """Holds at most one running job of a page and keeps it alive until it finishes.
+    """Holds at most one running job of a page until its finished signal has been handled.
 
     A page asks ``busy`` before starting another, ``cancel()`` on Cancel or close. It is a
     QObject so that its own slot runs on the GUI thread, before the page's ``finished`` slots.
@@ -103,7 +129,9 @@ class JobSlot(QObject):
         """Start *job* on the pool after *connect* has connected the caller's slots.
 
         A signal emitted before anything is connected to it is lost, and a fast job may end
-        before control returns to the caller: so the caller connects first, here.
+        before control returns to the caller: so the caller connects first, here. The
+        signals returned are deleted once the job's finished has been handled: connect to
+        them only while ``busy``.
         """
         if self.runnable is not None:
             raise RuntimeError("a job is already running")
@@ -111,7 +139,7 @@ class JobSlot(QObject):
         runnable.signals.finished.connect(self._forget)
         connect(runnable.signals)
         self.runnable = runnable
-        self._pool.start(runnable)
+        self._pool.start(runnable.run)
         return runnable.signals
 
     def cancel(self) -> None:

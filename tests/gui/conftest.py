@@ -19,9 +19,20 @@ from archiver.core.paths import AppDirs
 from archiver.core.secrets import Secret, store_in_keyring
 from archiver.gui.app import install_translators
 from archiver.gui.context import AppContext
+from archiver.gui.garbage import GuiThreadCollector
 from tests.helpers.filekeyring import FileKeyring
 
 pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _garbage_collected_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
+    """As in the app: Python's cyclic collector frees Qt objects on the GUI thread only,
+    never on a pool thread amid a job (archiver/gui/garbage.py); given back after tests/gui."""
+    collector = GuiThreadCollector()
+    collector.start()
+    yield
+    collector.stop()
 
 
 @pytest.fixture(autouse=True)
