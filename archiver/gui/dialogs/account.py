@@ -1179,12 +1179,17 @@ class AccountDialog(QDialog):
 
     def done(self, result: int) -> None:
         """Close (saved or cancelled); a running job is cancelled, and the dialog is deleted
-        once it has finished, so that the job never reports to a deleted dialog."""
+        once it has finished, so that the job never reports to a deleted dialog.
+
+        Its signals' destruction, not its finished signal, says when: the job may have sent
+        finished already, still queued for this thread, and a slot connected now would never
+        hear it; the signals are deleted after every report of theirs was delivered.
+        """
         self._closed = True
         self.jobs.cancel()
         super().done(result)
         runnable = self.jobs.runnable
         if runnable is not None:
-            runnable.signals.finished.connect(self.deleteLater)
+            runnable.signals.destroyed.connect(self.deleteLater)
         else:
             self.deleteLater()
