@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -159,6 +158,8 @@ def save_config(config: Config, path: Path) -> None:
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
         "schedules": {name: s.to_dict() for name, s in sorted(config.schedules.items())},
     }
+    import tempfile  # noqa: PLC0415  # saving only; every command loads the settings
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
