@@ -26,6 +26,7 @@ from archiver.core.index.search import (
     make_snippet,
     matched_attachments,
     names_words,
+    snippet_at,
     word_matcher,
 )
 
@@ -104,8 +105,7 @@ class HitSnippets:
         inside it too (where the window ends, and the ``…`` after it, depend on what
         follows).
         """
-        complete = (m for m in WORD.finditer(start_of_flat) if m.end() < len(start_of_flat))
-        first = next((m.start() for m in complete if self._matches(m.group())), None)
+        first = self._first_match(start_of_flat)
         start = 0
         if first is not None:  # where make_snippet starts its window
             start = max(0, first - WIDTH // 4)
@@ -116,7 +116,15 @@ class HitSnippets:
             return None  # the first match may lie beyond
         if start + WIDTH >= len(start_of_flat):
             return None
-        return make_snippet(start_of_flat, self._matches, WIDTH)
+        if " ".join(start_of_flat.split()) != start_of_flat:  # a preview cut after a space
+            return make_snippet(start_of_flat, self._matches, WIDTH)
+        return snippet_at(start_of_flat, first, self._matches, WIDTH)
+
+    def _first_match(self, text: str) -> int | None:
+        """Return where the first matching word of *text* starts that ends before its end
+        (a word cut at the end may go on)."""
+        complete = (m for m in WORD.finditer(text) if m.end() < len(text))
+        return next((m.start() for m in complete if self._matches(m.group())), None)
 
     def _from_file(
         self, record: Record, hit: Hit, reads_attachments: bool
