@@ -6,7 +6,6 @@ import argparse
 import codecs
 import contextlib
 import datetime as dt
-import getpass
 import io
 import json
 import signal
@@ -107,6 +106,8 @@ def _ask(args: argparse.Namespace, account: Account) -> Callable[[], str] | None
     if getattr(args, "password_stdin", False):
         return read_stdin_password
     if account.password_source is PasswordSource.PROMPT and sys.stdin.isatty():
+        import getpass  # noqa: PLC0415  # a prompt is rare; every command imports this module
+
         return lambda: getpass.getpass(f"Password for {account.user}@{account.host}: ")
     return None
 

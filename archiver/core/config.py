@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archiver.core.accounts import Account
 from archiver.core.errors import AccountNameTaken, ConfigError
 from archiver.core.paths import AppDirs, make_private_dir, replace_file
-from archiver.core.schedule import Schedule
+
+if TYPE_CHECKING:  # imported by load_config where the settings hold schedules
+    from archiver.core.schedule import Schedule
 
 FORMATS = ("maildir", "mbox")
 CUTOFF_PRESETS = ("3m", "6m", "1y", "2y")  # what the GUI offers; the CLI takes any age
@@ -125,6 +127,11 @@ def load_config(path: Path) -> Config:
         or not isinstance(ocr, bool)
     ):
         raise ConfigError(f"The settings file {path} has invalid values.")
+    parsed: dict[str, Schedule] = {}
+    if schedules:  # most settings have none, and every command loads them (start-up)
+        from archiver.core.schedule import Schedule  # noqa: PLC0415
+
+        parsed = {name: Schedule.from_dict(name, values) for name, values in schedules.items()}
     return Config(
         accounts={name: Account.from_dict(name, values) for name, values in accounts.items()},
         archive_format=archive_format,
@@ -134,7 +141,7 @@ def load_config(path: Path) -> Config:
         backup_dir=Path(backup_dir) if backup_dir else None,
         backup_reminder_days=reminder,
         retention_years=retention,
-        schedules={name: Schedule.from_dict(name, values) for name, values in schedules.items()},
+        schedules=parsed,
         ocr=ocr,
     )
 
@@ -159,6 +166,8 @@ def save_config(config: Config, path: Path) -> None:
         "accounts": {name: acc.to_dict() for name, acc in sorted(config.accounts.items())},
         "schedules": {name: s.to_dict() for name, s in sorted(config.schedules.items())},
     }
+    import tempfile  # noqa: PLC0415  # saving only; every command loads the settings
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:

@@ -15,8 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import PlatformDirs
-
 APP_NAME = "imap-archiver"
 HOME_VARIABLE = "IMAP_ARCHIVER_HOME"
 
@@ -46,6 +44,8 @@ def resolve_dirs(env: Mapping[str, str] = os.environ) -> AppDirs:
     """Return the folders from ``IMAP_ARCHIVER_HOME`` if set, else the platform's defaults."""
     if home := env.get(HOME_VARIABLE):
         return AppDirs.under(Path(home).expanduser().absolute())
+    from platformdirs import PlatformDirs  # noqa: PLC0415  # not needed with a home folder
+
     dirs = PlatformDirs(APP_NAME, appauthor=False)
     return AppDirs(dirs.user_config_path, dirs.user_data_path / "archive", dirs.user_log_path)
 

@@ -9,7 +9,6 @@ could arrive from elsewhere (the wire log, a server's error message, a traceback
 from __future__ import annotations
 
 import logging
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -177,6 +176,9 @@ def run_password_command(account: Account) -> Secret:
     it fails, because it may hold the password.
     """
     assert account.password_command is not None
+    # Here, not at the top: the log setup of every command imports this module.
+    import subprocess  # noqa: PLC0415
+
     try:
         result = subprocess.run(  # the user's own configured command
             account.password_command,

@@ -3,12 +3,15 @@
 Structure, not time (the figures are in docs/PERFORMANCE.md): ``--help`` loads no command
 module, no Whoosh, keyring, IMAP client or Qt; ``search`` loads no keyring, IMAP or Qt, none
 of what Whoosh imports that a search never uses (core/index/standins.py), no indexing
-machinery, and no MIME parsing before a hit needs its message file read.
+machinery, and no MIME parsing before a hit needs its message file read; a search whose
+hits are read for their snippets still loads nothing for HTML, zip files, libc, other
+processes, password prompts, the platform's folders (with IMAP_ARCHIVER_HOME) or schedules.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +20,10 @@ import pytest
 
 import archiver
 from archiver.cli import COMMANDS
+from archiver.core.catalog import Catalog
+from archiver.core.index.indexer import catch_up_index
+from archiver.core.progress import CancelToken, ignore_progress
+from tests.helpers.smallarchive import archive_maildir
 
 # The child imports this checkout's archiver, installed or not: it puts ROOT first on its
 # path itself (the embeddable Windows Python of the Wine runs ignores PYTHONPATH).
@@ -37,12 +44,24 @@ sys.__stdout__.write("\\n" + json.dumps(sorted(sys.modules)))
 """
 
 
+def run_probe(*argv: str, home: Path | None = None) -> tuple[str, set[str]]:
+    """Return the output of a fresh ``imap-archiver ARGV`` process (below *home*, if given)
+    and the modules it has loaded at its end."""
+    env = None if home is None else os.environ | {"IMAP_ARCHIVER_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, ROOT, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    output, _, modules = done.stdout.rpartition("\n")
+    return output, set(json.loads(modules))
+
+
 def loaded_by(*argv: str) -> set[str]:
     """Return the modules a fresh ``imap-archiver ARGV`` process has loaded at its end."""
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, ROOT, *argv], capture_output=True, text=True, check=True
-    )
-    return set(json.loads(done.stdout.splitlines()[-1]))
+    return run_probe(*argv)[1]
 
 
 def roots(modules: set[str]) -> set[str]:
@@ -98,4 +117,47 @@ SEARCH_LEAVES_OUT = {
     "email.message",
     # the show command's
     "archiver.core.attachments",
+}
+
+
+# What a search loads for none of its hits, even where their snippets come from the files.
+SNIPPETS_LEAVE_OUT = {
+    # HTML bodies only (core/index/htmltext.py)
+    "archiver.core.index.htmltext",
+    "html",
+    "html.parser",
+    "nh3",
+    # attachments' text: Office and OpenDocument files, zip archives
+    "zipfile",
+    # syncfs for writing (core/store/base.py), password commands and prompts
+    "ctypes",
+    "subprocess",
+    "getpass",
+    # the platform's folders, with IMAP_ARCHIVER_HOME set; schedules, with none configured
+    "platformdirs",
+    "archiver.core.schedule",
+    # Whoosh's analyzers that our schema does not use (core/index/standins.py)
+    "whoosh.lang.porter",
+    "whoosh.lang.dmetaphone",
+}
+
+
+def test_a_search_reading_message_files_loads_only_what_plain_text_mail_needs(tmp_path):
+    home = tmp_path / "home"
+    root = home / "archive"
+    archive_maildir(root, range(1, 4), subject="Akte {uid}")
+    with Catalog.open(root) as catalog:
+        catch_up_index(root, catalog, report=ignore_progress, cancel=CancelToken())
+    output, modules = run_probe("search", "text", home=home)
+    assert "text 3" in output  # each snippet came from its file: the preview is too short
+    assert "archiver.core.index.extract" in modules
+    assert not modules & ((SEARCH_LEAVES_OUT - SNIPPETS_FROM_FILES) | SNIPPETS_LEAVE_OUT)
+
+
+# What SEARCH_LEAVES_OUT names that a hit's snippet from its file needs.
+SNIPPETS_FROM_FILES = {
+    "archiver.core.index.extract",
+    "archiver.core.index.attachments_text",
+    "archiver.core.store.reading",
+    "email.message",
 }

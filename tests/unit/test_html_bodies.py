@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.core.index.extract import extract, html_to_text
+from archiver.core.index.extract import extract
+from archiver.core.index.htmltext import html_to_text
 from archiver.core.preview import safe_html
 
 AFTER = "Pfändungsbeschluss vom 3. März"

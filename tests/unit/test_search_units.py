@@ -17,7 +17,8 @@ from archiver.core.index.analysis import (
     reversed_parts,
     term,
 )
-from archiver.core.index.extract import decode_header, extract, html_to_text
+from archiver.core.index.extract import decode_header, extract
+from archiver.core.index.htmltext import html_to_text
 from archiver.core.index.indexer import flag_words
 from archiver.core.index.schema import ByteSize, CompoundText, build_schema
 from archiver.core.index.search import (

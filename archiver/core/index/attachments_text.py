@@ -38,9 +38,11 @@ import logging
 import re
 import threading
 import time
-import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported where a zip is read: a search's snippets read none
+    import zipfile
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +401,8 @@ def _member_order(name: str) -> list[Any]:
 
 def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, work: _Work) -> bytes:
     """Return a member's bytes, within what the budget lets unpack (the declared size may lie)."""
+    import zipfile  # noqa: PLC0415  # see the imports
+
     if info.file_size > work.unpacked:
         raise _Unreadable(f"unpacks to more than {work.limits.max_unpacked // 2**20} MB")
     try:
@@ -428,6 +432,8 @@ def _read_zip(
 
     The members' texts go to *found*, as they are read (a limit may stop the rest).
     """
+    import zipfile  # noqa: PLC0415  # see the imports
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
@@ -633,7 +639,8 @@ def _read_plain(data: bytes, charset: str | None, work: _Work) -> None:
 
 
 def _read_html(data: bytes, charset: str | None, work: _Work) -> None:
-    from archiver.core.index.extract import decode_bytes, html_to_text  # noqa: PLC0415
+    from archiver.core.index.extract import decode_bytes  # noqa: PLC0415
+    from archiver.core.index.htmltext import html_to_text  # noqa: PLC0415
 
     work.add(html_to_text(decode_bytes(data, charset)))
 

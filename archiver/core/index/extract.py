@@ -14,14 +14,11 @@ import datetime as dt
 import email
 import email.header
 import email.utils
-import html
 import logging
 import re
 from dataclasses import dataclass, field
 from email.message import Message
-from html.parser import HTMLParser
 
-from archiver.core.html5 import normalized
 from archiver.core.index.attachments_text import LIMITS, AttachmentText, Limits, read_attachment
 
 log = logging.getLogger(__name__)
@@ -126,49 +123,6 @@ def _unfold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-class _HtmlText(HTMLParser):
-    """Well-formed HTML → plain text: entities decoded, blocks on new lines."""
-
-    BLOCKS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "td", "table"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-# What a reader of the message does not see: gone with its content. (<noscript> stays: its
-# content is for readers without scripts.)
-UNSEEN = frozenset({"script", "style", "title", "head", "template", "iframe"})
-
-
-def html_to_text(markup: str) -> str:
-    """Return the readable text of an HTML document (no scripts, entities decoded).
-
-    Parsed as HTML5 first (:mod:`archiver.core.html5`), so that no text is lost to a missing
-    end tag.
-    """
-    parser = _HtmlText()
-    try:
-        parser.feed(normalized(markup, _HtmlText.BLOCKS, UNSEEN))
-        parser.close()
-    except (AssertionError, ValueError):  # malformed markup deep inside: keep what we have
-        pass
-    text = "".join(parser.parts)
-    text = html.unescape(text) if "&" in text else text  # entities the parser left (broken)
-    return re.sub(r"[ \t\r\f\v]+", " ", re.sub(r"\n\s*\n+", "\n\n", text)).strip()
-
-
 def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
@@ -257,6 +211,10 @@ def _walk(message: Message, out: Extracted, reading: _Reading) -> None:
     if plain:
         out.body = "\n".join(plain)
     elif markup:
+        # Here, not at the top: most mail has a plain text part, and a search's snippets
+        # import this module (start-up: docs/PERFORMANCE.md).
+        from archiver.core.index.htmltext import html_to_text  # noqa: PLC0415
+
         out.body = "\n".join(html_to_text(m) for m in markup)
 
 

@@ -971,6 +971,14 @@ def make_snippet(text: str, matches: Callable[[str], bool], width: int = 200) ->
         return found
 
     first = next((m.start() for m in WORD.finditer(flat) if hit(m.group())), None)
+    return snippet_at(flat, first, hit, width)
+
+
+def snippet_at(
+    flat: str, first: int | None, matches: Callable[[str], bool], width: int = 200
+) -> Snippet:
+    """Return make_snippet's snippet of the flat text *flat* (white space made single
+    spaces) whose first matching word starts at *first* (None: none matches)."""
     start = 0
     if first is not None:
         start = max(0, first - width // 4)
@@ -987,6 +995,6 @@ def make_snippet(text: str, matches: Callable[[str], bool], width: int = 200) ->
     spans = tuple(
         (m.start() + shift, m.end() + shift)
         for m in WORD.finditer(flat, start, end)
-        if first is not None and hit(m.group())
+        if first is not None and matches(m.group())
     )
     return Snippet(prefix + flat[start:end] + suffix, spans)

@@ -1,15 +1,20 @@
-"""Import Whoosh without three modules it imports at its start and a search never uses.
+"""Import Whoosh without modules it imports at its start and a search never uses.
 
 Every command-line search is a fresh process, and Whoosh's imports were most of its time
-(docs/PERFORMANCE.md). Three of them serve nothing we call: ``whoosh.compat`` imports
-``urllib.request`` (HTTP, SSL, email: about 35 ms) for ``urlretrieve``; ``whoosh.reading``
-imports the ``cached_property`` package, which imports asyncio (about 45 ms) for coroutine
-support; ``whoosh.query.terms`` imports the English morphology tables (compiling hundreds of
-patterns: about 20 ms) for the ``Variations`` query. While exactly those Whoosh modules
-are executed, a stand-in takes the place of the module they import:
+(docs/PERFORMANCE.md). Some of them serve nothing we call: ``whoosh.compat`` imports
+``urllib.request`` (HTTP, SSL, email: about 35 ms) for ``urlretrieve`` and ``html`` (its
+entity tables: about 1.5 ms) for ``escape``; ``whoosh.reading`` imports the
+``cached_property`` package, which imports asyncio (about 45 ms) for coroutine support;
+``whoosh.query.terms`` imports the English morphology tables (compiling hundreds of
+patterns: about 20 ms) for the ``Variations`` query; ``whoosh.analysis.analyzers`` and
+``whoosh.analysis.morph`` import the Porter stemmer and the double metaphone (compiled
+patterns: about 3 ms) for analyzers our schema does not use (its stemmers are the German
+and English Snowball ones). While exactly those Whoosh modules are executed, a stand-in
+takes the place of the module they import:
 
-- ``urlretrieve`` and ``variations`` forward to the real function, importing its module on
-  the first call, so they still work if anything calls them;
+- ``urlretrieve``, ``escape``, ``variations``, ``stem`` and ``double_metaphone`` forward to
+  the real function, importing its module on the first call, so they still work if
+  anything calls them;
 - ``cached_property`` is the standard library's, which does the same for methods (ours are
   not coroutines: the package's only difference).
 
@@ -24,6 +29,7 @@ tests/unit/test_library_internals.py checks that Whoosh still imports these name
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 import types
 from collections.abc import Callable
@@ -31,22 +37,21 @@ from importlib.machinery import ModuleSpec
 from typing import Any
 
 
-def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
-    """Forward to urllib.request.urlretrieve (imported on the first call)."""
-    from urllib.request import urlretrieve  # noqa: PLC0415  # see the module docstring
+def _forwarder(module: str, name: str) -> Callable[..., Any]:
+    """Return a function that calls *module*'s *name*, importing the module on the first call."""
 
-    return urlretrieve(*args, **kwargs)
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    forward.__name__ = forward.__qualname__ = name
+    return forward
 
 
-def _variations(word: str) -> Any:
-    """Forward to whoosh.lang.morph_en.variations (imported on the first call)."""
-    from whoosh.lang.morph_en import variations  # noqa: PLC0415  # see the module docstring
-
-    return variations(word)
+STANDIN_DOC = "A stand-in while Whoosh imports (archiver standins.py)."
 
 
 def _module(name: str, **attributes: object) -> types.ModuleType:
-    module = types.ModuleType(name, "A stand-in while Whoosh imports (archiver standins.py).")
+    module = types.ModuleType(name, STANDIN_DOC)
     module.__dict__.update(attributes)
     return module
 
@@ -54,7 +59,24 @@ def _module(name: str, **attributes: object) -> types.ModuleType:
 # For each Whoosh module: the modules it imports that get a stand-in while it runs.
 STANDINS: dict[str, dict[str, Callable[[], types.ModuleType]]] = {
     "whoosh.compat": {
-        "urllib.request": lambda: _module("urllib.request", urlretrieve=_urlretrieve),
+        "urllib.request": lambda: _module(
+            "urllib.request", urlretrieve=_forwarder("urllib.request", "urlretrieve")
+        ),
+        "html": lambda: _module("html", escape=_forwarder("html", "escape")),
+    },
+    "whoosh.analysis.analyzers": {
+        "whoosh.lang.porter": lambda: _module(
+            "whoosh.lang.porter", stem=_forwarder("whoosh.lang.porter", "stem")
+        ),
+    },
+    "whoosh.analysis.morph": {
+        "whoosh.lang.dmetaphone": lambda: _module(
+            "whoosh.lang.dmetaphone",
+            double_metaphone=_forwarder("whoosh.lang.dmetaphone", "double_metaphone"),
+        ),
+        "whoosh.lang.porter": lambda: _module(
+            "whoosh.lang.porter", stem=_forwarder("whoosh.lang.porter", "stem")
+        ),
     },
     "whoosh.reading": {
         "cached_property": lambda: _module(
@@ -62,7 +84,9 @@ STANDINS: dict[str, dict[str, Callable[[], types.ModuleType]]] = {
         ),
     },
     "whoosh.query.terms": {
-        "whoosh.lang.morph_en": lambda: _module("whoosh.lang.morph_en", variations=_variations),
+        "whoosh.lang.morph_en": lambda: _module(
+            "whoosh.lang.morph_en", variations=_forwarder("whoosh.lang.morph_en", "variations")
+        ),
     },
 }
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import ctypes
 import enum
+import functools
 import hashlib
 import logging
 import os
@@ -141,22 +141,26 @@ def location_path(path: Path, archive_root: Path) -> str:
     return path.relative_to(archive_root).as_posix()
 
 
+@functools.cache
 def _load_syncfs() -> Callable[[int], int] | None:
-    """Return Linux's syncfs(2) where it reports write-back errors (Linux 5.8+), else None."""
+    """Return Linux's syncfs(2) where it reports write-back errors (Linux 5.8+), else None.
+
+    Looked up at the first sync, not at import: reading messages (a search's snippets)
+    needs neither ctypes nor libc (start-up: docs/PERFORMANCE.md).
+    """
     if not sys.platform.startswith("linux"):
         return None
     try:
         major, minor = (int(part) for part in os.uname().release.split(".")[:2])
         if (major, minor) < (5, 8):
             return None
+        import ctypes  # noqa: PLC0415  # see the docstring
+
         libc = ctypes.CDLL(None, use_errno=True)
         function: Callable[[int], int] = libc.syncfs
     except (OSError, AttributeError, ValueError):
         return None
     return function
-
-
-_SYNCFS = _load_syncfs()
 
 
 def sync_files(paths: Sequence[Path], directory: Path) -> None:
@@ -168,10 +172,13 @@ def sync_files(paths: Sequence[Path], directory: Path) -> None:
     """
     if not paths:
         return
-    if _SYNCFS is not None:
+    syncfs = _load_syncfs()
+    if syncfs is not None:
         fd = os.open(directory, os.O_RDONLY)
         try:
-            if _SYNCFS(fd) != 0:
+            if syncfs(fd) != 0:
+                import ctypes  # noqa: PLC0415  # loaded by _load_syncfs
+
                 error = ctypes.get_errno()
                 raise OSError(error, os.strerror(error))
         finally:
