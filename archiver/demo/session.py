@@ -30,9 +30,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -274,13 +275,19 @@ class DemoSession:
         return self.server.process.wait()
 
     def stop(self) -> None:
-        """Stop the server and remove the demo's mail, settings, archive and logs. Idempotent."""
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
-        self._held.close()  # before removing: Windows cannot remove an open file
-        close_logs_below(self.root)  # the front end logged into the demo's home
-        shutil.rmtree(self.root, ignore_errors=True)
+        """Stop the server and remove the demo's mail, settings, archive and logs. Idempotent.
+
+        A Ctrl-C or SIGTERM while this runs (a second one, or the first arriving as a failed
+        start is cleaned up) waits until it is done: interrupted, it would leave the server
+        running and the demo's files behind.
+        """
+        with _signals_held():
+            if self.server is not None:
+                self.server.stop()
+                self.server = None
+            self._held.close()  # before removing: Windows cannot remove an open file
+            close_logs_below(self.root)  # the front end logged into the demo's home
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> DemoSession:
         return self
@@ -292,3 +299,26 @@ class DemoSession:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM (where this thread may set handlers) until the block ends,
+    then act on them as before: the block is not interrupted, the signal is not lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread gets Python's signal handlers
+        return
+    held: list[int] = []
+    names = ("SIGINT", "SIGTERM", "SIGBREAK")
+    kinds = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    previous = {
+        kind: signal.signal(kind, lambda signum, _frame: held.append(signum)) for kind in kinds
+    }
+    try:
+        yield
+    finally:
+        for kind, handler in previous.items():
+            if handler is not None:  # None: not set from Python, nothing to give back
+                signal.signal(kind, handler)
+        if held:
+            signal.raise_signal(held[0])

@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import NoReturn
 
@@ -38,6 +38,7 @@ from archiver.gui.context import AppContext
 from archiver.gui.formatting import use_locale
 from archiver.gui.garbage import GuiThreadCollector
 from archiver.gui.mainwindow import MainWindow
+from archiver.gui.pages.base import JobPage
 from archiver.gui.preflight import missing_xcb_packages
 from archiver.gui.resources import resource_path
 
@@ -103,7 +104,15 @@ def _ignore_qt_message(kind: QtMsgType, context: QMessageLogContext, text: str) 
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    """Log an uncaught exception in a slot and tell the user, instead of dying silently."""
+    """Log an uncaught exception in a slot and tell the user, instead of dying silently.
+
+    Ctrl-C raises KeyboardInterrupt in whatever Python code runs, often a slot: that is the
+    user's wish to quit, not an error to show (a modal box would keep the app open).
+    """
+    if issubclass(kind, KeyboardInterrupt):
+        log.info("Quitting on Ctrl-C")
+        QTimer.singleShot(0, QCoreApplication.quit)
+        return
     log.critical("Uncaught exception", exc_info=(kind, exc, tb))
     QMessageBox.critical(
         None,
@@ -130,19 +139,21 @@ def _close_when_idle(window: MainWindow) -> None:
     QTimer.singleShot(0, close_if_idle)
 
 
-def _quit_on_signals(app: QApplication, window: MainWindow) -> QTimer:
+def _quit_on_signals(app: QApplication, busy_pages: Callable[[], Sequence[JobPage]]) -> QTimer:
     """Quit on SIGINT, SIGTERM and SIGHUP (Ctrl-Break's SIGBREAK on Windows, which has no
-    SIGHUP), cancelling jobs, so that the demo is cleaned up.
+    SIGHUP), cancelling the jobs of *busy_pages*, so that the demo is cleaned up.
 
+    Installed before the window is made: a signal while it is made and shown, or before the
+    event loop runs, quits as soon as the loop runs (quit() alone would be lost then).
     Returns the timer that lets Python run its signal handlers at all: it gets no control
     while Qt's event loop waits. Keep it until the loop ends.
     """
 
     def quit_now(signum: int, _frame: object) -> None:
         log.info("Quitting on signal %d", signum)
-        for page in window.busy_pages():
+        for page in busy_pages():
             page.cancel_job()
-        app.quit()
+        QTimer.singleShot(0, app.quit)
 
     names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
     for signum in (getattr(signal, name) for name in names if hasattr(signal, name)):
@@ -282,12 +293,17 @@ def _run(args: argparse.Namespace, demo: DemoSession | None) -> int:
     translators = install_translators(app, language)
     use_locale(language)
     sys.excepthook = _excepthook
+    window: MainWindow | None = None
+    signal_timer = (
+        _quit_on_signals(app, lambda: window.busy_pages() if window is not None else [])
+        if demo is not None
+        else None
+    )
     window = MainWindow(AppContext(dirs, config))
     if demo is not None:
         # "Demo" reads the same in every language we have, so it needs no translation.
         window.setWindowTitle(f"{window.windowTitle()} — Demo")
     window.show()
-    signal_timer = _quit_on_signals(app, window) if demo is not None else None
     if args.self_check:
         _close_when_idle(window)
     code = app.exec()

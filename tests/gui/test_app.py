@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
 
 from archiver import __version__
+from archiver.gui import app as app_module
 
 pytestmark = pytest.mark.gui
 
@@ -63,3 +68,38 @@ def test_a_broken_settings_file_is_a_clear_error(tmp_path):
     done = _run(tmp_path, "--self-check")
     assert done.returncode == 1
     assert "Cannot read the settings file" in done.stderr
+
+
+@pytest.fixture
+def signal_handlers() -> Iterator[None]:
+    """The process's signal handlers, given back after the test."""
+    names = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
+    kinds = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    before = {kind: signal.getsignal(kind) for kind in kinds}
+    yield
+    for kind, handler in before.items():
+        if handler is not None:
+            signal.signal(kind, handler)
+
+
+def test_a_signal_before_the_event_loop_runs_still_quits(qapp, signal_handlers):
+    """The demo's Ctrl-C while the window is made: quit() before exec() is lost in Qt 6, and
+    the demo stayed open (CI, 2026-12-06)."""
+    timer = app_module._quit_on_signals(qapp, lambda: [])
+    signal.raise_signal(signal.SIGINT)  # its handler runs here, before the loop
+    QTimer.singleShot(10_000, lambda: qapp.exit(1))  # instead of hanging, fail
+    try:
+        assert qapp.exec() == 0
+    finally:
+        timer.stop()
+
+
+def test_ctrl_c_in_a_slot_quits_without_an_error_box(qapp, monkeypatch):
+    boxes: list[object] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *args: boxes.append(args))
+    QTimer.singleShot(10_000, lambda: qapp.exit(1))
+    QTimer.singleShot(
+        0, lambda: app_module._excepthook(KeyboardInterrupt, KeyboardInterrupt(), None)
+    )
+    assert qapp.exec() == 0
+    assert not boxes

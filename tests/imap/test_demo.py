@@ -206,6 +206,28 @@ def test_stop_ends_the_server_and_removes_everything(mail):
     demo.stop()  # idempotent
 
 
+def test_ctrl_c_during_the_stop_still_ends_the_server_and_removes_everything(mail, monkeypatch):
+    """A second Ctrl-C (or the first, while a failed start is cleaned up) waits for the
+    clean-up, then interrupts."""
+    needs_dovecot()
+    demo = DemoSession()
+    demo.start(mail[:20])
+    assert demo.server is not None
+    process, server_dir = demo.server.process, demo.server.dir
+    assert process is not None
+    stop = DovecotServer.stop
+
+    def interrupted_stop(server: DovecotServer, remove: bool = True) -> None:
+        signal.raise_signal(signal.SIGINT)  # as the user presses Ctrl-C again
+        stop(server, remove)
+
+    monkeypatch.setattr(DovecotServer, "stop", interrupted_stop)
+    with pytest.raises(KeyboardInterrupt):
+        demo.stop()
+    assert process.poll() is not None
+    assert not demo.root.exists() and not server_dir.exists()
+
+
 # A demo session in a process of its own, which the tests then end in various ways.
 DEMO_CHILD = """
 import time
