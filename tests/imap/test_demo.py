@@ -306,7 +306,14 @@ def test_a_demo_ended_by_a_signal_cleans_up(tmp_path, private_tmpdir, signum):
     assert pids, "the demo server did not start"
     dovecot = _dovecot_pid(pids[0].parent.parent)
     child.send_signal(getattr(signal, signum))
-    _, err = child.communicate(timeout=60)
+    try:
+        _, err = child.communicate(timeout=60)
+    finally:  # a failing test leaves neither the demo nor its server running
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        if _runs(dovecot):
+            os.kill(dovecot, signal.SIGKILL)
     assert "Traceback" not in err
     assert list(private_tmpdir.iterdir()) == []
     assert not _runs(dovecot)
