@@ -786,8 +786,12 @@ def _block_keys(
 ) -> list[int]:
     """Return one block's position keys for the documents in *wanted*.
 
-    A posting's deltas start from 0; most postings of a word hold a single position.
+    A posting's deltas start from 0; most postings of a word hold a single position, and
+    where all of a block's do (a rare word, a common gram), one comprehension makes the keys
+    at about half the cost of the loop.
     """
+    if len(deltas) == len(ids):  # every posting holds one position (none holds none)
+        return [(i << 32) + d + shift for i, d in zip(ids, deltas, strict=True) if i in wanted]
     starts = list(accumulate(counts, initial=0))
     keys: list[int] = []
     for i in compress(range(len(ids)), map(wanted.__contains__, ids)):
