@@ -237,7 +237,7 @@ def test_phrases_with_frequent_words_anywhere(tmp_path, grams):
 
 
 def test_grams_join_each_common_word_with_the_word_after_it():
-    assert common_grams("Anbei die Rechnung mit") == {gram("die", "rechnung"): [1]}
+    assert common_grams("Anbei und Rechnung mit") == {gram("und", "rechnung"): [1]}
     assert common_grams("Rechnung Frist") == {}
     assert common_grams("und die") == {gram("und", "die"): [0]}
     assert common_grams("mit mit mit") == {gram("mit", "mit"): [0, 1]}
