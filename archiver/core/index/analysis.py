@@ -165,12 +165,13 @@ def positions(text: str) -> dict[str, list[int]]:
 # its positions in every candidate message ("mit freundlichen Grüßen" took 190 ms at 100,000
 # messages, against 45 ms without "mit"). Each occurrence of one, but a text's last word,
 # adds a common gram: the word joined with the word after it (Lucene's CommonGramsFilter, one
-# direction only), so that a phrase reads the gram's short list instead. "und" is the most
-# frequent word of German mail, "mit" opens the closing of nearly every German business
-# letter. The list is short on purpose: every word on it adds a posting for each of its
-# distinct followers in every message, about 15 % more postings per word in generated mail
-# (docs/PERFORMANCE.md). Changing the list changes the index: bump SCHEMA_VERSION.
-COMMON_WORDS = frozenset(map(term, ["und", "mit"]))
+# direction only), so that a phrase reads the gram's short list instead. "mit" opens the
+# closing of nearly every German business letter. Every word on the list adds a posting for
+# each of its distinct followers in every message: about 15 % more postings per word in
+# generated mail, and a second word ("und") took the writer from about +5 % to +20-35 % CPU
+# (docs/PERFORMANCE.md), so the list holds one. Changing it changes the index: bump
+# SCHEMA_VERSION.
+COMMON_WORDS = frozenset([term("mit")])
 
 
 def gram(first: str, second: str) -> str:
