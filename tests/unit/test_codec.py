@@ -15,28 +15,51 @@ from whoosh import query as wq
 from whoosh.filedb.filestore import FileStorage
 
 from archiver.core.index import pool, search
-from archiver.core.index.analysis import term
+from archiver.core.index.analysis import (
+    COMMON_WORDS,
+    MAX_WORD,
+    WORD,
+    common_grams,
+    gram,
+    phrase_cover,
+    term,
+)
 from archiver.core.index.codec import ArrayPositions, MailCodec, MailLeafMatcher
+from archiver.core.index.extract import extract
 from archiver.core.index.indexer import open_writer
 from archiver.core.index.schema import build_schema
-from archiver.core.index.search import ArchiveSearcher, _phrase_docs, parse_query
+from archiver.core.index.search import ArchiveSearcher, _phrase_docs, _phrase_terms, parse_query
+from tests.helpers.corpus import SKIP_REASON, corpus_files
+from tests.helpers.mailgen import HARD_SHAPES, generate_message
 
 WORDS = ["anbei", "rechnung", "mit", "freundlichen", "grussen", "frist", "zahlung"]
 
 
-def build(root: Path, texts: list[str], *, segments: int = 1, delete: tuple[int, ...] = ()) -> None:
+def build(
+    root: Path,
+    texts: list[str],
+    *,
+    segments: int = 1,
+    delete: tuple[int, ...] = (),
+    grams: bool = True,
+) -> None:
     """Index *texts* (document i dated by i) in *segments* commits, then delete some.
 
     Blocks of 8 postings, not 1,024, so that small tests cross many block boundaries.
+    Without *grams*, the index is as schema version 6 made it: no common grams.
     """
     (root / ".index").mkdir()
-    ix = index.create_in(str(root / ".index"), build_schema())
+    schema = build_schema()
+    if not grams:
+        schema.remove("text_grams")
+    ix = index.create_in(str(root / ".index"), schema)
     per_commit = -(-len(texts) // segments)
     for start in range(0, len(texts), per_commit):
         with ix.writer(codec=MailCodec(blocklimit=8), merge=False) as writer:
             for number in range(start, min(start + per_commit, len(texts))):
                 when = dt.datetime(2000, 1, 1) + dt.timedelta(hours=number)
-                writer.add_document(id=str(number), date=when, text=texts[number])
+                text = {"text": texts[number]} | ({"text_grams": texts[number]} if grams else {})
+                writer.add_document(id=str(number), date=when, **text)
     if delete:
         with ix.writer(codec=MailCodec(blocklimit=8), merge=False) as writer:
             for number in delete:
@@ -194,9 +217,12 @@ FREQUENT_PHRASES = {
 }
 
 
-def test_phrases_with_frequent_words_anywhere(tmp_path):
-    """The most frequent word, checked last by its positions alone, still means adjacent."""
-    build(tmp_path, FREQUENT_TEXTS * 3, segments=2, delete=(10,))
+@pytest.mark.parametrize("grams", [True, False], ids=["common grams", "index without them"])
+def test_phrases_with_frequent_words_anywhere(tmp_path, grams):
+    """Phrases with common words find the same with grams, without them (an index of schema
+    version 6) and by Whoosh's span matchers over the words; grams serve where a common word
+    is followed by another word of the phrase."""
+    build(tmp_path, FREQUENT_TEXTS * 3, segments=2, delete=(10,), grams=grams)
     every = {copy * 10 + n for n in range(10) for copy in range(3)}
     with ArchiveSearcher(tmp_path) as searcher:
         for text, expected in FREQUENT_PHRASES.items():
@@ -205,6 +231,99 @@ def test_phrases_with_frequent_words_anywhere(tmp_path):
             assert {h.id for h in result.hits} == wanted, text
             assert whoosh_ids(searcher, result.query) == wanted, text
             assert _phrase_docs(searcher._searcher, result.query) is not None
+            fields = {name for name, _, _ in _phrase_terms(searcher._searcher, result.query)}
+            followed = any(w in COMMON_WORDS for w in result.query.words[:-1])
+            assert ("text_grams" in fields) == (grams and followed), text
+
+
+def test_grams_join_each_common_word_with_the_word_after_it():
+    assert common_grams("Anbei mit Rechnung mit") == {gram("mit", "rechnung"): [1]}
+    assert common_grams("Rechnung und die Frist") == {}
+    assert common_grams("mit die") == {gram("mit", "die"): [0]}
+    assert common_grams("mit mit mit") == {gram("mit", "mit"): [0, 1]}
+    assert common_grams("MIT Grüßen, mit grüße") == {gram("mit", term("grüßen")): [0, 2]}
+
+
+@pytest.mark.parametrize(
+    ("words", "cover"),
+    [
+        (["mit", "freundlich", "gruss"], [(0, True), (2, False)]),
+        (["rechnung", "mit", "der", "bitt"], [(0, False), (1, True), (3, False)]),
+        (["rechnung", "mit", "die", "frist"], [(0, False), (1, True), (3, False)]),
+        (["rechnung", "mit"], None),  # a common word at the end: its positions, as before
+        (["mit", "mit", "der"], [(0, True), (2, False)]),
+        (["mit", "die", "mit", "der"], [(0, True), (2, True)]),
+        (["und", "die", "der"], None),
+        (["freundlich", "gruss"], None),
+    ],
+)
+def test_a_phrase_reads_the_gram_of_each_common_word_followed_by_another(words, cover):
+    assert phrase_cover(words) == cover
+
+
+def mail_texts(messages: list[bytes]) -> list[str]:
+    """Return the searchable text of each message, as the indexer joins it."""
+    texts = []
+    for raw in messages:
+        content = extract(raw)
+        texts.append(
+            "\n".join([content.subject, content.from_, content.body, *content.attachments])
+        )
+    return texts
+
+
+def phrases_around_common_words(texts: list[str], count: int) -> list[str]:
+    """Return *count* phrases of 2 to 4 words cut from *texts* around common words: starting
+    with one, holding one inside, ending with one, and a few of other words."""
+    rng = random.Random(5)
+    phrases = []
+    while len(phrases) < count:
+        words = [w for w in WORD.findall(rng.choice(texts)) if len(w) <= MAX_WORD]
+        common = [i for i, w in enumerate(words) if term(w) in COMMON_WORDS]
+        if len(words) < 4 or not common:
+            continue
+        at = (
+            rng.choice(common) - rng.randrange(3)
+            if rng.random() < 0.9
+            else rng.randrange(len(words))
+        )
+        at = max(0, min(at, len(words) - 2))
+        phrases.append(" ".join(words[at : at + rng.randint(2, 4)]))
+    return phrases
+
+
+def assert_grams_change_nothing(tmp_path: Path, texts: list[str]) -> None:
+    """Phrases cut from *texts* find the same messages with grams, without them and by
+    Whoosh's span matchers (message 1 is deleted, in an index of two segments)."""
+    phrases = phrases_around_common_words(texts[:1] + texts[2:], 150)
+    (tmp_path / "grams").mkdir()
+    (tmp_path / "words").mkdir()
+    build(tmp_path / "grams", texts, segments=2, delete=(1,))
+    build(tmp_path / "words", texts, segments=2, delete=(1,), grams=False)
+    with ArchiveSearcher(tmp_path / "grams") as grams, ArchiveSearcher(tmp_path / "words") as words:
+        served = 0
+        for phrase in phrases:
+            found = grams.search(f'"{phrase}"', limit=None)
+            terms = _phrase_terms(grams._searcher, found.query)
+            served += any(name == "text_grams" for name, _, _ in terms)
+            ids = {h.id for h in found.hits}
+            assert ids == {h.id for h in words.search(f'"{phrase}"', limit=None).hits}, phrase
+            assert ids == whoosh_ids(grams, found.query), phrase
+            assert ids, phrase  # cut from the texts: at least one message has it
+    assert served > len(phrases) // 2  # most through common grams
+
+
+def test_grams_change_no_phrase_result_on_generated_mail(tmp_path):
+    messages = [generate_message(seed, size=2_500) for seed in range(40)]
+    messages += [make(seed) for seed in range(2) for make in HARD_SHAPES.values()]
+    texts = mail_texts(messages)
+    assert_grams_change_nothing(tmp_path, texts)
+
+
+@pytest.mark.skipif(not corpus_files(), reason=SKIP_REASON)
+def test_grams_change_no_phrase_result_on_the_corpus(tmp_path):
+    texts = mail_texts([path.read_bytes() for path in corpus_files()])
+    assert_grams_change_nothing(tmp_path, texts)
 
 
 @pytest.mark.parametrize("segments", [1, 3])

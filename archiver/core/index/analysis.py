@@ -134,17 +134,95 @@ def reversed_parts(text: str) -> str:
     return " ".join({part_form(w)[::-1] for w in nouns})
 
 
+@functools.lru_cache(maxsize=1)
+def stems(text: str) -> list[str]:
+    """Return the terms of *text*'s words in order (kept for the last text, as words() is).
+
+    The text field's positions and its common grams are indexed one right after the other,
+    from the same text. Do not change the list.
+    """
+    return list(map(term, words(text)))
+
+
+@functools.lru_cache(maxsize=1)
 def positions(text: str) -> dict[str, list[int]]:
-    """Return each term of *text* with the positions it occurs at (as WordAnalyzer counts)."""
+    """Return each term of *text* with the positions it occurs at (as WordAnalyzer counts).
+
+    Kept for the last text, for its common grams (see common_grams). Do not change it.
+    """
     found: dict[str, list[int]] = {}
     get = found.get
-    for pos, stem in enumerate(map(term, words(text))):
+    for pos, stem in enumerate(stems(text)):
         where = get(stem)
         if where is None:
             found[stem] = [pos]
         else:
             where.append(pos)
     return found
+
+
+# Words with millions of occurrences in a large archive: a phrase holding one decodes all
+# its positions in every candidate message ("mit freundlichen Grüßen" took 190 ms at 100,000
+# messages, against 45 ms without "mit"). Each occurrence of one, but a text's last word,
+# adds a common gram: the word joined with the word after it (Lucene's CommonGramsFilter, one
+# direction only), so that a phrase reads the gram's short list instead. "mit" opens the
+# closing of nearly every German business letter. Every word on the list adds a posting for
+# each of its distinct followers in every message: about 15 % more postings per word in
+# generated mail, and a second word ("und") took the writer from about +5 % to +20-35 % CPU
+# (docs/PERFORMANCE.md), so the list holds one. Changing it changes the index: bump
+# SCHEMA_VERSION.
+COMMON_WORDS = frozenset([term("mit")])
+
+
+def gram(first: str, second: str) -> str:
+    """Return the common gram of two adjacent terms (a space never occurs in a term)."""
+    return f"{first} {second}"
+
+
+def common_grams(text: str) -> dict[str, list[int]]:
+    """Return the common grams of *text*, each with the positions of its first word.
+
+    Read from positions() and stems() of the same text, which the text field has just
+    computed: only the common words' own positions are visited.
+    """
+    found = positions(text)
+    terms = stems(text)
+    last = len(terms) - 1
+    grams: dict[str, list[int]] = {}
+    for word in COMMON_WORDS:
+        where = found.get(word)
+        if where is None:
+            continue
+        if where[-1] == last:  # the text's last word: nothing follows it
+            where = where[:-1]
+        prefix = word + " "
+        followers = map(terms.__getitem__, map((1).__add__, where))
+        for pos, follower in zip(where, followers, strict=True):
+            key = prefix + follower
+            at = grams.get(key)
+            if at is None:
+                grams[key] = [pos]
+            else:
+                at.append(pos)
+    return grams
+
+
+def phrase_cover(terms: list[str]) -> list[tuple[int, bool]] | None:
+    """Return how to look up a phrase of *terms* with common grams, or None (none helps).
+
+    Each item is the index of a term, and whether the gram starting there stands for it and
+    the next term (a common word followed by another word), or the term alone. Left to
+    right, a common word takes the word after it into its gram; a common word at the end
+    with no gram before it stays a word (its positions are decoded, as without grams).
+    """
+    cover: list[tuple[int, bool]] = []
+    last = len(terms) - 1
+    k = 0
+    while k <= last:
+        paired = k < last and terms[k] in COMMON_WORDS
+        cover.append((k, paired))
+        k += 2 if paired else 1
+    return cover if any(paired for _, paired in cover) else None
 
 
 class WordAnalyzer(Analyzer):

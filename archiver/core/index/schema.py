@@ -24,6 +24,7 @@ from archiver.core.index.analysis import (
     AddressAnalyzer,
     NameAnalyzer,
     WordAnalyzer,
+    common_grams,
     fold,
     part_form,
     positions,
@@ -35,8 +36,9 @@ from archiver.core.index.codec import ArrayPositions
 # Bumped when the fields, the analysis or the text extraction change: an index of another
 # version is rebuilt. 5: HTML bodies read as HTML5 (text after a missing </head> was lost).
 # 6: the text inside attachments (PDF, Office, ...) in ``text`` and ``inside``, has:unreadable,
-# has:partial, has:scan, and the stored ``unreadable`` notes.
-SCHEMA_VERSION = 6
+# has:partial, has:scan, and the stored ``unreadable`` notes. 7: ``text_grams`` (common grams
+# for phrases with the most frequent words; an index without it still answers them, slower).
+SCHEMA_VERSION = 7
 
 
 class CompoundText(TEXT):
@@ -128,6 +130,27 @@ class ReversedParts(KEYWORD):
         boost = self.format.field_boost
         for part in reversed_parts(value).split():
             yield part.encode("utf-8"), 1, boost, once
+
+
+class CommonGrams(TEXT):
+    """The common grams of a text (see analysis.common_grams), with positions, unscored.
+
+    Its value is the text itself, the same the CompoundText field beside it gets, whose
+    terms the grams are made of (analysis.positions and stems keep them). Only phrase
+    searches read it (search._phrase_terms); it has no field length, so it leaves relevance
+    alone.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=WordAnalyzer(), phrase=True)
+        self.format = ArrayPositions()
+        self.scorable = False
+
+    def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for pair, where in common_grams(value).items():
+            yield pair.encode("utf-8"), len(where), len(where) * boost, encode(where)
 
 
 class MailDate(DATETIME):
@@ -228,6 +251,7 @@ def build_schema() -> Schema:
         # subject, names, body, attachment names and the text inside attachments
         text=CompoundText("text_parts"),
         text_parts=ReversedParts(),
+        text_grams=CommonGrams(),  # the text's common grams, for phrases (not user-visible)
         inside=CompoundText("inside_parts"),  # the text inside attachments alone
         inside_parts=ReversedParts(),
         unreadable=STORED,  # "name: why" per attachment not read (in full), one per line

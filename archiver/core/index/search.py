@@ -37,7 +37,7 @@ from whoosh.util.numeric import byte_to_length
 
 from archiver.core.catalog import Catalog, State
 from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
-from archiver.core.index.analysis import WORD, fold, part_form, term
+from archiver.core.index.analysis import WORD, fold, gram, part_form, phrase_cover, term
 from archiver.core.index.codec import ArrayPositions, MailLeafMatcher
 from archiver.core.index.location import index_dir
 from archiver.core.index.schema import build_schema
@@ -697,46 +697,78 @@ def _term_docs(
     return found
 
 
+# Fields whose common grams (analysis.common_grams) another field holds, for phrases.
+GRAM_FIELDS = {"text": "text_grams"}
+
+
+def _phrase_terms(searcher: Searcher, q: wq.Phrase) -> list[tuple[str, bytes, int]]:
+    """Return the terms to look up for the phrase *q*: (field, term, index of its first word).
+
+    A common word followed by another word is looked up through their common gram where the
+    index has them (an index made before schema version 7 has not, and gets the words alone
+    until rebuilt); every other word as itself.
+    """
+    field = searcher.schema[q.fieldname]
+    words = [str(w) for w in q.words]
+    grams = GRAM_FIELDS.get(q.fieldname)
+    cover = phrase_cover(words) if grams in searcher.schema else None
+    if grams is None or cover is None:
+        return [(q.fieldname, field.to_bytes(w), k) for k, w in enumerate(words)]
+    return [
+        (grams, gram(words[k], words[k + 1]).encode("utf-8"), k)
+        if paired
+        else (q.fieldname, field.to_bytes(words[k]), k)
+        for k, paired in cover
+    ]
+
+
 def _phrase_docs(searcher: Searcher, q: wq.Phrase) -> set[int] | None:
     """Return the documents holding the words of *q* next to each other, in order.
 
-    The documents holding every word come from the document numbers alone. For those, each
-    position p of the k-th word (of n) becomes the key ``document << 32 | p - k + n``; a
-    document has the phrase where all its words share a key. Keys are made rarest word
-    first, and each next word's only for the documents still in. None where the index
-    cannot be read that way (another format, a looser phrase, a word too frequent to hold
-    its positions in memory): Whoosh's span matchers answer instead.
+    The documents holding every term come from the document numbers alone. For those, each
+    position p of a term standing for the phrase's words from the k-th (of n) on becomes
+    the key ``document << 32 | p - k + n``; a document has the phrase where all its terms
+    share a key. Keys are made rarest term first, and each next term's only for the
+    documents still in. The terms are the words, or common grams for common words (see
+    _phrase_terms). None where the index cannot be read that way (another format, a looser
+    phrase, a term too frequent to hold its positions in memory): Whoosh's span matchers
+    answer instead.
     """
     field = searcher.schema[q.fieldname]
     if not isinstance(field.format, ArrayPositions) or q.slop != 1 or len(q.words) < 2:
         return None
-    texts = [field.to_bytes(word) for word in q.words]
-    count = len(texts)
+    terms = _phrase_terms(searcher, q)
+    count = len(q.words)
     found: set[int] = set()
     for reader, offset in _segments(searcher):
-        if any((q.fieldname, text) not in reader for text in texts):
+        if any((name, text) not in reader for name, text, _ in terms):
             continue
-        matchers = [_leaf_matcher(reader, q.fieldname, text)[0] for text in texts]
-        occurrences = [reader.frequency(q.fieldname, text) for text in texts]
+        if len(terms) == 1:  # a gram standing for the whole phrase: its documents
+            name, text, _ = terms[0]
+            found.update(_shifted(_posting_ids(reader, name, text), offset))
+            continue
+        matchers = [_leaf_matcher(reader, name, text)[0] for name, text, _ in terms]
+        occurrences = [reader.frequency(name, text) for name, text, _ in terms]
         if min(occurrences) > PHRASE_POSITIONS_MAX or not all(
             type(m) is MailLeafMatcher for m in matchers
         ):
             return None
-        by_size = sorted(texts, key=lambda text: reader.doc_frequency(q.fieldname, text))
-        candidates = set(_posting_ids(reader, q.fieldname, by_size[0]))
-        for text in by_size[1:]:
+        by_size = sorted(terms, key=lambda t: reader.doc_frequency(t[0], t[1]))
+        candidates = set(_posting_ids(reader, by_size[0][0], by_size[0][1]))
+        for name, text, _ in by_size[1:]:
             if candidates:
-                candidates.intersection_update(_posting_ids(reader, q.fieldname, text))
+                candidates.intersection_update(_posting_ids(reader, name, text))
         if not candidates:
             continue
-        # Rarest word first; each next word is decoded only for the documents still in.
-        order = sorted(range(count), key=occurrences.__getitem__)
-        keys = set(_position_keys(matchers[order[0]], candidates, count - order[0]))
-        for k in order[1:]:
+        # Rarest term first; each next term is decoded only for the documents still in.
+        order = sorted(range(len(terms)), key=occurrences.__getitem__)
+        first = order[0]
+        keys = set(_position_keys(matchers[first], candidates, count - terms[first][2]))
+        for i in order[1:]:
             candidates = {key >> 32 for key in keys}
             if not candidates:
                 break
-            keys.intersection_update(_position_keys(matchers[k], candidates, count - k))
+            keys.intersection_update(_position_keys(matchers[i], candidates, count - terms[i][2]))
         found.update(_shifted({key >> 32 for key in keys}, offset))
     return found
 
@@ -754,8 +786,12 @@ def _block_keys(
 ) -> list[int]:
     """Return one block's position keys for the documents in *wanted*.
 
-    A posting's deltas start from 0; most postings of a word hold a single position.
+    A posting's deltas start from 0; most postings of a word hold a single position, and
+    where all of a block's do (a rare word, a common gram), one comprehension makes the keys
+    at about half the cost of the loop.
     """
+    if len(deltas) == len(ids):  # every posting holds one position (none holds none)
+        return [(i << 32) + d + shift for i, d in zip(ids, deltas, strict=True) if i in wanted]
     starts = list(accumulate(counts, initial=0))
     keys: list[int] = []
     for i in compress(range(len(ids)), map(wanted.__contains__, ids)):
