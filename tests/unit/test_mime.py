@@ -159,7 +159,7 @@ LINES = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.tuples(LINES, st.sampled_from(["\r\n", "\n", "\r"])), max_size=40),
     st.booleans(),
@@ -175,3 +175,11 @@ def test_any_arrangement_of_lines_parses_alike(lines, multipart):
         assert same_as_emails(data)
     finally:
         mime.RUN_MIN = saved
+
+
+@given(st.lists(st.sampled_from([b"QUJD", b"QQ==", b"\r\n", b"\n", b"\r"]), max_size=30))
+def test_lines_of_one_width_are_told_as_pair_by_pair(pieces):
+    """The quick test of base64 lines (every line as wide as the first) is the plain one."""
+    chunk = b"".join(pieces)
+    plain = chunk[:1] != b"" and mime._is_base64_lines_slowly(chunk)
+    assert mime._is_base64_lines(chunk) == plain

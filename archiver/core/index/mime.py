@@ -34,6 +34,8 @@ NEWLINE = re.compile(r"\r\n|\r|\n")
 
 # Bodies shorter than this are left to the parser: checking them costs about what it saves.
 RUN_MIN = 8192
+# A part's headers longer than this leave its body to the parser (see _after_blank_line).
+HEADERS_MAX = 65536
 _BASE64_LINES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
 # "\0" is in no message given a placeholder (see parse_message), so this finds ours only.
 _PLACEHOLDER = re.compile("\0([0-9]+)\0\n")
@@ -86,7 +88,9 @@ def _base64_runs(data: bytes) -> list[tuple[int, int]]:
 
 
 def _after_blank_line(data: bytes, start: int, end: int) -> int | None:
-    """Return where the first empty line (LF LF or LF CR LF) in data[start:end] ends."""
+    """Return where the first empty line (LF LF or LF CR LF) in data[start:end] ends, if it
+    is within HEADERS_MAX bytes (a part's headers; beyond, the body is left to the parser)."""
+    end = min(end, start + HEADERS_MAX)
     found = [
         at + len(mark) for mark in (b"\n\n", b"\n\r\n") if (at := data.find(mark, start, end)) >= 0
     ]
@@ -95,10 +99,37 @@ def _after_blank_line(data: bytes, start: int, end: int) -> int | None:
 
 def _is_base64_lines(chunk: bytes) -> bool:
     """Whether *chunk* is lines of base64 characters only, none empty, each ending in LF or
-    CR LF (the last may have no end); never a line the parser reads as more than text."""
+    CR LF (the last may have no end); never a line the parser reads as more than text.
+
+    Encoders write lines of one width: where every line but the last is as long as the
+    first, a look at each line's end (a strided slice) and a count of the line ends tell;
+    otherwise the pairs that would start an empty line or a bare CR are looked for.
+    """
+    if chunk[:1] in (b"", b"\r", b"\n") or chunk.translate(None, _BASE64_LINES):
+        return False
+    width = chunk.find(b"\n") + 1  # the first line, its end included
+    if not width:
+        return _is_base64_lines_slowly(chunk)
+    lines = len(chunk) // width
+    ends = chunk[width - 1 : lines * width : width]
+    crlf = chunk[width - 2 : width - 1] == b"\r"
+    tail = chunk[lines * width :]
+    if (
+        lines
+        and ends == b"\n" * lines
+        and (not crlf or chunk[width - 2 : lines * width : width] == b"\r" * lines)
+        and chunk.count(b"\n") == lines + tail.count(b"\n")
+        and chunk.count(b"\r") == (lines if crlf else 0) + tail.count(b"\r")
+        and _is_base64_lines_slowly(tail)
+    ):
+        return True  # lines of one width, every CR and LF at their ends, and a good tail
+    return _is_base64_lines_slowly(chunk)
+
+
+def _is_base64_lines_slowly(chunk: bytes) -> bool:
+    """_is_base64_lines, for a chunk of base64 characters, CRs and LFs, pair by pair."""
     return (
-        chunk[:1] not in (b"", b"\r", b"\n")
-        and not chunk.translate(None, _BASE64_LINES)
+        chunk[:1] not in (b"\r", b"\n")
         and b"\n\n" not in chunk
         and b"\n\r" not in chunk
         and chunk.count(b"\r") == chunk.count(b"\r\n")
