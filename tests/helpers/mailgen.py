@@ -986,3 +986,26 @@ HARD_SHAPES: dict[str, Callable[[int], bytes]] = {
 Every message has CRLF line endings and a CRLF CRLF header/body separator; the shapes break
 only what their name says. Different seeds change Message-ID, Date, subject or body.
 """
+
+ODD_SHAPES: dict[str, bytes] = {
+    "no body": b"Subject: x\r\nFrom: a@b\r\n",
+    "no line end at all": b"Subject: x",
+    "empty": b"",
+    "no blank line before the body": b"Subject: x\nthis line is not a header\nmore\n",
+    "lone CRs": b"Subject: x\rFrom: y\r\rbody\rtext\r",
+    "a separator with text on it": b"Subject: x\n\r text after CR\nbody\n",
+    "continuation lines": b"Subject: a\n long\n\tlonger\nFrom: b\n\nbody\n",
+    "unix From_ line": b"From someone Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n",
+    "a From_ line last among the headers": b"Subject: x\nFrom someone\n\nbody\n",
+    "base64 body": b"Content-Type: text/plain; charset=utf-8\n"
+    b"Content-Transfer-Encoding: base64\n\nR3LDvMOfZSwgV2VsdA==\n",
+    "html only": b"Content-Type: text/html\n\n<p>Hallo <b>Welt</b></p>\n",
+    "latin-1 8bit": b"Content-Type: text/plain; charset=iso-8859-1\n\nGr\xfc\xdfe\n",
+    "a mail inside": b"Content-Type: message/rfc822\n\nSubject: inner\n\ninner body\n",
+    "delivery status": b"Content-Type: message/delivery-status\n\nReporting-MTA: x\n\n"
+    b"Action: failed\n",
+    "multipart": b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
+    b"Content-Type: text/plain\n\none\n--b\nContent-Type: text/plain\n\ntwo\n--b--\n",
+    "multipart without its parts": b"Content-Type: multipart/mixed\n\nno boundary\n",
+}
+"""Small messages of odd shape, by name, each a corner of email's parser (LF line ends)."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 import zipfile
+from email.message import Message
 from pathlib import Path
 
 import pytest
 from whoosh import index
 
 from archiver.core.catalog import Location, Record, State
+from archiver.core.index import extract as extract_module
 from archiver.core.index.attachments_text import Limits, kind_of, read_attachment
 from archiver.core.index.extract import extract
 from archiver.core.index.indexer import document
@@ -287,7 +290,6 @@ def test_the_matching_attachment_is_named_with_a_snippet():
 
 def test_messages_without_attachments_read_nothing_more(monkeypatch):
     """The cost of a plain message is unchanged: no attachment reader is called."""
-    import archiver.core.index.extract as extract_module  # noqa: PLC0415
 
     def fail(*args: object, **kwargs: object) -> list[object]:
         raise AssertionError("read_attachment called")
@@ -323,7 +325,6 @@ def test_a_reader_beyond_our_limits_costs_the_attachment_only(monkeypatch):
 
 
 def test_an_attachment_that_breaks_decoding_leaves_the_message_indexed(monkeypatch):
-    import archiver.core.index.extract as extract_module  # noqa: PLC0415
 
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise LookupError("unknown encoding")
@@ -366,3 +367,62 @@ def test_a_thinned_message_records_its_cut_attachments_as_unreadable():
     assert fields["unreadable"] == "lang.txt: in a message over 8 MB: read in part only"
     assert fields["has"] == "attachment unreadable" and fields["inside"] == "Pfaendungsbeschluss"
     assert "Vollstreckungsauftrag" in document(_record(1, data), data)["inside"]
+
+
+def _base64_part(content_type: str, encoded: str) -> Message:
+    part = Message()
+    part["Content-Type"] = content_type
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(encoded)
+    return part
+
+
+def _lines(data: bytes) -> str:
+    encoded = base64.b64encode(data).decode()
+    return "".join(encoded[i : i + 76] + "\r\n" for i in range(0, len(encoded), 76))
+
+
+PICTURE = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+UNDECODED = {  # label, content type, encoded payload: not read, by name, type and bytes
+    "foto.jpg": ("image/jpeg", _lines(PICTURE)),
+    "image/png": ("image/png", _lines(b"\x89PNG\r\n\x1a\n" + PICTURE)),
+    "daten.bin": ("application/octet-stream", _lines(PICTURE)),
+    "BM.bin": ("application/octet-stream", "BMxx" * 3),  # decodes to nothing readable
+}
+DECODED = {  # read, or not surely unread: these are decoded as before
+    "scan.jpg": ("image/jpeg", _lines(DOCUMENTS["beschluss.pdf"][1])),  # a PDF by its bytes
+    "daten.dat": ("application/octet-stream", _lines(DOCUMENTS["auftrag.docx"][1])),  # zip
+    "brief.pdf": ("image/jpeg", _lines(PICTURE)),  # a PDF by its name
+    "noname": ("application/rtf", _lines(PICTURE)),  # RTF by its type
+    "short.bin": ("application/octet-stream", "/9j/"),  # too short to tell
+    "space.bin": ("application/octet-stream", " " + _lines(PICTURE)),
+    "padded.bin": ("application/octet-stream", "QQ==" + _lines(PICTURE)),
+}
+
+
+@pytest.mark.parametrize("label", [*UNDECODED, *DECODED])
+def test_attachments_are_left_undecoded_only_where_nothing_would_be_read(label):
+    content_type, encoded = UNDECODED.get(label) or DECODED[label]
+    part = _base64_part(content_type, encoded)
+    undecoded = not extract_module._may_hold_text(part, label, Limits())
+    assert undecoded == (label in UNDECODED)
+    if undecoded:
+        assert read_attachment(label, content_type, part.get_payload(decode=True)) == []
+
+
+def test_pictures_are_decoded_for_ocr():
+    part = _base64_part("image/jpeg", UNDECODED["foto.jpg"][1])
+    assert extract_module._may_hold_text(part, "foto.jpg", Limits(ocr=True))
+
+
+def test_a_pdf_sent_as_a_picture_is_read():
+    boundary = "b"
+    data = (
+        f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n--{boundary}\r\n'
+        'Content-Type: image/jpeg; name="scan.jpg"\r\nContent-Transfer-Encoding: base64\r\n'
+        f"\r\n{DECODED['scan.jpg'][1]}--{boundary}\r\n"
+        'Content-Type: image/jpeg; name="foto.jpg"\r\nContent-Transfer-Encoding: base64\r\n'
+        f"\r\n{UNDECODED['foto.jpg'][1]}--{boundary}--\r\n"
+    ).encode()
+    (item,) = extract(data).inside
+    assert item.name == "scan.jpg" and "Pfändungsbeschluss" in item.text

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index
 from whoosh import query as wq
+from whoosh.codec.base import FieldWriter
 from whoosh.filedb.filestore import FileStorage
 
 from archiver.core.index import pool, search
@@ -24,7 +26,7 @@ from archiver.core.index.analysis import (
     phrase_cover,
     term,
 )
-from archiver.core.index.codec import ArrayPositions, MailCodec, MailLeafMatcher
+from archiver.core.index.codec import ArrayPositions, MailCodec, MailFieldWriter, MailLeafMatcher
 from archiver.core.index.extract import extract
 from archiver.core.index.indexer import open_writer
 from archiver.core.index.schema import build_schema
@@ -368,3 +370,59 @@ def test_relevance_of_other_queries_is_left_to_whoosh(tmp_path, text):
         assert [h.id for h in hits] == [
             int(r["id"]) for r in searcher._searcher.search(parse_query(text))
         ]
+
+
+class PerPostingFieldWriter(MailFieldWriter):
+    """MailFieldWriter given its postings one at a time, the way Whoosh's FieldWriter does."""
+
+    def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
+        FieldWriter.add_postings(self, schema, lengths, items)
+
+
+class PerPostingCodec(MailCodec):
+    def field_writer(self, storage: Any, segment: Any) -> Any:
+        return PerPostingFieldWriter(self, storage, segment)
+
+
+def segment_files(folder: Path) -> dict[str, bytes]:
+    """Return the index's posting and term files, by extension (segment names are random)."""
+    return {
+        path.suffix: path.read_bytes()
+        for path in folder.iterdir()
+        if path.suffix in (".pst", ".trm")
+    }
+
+
+@pytest.mark.parametrize("blocklimit", [3, 1024])
+def test_terms_written_at_once_are_the_blocks_written_posting_by_posting(tmp_path, blocklimit):
+    """MailFieldWriter writes a term's postings together; the files are byte for byte those
+    of Whoosh's posting-by-posting path, with several blocks per term or one."""
+    documents = []
+    for seed in range(20):
+        content = extract(generate_message(seed, size=2000 + 300 * seed))
+        documents.append(
+            {
+                "id": str(seed),
+                "folder": "INBOX" if seed % 3 else "Sent",
+                "date": dt.datetime(2020, 1, 1) + dt.timedelta(days=seed),
+                "size": 1000 * seed,
+                "subject": content.subject,
+                "subject_parts": content.subject,
+                "text": content.body,
+                "text_parts": content.body,
+                "from": content.from_,
+                "to": content.to,
+                "is": "seen" if seed % 2 else "unread flagged",
+            }
+        )
+    files = []
+    for codec in (MailCodec(blocklimit=blocklimit), PerPostingCodec(blocklimit=blocklimit)):
+        folder = tmp_path / type(codec).__name__
+        folder.mkdir()
+        ix = index.create_in(str(folder), build_schema())
+        with ix.writer(codec=codec, compound=False) as writer:
+            for document in documents:
+                writer.add_document(**document)
+        files.append(segment_files(folder))
+        ix.close()
+    assert files[0] == files[1] and set(files[0]) == {".pst", ".trm"}

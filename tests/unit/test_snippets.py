@@ -9,13 +9,11 @@ the full way, make_snippet over ``extract(...).body``.
 
 from __future__ import annotations
 
-import email.feedparser
 import random
 from pathlib import Path
 
 import pytest
 
-from archiver.core.index import extract as extract_module
 from archiver.core.index import reader_process
 from archiver.core.index.attachments_text import Limits, read_attachment
 from archiver.core.index.extract import body_text, extract
@@ -24,31 +22,10 @@ from archiver.core.index.search import make_snippet, parse_query
 from archiver.core.index.snippets import HitSnippets, refused_attachments
 from tests.helpers import docgen
 from tests.helpers.corpus import SKIP_REASON, as_served, corpus_files
-from tests.helpers.mailgen import HARD_SHAPES, generate_message
+from tests.helpers.mailgen import HARD_SHAPES, ODD_SHAPES, generate_message
 
 BESCHLUSS = docgen.pdf(["Pfändungsbeschluss des Amtsgerichts"])
 TINY = Limits(max_bytes=100)
-
-ODD_SHAPES = {
-    "no body": b"Subject: x\r\nFrom: a@b\r\n",
-    "no line end at all": b"Subject: x",
-    "empty": b"",
-    "no blank line before the body": b"Subject: x\nthis line is not a header\nmore\n",
-    "lone CRs": b"Subject: x\rFrom: y\r\rbody\rtext\r",
-    "a separator with text on it": b"Subject: x\n\r text after CR\nbody\n",
-    "continuation lines": b"Subject: a\n long\n\tlonger\nFrom: b\n\nbody\n",
-    "unix From_ line": b"From someone Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody\n",
-    "base64 body": b"Content-Type: text/plain; charset=utf-8\n"
-    b"Content-Transfer-Encoding: base64\n\nR3LDvMOfZSwgV2VsdA==\n",
-    "html only": b"Content-Type: text/html\n\n<p>Hallo <b>Welt</b></p>\n",
-    "latin-1 8bit": b"Content-Type: text/plain; charset=iso-8859-1\n\nGr\xfc\xdfe\n",
-    "a mail inside": b"Content-Type: message/rfc822\n\nSubject: inner\n\ninner body\n",
-    "delivery status": b"Content-Type: message/delivery-status\n\nReporting-MTA: x\n\n"
-    b"Action: failed\n",
-    "multipart": b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n'
-    b"Content-Type: text/plain\n\none\n--b\nContent-Type: text/plain\n\ntwo\n--b--\n",
-    "multipart without its parts": b"Content-Type: multipart/mixed\n\nno boundary\n",
-}
 
 
 def messages() -> list[tuple[str, bytes]]:
@@ -72,13 +49,6 @@ def test_body_text_is_extracts_body_on_the_corpus():
         if body_text(data) != extract(data, attachments=False).body
     ]
     assert differ == []
-
-
-def test_the_header_patterns_are_emails_own():
-    # extract._one_part splits headers from the body as email.feedparser does; if the
-    # parser's rule changes, its copies must change with it.
-    assert extract_module.HEADER_LINE.pattern == email.feedparser.headerRE.pattern
-    assert extract_module.NEWLINE.pattern == email.feedparser.NLCRE.pattern
 
 
 def preview_of(body: str) -> str:

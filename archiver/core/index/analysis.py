@@ -24,7 +24,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from itertools import chain, count
 from typing import Any
 
 from whoosh.analysis import Analyzer, Token
@@ -104,17 +106,45 @@ def part_form(word: str) -> str:
     return light_stem(fold(word))
 
 
-@functools.lru_cache(maxsize=1)
-def words(text: str) -> list[str]:
-    """Return the words of *text* in order, leaving out those longer than MAX_WORD.
+class _Memo(dict[str, tuple[str, ...]]):
+    """A dict that computes a missing value itself, and empties itself beyond *size* entries.
 
-    The last text's words are kept: a message's positions and its reversed parts are
+    A lookup that hits costs one dict access in C, so whole texts are mapped with ``map``.
+    Emptying it now and then (rather than an LRU's bookkeeping on every hit) bounds memory
+    at the price of recomputing what is still in use.
+    """
+
+    def __init__(self, compute: Callable[[str], tuple[str, ...]], size: int) -> None:
+        super().__init__()
+        self._compute = compute
+        self._size = size
+
+    def __missing__(self, key: str) -> tuple[str, ...]:
+        if len(self) >= self._size:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
+
+
+def _token_words(token: str) -> tuple[str, ...]:
+    return tuple(w for w in WORD.findall(token) if len(w) <= MAX_WORD)
+
+
+# A text's words are found per whitespace-separated token, each distinct token once: no
+# whitespace character is a word character (a test checks every code point), so no word
+# spans two tokens and the words of the tokens, in order, are the words of the text.
+_TOKEN_WORDS = _Memo(_token_words, CACHE_SIZE)
+_TOKEN_TERMS = _Memo(lambda token: tuple(map(term, _TOKEN_WORDS[token])), CACHE_SIZE)
+
+
+@functools.lru_cache(maxsize=1)
+def _tokens(text: str) -> list[str]:
+    """Return the whitespace-separated tokens of *text*.
+
+    The last text's tokens are kept: a message's positions and its reversed parts are
     indexed one right after the other, from the same text. Do not change the list.
     """
-    found = WORD.findall(text)
-    if max(map(len, found), default=0) > MAX_WORD:
-        found = [w for w in found if len(w) <= MAX_WORD]
-    return found
+    return text.split()
 
 
 def reversed_parts(text: str) -> str:
@@ -123,9 +153,10 @@ def reversed_parts(text: str) -> str:
     German compounds are nouns, and German nouns are capitalised: taking capitalised words
     only halves the cost of this field and loses next to nothing.
     """
+    distinct = set(chain.from_iterable(map(_TOKEN_WORDS.__getitem__, set(_tokens(text)))))
     nouns = {
         w
-        for w in set(words(text))
+        for w in distinct
         if len(w) >= COMPOUND_MIN
         and w[0] not in _LOWER_ASCII
         and not w[0].isdecimal()
@@ -136,28 +167,25 @@ def reversed_parts(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def stems(text: str) -> list[str]:
-    """Return the terms of *text*'s words in order (kept for the last text, as words() is).
+    """Return the terms of *text*'s words in order (kept for the last text, as _tokens is).
 
     The text field's positions and its common grams are indexed one right after the other,
     from the same text. Do not change the list.
     """
-    return list(map(term, words(text)))
+    return list(chain.from_iterable(map(_TOKEN_TERMS.__getitem__, _tokens(text))))
 
 
 @functools.lru_cache(maxsize=1)
 def positions(text: str) -> dict[str, list[int]]:
     """Return each term of *text* with the positions it occurs at (as WordAnalyzer counts).
 
-    Kept for the last text, for its common grams (see common_grams). Do not change it.
+    Terms come in the order of their first occurrence. The work per word is done in C
+    (a dict lookup per token, one per word for its list, an append); Python code runs once
+    per distinct token only, and not at all for tokens seen in earlier texts. Kept for the
+    last text, for its common grams (see common_grams). Do not change it.
     """
-    found: dict[str, list[int]] = {}
-    get = found.get
-    for pos, stem in enumerate(stems(text)):
-        where = get(stem)
-        if where is None:
-            found[stem] = [pos]
-        else:
-            where.append(pos)
+    found: defaultdict[str, list[int]] = defaultdict(list)
+    deque(map(list.append, map(found.__getitem__, stems(text)), count()), maxlen=0)
     return found
 
 

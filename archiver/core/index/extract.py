@@ -9,6 +9,7 @@ nothing. The caller indexes whatever comes back.
 
 from __future__ import annotations
 
+import binascii
 import codecs
 import datetime as dt
 import email
@@ -19,7 +20,14 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
-from archiver.core.index.attachments_text import LIMITS, AttachmentText, Limits, read_attachment
+from archiver.core.index.attachments_text import (
+    LIMITS,
+    AttachmentText,
+    Limits,
+    kind_of,
+    read_attachment,
+)
+from archiver.core.index.mime import parse_message
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +38,6 @@ MAX_TEXT = 200_000
 MAX_INSIDE = 1_000_000
 # Dates outside this range are typos or forgeries; INTERNALDATE is used instead.
 EARLIEST = dt.datetime(1980, 1, 1)
-# email.feedparser's patterns for a header line and for a line end, where its buffer ends
-# lines too (its headerRE and NLCRE; tests/unit/test_snippets.py checks they still are).
-HEADER_LINE = re.compile(r"^(From |[\041-\071\073-\176]*:|[\t ])")
-NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(slots=True)
@@ -170,6 +174,8 @@ def _read_attached(part: Message, name: str | None, reading: _Reading, out: Extr
                 AttachmentText(label, unreadable="in a message over 8 MB: read in part only")
             )
             return
+    if not _may_hold_text(part, label, reading.limits):
+        return
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return
@@ -181,6 +187,35 @@ def _read_attached(part: Message, name: str | None, reading: _Reading, out: Extr
         limits=reading.limits,
         depth=reading.depth,
     )
+
+
+# The start of a base64 payload whose first bytes can be decoded on their own.
+_BASE64_START = re.compile(r"[A-Za-z0-9+/]{8,64}")
+
+
+def _may_hold_text(part: Message, label: str, limits: Limits) -> bool:
+    """Whether read_attachment may find text in *part*; False only where it surely finds none.
+
+    A picture or any other file we do not read is several times the size of the text of a
+    message, sent as base64: told from its name, type and first bytes, decoding it all is
+    saved. False only when the payload is base64 (as email decodes it) and starts with
+    valid base64 characters, so that its first bytes decode alone to what the whole
+    decodes to (email decodes the rest apart from them, or, if it cannot, returns the base64
+    itself, whose characters start no kind of file we read). With OCR, pictures are read.
+    """
+    if str(part.get("content-transfer-encoding", "")).lower() != "base64":
+        return True  # exactly email's test in get_payload
+    content_type = part.get_content_type()
+    if limits.ocr and content_type.startswith(("image/", "application/octet-stream")):
+        return True
+    encoded = part.get_payload()
+    if not isinstance(encoded, str):
+        return True
+    start = _BASE64_START.match(encoded[:160].replace("\r", "").replace("\n", ""))
+    if start is None:
+        return True
+    head = binascii.a2b_base64(start.group()[: len(start.group()) // 4 * 4])
+    return kind_of(label, content_type, head) is not None
 
 
 def _walk(message: Message, out: Extracted, reading: _Reading) -> None:
@@ -247,7 +282,7 @@ def extract(
     named in *skip* are not read.
     """
     out = Extracted()
-    message = email.message_from_bytes(data)
+    message = parse_message(data)
     out.subject = decode_header(message.get("Subject"))
     out.from_ = decode_header(message.get("From"))
     out.to = ", ".join(decode_header(v) for v in message.get_all("To", []))
@@ -262,40 +297,9 @@ def extract(
 def body_text(data: bytes) -> str:
     """Return what ``extract(data, attachments=False).body`` returns, for less work.
 
-    For a snippet (search), where the body is all that is wanted: no header is decoded,
-    and a message of one part is not given to email's parser whole (see _one_part).
+    For a snippet (search), where the body is all that is wanted: no header is decoded.
     """
-    text = data.decode("ascii", "surrogateescape")  # as email.message_from_bytes does
-    message = _one_part(text) or email.message_from_string(text)
+    message = parse_message(data)
     out = Extracted()
     _walk(message, out, _Reading(attachments=False, limits=LIMITS, depth=0, cut_at=None))
     return out.body[:MAX_TEXT]
-
-
-def _one_part(text: str) -> Message | None:
-    """Return *text* parsed as email's parser parses it, if it is a message of one part;
-    else None.
-
-    The parser reads a message line by line in Python; of the body of a message of one part
-    it makes one string again, the payload: a third of a millisecond for 30 KB. Here the
-    parser gets the header lines alone, and the body is set as the payload as the parser
-    would set it. Where the header lines end is email.feedparser's rule (its own patterns
-    are copied): at the first line its headerRE does not match; a line NLCRE matches at its
-    start is the separator and is dropped, any other line starts the body. Lines end where
-    its buffer ends them (CR LF, CR or LF). tests/unit/test_snippets.py compares both ways
-    on the corpus and on odd shapes.
-    """
-    end = body = 0
-    while end < len(text):
-        newline = NEWLINE.search(text, end)
-        after = len(text) if newline is None else newline.end()
-        line = text[end:after]
-        if not HEADER_LINE.match(line):
-            body = after if NEWLINE.match(line) else end
-            break
-        end = body = after
-    message = email.message_from_string(text[:end])
-    if message.get_content_maintype() in ("multipart", "message"):
-        return None  # parts (or a message inside): the parser's own work
-    message.set_payload(text[body:])
-    return message
