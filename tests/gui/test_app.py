@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox
 
 from archiver import __version__
@@ -82,24 +82,27 @@ def signal_handlers() -> Iterator[None]:
             signal.signal(kind, handler)
 
 
-def test_a_signal_before_the_event_loop_runs_still_quits(qapp, signal_handlers):
+def test_a_signal_before_the_event_loop_runs_still_quits(qtbot, qapp, signal_handlers):
     """The demo's Ctrl-C while the window is made: quit() before exec() is lost in Qt 6, and
-    the demo stayed open (CI, 2026-12-06)."""
+    the demo stayed open (CI, 2026-12-06). The quit is posted to the loop instead, to run
+    once it runs. (A test must not run the application's own loop: its end closes Qt down.)"""
+    quits: list[str] = []
     timer = app_module._quit_on_signals(qapp, lambda: [])
-    signal.raise_signal(signal.SIGINT)  # its handler runs here, before the loop
-    QTimer.singleShot(10_000, lambda: qapp.exit(1))  # instead of hanging, fail
     try:
-        assert qapp.exec() == 0
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(qapp, "quit", lambda: quits.append("quit"))
+            signal.raise_signal(signal.SIGINT)  # its handler runs here, outside any loop
+            assert not quits  # not called at once: it would be lost before exec()
+            qtbot.waitUntil(lambda: quits == ["quit"], timeout=5_000)  # once a loop runs
     finally:
         timer.stop()
 
 
-def test_ctrl_c_in_a_slot_quits_without_an_error_box(qapp, monkeypatch):
+def test_ctrl_c_in_a_slot_quits_without_an_error_box(qtbot, monkeypatch):
     boxes: list[object] = []
+    quits: list[str] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: boxes.append(args))
-    QTimer.singleShot(10_000, lambda: qapp.exit(1))
-    QTimer.singleShot(
-        0, lambda: app_module._excepthook(KeyboardInterrupt, KeyboardInterrupt(), None)
-    )
-    assert qapp.exec() == 0
+    monkeypatch.setattr(QCoreApplication, "quit", lambda: quits.append("quit"))
+    app_module._excepthook(KeyboardInterrupt, KeyboardInterrupt(), None)
+    qtbot.waitUntil(lambda: quits == ["quit"], timeout=5_000)
     assert not boxes
