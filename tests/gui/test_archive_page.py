@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,27 @@ def make_page(qtbot, context) -> ArchivePage:
     with qtbot.waitSignal(page.folders_loaded, timeout=JOB_TIMEOUT):
         page.show()
     return page
+
+
+def fill_inbox(dovecot, user, count: int) -> dict[str, set[str]]:
+    """Put *count* old messages into INBOX; return the server's digests then."""
+    with dovecot.client(user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(count)], when=OLD)
+    return server_digests(dovecot, user)
+
+
+@contextmanager
+def page_through_proxy(
+    qtbot, context, account, dovecot
+) -> Iterator[tuple[ArchivePage, FaultProxy]]:
+    """The page on *account* reaching Dovecot through a fault proxy (plain IMAP, so that
+    the proxy can read the commands)."""
+    with FaultProxy(dovecot.host, dovecot.port) as proxy:
+        through_proxy = dataclasses.replace(
+            account, host=proxy.host, port=proxy.port, security=Security.PLAIN, cafile=None
+        )
+        context.save_config(context.config.with_account(through_proxy))
+        yield make_page(qtbot, context), proxy
 
 
 def item(page: ArchivePage, folder: str):
@@ -238,19 +261,8 @@ def test_answering_no_changes_nothing(
 def test_cancel_stops_at_a_safe_point_and_loses_nothing(
     qtbot, account_context, keyring_account, dovecot, imap_user, monkeypatch, screenshots
 ):
-    with dovecot.client(imap_user) as client:
-        append_messages(client, "INBOX", [generate_message(i) for i in range(450)], when=OLD)
-    before = server_digests(dovecot, imap_user)
-    with FaultProxy(dovecot.host, dovecot.port) as proxy:
-        through_proxy = dataclasses.replace(
-            keyring_account,
-            host=proxy.host,
-            port=proxy.port,
-            security=Security.PLAIN,
-            cafile=None,
-        )
-        account_context.save_config(account_context.config.with_account(through_proxy))
-        page = make_page(qtbot, account_context)
+    before = fill_inbox(dovecot, imap_user, 450)
+    with page_through_proxy(qtbot, account_context, keyring_account, dovecot) as (page, proxy):
         answer(monkeypatch, QMessageBox.StandardButton.Yes)
         # The server goes quiet when the second batch of 200 bodies is asked for.
         proxy.stall_after_client_sends(b",400 (BODY.PEEK[]")
@@ -297,19 +309,8 @@ def test_cancel_stops_at_a_safe_point_and_loses_nothing(
 def test_a_run_stopped_by_the_server_offers_try_again_and_finishes(
     qtbot, account_context, keyring_account, dovecot, imap_user, monkeypatch, screenshots
 ):
-    with dovecot.client(imap_user) as client:
-        append_messages(client, "INBOX", [generate_message(i) for i in range(450)], when=OLD)
-    before = server_digests(dovecot, imap_user)
-    with FaultProxy(dovecot.host, dovecot.port) as proxy:
-        through_proxy = dataclasses.replace(
-            keyring_account,
-            host=proxy.host,
-            port=proxy.port,
-            security=Security.PLAIN,
-            cafile=None,
-        )
-        account_context.save_config(account_context.config.with_account(through_proxy))
-        page = make_page(qtbot, account_context)
+    before = fill_inbox(dovecot, imap_user, 450)
+    with page_through_proxy(qtbot, account_context, keyring_account, dovecot) as (page, proxy):
         asked = answer(monkeypatch, QMessageBox.StandardButton.Yes)
         # The connection is lost during the second batch of bodies, and the server cannot
         # be reached again.

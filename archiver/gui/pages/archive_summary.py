@@ -202,21 +202,20 @@ def _headline(result: ArchiveResult) -> str:
                 "again to finish.",
             )
         return text.format(**values)
-    if result.failure is not None:  # the page shows the error itself, with its button
-        return QCoreApplication.translate(
-            "ArchiveSummary",
-            "The run stopped before its end.\n{archived}; {deleted}. Messages not archived "
-            "are still on the server.",
-        ).format(
-            archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
-            deleted=_deleted_clause(result.deleted, removed),
-        )
     if result.error:
-        return QCoreApplication.translate(
-            "ArchiveSummary",
-            "The run stopped: {error}\n{archived}; {deleted}. Messages not archived are still "
-            "on the server.",
-        ).format(
+        if result.failure is not None:  # the page shows the error itself, with its button
+            text = QCoreApplication.translate(
+                "ArchiveSummary",
+                "The run stopped before its end.\n{archived}; {deleted}. Messages not archived "
+                "are still on the server.",
+            )
+        else:
+            text = QCoreApplication.translate(
+                "ArchiveSummary",
+                "The run stopped: {error}\n{archived}; {deleted}. Messages not archived are "
+                "still on the server.",
+            )
+        return text.format(
             error=result.error,
             archived=_archived_clause(result.archived, result.bytes, before_the_stop=False),
             deleted=_deleted_clause(result.deleted, removed),
