@@ -67,7 +67,8 @@ def test_the_summary_comes_when_the_server_is_freed_and_indexing_shows_as_its_ow
     with qtbot.waitSignal(page.job_finished, timeout=JOB_TIMEOUT):
         click(qtbot, page.progress.cancel_button)
     assert page.summary.isVisible() and page.summary.text().startswith(f"Archived {MESSAGES}")
-    assert not page.is_busy()
+    assert not page.is_indexing_only()
+    qtbot.waitUntil(lambda: not page.is_busy(), timeout=JOB_TIMEOUT)  # the quiet reload too
 
 
 def test_closing_while_only_indexing_asks_nothing_and_the_next_start_indexes_the_rest(
