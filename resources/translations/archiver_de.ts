@@ -1819,7 +1819,7 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <name>ReminderNotice</name>
     <message>
         <source>Back up…</source>
-        <translation>&amp;Sichern…</translation>
+        <translation>Sichern…</translation>
     </message>
     <message>
         <source>Go to the backup settings</source>
