@@ -787,8 +787,7 @@ class ArchivePage(JobPage):
         text, attention = run_summary(result)
         self._show_summary(text, attention)
         if result.failure is not None and not result.cancelled:
-            self._retry = self._on_archive_clicked
-            self.show_error(result.failure)
+            self.show_error(result.failure, retry=self._on_archive_clicked)
 
     def is_indexing_only(self) -> bool:
         """Whether the running job is an archive run that has freed the server and only

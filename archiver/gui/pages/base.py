@@ -107,14 +107,24 @@ class JobPage(QWidget):
         self.jobs.start(job, connect)
         self.job_started.emit()
 
-    def show_error(self, exc: BaseException | str, framing: str = "{error}") -> None:
+    def show_error(
+        self,
+        exc: BaseException | str,
+        framing: str = "{error}",
+        *,
+        retry: Callable[[], None] | None = None,
+    ) -> None:
         """Tell the user what failed, in one clear message on the page, with the button
         that helps beside it.
 
         Args:
             exc: the error, or the page's own sentence (then without a button).
             framing: the sentence the error's words go into, as {error}.
+            retry: what Try again does, for an error that did not fail a job of run_job
+                (whose failure sets it).
         """
+        if retry is not None:
+            self._retry = retry
         if isinstance(exc, str):
             self._error = None
             self.error_notice.show_error(framing.format(error=exc))
