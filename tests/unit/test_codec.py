@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from array import array
+from operator import sub
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from whoosh import query as wq
 from whoosh.codec.base import FieldWriter
 from whoosh.filedb.filestore import FileStorage
 
-from archiver.core.index import pool, search
+from archiver.core.index import indexer, pool, search
 from archiver.core.index.analysis import (
     COMMON_WORDS,
     MAX_WORD,
@@ -151,8 +153,49 @@ def test_phrase_means_next_to_each_other_in_order(tmp_path, text, phrase, found)
 def test_positions_round_trip_at_every_width(positions):
     fmt = ArrayPositions()
     value = fmt.encode(positions)
+    assert value == array("I", [*positions[:1], *map(sub, positions[1:], positions)]).tobytes()
     assert fmt.decode_positions(value) == positions
     assert fmt.decode_frequency(value) == len(positions)
+
+
+@given(
+    found=st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.sets(st.integers(0, 5_000), min_size=1, max_size=20).map(sorted),
+        max_size=30,
+    ),
+    boost=st.sampled_from([1.0, 0.5, 2.0, 3]),
+)
+def test_a_fields_postings_are_its_terms_with_their_positions(found, boost):
+    """ArrayPositions.postings gives what one tuple per term, made in Python, gives."""
+    fmt = ArrayPositions(field_boost=boost)
+    expected = [
+        (t.encode("utf-8"), len(where), len(where) * boost, fmt.encode(where))
+        for t, where in found.items()
+    ]
+    made = list(fmt.postings(found))
+    assert made == expected
+    assert all(type(weight) is float for _, _, weight, _ in made)
+
+
+def test_small_blocks_stay_uncompressed_and_read_back(tmp_path):
+    """A block's weights and positions under COMPRESS_FROM bytes are stored as they are,
+    flagged in its header; readers honour the flag per block, long blocks are compressed."""
+    texts = ["rechnung " * n + "frist" for n in range(1, 60)]
+    build(tmp_path, texts)
+    ix = index.open_dir(str(tmp_path / ".index"))
+    flags = set()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for word, repeat in (("frist", 1), ("rechnung", None)):
+            matcher = reader.postings("text", term(word).encode())
+            while matcher.is_active():
+                flags.add(matcher._compression)
+                n = int(searcher.stored_fields(matcher.id())["id"])
+                assert matcher.value_as("positions") == ([n + 1] if repeat else list(range(n + 1)))
+                matcher.next()
+    assert flags == {0, 3}
+    ix.close()
 
 
 def test_too_frequent_phrase_words_fall_back_to_whooshs_matchers(tmp_path, monkeypatch):
@@ -166,7 +209,10 @@ def test_too_frequent_phrase_words_fall_back_to_whooshs_matchers(tmp_path, monke
 
 
 def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch):
-    """Beyond its memory limit the pool writes sorted runs; merged, they are all in order."""
+    """Beyond its memory limit the pool writes sorted runs; merged, they are all in order.
+
+    Postings come as a writer adds a document's: many through one look-up of ``add``.
+    """
     monkeypatch.setattr(pool, "CHUNK", 7)
     rng = random.Random(3)
     postings = [
@@ -174,11 +220,62 @@ def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch):
         for _ in range(5_000)
     ]
     spilling = pool.ChunkedPostingPool(FileStorage(str(tmp_path)), None, limitmb=0.05)
-    for posting in postings:
-        spilling.add(posting)
+    start = 0
+    while start < len(postings):
+        size = rng.choice([0, 1, 5, 40, 200])
+        add = spilling.add  # once per document, as SegmentWriter.add_document looks it up
+        for posting in postings[start : start + size]:
+            add(posting)
+        start += size
     assert len(spilling.runs) > 3
     assert list(spilling.items()) == sorted(postings)
     assert not list(tmp_path.iterdir())  # the run files are gone
+
+
+def test_the_pool_counts_a_documents_postings_at_the_next_look_up(tmp_path):
+    """Whoosh's estimate per posting, counted after the document: a run once past the limit."""
+    spilling = pool.ChunkedPostingPool(FileStorage(str(tmp_path)), None, limitmb=0.01)
+    posting = ("text", b"rechnung", 0, 1.0, b"\x01\x00\x00\x00")
+    each = 150 + len("text") + 2 * len(b"rechnung") + 4  # Whoosh's PostingPool.add estimate
+    add = spilling.add
+    for _ in range(30):
+        add(posting)
+    assert spilling.currentsize == 0 and not spilling.runs  # not counted until the next look-up
+    spilling.add  # noqa: B018 - the next document's look-up counts the last one's
+    assert spilling.currentsize == 30 * each and not spilling.runs
+    add = spilling.add
+    for _ in range(int(spilling.limit // each)):
+        add(posting)
+    spilling.add  # noqa: B018
+    assert len(spilling.runs) == 1 and spilling.current == [] and spilling.currentsize == 0
+    assert len(list(spilling.items())) == 30 + int(spilling.limit // each)
+
+
+def test_merging_a_segment_into_a_writer_keeps_its_memory_limit(tmp_path, monkeypatch):
+    """A whole segment's postings come through one look-up of ``add`` when segments merge
+    (SegmentWriter.add_postings_to_pool): they are counted one by one, and spill."""
+    texts = [" ".join(random.Random(n).choices(WORDS, k=30)) for n in range(200)]
+    build(tmp_path, texts, segments=2)
+    ix = index.open_dir(str(tmp_path / ".index"))
+    monkeypatch.setattr(indexer, "WRITER_MB", 0.02)
+    writer = open_writer(ix)
+    monkeypatch.setattr(writer.pool, "save", spy := _Spy(writer.pool.save))
+    writer.commit(optimize=True)  # both segments merged into one through the pool
+    assert spy.calls > 3  # runs written while merging, not one at the end
+    with ArchiveSearcher(tmp_path) as searcher:
+        assert len(searcher._searcher.reader().segments()) == 1
+        assert searcher.search("rechnung").total == sum("rechnung" in t for t in texts)
+    ix.close()
+
+
+class _Spy:
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self.calls = 0
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        return self.function(*args)
 
 
 def test_index_writers_use_the_chunked_pool(tmp_path):

@@ -22,8 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import whoosh.externalsort
 import whoosh.system
 import whoosh.util.numeric
+import whoosh.writing
 from imapclient import IMAPClient
 from whoosh import columns
 from whoosh.codec import whoosh3
@@ -71,6 +73,35 @@ def test_whoosh_w3_internals_are_there(cls):
     }  # fmt: skip
     assert whoosh.system._INT_SIZE == 4 and whoosh3.WHOOSH3_HEADER_MAGIC == b"W3Bl"
     assert callable(whoosh.util.numeric.length_to_byte)
+
+
+def test_whoosh_writer_internals_the_pool_relies_on_are_there():
+    """archiver/core/index/pool.py: a writer looks ``pool.add`` up once per document, then
+    adds every posting of it; merging segments adds through add_postings_to_pool, which
+    install() replaces with a version checking memory per posting. Read from Whoosh's file:
+    once installed, the class holds our version."""
+    source = inspect.getsource(whoosh.writing)
+    writer = next(
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef) and node.name == "SegmentWriter"
+    )
+    methods = {
+        node.name: ast.get_source_segment(source, node)
+        for node in writer.body
+        if isinstance(node, ast.FunctionDef)
+    }
+    add_document = methods["add_document"]
+    assert add_document.count("self.pool.add") == 1
+    assert "add_post = self.pool.add" in add_document.split("for fieldname in fieldnames")[0]
+    assert methods["add_postings_to_pool"].split(":", 1)[1].split() == [
+        "items", "=", "self._process_posts(reader.iter_postings(),", "startdoc,", "docmap)",
+        "add_post", "=", "self.pool.add",
+        "for", "item", "in", "items:", "add_post(item)",
+    ]  # fmt: skip
+    others = [name for name, text in methods.items() if "self.pool.add" in text]
+    assert others == ["add_postings_to_pool", "add_document"]
+    assert "self.current = []" in inspect.getsource(whoosh.externalsort.SortingPool.save)
 
 
 def test_whoosh_column_internals_are_there():
