@@ -3,12 +3,15 @@
 Once the server is freed, the indexer process indexes the rest with Whoosh's multi-process
 writer (forked workers), although its lifeline watcher is a second thread. These tests run
 ``index_records(..., parallel=True)`` in the test process with a thread that waits, as that
-watcher does, on a batch just over a lowered PARALLEL_MIN.
+watcher does, on a batch just over a lowered PARALLEL_MIN, and the indexer process itself.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
+import re
 import threading
 
 import pytest
@@ -17,8 +20,10 @@ from whoosh.multiproc import MpWriter
 
 from archiver.core.catalog import Catalog
 from archiver.core.index import indexer
+from archiver.core.index.background import BackgroundIndexer
 from archiver.core.index.indexer import index_dir, index_records
 from archiver.core.index.search import ArchiveSearcher
+from archiver.core.progress import CancelToken, ignore_progress
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
 from tests.imap.test_archive import OLD, run
@@ -81,3 +86,20 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
         assert sorted(h.id for h in hits) == sorted(r.id for r in records)
     # the workers are gone after the commit
     assert set(multiprocessing.active_children()) <= before
+
+
+def test_the_archive_jobs_indexer_process_forks_the_writers_workers(archived, caplog):
+    """The indexer is a spawned process, whose children are spawned too unless it says so;
+    the writer's workers must be forked. (Until this test, the indexer never used them.)"""
+    with Catalog.open(archived) as catalog:
+        catalog.forget_index()
+    caplog.set_level(logging.INFO, "archiver.core.index.indexer")
+    background = BackgroundIndexer(archived, "test", parallel_min=MESSAGES // 2)
+    background.start()  # finishing at once: the child takes far longer to start
+    report = background.finish(report=ignore_progress, cancel=CancelToken())
+    assert report.indexed == MESSAGES and background.error is None
+    used = [m for m in caplog.messages if re.fullmatch(r"Indexing \d+ messages with \d+ .*", m)]
+    workers = min(os.cpu_count() or 1, 4)
+    assert used == [f"Indexing {MESSAGES} messages with {workers} worker processes."]
+    with ArchiveSearcher(archived) as searcher:
+        assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES

@@ -32,6 +32,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,16 @@ class BackgroundIndexer:
     arrive in this process's logging.
     """
 
-    def __init__(self, archive_root: Path, account: str, limits: Limits = LIMITS) -> None:
+    def __init__(
+        self,
+        archive_root: Path,
+        account: str,
+        limits: Limits = LIMITS,
+        *,
+        parallel_min: int | None = None,
+    ) -> None:
+        """*parallel_min*: the fewest messages a commit indexes with the multi-process
+        writer once the job is finishing (None: indexer.PARALLEL_MIN; tests lower it)."""
         self.archive_root = archive_root
         self.account = account
         self.result = IndexReport()
@@ -83,6 +93,7 @@ class BackgroundIndexer:
                 str(archive_root),
                 account,
                 limits,
+                parallel_min,
                 self._lifeline_child,
                 self._wake,
                 self._finishing,
@@ -171,6 +182,23 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
     os._exit(0)
 
 
+def fork_index_workers() -> None:
+    """Let the index writer fork its worker processes in this process (Linux).
+
+    A process made by spawning, as this one is, also starts its own children by spawning,
+    and Whoosh's multi-process writer needs them forked (indexer._parallel): without this
+    the indexer never used a second core. Forking here is safe: the one other thread (the
+    lifeline's watcher) takes no locks, and the workers die with this process
+    (forked_children_die_with_me). Python 3.12 and later warn on each fork beside a thread;
+    here that says nothing new, and it would reach the user's terminal.
+    """
+    if sys.platform.startswith("linux"):
+        multiprocessing.set_start_method("fork", force=True)
+        warnings.filterwarnings(
+            "ignore", r"This process \(pid=\d+\) is multi-threaded", DeprecationWarning
+        )
+
+
 def forked_children_die_with_me() -> None:
     """Have every process this one forks from now on killed when this one ends (Linux).
 
@@ -194,6 +222,7 @@ def _index_in_child(
     archive_root: str,
     account: str,
     limits: Limits,
+    parallel_min: int | None,
     lifeline: multiprocessing.connection.Connection,
     wake: multiprocessing.synchronize.Semaphore,
     finishing: ctypes.c_bool,
@@ -205,6 +234,7 @@ def _index_in_child(
     """The indexer process: index, sleep until poked, until told to finish."""
     threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
     forked_children_die_with_me()
+    fork_index_workers()
     # A daemonic process may not start processes, and this one starts the PDF reader
     # (reader_process). It ends with the job through the lifeline, not by being a daemon.
     multiprocessing.current_process().daemon = False
@@ -247,6 +277,7 @@ def _index_in_child(
                             replace=replace,
                             limits=limits,
                             parallel=parallel,
+                            parallel_min=parallel_min,
                         )
                         result.add(done)
                         indexed.value = result.indexed

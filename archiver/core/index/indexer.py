@@ -282,7 +282,7 @@ def open_writer(ix: FileIndex, **options: Any) -> Any:
     return ix.writer(limitmb=WRITER_MB, compound=False, codec=MailCodec(), **options)
 
 
-def _parallel(count: int, *, fork_safe: bool = False) -> dict[str, Any]:
+def _parallel(count: int, *, fork_safe: bool = False, minimum: int | None = None) -> dict[str, Any]:
     """Writer options: Whoosh's multi-process writer for big batches where it is safe.
 
     On two cores it indexes about 1.7 times as fast (docs/PERFORMANCE.md). Its worker
@@ -292,7 +292,9 @@ def _parallel(count: int, *, fork_safe: bool = False) -> dict[str, Any]:
     job's indexer process, whose one other thread waits on its lifeline).
     """
     cores = os.cpu_count() or 1
-    if count < PARALLEL_MIN or cores < 2 or (threading.active_count() > 1 and not fork_safe):
+    if count < (PARALLEL_MIN if minimum is None else minimum) or cores < 2:
+        return {}
+    if threading.active_count() > 1 and not fork_safe:
         return {}
     if multiprocessing.get_start_method() != "fork":
         return {}
@@ -361,16 +363,21 @@ def index_records(
     replace: bool = True,
     limits: Limits = LIMITS,
     parallel: bool = False,
+    parallel_min: int | None = None,
 ) -> IndexReport:
     """Add *records* to the index in one commit, then mark them indexed in the catalog.
 
     *replace* False is for callers that know the index holds none of them: adding is then
     cheaper than replacing, which looks each id up in every segment. *parallel* asks for
-    the multi-process writer (see _parallel) in a process whose other threads take no locks.
+    the multi-process writer (see _parallel) in a process whose other threads take no locks,
+    for *parallel_min* records or more (None: PARALLEL_MIN).
     """
     result = IndexReport()
     done: list[int] = []
-    writer = open_writer(ix, **(_parallel(len(records), fork_safe=True) if parallel else {}))
+    options = _parallel(len(records), fork_safe=True, minimum=parallel_min) if parallel else {}
+    if options:
+        log.info("Indexing %d messages with %d worker processes.", len(records), options["procs"])
+    writer = open_writer(ix, **options)
     try:
         for record in records:
             if _index_one(writer, archive_root, record, result, replace=replace, limits=limits):
