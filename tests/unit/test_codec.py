@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import tracemalloc
 from array import array
 from operator import sub
 from pathlib import Path
@@ -28,7 +29,13 @@ from archiver.core.index.analysis import (
     phrase_cover,
     term,
 )
-from archiver.core.index.codec import ArrayPositions, MailCodec, MailFieldWriter, MailLeafMatcher
+from archiver.core.index.codec import (
+    ArrayPositions,
+    HashBucket,
+    MailCodec,
+    MailFieldWriter,
+    MailLeafMatcher,
+)
 from archiver.core.index.extract import extract
 from archiver.core.index.indexer import open_writer
 from archiver.core.index.schema import build_schema
@@ -283,6 +290,31 @@ def test_index_writers_use_the_chunked_pool(tmp_path):
     ix = index.create_in(str(tmp_path / ".index"), build_schema())
     writer = open_writer(ix)
     assert type(writer.pool) is pool.ChunkedPostingPool
+    writer.cancel()
+    ix.close()
+
+
+def test_the_term_table_keeps_a_term_in_twelve_bytes_until_the_segment_closes(tmp_path):
+    """The writer's term table keeps every term's hash and position until its segment is
+    written: in Whoosh's tuples that grew the writer by ~60 MB at 100,000 messages."""
+    (tmp_path / ".index").mkdir()
+    ix = index.create_in(str(tmp_path / ".index"), build_schema())
+    writer = open_writer(ix)
+    fieldwriter = writer.codec.field_writer(writer.storage, writer.newsegment)
+    buckets = fieldwriter._tindex.buckets
+    assert len(buckets) == 256 and {type(bucket) for bucket in buckets} == {HashBucket}
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for number in range(100_000):
+        buckets[number & 255].append((number * 2_654_435_761 & 0xFFFFFFFF, number * 40))
+    kept = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert kept < 100_000 * 16  # arrays grow by an eighth at a time
+    assert list(buckets[7])[:2] == [
+        (7 * 2_654_435_761 & 0xFFFFFFFF, 280),
+        (263 * 2_654_435_761 & 0xFFFFFFFF, 263 * 40),
+    ]
+    fieldwriter.close()
     writer.cancel()
     ix.close()
 

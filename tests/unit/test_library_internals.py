@@ -30,9 +30,11 @@ import whoosh.writing
 from imapclient import IMAPClient
 from whoosh import columns
 from whoosh.codec import whoosh3
+from whoosh.filedb import filetables
 from whoosh.filedb.structfile import StructFile
 
 import archiver
+from archiver.core.index.codec import HashBucket
 from archiver.core.index.standins import STANDINS
 
 WHOOSH_VERSION = "2.7.5"  # pyproject.toml pins Whoosh-Reloaded to it
@@ -111,6 +113,36 @@ def test_whoosh_writer_internals_the_pool_relies_on_are_there():
     others = [name for name, text in methods.items() if "self.pool.add" in text]
     assert others == ["add_postings_to_pool", "add_document"]
     assert "self.current = []" in inspect.getsource(whoosh.externalsort.SortingPool.save)
+
+
+def test_the_term_tables_compact_buckets_write_whooshs_bytes(tmp_path):
+    """archiver/core/index/codec.py: MailFieldWriter swaps the lists of HashWriter.buckets
+    for HashBucket, which keeps the (hash, position) pairs HashWriter appends in arrays.
+    The file must be the one Whoosh writes with its lists (collisions in a bucket included)."""
+    keys = sorted({f"{field}:{word}".encode() for field in "abc" for word in range(20_000)})
+    written = []
+    for compact in (False, True):
+        path = tmp_path / f"table{compact}"
+        with path.open("wb") as file:
+            table = filetables.OrderedHashWriter(StructFile(file))
+            table.extras["fieldmap"] = {"a": 0}
+            if compact:
+                table.buckets = [HashBucket() for _ in table.buckets]
+            for key in keys:
+                table.add(key, key[::-1])
+            table.close()
+        written.append(path.read_bytes())
+        with path.open("rb") as file:
+            reader = filetables.OrderedHashReader(StructFile(file), len(written[-1]))
+            assert reader[keys[1234]] == keys[1234][::-1] and list(reader.keys()) == keys
+    assert written[0] == written[1]
+    assert "self.buckets[h & 255].append((h, pos))" in inspect.getsource(filetables.HashWriter.add)
+    assert "self.buckets = [[] for _ in range(256)]" in inspect.getsource(
+        filetables.HashWriter.__init__
+    )
+    assert "filetables.OrderedHashWriter(_tifile)" in inspect.getsource(
+        whoosh3.W3FieldWriter.__init__
+    )
 
 
 def test_whoosh_column_internals_are_there():
