@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
 import threading
 
 import pytest
@@ -31,7 +32,7 @@ from tests.imap.test_archive import OLD, run
 pytestmark = [
     pytest.mark.imap,
     pytest.mark.skipif(
-        multiprocessing.get_start_method() != "fork", reason="the multi-process writer forks"
+        not sys.platform.startswith("linux"), reason="the multi-process writer forks (Linux)"
     ),
 ]
 
@@ -86,6 +87,35 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
         assert sorted(h.id for h in hits) == sorted(r.id for r in records)
     # the workers are gone after the commit
     assert set(multiprocessing.active_children()) <= before
+
+
+@pytest.mark.parametrize("default", ["spawn", "forkserver"])
+def test_a_process_whose_default_is_not_fork_forks_the_writers_workers(
+    archived, monkeypatch, default
+):
+    """Python 3.14 makes forkserver the default on Linux, and a spawned process spawns: the
+    command line's reindex must still index on every core."""
+    monkeypatch.setattr(indexer, "PARALLEL_MIN", MESSAGES // 2)
+    writers: list[type] = []
+    real_open = indexer.open_writer
+    monkeypatch.setattr(
+        indexer,
+        "open_writer",
+        lambda ix, **options: writers.append(type(w := real_open(ix, **options))) or w,
+    )
+    before = multiprocessing.get_start_method()
+    multiprocessing.set_start_method(default, force=True)
+    try:
+        with Catalog.open(archived) as catalog:
+            catalog.forget_index()
+            done = indexer.reindex(archived, catalog, report=ignore_progress, cancel=CancelToken())
+            assert done.indexed == MESSAGES
+        assert multiprocessing.get_start_method() == "fork"
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+    assert writers == [MpWriter]
+    with ArchiveSearcher(archived) as searcher:
+        assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES
 
 
 def test_the_archive_jobs_indexer_process_forks_the_writers_workers(archived, caplog):

@@ -32,7 +32,6 @@ import os
 import signal
 import sys
 import threading
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -182,23 +181,6 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
     os._exit(0)
 
 
-def fork_index_workers() -> None:
-    """Let the index writer fork its worker processes in this process (Linux).
-
-    A process made by spawning, as this one is, also starts its own children by spawning,
-    and Whoosh's multi-process writer needs them forked (indexer._parallel): without this
-    the indexer never used a second core. Forking here is safe: the one other thread (the
-    lifeline's watcher) takes no locks, and the workers die with this process
-    (forked_children_die_with_me). Python 3.12 and later warn on each fork beside a thread;
-    here that says nothing new, and it would reach the user's terminal.
-    """
-    if sys.platform.startswith("linux"):
-        multiprocessing.set_start_method("fork", force=True)
-        warnings.filterwarnings(
-            "ignore", r"This process \(pid=\d+\) is multi-threaded", DeprecationWarning
-        )
-
-
 def forked_children_die_with_me() -> None:
     """Have every process this one forks from now on killed when this one ends (Linux).
 
@@ -234,7 +216,6 @@ def _index_in_child(
     """The indexer process: index, sleep until poked, until told to finish."""
     threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
     forked_children_die_with_me()
-    fork_index_workers()
     # A daemonic process may not start processes, and this one starts the PDF reader
     # (reader_process). It ends with the job through the lifeline, not by being a daemon.
     multiprocessing.current_process().daemon = False

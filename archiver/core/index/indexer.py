@@ -15,7 +15,9 @@ import logging
 import multiprocessing
 import os
 import shutil
+import sys
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,9 +298,32 @@ def _parallel(count: int, *, fork_safe: bool = False, minimum: int | None = None
         return {}
     if threading.active_count() > 1 and not fork_safe:
         return {}
-    if multiprocessing.get_start_method() != "fork":
+    if not fork_index_workers():
         return {}
     return {"procs": min(cores, 4), "multisegment": True}
+
+
+def fork_index_workers() -> bool:
+    """Make this process fork the index writer's worker processes; return whether it does.
+
+    Whoosh's multi-process writer starts its workers by multiprocessing's default start
+    method, and they must be forked. Fork is that default on Linux only up to Python 3.13
+    (3.14 makes it forkserver), and a spawned process (the archive job's indexer) spawns its
+    own children: without this the writer never used a second core there. So on Linux the
+    default becomes fork; the caller has made sure that forking is safe (_parallel). Our
+    other processes name their start method (spawn), so nothing else changes. macOS keeps
+    spawn (forking is unsafe where its system frameworks ran) and Windows cannot fork.
+    Python 3.12 and later warn on each fork beside a thread; here (the indexer's lifeline
+    watcher) that says nothing new, and it would reach the user's terminal.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    if multiprocessing.get_start_method(allow_none=True) != "fork":
+        multiprocessing.set_start_method("fork", force=True)
+    warnings.filterwarnings(
+        "ignore", r"This process \(pid=\d+\) is multi-threaded", DeprecationWarning
+    )
+    return True
 
 
 @dataclass(slots=True)
