@@ -79,6 +79,8 @@ def test_the_indexer_ends_when_its_job_is_killed(tmp_path):
 WITH_WORKER = """
 import multiprocessing, threading, time
 from archiver.core.index.background import _watch_lifeline
+from archiver.core.index.indexer import fork_index_workers
+fork_index_workers()  # as the writer does: fork, whatever Python's default
 worker = multiprocessing.Process(target=time.sleep, args=(600,))
 worker.start()
 print(worker.pid, flush=True)
@@ -122,7 +124,9 @@ def test_the_index_writers_workers_end_with_the_indexer(tmp_path):
 KILLED_WITH_WORKER = """
 import multiprocessing, os, signal, time
 from archiver.core.index.background import forked_children_die_with_me
+from archiver.core.index.indexer import fork_index_workers
 forked_children_die_with_me()
+fork_index_workers()
 worker = multiprocessing.Process(target=time.sleep, args=(600,))
 worker.start()
 print(worker.pid, flush=True)
