@@ -300,8 +300,7 @@ def test_the_term_table_keeps_a_term_in_twelve_bytes_until_the_segment_closes(tm
     (tmp_path / ".index").mkdir()
     ix = index.create_in(str(tmp_path / ".index"), build_schema())
     writer = open_writer(ix)
-    fieldwriter = writer.codec.field_writer(writer.storage, writer.newsegment)
-    buckets = fieldwriter._tindex.buckets
+    buckets = writer.fieldwriter._tindex.buckets
     assert len(buckets) == 256 and {type(bucket) for bucket in buckets} == {HashBucket}
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
@@ -314,7 +313,6 @@ def test_the_term_table_keeps_a_term_in_twelve_bytes_until_the_segment_closes(tm
         (7 * 2_654_435_761 & 0xFFFFFFFF, 280),
         (263 * 2_654_435_761 & 0xFFFFFFFF, 263 * 40),
     ]
-    fieldwriter.close()
     writer.cancel()
     ix.close()
 
