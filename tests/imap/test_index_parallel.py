@@ -48,18 +48,24 @@ def archived(dovecot, imap_user, account, password, tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("replace", [True, False], ids=["replace", "add"])
-def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
-    archived, monkeypatch, replace
-):
+@pytest.fixture
+def writers(monkeypatch):
+    """The types of the index writers opened, with PARALLEL_MIN lowered below MESSAGES."""
     monkeypatch.setattr(indexer, "PARALLEL_MIN", MESSAGES // 2)
-    writers: list[type] = []
+    opened: list[type] = []
     real_open = indexer.open_writer
     monkeypatch.setattr(
         indexer,
         "open_writer",
-        lambda ix, **options: writers.append(type(w := real_open(ix, **options))) or w,
+        lambda ix, **options: opened.append(type(w := real_open(ix, **options))) or w,
     )
+    return opened
+
+
+@pytest.mark.parametrize("replace", [True, False], ids=["replace", "add"])
+def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
+    archived, writers, replace
+):
     before = set(multiprocessing.active_children())  # the PDF reader of an earlier test, say
     waiting = threading.Event()
     watcher = threading.Thread(target=waiting.wait, daemon=True)  # as the lifeline watcher
@@ -90,19 +96,9 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
 
 
 @pytest.mark.parametrize("default", ["spawn", "forkserver"])
-def test_a_process_whose_default_is_not_fork_forks_the_writers_workers(
-    archived, monkeypatch, default
-):
+def test_a_process_whose_default_is_not_fork_forks_the_writers_workers(archived, writers, default):
     """Python 3.14 makes forkserver the default on Linux, and a spawned process spawns: the
     command line's reindex must still index on every core."""
-    monkeypatch.setattr(indexer, "PARALLEL_MIN", MESSAGES // 2)
-    writers: list[type] = []
-    real_open = indexer.open_writer
-    monkeypatch.setattr(
-        indexer,
-        "open_writer",
-        lambda ix, **options: writers.append(type(w := real_open(ix, **options))) or w,
-    )
     before = multiprocessing.get_start_method()
     multiprocessing.set_start_method(default, force=True)
     try:
