@@ -1,17 +1,21 @@
 """The archive job's indexer finishes on every core: the multi-process writer beside a thread.
 
 Once the server is freed, the indexer process indexes the rest with Whoosh's multi-process
-writer (forked workers), although its lifeline watcher is a second thread. These tests run
-``index_records(..., parallel=True)`` in the test process with a thread that waits, as that
-watcher does, on a batch just over a lowered PARALLEL_MIN, and the indexer process itself.
+writer (forked workers) in one commit, although its lifeline watcher is a second thread.
+These tests run ``index_all(..., fork_safe=True)`` in the test process with a thread that
+waits, as that watcher does, on a batch just over a lowered PARALLEL_MIN, and the indexer
+process itself. A cancel drops the writer and ends its workers at once, also on Ctrl-C.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import re
+import signal
+import subprocess
 import sys
 import threading
 
@@ -19,12 +23,13 @@ import pytest
 from whoosh import index
 from whoosh.multiproc import MpWriter
 
+from archiver.cli.exits import EXIT_CANCELLED
 from archiver.core.catalog import Catalog
 from archiver.core.index import indexer
 from archiver.core.index.background import BackgroundIndexer
-from archiver.core.index.indexer import index_dir, index_records
+from archiver.core.index.indexer import index_all, index_dir
 from archiver.core.index.search import ArchiveSearcher
-from archiver.core.progress import CancelToken, ignore_progress
+from archiver.core.progress import Cancelled, CancelToken, Progress, ignore_progress
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
 from tests.imap.test_archive import OLD, run
@@ -50,14 +55,14 @@ def archived(dovecot, imap_user, account, password, tmp_path):
 
 @pytest.fixture
 def writers(monkeypatch):
-    """The types of the index writers opened, with PARALLEL_MIN lowered below MESSAGES."""
+    """The index writers opened (type, writer), with PARALLEL_MIN lowered below MESSAGES."""
     monkeypatch.setattr(indexer, "PARALLEL_MIN", MESSAGES // 2)
-    opened: list[type] = []
+    opened: list[tuple[type, object]] = []
     real_open = indexer.open_writer
     monkeypatch.setattr(
         indexer,
         "open_writer",
-        lambda ix, **options: opened.append(type(w := real_open(ix, **options))) or w,
+        lambda ix, **options: opened.append((type(w := real_open(ix, **options)), w)) or w,
     )
     return opened
 
@@ -78,8 +83,15 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
                 indexer.create_index(archived, catalog).close()
             ix = index.open_dir(str(index_dir(archived)))
             try:
-                report = index_records(
-                    ix, archived, catalog, records, replace=replace, parallel=True
+                report = index_all(
+                    ix,
+                    archived,
+                    catalog,
+                    [r.id for r in records],
+                    replace=replace,
+                    report=ignore_progress,
+                    cancel=CancelToken(),
+                    fork_safe=True,
                 )
             finally:
                 ix.close()
@@ -87,7 +99,7 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
     finally:
         waiting.set()
         watcher.join()
-    assert writers == [MpWriter]
+    assert [kind for kind, _ in writers] == [MpWriter]
     with ArchiveSearcher(archived) as searcher:
         hits = searcher.search("date:[1970 to 2100]", limit=None).hits
         assert sorted(h.id for h in hits) == sorted(r.id for r in records)
@@ -109,7 +121,7 @@ def test_a_process_whose_default_is_not_fork_forks_the_writers_workers(archived,
         assert multiprocessing.get_start_method() == "fork"
     finally:
         multiprocessing.set_start_method(before, force=True)
-    assert writers == [MpWriter]
+    assert [kind for kind, _ in writers] == [MpWriter]
     with ArchiveSearcher(archived) as searcher:
         assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES
 
@@ -119,13 +131,155 @@ def test_the_archive_jobs_indexer_process_forks_the_writers_workers(archived, ca
     the writer's workers must be forked. (Until this test, the indexer never used them.)"""
     with Catalog.open(archived) as catalog:
         catalog.forget_index()
+    generation = index.open_dir(str(index_dir(archived))).latest_generation()
     caplog.set_level(logging.INFO, "archiver.core.index.indexer")
     background = BackgroundIndexer(archived, "test", parallel_min=MESSAGES // 2)
     background.start()  # finishing at once: the child takes far longer to start
     report = background.finish(report=ignore_progress, cancel=CancelToken())
     assert report.indexed == MESSAGES and background.error is None
+    # in one commit, not one per batch (each of which merged the segments before it again)
+    assert index.open_dir(str(index_dir(archived))).latest_generation() == generation + 1
     used = [m for m in caplog.messages if re.fullmatch(r"Indexing \d+ messages with \d+ .*", m)]
     workers = min(os.cpu_count() or 1, 4)
     assert used == [f"Indexing {MESSAGES} messages with {workers} worker processes."]
     with ArchiveSearcher(archived) as searcher:
+        assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES
+
+
+@pytest.fixture
+def small_jobs(writers, monkeypatch):
+    """The writers opened, their workers given two messages per job (not 100), so that every
+    worker has work after a few messages; progress reported every two messages."""
+    monkeypatch.setattr(indexer, "CHUNK_READ", 2)
+    real_open = indexer.open_writer
+    monkeypatch.setattr(
+        indexer,
+        "open_writer",
+        lambda ix, **options: real_open(ix, **options, **({"batchsize": 2} if options else {})),
+    )
+    return writers
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the writer forks only on several cores")
+def test_a_cancel_drops_the_writer_and_ends_its_workers_at_once(archived, small_jobs):
+    before = set(multiprocessing.active_children())
+    token = CancelToken()
+
+    def cancel_after_six(progress: Progress) -> None:
+        if progress.done >= 6:  # three jobs of two queued: both workers started
+            token.cancel()
+
+    with Catalog.open(archived) as catalog:
+        ids = [r.id for r in catalog.records()]
+        ix = indexer.create_index(archived, catalog)
+        try:
+            with pytest.raises(Cancelled):
+                index_all(
+                    ix, archived, catalog, ids, replace=False, report=cancel_after_six,
+                    cancel=token, fork_safe=True,
+                )  # fmt: skip
+        finally:
+            ix.close()
+        ((kind, writer),) = small_jobs
+        assert kind is MpWriter and len(writer.tasks) == min(os.cpu_count() or 1, 4)
+        assert all(task.exitcode == -signal.SIGKILL for task in writer.tasks)  # not waited for
+        assert set(multiprocessing.active_children()) <= before
+        assert not (index_dir(archived) / "MAIN.tmp").exists()  # the writer's temporary files
+        assert sorted(catalog.unindexed()) == sorted(ids)  # nothing marked: all indexed anew
+
+        # The index is unlocked and whole; the next run indexes every message once.
+        ix = index.open_dir(str(index_dir(archived)))
+        try:
+            assert ix.doc_count_all() == 0
+            done = index_all(
+                ix, archived, catalog, ids, replace=False, report=ignore_progress,
+                cancel=CancelToken(), fork_safe=True,
+            )  # fmt: skip
+            assert done.indexed == MESSAGES
+            # The killed workers' segment files were deleted by that commit.
+            segments = {s.segment_id() for s in ix._segments()}
+        finally:
+            ix.close()
+    leftovers = [
+        f.name
+        for f in index_dir(archived).iterdir()
+        if (named := re.match(r"(MAIN_\w+)\.", f.name)) and named[1] not in segments
+    ]
+    assert leftovers == []
+    with ArchiveSearcher(archived) as searcher:
+        hits = searcher.search("date:[1970 to 2100]", limit=None).hits
+        assert sorted(h.id for h in hits) == sorted(ids)
+
+
+# imap-archiver reindex, Ctrl-C pressed while both of the writer's workers have work: the
+# terminal sends SIGINT to the whole process group, workers included.
+CTRL_C_IN_REINDEX = """
+import os, signal, sys
+from archiver.core.index import indexer
+
+indexer.PARALLEL_MIN = 4
+real_open, real_index_one, calls = indexer.open_writer, indexer._index_one, [0]
+indexer.open_writer = lambda ix, **o: real_open(ix, **o, **({"batchsize": 2} if o else {}))
+
+
+def index_one(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] == 6:  # three jobs of two queued: both workers started
+        os.killpg(0, signal.SIGINT)
+    return real_index_one(*args, **kwargs)
+
+
+indexer._index_one = index_one
+from archiver.cli import main
+sys.exit(main(["reindex"]))
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the writer forks only on several cores")
+def test_ctrl_c_in_reindex_stops_it_once_and_ends_the_writers_workers(
+    dovecot, imap_user, account, password, home
+):
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(MESSAGES)], OLD)
+    assert run(account, password, home.archive, keep_on_server=True).indexed == MESSAGES
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_IN_REINDEX],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal's foreground job
+    )
+    try:
+        out, err = child.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)  # a failing test leaves nothing behind
+    assert child.returncode == EXIT_CANCELLED, out + err
+    assert err.count("Stopping at a safe point") == 1 and "Traceback" not in err, err
+    assert "Reindexing cancelled" in out
+    with pytest.raises(ProcessLookupError):  # the group is gone: no worker left waiting
+        os.killpg(child.pid, 0)
+    with Catalog.open(home.archive) as catalog:
+        assert len(catalog.unindexed()) == MESSAGES  # left to the next search
+
+
+def test_the_archive_jobs_indexer_cancelled_leaves_the_rest_for_later(archived):
+    with Catalog.open(archived) as catalog:
+        catalog.forget_index()
+    generation = index.open_dir(str(index_dir(archived))).latest_generation()
+    background = BackgroundIndexer(archived, "test", parallel_min=MESSAGES // 2)
+    background.start()
+    token = CancelToken()
+    token.cancel()  # before the child's first look (it takes far longer to start)
+    report = background.finish(report=ignore_progress, cancel=token)
+    assert report.indexed == 0 and background.error is None
+    assert index.open_dir(str(index_dir(archived))).latest_generation() == generation
+    with Catalog.open(archived) as catalog:
+        assert len(catalog.unindexed()) == MESSAGES
+        done = indexer.update_index(archived, catalog, report=ignore_progress, cancel=CancelToken())
+        assert done.indexed == MESSAGES and catalog.unindexed() == []
+    with ArchiveSearcher(archived) as searcher:  # replaced, not added twice
         assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES

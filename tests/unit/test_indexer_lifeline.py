@@ -123,9 +123,7 @@ def test_the_index_writers_workers_end_with_the_indexer(tmp_path):
 # The indexer itself killed (out of memory, a user's kill) with a forked worker of the writer.
 KILLED_WITH_WORKER = """
 import multiprocessing, os, signal, time
-from archiver.core.index.background import forked_children_die_with_me
 from archiver.core.index.indexer import fork_index_workers
-forked_children_die_with_me()
 fork_index_workers()
 worker = multiprocessing.Process(target=time.sleep, args=(600,))
 worker.start()

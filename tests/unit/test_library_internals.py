@@ -2,9 +2,10 @@
 
 archiver/core/index/codec.py overrides Whoosh's W3 codec classes and reads their private
 attributes, archiver/core/index/standins.py replaces three of Whoosh's imports while it
-loads; archiver/core/imap.py reaches through imapclient to imaplib (literals for APPEND and
-LOGIN, the guard on its reads, its debug level). pyproject.toml pins Whoosh-Reloaded to
-the version this was written against and bounds imapclient; these tests say what to re-check
+loads, archiver/core/index/indexer.py ends the multi-process writer's workers itself;
+archiver/core/imap.py reaches through imapclient to imaplib (literals for APPEND and LOGIN,
+the guard on its reads, its debug level). pyproject.toml pins Whoosh-Reloaded to the
+version this was written against and bounds imapclient; these tests say what to re-check
 when either moves. No mail server: imaplib gets a greeting from a loopback stub.
 """
 
@@ -14,6 +15,7 @@ import ast
 import importlib
 import importlib.metadata
 import inspect
+import multiprocessing
 import socket
 import subprocess
 import sys
@@ -32,6 +34,7 @@ from whoosh import columns
 from whoosh.codec import whoosh3
 from whoosh.filedb import filetables
 from whoosh.filedb.structfile import StructFile
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 import archiver
 from archiver.core.index.codec import HashBucket
@@ -113,6 +116,22 @@ def test_whoosh_writer_internals_the_pool_relies_on_are_there():
     others = [name for name, text in methods.items() if "self.pool.add" in text]
     assert others == ["add_postings_to_pool", "add_document"]
     assert "self.current = []" in inspect.getsource(whoosh.externalsort.SortingPool.save)
+
+
+def test_whoosh_multiprocess_writer_internals_drop_writer_relies_on_are_there():
+    """archiver/core/index/indexer.py, drop_writer: the multi-process writer keeps its worker
+    processes in ``tasks`` and talks to them through ``jobqueue`` and ``resultqueue``, and
+    its own cancel() only flags the parent's copies of them (so drop_writer kills them)."""
+    init = inspect.getsource(MpWriter.__init__)
+    assert "self.tasks = []" in init
+    assert "self.jobqueue = Queue(" in init and "self.resultqueue = Queue()" in init
+    assert "self.tasks.append(task)" in inspect.getsource(MpWriter._new_task)
+    assert issubclass(SubWriterTask, multiprocessing.Process)
+    cancel = inspect.getsource(MpWriter.cancel)
+    assert "task.cancel()" in cancel and "kill" not in cancel and "terminate" not in cancel
+    assert inspect.getsource(SubWriterTask.cancel).split(":", 1)[1].split() == [
+        "self.running", "=", "False"
+    ]  # fmt: skip
 
 
 def test_the_term_tables_compact_buckets_write_whooshs_bytes(tmp_path):

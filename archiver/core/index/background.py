@@ -32,25 +32,22 @@ import os
 import signal
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from archiver.core.catalog import Catalog
 from archiver.core.index.attachments_text import LIMITS, Limits
-from archiver.core.index.indexer import IndexReport, index_records, open_index
-from archiver.core.progress import CancelToken, Phase, Progress, ProgressCallback
+from archiver.core.index.indexer import IndexReport, index_all, index_records, open_index
+from archiver.core.progress import Cancelled, CancelToken, Phase, Progress, ProgressCallback
 
 log = logging.getLogger(__name__)
 
 INDEXING = "Indexing for search"
-# Messages per commit while archiving: small enough that search sees them soon.
+# Messages per commit while archiving: small enough that search sees them soon. Once the
+# server is freed, the rest goes into one commit on every core (indexer.index_all).
 CHUNK = 1000
-# Messages per commit once the server is freed: the multi-process writer then uses every
-# core (forking its workers anew for each commit), and a cancel (Ctrl-C) waits for one
-# commit: about 4 s on two idle cores.
-FINISH_CHUNK = 2000
 POLL = 0.2  # seconds between looks at the other side
-_PR_SET_PDEATHSIG = 1  # prctl(2) option, from <linux/prctl.h>
 
 
 class BackgroundIndexer:
@@ -81,7 +78,8 @@ class BackgroundIndexer:
         self._wake = context.Semaphore(0)
         self._finishing = context.RawValue(ctypes.c_bool, False)
         self._cancel = context.RawValue(ctypes.c_bool, False)
-        self._indexed = context.RawValue(ctypes.c_int64, 0)
+        self._indexed = context.RawValue(ctypes.c_int64, 0)  # committed and marked
+        self._added = context.RawValue(ctypes.c_int64, 0)  # given to the writer: progress
         self._remaining = context.RawValue(ctypes.c_int64, 0)
         self._messages = context.SimpleQueue()  # log records, then the outcome
         # The lifeline: the child's end reads EOF once the job's process is gone.
@@ -98,6 +96,7 @@ class BackgroundIndexer:
                 self._finishing,
                 self._cancel,
                 self._indexed,
+                self._added,
                 self._remaining,
                 self._messages,
             ),
@@ -121,14 +120,15 @@ class BackgroundIndexer:
     def finish(self, *, report: ProgressCallback, cancel: CancelToken) -> IndexReport:
         """Let the process index what is left and wait for it, showing progress.
 
-        On *cancel* it stops after its current commit; the rest waits for next time.
+        On *cancel* it stops at once, or after its commit if it is committing; what it has
+        not committed waits for next time.
         """
         self._finishing.value = True
         self._wake.release()
         while self._process.is_alive():
             if cancel.is_cancelled:
                 self._cancel.value = True
-            done = self._indexed.value
+            done = self._added.value
             report(Progress(done, done + self._remaining.value, INDEXING, phase=Phase.INDEXING))
             self._process.join(POLL)
         self._lifeline.close()
@@ -181,23 +181,28 @@ def _watch_lifeline(lifeline: multiprocessing.connection.Connection) -> None:
     os._exit(0)
 
 
-def forked_children_die_with_me() -> None:
-    """Have every process this one forks from now on killed when this one ends (Linux).
+class _SharedCancel(CancelToken):
+    """The job's cancel, as the indexer process sees it: a flag in shared memory."""
 
-    The index writer's workers wait for work on a queue whose pipe they hold both ends of:
-    if the indexer died (killed, out of memory) they would wait forever. Linux sends them
-    SIGKILL when it ends (PR_SET_PDEATHSIG); elsewhere the writer does not fork.
-    """
-    if sys.platform.startswith("linux"):
-        parent = os.getpid()
+    def __init__(self, flag: ctypes.c_bool) -> None:
+        super().__init__()
+        self._flag = flag
 
-        def die_with_parent() -> None:
-            with contextlib.suppress(OSError, AttributeError):
-                ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-            if os.getppid() != parent:  # it ended before the request was made
-                os._exit(1)
+    @property
+    def is_cancelled(self) -> bool:
+        return bool(self._flag.value)
 
-        os.register_at_fork(after_in_child=die_with_parent)
+    def raise_if_cancelled(self) -> None:
+        if self._flag.value:
+            raise Cancelled
+
+
+def _show(
+    added: ctypes.c_int64, remaining: ctypes.c_int64, before: int, progress: Progress
+) -> None:
+    """Publish index_all's progress: messages given to the writer, and those left."""
+    added.value = before + progress.done
+    remaining.value = progress.total - progress.done
 
 
 def _index_in_child(
@@ -210,12 +215,12 @@ def _index_in_child(
     finishing: ctypes.c_bool,
     cancel: ctypes.c_bool,
     indexed: ctypes.c_int64,
+    added: ctypes.c_int64,
     remaining: ctypes.c_int64,
     messages: Any,
 ) -> None:
     """The indexer process: index, sleep until poked, until told to finish."""
     threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
-    forked_children_die_with_me()
     # A daemonic process may not start processes, and this one starts the PDF reader
     # (reader_process). It ends with the job through the lifeline, not by being a daemon.
     multiprocessing.current_process().daemon = False
@@ -241,14 +246,30 @@ def _index_in_child(
                     wake.acquire(timeout=POLL)
                     while wake.acquire(block=False):  # one pass serves every poke so far
                         continue
-                    while ids := [i for i in catalog.unindexed(account) if i not in unreadable]:
+                    if finishing.value:  # the server is freed: the rest on every core
+                        if ids := [i for i in catalog.unindexed(account) if i not in unreadable]:
+                            done = index_all(
+                                ix,
+                                Path(archive_root),
+                                catalog,
+                                ids,
+                                replace=replace,
+                                report=partial(_show, added, remaining, result.indexed),
+                                cancel=_SharedCancel(cancel),
+                                limits=limits,
+                                fork_safe=True,
+                                parallel_min=parallel_min,
+                            )
+                            result.add(done)
+                            indexed.value = result.indexed
+                        return
+                    # While the job copies, it needs the other core: one process, commits
+                    # small enough that search sees the messages soon.
+                    while not finishing.value and (
+                        ids := [i for i in catalog.unindexed(account) if i not in unreadable]
+                    ):
                         remaining.value = len(ids)
-                        if cancel.value:
-                            return
-                        # While the job copies, it needs the other core; once it is done
-                        # (finishing), the rest is indexed on all of them.
-                        parallel = bool(finishing.value)
-                        chunk = ids[: FINISH_CHUNK if parallel else CHUNK]
+                        chunk = ids[:CHUNK]
                         records = catalog.get(chunk)
                         done = index_records(
                             ix,
@@ -257,15 +278,13 @@ def _index_in_child(
                             [records[i] for i in chunk],
                             replace=replace,
                             limits=limits,
-                            parallel=parallel,
-                            parallel_min=parallel_min,
                         )
                         result.add(done)
-                        indexed.value = result.indexed
+                        added.value = indexed.value = result.indexed
                         unreadable.update(done.unreadable)
                     remaining.value = 0
-                    if finishing.value:
-                        return
+            except Cancelled:
+                pass  # what was not committed stays unindexed, for the next run
             finally:
                 ix.close()
     except Exception as exc:  # the index must never break archiving

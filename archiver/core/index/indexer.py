@@ -9,17 +9,21 @@ unreadable is recreated empty, its rows marked unindexed, and filled again: neve
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import hashlib
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +60,7 @@ WRITER_MB = 64
 PARALLEL_MIN = 1000
 # Catalog rows read at a time while filling an index.
 CHUNK_READ = 500
+_PR_SET_PDEATHSIG = 1  # prctl(2) option, from <linux/prctl.h>
 
 FLAG_WORDS = {
     "\\seen": "seen",
@@ -315,6 +320,9 @@ def fork_index_workers() -> bool:
     spawn (forking is unsafe where its system frameworks ran) and Windows cannot fork.
     Python 3.12 and later warn on each fork beside a thread; here (the indexer's lifeline
     watcher) that says nothing new, and it would reach the user's terminal.
+
+    Every process this one forks from now on is a worker of the writer (see
+    _become_a_writer_worker).
     """
     if not sys.platform.startswith("linux"):
         return False
@@ -323,7 +331,71 @@ def fork_index_workers() -> bool:
     warnings.filterwarnings(
         "ignore", r"This process \(pid=\d+\) is multi-threaded", DeprecationWarning
     )
+    _prepare_writer_workers()
     return True
+
+
+@cache
+def _prepare_writer_workers() -> None:
+    """Have every child this process forks from now on become a writer worker (once).
+
+    Ctrl-C is held back across each fork, so that none reaches a child before it ignores it;
+    the parent gets one pressed meanwhile as soon as the fork is done.
+    """
+    parent = os.getpid()
+    held: list[set[signal.Signals]] = []
+
+    def hold() -> None:
+        held.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
+
+    def release() -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held.pop())
+
+    def become_a_worker() -> None:
+        _become_a_writer_worker(parent)
+        release()
+
+    os.register_at_fork(before=hold, after_in_parent=release, after_in_child=become_a_worker)
+
+
+def _become_a_writer_worker(parent: int) -> None:
+    """Run in a child just forked by *parent*: leave Ctrl-C to it, and end when it ends.
+
+    Ctrl-C reaches every process of the terminal's foreground group, the workers included,
+    which would run the command's handler as well (its message printed once per process, a
+    traceback each) and leave the command waiting on them at exit. The parent stops them
+    instead: its cancel drops the writer (drop_writer). And a worker waits for work on a
+    queue whose pipe it holds both ends of: were its parent killed, it would wait forever.
+    Linux sends it SIGKILL when its parent ends (PR_SET_PDEATHSIG).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
+
+
+def drop_writer(writer: Any) -> None:
+    """Give up a writer's work at once: nothing is committed, and its workers are ended.
+
+    Whoosh's MpWriter.cancel() only tells the parent's copies of its worker processes to
+    stop; the workers go on indexing what is queued, then wait on the job queue for good,
+    and the process waits for them at exit. They are killed here. What they leave is the
+    writer's temporary storage, which the writer's own cancel removes, and segment files no
+    table of contents names, which the next commit deletes (whoosh.index.clean_files).
+    The writer's attributes used here are checked by tests/unit/test_library_internals.py.
+    """
+    from whoosh.multiproc import MpWriter  # noqa: PLC0415  # a search never needs it
+
+    if isinstance(writer, MpWriter):
+        for task in writer.tasks:
+            task.kill()
+        for task in writer.tasks:
+            task.join()
+        for queue in (writer.jobqueue, writer.resultqueue):
+            queue.cancel_join_thread()  # its feeder would wait for a reader that is gone
+            queue.close()
+    writer.cancel()
 
 
 @dataclass(slots=True)
@@ -387,22 +459,15 @@ def index_records(
     *,
     replace: bool = True,
     limits: Limits = LIMITS,
-    parallel: bool = False,
-    parallel_min: int | None = None,
 ) -> IndexReport:
     """Add *records* to the index in one commit, then mark them indexed in the catalog.
 
     *replace* False is for callers that know the index holds none of them: adding is then
-    cheaper than replacing, which looks each id up in every segment. *parallel* asks for
-    the multi-process writer (see _parallel) in a process whose other threads take no locks,
-    for *parallel_min* records or more (None: PARALLEL_MIN).
+    cheaper than replacing, which looks each id up in every segment.
     """
     result = IndexReport()
     done: list[int] = []
-    options = _parallel(len(records), fork_safe=True, minimum=parallel_min) if parallel else {}
-    if options:
-        log.info("Indexing %d messages with %d worker processes.", len(records), options["procs"])
-    writer = open_writer(ix, **options)
+    writer = open_writer(ix)
     try:
         for record in records:
             if _index_one(writer, archive_root, record, result, replace=replace, limits=limits):
@@ -416,42 +481,55 @@ def index_records(
     return result
 
 
-def _fill_index(
+def index_all(
     ix: FileIndex,
     archive_root: Path,
     catalog: Catalog,
     ids: Sequence[int],
     *,
+    replace: bool,
     report: ProgressCallback,
     cancel: CancelToken,
-    limits: Limits,
+    limits: Limits = LIMITS,
+    fork_safe: bool = False,
+    parallel_min: int | None = None,
 ) -> IndexReport:
-    """Index *ids*, none of which the index holds, with one writer and one commit.
+    """Index *ids* with one writer and one commit, on every core where that is safe.
 
-    The fast path of a rebuild: documents are added without looking for older copies, the
-    multi-process writer's workers start once, and no segments are merged along the way.
-    Memory stays bounded (each writer spills to disk beyond WRITER_MB). A cancel or crash
-    leaves the catalog's marks untouched, so the next run starts over.
+    The fast path of a rebuild, and of the archive job's indexer once the server is freed:
+    the multi-process writer's workers start once (see _parallel; *fork_safe* and
+    *parallel_min* as there), and the commit merges earlier segments at most once, where
+    commits in batches merged them again at each commit (twice as slow at 20,000 messages).
+    *replace* False adds without looking for older copies, for an index known to hold none.
+    Memory stays bounded: each writer spills to disk beyond WRITER_MB.
+
+    A cancel drops the writer at once (drop_writer) rather than waiting for a commit: the
+    catalog's marks stay untouched, so the next run indexes these messages again.
     """
+    cancel.raise_if_cancelled()
     result = IndexReport()
     done: list[int] = []
     report(Progress(0, len(ids), "Indexing"))
-    writer = open_writer(ix, **_parallel(len(ids)))
+    options = _parallel(len(ids), fork_safe=fork_safe, minimum=parallel_min)
+    if options:
+        log.info("Indexing %d messages with %d worker processes.", len(ids), options["procs"])
+    writer = open_writer(ix, **options)
     try:
         for start in range(0, len(ids), CHUNK_READ):
-            cancel.raise_if_cancelled()
             chunk = ids[start : start + CHUNK_READ]
             records = catalog.get(chunk)
             for row_id in chunk:
-                record = records[row_id]
-                if _index_one(writer, archive_root, record, result, replace=False, limits=limits):
+                cancel.raise_if_cancelled()
+                if _index_one(
+                    writer, archive_root, records[row_id], result, replace=replace, limits=limits
+                ):
                     done.append(row_id)
             report(Progress(start + len(chunk), len(ids), "Indexing"))
+        report(Progress(len(ids), len(ids), "Indexing: writing the index"))
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        drop_writer(writer)
         raise
-    report(Progress(len(ids), len(ids), "Indexing: writing the index"))
-    writer.commit()
     catalog.mark_indexed(done)
     result.indexed = len(done)
     return result
@@ -469,15 +547,22 @@ def update_index(
     """Index every verified message the index lacks (all of them after a rebuild).
 
     Call with the archive lock held. Into an empty index everything goes in one commit (see
-    _fill_index); otherwise it commits every COMMIT_EVERY messages, replacing any document a
+    index_all); otherwise it commits every COMMIT_EVERY messages, replacing any document a
     crash left behind, so a cancel or a crash loses at most one batch of work.
     """
     ix = open_index(archive_root, catalog)
     try:
         ids = catalog.unindexed(account)
         if ix.doc_count_all() == 0:
-            return _fill_index(
-                ix, archive_root, catalog, ids, report=report, cancel=cancel, limits=limits
+            return index_all(
+                ix,
+                archive_root,
+                catalog,
+                ids,
+                replace=False,
+                report=report,
+                cancel=cancel,
+                limits=limits,
             )
         total = IndexReport()
         report(Progress(0, len(ids), "Indexing"))
