@@ -1649,8 +1649,12 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
         <translation>{done} von {total} Nachrichten · {rate} Nachrichten/s · {bytes_done} von {bytes_total} · noch etwa {eta}</translation>
     </message>
     <message>
-        <source>The server is freed. Indexing the archived messages for search ({done} of {total}); search finds them as they are indexed.</source>
-        <translation>Der Server ist freigeräumt. Die archivierten Nachrichten werden für die Suche erfasst ({done} von {total}); die Suche findet sie, sobald sie erfasst sind.</translation>
+        <source>The server is freed. Writing the search index; search finds the messages when that is done.</source>
+        <translation>Der Server ist freigeräumt. Der Suchindex wird geschrieben; die Suche findet die Nachrichten, sobald das abgeschlossen ist.</translation>
+    </message>
+    <message>
+        <source>The server is freed. Indexing the archived messages for search ({done} of {total}); search finds them when that is done.</source>
+        <translation>Der Server ist freigeräumt. Die archivierten Nachrichten werden für die Suche erfasst ({done} von {total}); die Suche findet sie, sobald das abgeschlossen ist.</translation>
     </message>
     <message>
         <source>Indexing archived messages for search: {done} of {total}</source>

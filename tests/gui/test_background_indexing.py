@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 from archiver.core.catalog import Catalog
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.jobs.archive import ArchiveOptions, run_archive
-from archiver.core.progress import CancelToken
+from archiver.core.progress import CancelToken, Phase, Progress
 from archiver.gui.mainwindow import MainWindow
+from archiver.gui.pages.archive_progress import Kind, ProgressPanel
 from tests.gui.test_archive_page import JOB_TIMEOUT, OLD, answer, click, make_page, shoot
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
@@ -123,3 +124,23 @@ def test_the_next_start_indexes_what_a_run_left_and_says_so_in_the_status_bar(
     assert unindexed(account_context) == 0
     assert any(s.startswith("Indexing archived messages for search:") for s in statuses), statuses
     assert statuses[-1] == ""
+
+
+def test_once_every_message_is_given_to_the_writer_the_panel_says_the_index_is_written(qtbot):
+    """After the server is freed the indexer commits once, at the end: a full bar then means
+    the commit runs, and the panel says so rather than showing 100 % with nothing said."""
+    panel = ProgressPanel()
+    qtbot.addWidget(panel)
+    panel.start(Kind.ARCHIVE, "Archiving…")
+    panel.server_freed()
+    panel.update_progress(Progress(400, 1000, "Indexing for search", phase=Phase.INDEXING))
+    assert panel.status.text() == (
+        "The server is freed. Indexing the archived messages for search (400 of 1,000); "
+        "search finds them when that is done."
+    )
+    panel.update_progress(Progress(1000, 1000, "Indexing for search", phase=Phase.INDEXING))
+    assert panel.status.text() == (
+        "The server is freed. Writing the search index; search finds the messages when that "
+        "is done."
+    )
+    assert panel.bar.value() == panel.bar.maximum()

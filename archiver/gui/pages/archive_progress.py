@@ -219,12 +219,17 @@ class ProgressPanel(QWidget):
     def _show_indexing(self, progress: Progress) -> None:
         values = {"done": number_text(progress.done), "total": number_text(progress.total)}
         if self._background:
-            self._set_status(
-                self.tr(
+            if 0 < progress.done == progress.total:  # every message given: the commit runs
+                status = self.tr(
+                    "The server is freed. Writing the search index; search finds the "
+                    "messages when that is done."
+                )
+            else:
+                status = self.tr(
                     "The server is freed. Indexing the archived messages for search "
-                    "({done} of {total}); search finds them as they are indexed."
+                    "({done} of {total}); search finds them when that is done."
                 ).format(**values)
-            )
+            self._set_status(status)
             self._set_bar(_fraction(progress.done, progress.total))
             self.background_status.emit(
                 self.tr("Indexing archived messages for search: {done} of {total}").format(**values)
