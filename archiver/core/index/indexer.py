@@ -342,8 +342,10 @@ def _prepare_writer_workers() -> None:
     Ctrl-C is held back across each fork, so that none reaches a child before it ignores it;
     the parent gets one pressed meanwhile as soon as the fork is done.
     """
+    if not sys.platform.startswith("linux"):  # the writer forks only there
+        return
     parent = os.getpid()
-    held: list[set[signal.Signals]] = []
+    held: list[set[int | signal.Signals]] = []
 
     def hold() -> None:
         held.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
@@ -368,6 +370,8 @@ def _become_a_writer_worker(parent: int) -> None:
     queue whose pipe it holds both ends of: were its parent killed, it would wait forever.
     Linux sends it SIGKILL when its parent ends (PR_SET_PDEATHSIG).
     """
+    if not sys.platform.startswith("linux"):
+        return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
