@@ -56,7 +56,7 @@ class CancelToken:
 
     def raise_if_cancelled(self) -> None:
         """Raise Cancelled if cancel() was called."""
-        if self._event.is_set():
+        if self.is_cancelled:
             raise Cancelled
 
 

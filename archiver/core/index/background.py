@@ -192,10 +192,6 @@ class _SharedCancel(CancelToken):
     def is_cancelled(self) -> bool:
         return bool(self._flag.value)
 
-    def raise_if_cancelled(self) -> None:
-        if self._flag.value:
-            raise Cancelled
-
 
 def _show(
     added: ctypes.c_int64, remaining: ctypes.c_int64, before: int, progress: Progress

@@ -322,7 +322,7 @@ def fork_index_workers() -> bool:
     watcher) that says nothing new, and it would reach the user's terminal.
 
     Every process this one forks from now on is a worker of the writer (see
-    _become_a_writer_worker).
+    _prepare_writer_workers).
     """
     if not sys.platform.startswith("linux"):
         return False
@@ -339,8 +339,13 @@ def fork_index_workers() -> bool:
 def _prepare_writer_workers() -> None:
     """Have every child this process forks from now on become a writer worker (once).
 
-    Ctrl-C is held back across each fork, so that none reaches a child before it ignores it;
-    the parent gets one pressed meanwhile as soon as the fork is done.
+    Ctrl-C reaches every process of the terminal's foreground group, the workers included,
+    which would run the command's handler as well (its message printed once per process, a
+    traceback each) and leave the command waiting on them at exit. So a worker ignores it
+    (held back across the fork, so that none arrives before), and the parent stops the
+    workers: its cancel drops the writer (drop_writer). And a worker waits for work on a
+    queue whose pipe it holds both ends of: were its parent killed, it would wait forever.
+    Linux sends it SIGKILL when its parent ends (PR_SET_PDEATHSIG).
     """
     if not sys.platform.startswith("linux"):  # the writer forks only there
         return
@@ -354,29 +359,14 @@ def _prepare_writer_workers() -> None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held.pop())
 
     def become_a_worker() -> None:
-        _become_a_writer_worker(parent)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         release()
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # it ended before the request was made
+            os._exit(1)
 
     os.register_at_fork(before=hold, after_in_parent=release, after_in_child=become_a_worker)
-
-
-def _become_a_writer_worker(parent: int) -> None:
-    """Run in a child just forked by *parent*: leave Ctrl-C to it, and end when it ends.
-
-    Ctrl-C reaches every process of the terminal's foreground group, the workers included,
-    which would run the command's handler as well (its message printed once per process, a
-    traceback each) and leave the command waiting on them at exit. The parent stops them
-    instead: its cancel drops the writer (drop_writer). And a worker waits for work on a
-    queue whose pipe it holds both ends of: were its parent killed, it would wait forever.
-    Linux sends it SIGKILL when its parent ends (PR_SET_PDEATHSIG).
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it ended before the request was made
-        os._exit(1)
 
 
 def drop_writer(writer: Any) -> None:
