@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from archiver.core.index.indexer import catch_up_archive
 from archiver.core.progress import Progress
@@ -20,6 +20,17 @@ from archiver.gui.formatting import number_text
 from archiver.gui.workers import JobSignals, JobSlot
 
 log = logging.getLogger(__name__)
+
+
+def status_line(progress: Progress) -> str:
+    """The status bar's line for indexing in the background (an archive run's or the
+    catch-up's), *progress* counting messages given to the index writer."""
+    if 0 < progress.done == progress.total:  # every message given: the commit runs
+        # At 100,000 messages that takes tens of seconds; "N of N" looked stuck meanwhile.
+        return QCoreApplication.translate("indexing", "Writing the search index…")
+    return QCoreApplication.translate(
+        "indexing", "Indexing archived messages for search: {done} of {total}"
+    ).format(done=number_text(progress.done), total=number_text(progress.total))
 
 
 class IndexCatchUp(QObject):
@@ -64,11 +75,7 @@ class IndexCatchUp(QObject):
     @Slot(object)
     def _on_progress(self, progress: Progress) -> None:
         if progress.total:
-            self.status_changed.emit(
-                self.tr("Indexing archived messages for search: {done} of {total}").format(
-                    done=number_text(progress.done), total=number_text(progress.total)
-                )
-            )
+            self.status_changed.emit(status_line(progress))
 
     @Slot(object)
     def _on_failed(self, exc: BaseException) -> None:

@@ -1446,13 +1446,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     </message>
 </context>
 <context>
-    <name>IndexCatchUp</name>
-    <message>
-        <source>Indexing archived messages for search: {done} of {total}</source>
-        <translation>Archivierte Nachrichten werden für die Suche erfasst: {done} von {total}</translation>
-    </message>
-</context>
-<context>
     <name>MainWindow</name>
     <message>
         <source>IMAP Archiver</source>
@@ -1655,10 +1648,6 @@ Das Archiv dieses Kontos bleibt auf diesem Computer in {folder} erhalten. Um es 
     <message>
         <source>The server is freed. Indexing the archived messages for search ({done} of {total}); search finds them when that is done.</source>
         <translation>Der Server ist freigeräumt. Die archivierten Nachrichten werden für die Suche erfasst ({done} von {total}); die Suche findet sie, sobald das abgeschlossen ist.</translation>
-    </message>
-    <message>
-        <source>Indexing archived messages for search: {done} of {total}</source>
-        <translation>Archivierte Nachrichten werden für die Suche erfasst: {done} von {total}</translation>
     </message>
     <message>
         <source>Indexing the archived messages for search ({done} of {total})…</source>
@@ -2870,6 +2859,17 @@ Fügen Sie zuerst Ihr E-Mail-Konto hinzu.</translation>
     <message>
         <source>Archive</source>
         <translation>Archiv</translation>
+    </message>
+</context>
+<context>
+    <name>indexing</name>
+    <message>
+        <source>Writing the search index…</source>
+        <translation>Der Suchindex wird geschrieben…</translation>
+    </message>
+    <message>
+        <source>Indexing archived messages for search: {done} of {total}</source>
+        <translation>Archivierte Nachrichten werden für die Suche erfasst: {done} von {total}</translation>
     </message>
 </context>
 <context>

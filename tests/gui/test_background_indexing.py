@@ -123,6 +123,7 @@ def test_the_next_start_indexes_what_a_run_left_and_says_so_in_the_status_bar(
         window.show()
     assert unindexed(account_context) == 0
     assert any(s.startswith("Indexing archived messages for search:") for s in statuses), statuses
+    assert "Writing the search index…" in statuses  # one commit into the empty index
     assert statuses[-1] == ""
 
 
@@ -131,6 +132,8 @@ def test_once_every_message_is_given_to_the_writer_the_panel_says_the_index_is_w
     the commit runs, and the panel says so rather than showing 100 % with nothing said."""
     panel = ProgressPanel()
     qtbot.addWidget(panel)
+    status_bar: list[str] = []
+    panel.background_status.connect(status_bar.append)
     panel.start(Kind.ARCHIVE, "Archiving…")
     panel.server_freed()
     panel.update_progress(Progress(400, 1000, "Indexing for search", phase=Phase.INDEXING))
@@ -138,9 +141,11 @@ def test_once_every_message_is_given_to_the_writer_the_panel_says_the_index_is_w
         "The server is freed. Indexing the archived messages for search (400 of 1,000); "
         "search finds them when that is done."
     )
+    assert status_bar[-1] == "Indexing archived messages for search: 400 of 1,000"
     panel.update_progress(Progress(1000, 1000, "Indexing for search", phase=Phase.INDEXING))
     assert panel.status.text() == (
         "The server is freed. Writing the search index; search finds the messages when that "
         "is done."
     )
     assert panel.bar.value() == panel.bar.maximum()
+    assert status_bar[-1] == "Writing the search index…"  # not "1,000 of 1,000", looking stuck

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QPushButton, QW
 from archiver.core.progress import Phase, Progress
 from archiver.gui.folder_names import folder_text
 from archiver.gui.formatting import number_text, size_text
+from archiver.gui.indexing import status_line
 
 STEPS = 1000  # the bar's range: fine enough for 1-2 GB without int overflow tricks
 # Share of the overall bar per phase of an archive run (scanning, copying; indexing is the rest).
@@ -231,9 +232,7 @@ class ProgressPanel(QWidget):
                 ).format(**values)
             self._set_status(status)
             self._set_bar(_fraction(progress.done, progress.total))
-            self.background_status.emit(
-                self.tr("Indexing archived messages for search: {done} of {total}").format(**values)
-            )
+            self.background_status.emit(status_line(progress))
             return
         self._set_status(
             self.tr("Indexing the archived messages for search ({done} of {total})…").format(
