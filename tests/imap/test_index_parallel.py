@@ -287,3 +287,30 @@ def test_the_archive_jobs_indexer_cancelled_leaves_the_rest_for_later(archived):
         assert done.indexed == MESSAGES and catalog.unindexed() == []
     with ArchiveSearcher(archived) as searcher:  # replaced, not added twice
         assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the writer forks only on several cores")
+def test_a_catch_up_into_an_index_that_holds_some_commits_each_part_on_every_core(
+    archived, writers, monkeypatch
+):
+    """`search` and `reindex ACCOUNT` catch up in commits of COMMIT_EVERY. The first
+    commit's writer left its job queue's thread running, and every later commit indexed on
+    one core (20,000 messages: 121 s, against 82 s in one commit)."""
+    monkeypatch.setattr(indexer, "COMMIT_EVERY", MESSAGES // 2)
+    assert threading.active_count() == 1  # the command line: the writer may fork
+    progress: list[tuple[int, int]] = []
+    with Catalog.open(archived) as catalog:
+        catalog.forget_index()  # the index holds them all: each is replaced
+        done = indexer.update_index(
+            archived,
+            catalog,
+            report=lambda p: progress.append((p.done, p.total)),
+            cancel=CancelToken(),
+        )
+        assert done.indexed == MESSAGES and catalog.unindexed() == []
+    assert [kind for kind, _ in writers] == [MpWriter, MpWriter]
+    assert threading.active_count() == 1
+    assert progress[0] == (0, MESSAGES) and progress[-1] == (MESSAGES, MESSAGES)
+    assert [done for done, _ in progress] == sorted(done for done, _ in progress)
+    with ArchiveSearcher(archived) as searcher:  # replaced, not added twice
+        assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES

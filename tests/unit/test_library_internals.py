@@ -119,9 +119,10 @@ def test_whoosh_writer_internals_the_pool_relies_on_are_there():
 
 
 def test_whoosh_multiprocess_writer_internals_drop_writer_relies_on_are_there():
-    """archiver/core/index/indexer.py, drop_writer: the multi-process writer keeps its worker
-    processes in ``tasks`` and talks to them through ``jobqueue`` and ``resultqueue``, and
-    its own cancel() only flags the parent's copies of them (so drop_writer kills them)."""
+    """archiver/core/index/indexer.py, drop_writer and end_writer_threads: the multi-process
+    writer keeps its worker processes in ``tasks`` and talks to them through ``jobqueue`` and
+    ``resultqueue``, which its commit leaves open, and its own cancel() only flags the
+    parent's copies of the workers (so drop_writer kills them)."""
     init = inspect.getsource(MpWriter.__init__)
     assert "self.tasks = []" in init
     assert "self.jobqueue = Queue(" in init and "self.resultqueue = Queue()" in init
