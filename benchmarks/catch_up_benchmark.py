@@ -9,15 +9,17 @@ That is what `search` does after `archive --no-index`, and the app at its start 
 closed while indexing (``indexer.update_index`` into a non-empty index). The archive is the
 search benchmark's (``search_benchmark.generate_archive``). Each round copies it, indexes
 its first ``--indexed`` messages (untimed), then times ``update_index`` for the rest in a
-fresh process, twice: as the command line runs it (a single thread: the multi-process
-writer where the system forks) and as the app does (beside another thread: one process).
-It prints wall time, the process's and its children's CPU, and peak RSS.
+fresh process, in each of MODES: as the command line runs it (a single thread: the
+multi-process writer where the system forks), as the app does on Linux (beside another
+thread: one process), and with spawned workers beside that thread, as on Windows. It prints
+wall time, the process's and its children's CPU, and peak RSS.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import shutil
 import subprocess
@@ -30,7 +32,10 @@ from pathlib import Path
 
 from benchmarks.search_benchmark import generate_archive
 
-MODES = ("command line", "app")
+# How update_index runs: as the command line (single-threaded: forked workers on Linux), as
+# the app on Linux (beside its pool's threads: one process), and as both do on Windows
+# (spawned workers, safe beside threads), here on this system.
+MODES = ("command line", "app", "spawned")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -72,8 +77,11 @@ def child(archive: Path, mode: str) -> None:
     from archiver.core.progress import CancelToken, ignore_progress  # noqa: PLC0415
 
     beside = threading.Event()
-    if mode == "app":  # the app's pool: the writer may not fork
+    if mode != "command line":  # the app's pool: the writer may not fork
         threading.Thread(target=beside.wait, daemon=True).start()
+    if mode == "spawned":  # as on Windows
+        multiprocessing.set_start_method("spawn", force=True)
+        indexer.can_start_workers = lambda *, fork_safe: True  # type: ignore[assignment]
     with Catalog.open(archive) as catalog:
         start, cpu = time.perf_counter(), time.process_time()
         done = indexer.update_index(archive, catalog, report=ignore_progress, cancel=CancelToken())

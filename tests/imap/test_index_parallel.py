@@ -21,7 +21,6 @@ import threading
 
 import pytest
 from whoosh import index
-from whoosh.multiproc import MpWriter
 
 from archiver.cli.exits import EXIT_CANCELLED
 from archiver.core.catalog import Catalog
@@ -29,6 +28,7 @@ from archiver.core.index import indexer
 from archiver.core.index.background import BackgroundIndexer
 from archiver.core.index.indexer import index_all, index_dir
 from archiver.core.index.search import ArchiveSearcher
+from archiver.core.index.writer_processes import MailMpWriter
 from archiver.core.progress import Cancelled, CancelToken, Progress, ignore_progress
 from tests.helpers.dovecot import append_messages
 from tests.helpers.mailgen import generate_message
@@ -99,7 +99,7 @@ def test_the_parallel_writer_beside_a_waiting_thread_indexes_each_message_once(
     finally:
         waiting.set()
         watcher.join()
-    assert [kind for kind, _ in writers] == [MpWriter]
+    assert [kind for kind, _ in writers] == [MailMpWriter]
     with ArchiveSearcher(archived) as searcher:
         hits = searcher.search("date:[1970 to 2100]", limit=None).hits
         assert sorted(h.id for h in hits) == sorted(r.id for r in records)
@@ -121,7 +121,7 @@ def test_a_process_whose_default_is_not_fork_forks_the_writers_workers(archived,
         assert multiprocessing.get_start_method() == "fork"
     finally:
         multiprocessing.set_start_method(before, force=True)
-    assert [kind for kind, _ in writers] == [MpWriter]
+    assert [kind for kind, _ in writers] == [MailMpWriter]
     with ArchiveSearcher(archived) as searcher:
         assert len(searcher.search("date:[1970 to 2100]", limit=None).hits) == MESSAGES
 
@@ -181,7 +181,7 @@ def test_a_cancel_drops_the_writer_and_ends_its_workers_at_once(archived, small_
         finally:
             ix.close()
         ((kind, writer),) = small_jobs
-        assert kind is MpWriter and len(writer.tasks) == min(os.cpu_count() or 1, 4)
+        assert kind is MailMpWriter and len(writer.tasks) == min(os.cpu_count() or 1, 4)
         assert all(task.exitcode == -signal.SIGKILL for task in writer.tasks)  # not waited for
         assert set(multiprocessing.active_children()) <= before
         assert not (index_dir(archived) / "MAIN.tmp").exists()  # the writer's temporary files
@@ -308,7 +308,7 @@ def test_a_catch_up_into_an_index_that_holds_some_commits_each_part_on_every_cor
             cancel=CancelToken(),
         )
         assert done.indexed == MESSAGES and catalog.unindexed() == []
-    assert [kind for kind, _ in writers] == [MpWriter, MpWriter]
+    assert [kind for kind, _ in writers] == [MailMpWriter, MailMpWriter]
     assert threading.active_count() == 1
     assert progress[0] == (0, MESSAGES) and progress[-1] == (MESSAGES, MESSAGES)
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)

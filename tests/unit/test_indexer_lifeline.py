@@ -79,7 +79,7 @@ def test_the_indexer_ends_when_its_job_is_killed(tmp_path):
 WITH_WORKER = """
 import multiprocessing, threading, time
 from archiver.core.index.background import _watch_lifeline
-from archiver.core.index.indexer import fork_index_workers
+from archiver.core.index.writer_processes import fork_index_workers
 fork_index_workers()  # as the writer does: fork, whatever Python's default
 worker = multiprocessing.Process(target=time.sleep, args=(600,))
 worker.start()
@@ -103,13 +103,19 @@ def _run_with_a_worker(script: str) -> tuple[int, bool]:
         check=False,
     )
     worker = int(done.stdout.splitlines()[0])
-    deadline = time.monotonic() + 30
-    while alive(worker) and time.monotonic() < deadline:
+    return done.returncode, wait_until_ended(worker)
+
+
+def wait_until_ended(pid: int, timeout: float = 30) -> bool:
+    """Wait up to *timeout* seconds for process *pid* to end; return whether it was still
+    alive then (and then kill it, so that a failing test leaves nothing behind)."""
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = alive(worker)
+    left = alive(pid)
     if left:
-        kill_hard(worker)  # not left behind by a failing test
-    return done.returncode, left
+        kill_hard(pid)
+    return left
 
 
 @pytest.mark.skipif(
@@ -123,7 +129,7 @@ def test_the_index_writers_workers_end_with_the_indexer(tmp_path):
 # The indexer itself killed (out of memory, a user's kill) with a forked worker of the writer.
 KILLED_WITH_WORKER = """
 import multiprocessing, os, signal, time
-from archiver.core.index.indexer import fork_index_workers
+from archiver.core.index.writer_processes import fork_index_workers
 fork_index_workers()
 worker = multiprocessing.Process(target=time.sleep, args=(600,))
 worker.start()

@@ -118,15 +118,24 @@ def test_whoosh_writer_internals_the_pool_relies_on_are_there():
     assert "self.current = []" in inspect.getsource(whoosh.externalsort.SortingPool.save)
 
 
-def test_whoosh_multiprocess_writer_internals_drop_writer_relies_on_are_there():
-    """archiver/core/index/indexer.py, drop_writer and end_writer_threads: the multi-process
-    writer keeps its worker processes in ``tasks`` and talks to them through ``jobqueue`` and
-    ``resultqueue``, which its commit leaves open, and its own cancel() only flags the
-    parent's copies of the workers (so drop_writer kills them)."""
+def test_whoosh_multiprocess_writer_internals_writer_processes_relies_on_are_there():
+    """archiver/core/index/writer_processes.py: the multi-process writer keeps its worker
+    processes in ``tasks`` and talks to them through ``jobqueue`` and ``resultqueue``, which
+    its commit leaves open (finish_workers); its own cancel() only flags the parent's
+    copies of the workers (so drop_writer kills them); and MailMpWriter._new_task repeats
+    MpWriter's with our task class, so the task's arguments must be these."""
     init = inspect.getsource(MpWriter.__init__)
     assert "self.tasks = []" in init
     assert "self.jobqueue = Queue(" in init and "self.resultqueue = Queue()" in init
-    assert "self.tasks.append(task)" in inspect.getsource(MpWriter._new_task)
+    new_task = inspect.getsource(MpWriter._new_task)
+    assert "self.tasks.append(task)" in new_task and "task.start()" in new_task
+    assert [line.strip() for line in new_task.splitlines()[2:8]] == [
+        "self.storage,", "self.indexname,", "self.jobqueue,", "self.resultqueue,",
+        "self.subargs,", "self.multisegment,",
+    ]  # fmt: skip
+    assert list(inspect.signature(SubWriterTask.__init__).parameters) == [
+        "self", "storage", "indexname", "jobqueue", "resultqueue", "kwargs", "multisegment"
+    ]  # fmt: skip
     assert issubclass(SubWriterTask, multiprocessing.Process)
     cancel = inspect.getsource(MpWriter.cancel)
     assert "task.cancel()" in cancel and "kill" not in cancel and "terminate" not in cancel

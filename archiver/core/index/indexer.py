@@ -9,21 +9,14 @@ unreadable is recreated empty, its rows marked unindexed, and filled again: neve
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
 import hashlib
 import logging
-import multiprocessing
 import os
 import shutil
-import signal
-import sys
-import threading
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +33,12 @@ from archiver.core.index.codec import MailCodec
 from archiver.core.index.extract import MAX_INSIDE, Extracted, extract
 from archiver.core.index.location import VERSION_FILE, index_dir, index_usable, version_ok
 from archiver.core.index.schema import SCHEMA_VERSION, build_schema
+from archiver.core.index.writer_processes import (
+    MailMpWriter,
+    can_start_workers,
+    drop_writer,
+    finish_workers,
+)
 from archiver.core.lock import archive_lock
 from archiver.core.paths import make_private_dir, write_private_file
 from archiver.core.progress import CancelToken, Progress, ProgressCallback
@@ -62,7 +61,6 @@ WRITER_MB = 64
 PARALLEL_MIN = 1000
 # Catalog rows read at a time while filling an index.
 CHUNK_READ = 500
-_PR_SET_PDEATHSIG = 1  # prctl(2) option, from <linux/prctl.h>
 
 FLAG_WORDS = {
     "\\seen": "seen",
@@ -285,129 +283,24 @@ def open_writer(ix: FileIndex, **options: Any) -> Any:
     copying it from the memory map into a BytesIO, which at 100,000 messages cost every
     search process hundreds of megabytes and most of a second. Postings are sorted in
     ChunkedPostingPool and written by MailCodec, whose document numbers a search reads
-    without their positions.
+    without their positions. With *procs* (see _parallel) the multi-process writer.
     """
     pool.install()
-    return ix.writer(limitmb=WRITER_MB, compound=False, codec=MailCodec(), **options)
+    settings = {"limitmb": WRITER_MB, "compound": False, "codec": MailCodec(), **options}
+    if options.get("procs", 1) > 1:
+        return MailMpWriter(ix, **settings)
+    return ix.writer(**settings)
 
 
 def _parallel(count: int, *, fork_safe: bool = False, minimum: int | None = None) -> dict[str, Any]:
-    """Writer options: Whoosh's multi-process writer for big batches where it is safe.
-
-    On two cores it indexes about 1.7 times as fast (docs/PERFORMANCE.md). Its worker
-    processes are forked, which is unsafe once a process runs threads that may hold a lock
-    at the fork (the GUI's pool), so it is used by a single-threaded process (the command
-    line) or where the caller says its other threads take no locks (*fork_safe*: the archive
-    job's indexer process, whose one other thread waits on its lifeline).
-    """
+    """Writer options: the multi-process writer for big batches where it may start workers
+    (see writer_processes.can_start_workers; *fork_safe* as there)."""
     cores = os.cpu_count() or 1
     if count < (PARALLEL_MIN if minimum is None else minimum) or cores < 2:
         return {}
-    if threading.active_count() > 1 and not fork_safe:
-        return {}
-    if not fork_index_workers():
+    if not can_start_workers(fork_safe=fork_safe):
         return {}
     return {"procs": min(cores, 4), "multisegment": True}
-
-
-def fork_index_workers() -> bool:
-    """Make this process fork the index writer's worker processes; return whether it does.
-
-    Whoosh's multi-process writer starts its workers by multiprocessing's default start
-    method, and they must be forked. Fork is that default on Linux only up to Python 3.13
-    (3.14 makes it forkserver), and a spawned process (the archive job's indexer) spawns its
-    own children: without this the writer never used a second core there. So on Linux the
-    default becomes fork; the caller has made sure that forking is safe (_parallel). Our
-    other processes name their start method (spawn), so nothing else changes. macOS keeps
-    spawn (forking is unsafe where its system frameworks ran) and Windows cannot fork.
-    Python 3.12 and later warn on each fork beside a thread; here (the indexer's lifeline
-    watcher) that says nothing new, and it would reach the user's terminal.
-
-    Every process this one forks from now on is a worker of the writer (see
-    _prepare_writer_workers).
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    if multiprocessing.get_start_method(allow_none=True) != "fork":
-        multiprocessing.set_start_method("fork", force=True)
-    warnings.filterwarnings(
-        "ignore", r"This process \(pid=\d+\) is multi-threaded", DeprecationWarning
-    )
-    _prepare_writer_workers()
-    return True
-
-
-@cache
-def _prepare_writer_workers() -> None:
-    """Have every child this process forks from now on become a writer worker (once).
-
-    Ctrl-C reaches every process of the terminal's foreground group, the workers included,
-    which would run the command's handler as well (its message printed once per process, a
-    traceback each) and leave the command waiting on them at exit. So a worker ignores it
-    (held back across the fork, so that none arrives before), and the parent stops the
-    workers: its cancel drops the writer (drop_writer). And a worker waits for work on a
-    queue whose pipe it holds both ends of: were its parent killed, it would wait forever.
-    Linux sends it SIGKILL when its parent ends (PR_SET_PDEATHSIG).
-    """
-    if not sys.platform.startswith("linux"):  # the writer forks only there
-        return
-    parent = os.getpid()
-    held: list[set[int | signal.Signals]] = []
-
-    def hold() -> None:
-        held.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
-
-    def release() -> None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held.pop())
-
-    def become_a_worker() -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        release()
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # it ended before the request was made
-            os._exit(1)
-
-    os.register_at_fork(before=hold, after_in_parent=release, after_in_child=become_a_worker)
-
-
-def drop_writer(writer: Any) -> None:
-    """Give up a writer's work at once: nothing is committed, and its workers are ended.
-
-    Whoosh's MpWriter.cancel() only tells the parent's copies of its worker processes to
-    stop; the workers go on indexing what is queued, then wait on the job queue for good,
-    and the process waits for them at exit. They are killed here. What they leave is the
-    writer's temporary storage, which the writer's own cancel removes, and segment files no
-    table of contents names, which the next commit deletes (whoosh.index.clean_files).
-    The writer's attributes used here are checked by tests/unit/test_library_internals.py.
-    """
-    from whoosh.multiproc import MpWriter  # noqa: PLC0415  # a search never needs it
-
-    if isinstance(writer, MpWriter):
-        for task in writer.tasks:
-            task.kill()
-        for task in writer.tasks:
-            task.join()
-        for queue in (writer.jobqueue, writer.resultqueue):
-            queue.cancel_join_thread()  # its feeder would wait for a reader that is gone
-            queue.close()
-    writer.cancel()
-
-
-def end_writer_threads(writer: Any) -> None:
-    """End the thread a committed multi-process writer leaves in this process.
-
-    Its job queue's feeder thread lives on after the commit, until the queue is collected.
-    Meanwhile this process runs two threads, so the next writer (a catch-up's next commit)
-    would not fork its workers (see _parallel) and would index on one core. The workers have
-    read every job by then, so the thread has nothing left to send and ends at once.
-    """
-    from whoosh.multiproc import MpWriter  # noqa: PLC0415  # a search never needs it
-
-    if isinstance(writer, MpWriter):
-        for queue in (writer.jobqueue, writer.resultqueue):
-            queue.close()
-            queue.join_thread()
 
 
 @dataclass(slots=True)
@@ -542,7 +435,7 @@ def index_all(
     except BaseException:
         drop_writer(writer)
         raise
-    end_writer_threads(writer)
+    finish_workers(writer)
     catalog.mark_indexed(done)
     result.indexed = len(done)
     return result
