@@ -81,8 +81,9 @@ def test_spawned_workers_beside_a_thread_index_each_message_once(tmp_path, spawn
         assert sorted(int(h.subject.split()[1]) for h in hits) == list(range(1, MESSAGES + 1))
 
 
-# A command with a spawned worker that waits for its next job, then killed hard.
-KILLED_WITH_A_SPAWNED_WORKER = """
+# A command that opens the writer with spawned workers on a new index (the archive in
+# argv[1]), gives the first worker a job, which starts it, and prints that worker's PID.
+WITH_A_SPAWNED_WORKER = """
 import multiprocessing, os, signal, sys, time
 from pathlib import Path
 from archiver.core.catalog import Catalog
@@ -92,11 +93,17 @@ root = Path(sys.argv[1])
 with Catalog.open(root) as catalog:
     ix = create_index(root, catalog)
 writer = open_writer(ix, procs=2, batchsize=1, multisegment=True)
-writer.add_document(id="1")  # a job for the first worker, which starts
+writer.add_document(id="1")
 print(writer.tasks[0].pid, flush=True)
+"""
+# ... then, the worker waiting for its next job, is killed hard.
+KILLED_WITH_A_SPAWNED_WORKER = (
+    WITH_A_SPAWNED_WORKER
+    + """
 time.sleep(1)
 os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))  # as kill_hard
 """
+)
 
 
 def test_a_spawned_worker_ends_when_its_parent_is_killed(tmp_path):
@@ -123,24 +130,16 @@ def test_a_spawned_worker_ends_when_its_parent_is_killed(tmp_path):
     assert not wait_until_ended(worker)  # killed there if it is left
 
 
-# A command with a spawned worker, which commits once told to (a line on stdin).
-COMMITTING = """
-import multiprocessing, sys
-from pathlib import Path
-from archiver.core.catalog import Catalog
-from archiver.core.index.indexer import create_index, open_writer
-multiprocessing.set_start_method("spawn", force=True)
-root = Path(sys.argv[1])
-with Catalog.open(root) as catalog:
-    ix = create_index(root, catalog)
-writer = open_writer(ix, procs=2, batchsize=1, multisegment=True)
-writer.add_document(id="1")
-print(writer.tasks[0].pid, flush=True)
+# ... or commits once told to (a line on stdin).
+COMMITTING = (
+    WITH_A_SPAWNED_WORKER
+    + """
 sys.stdin.readline()
 writer.add_document(id="2")
 writer.commit()
 print(ix.doc_count(), flush=True)
 """
+)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX signal stands in for the console's")
