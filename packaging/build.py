@@ -93,20 +93,38 @@ def largest(folder: Path, count: int) -> list[tuple[int, Path]]:
 def run(
     args: Sequence[str | Path], home: Path, pass_fds: Sequence[int] = ()
 ) -> subprocess.CompletedProcess[str]:
-    """Run a built executable with its own IMAP_ARCHIVER_HOME and no screen."""
+    """Run a built executable with its own IMAP_ARCHIVER_HOME and no screen.
+
+    Its output goes to files, not pipes: after a timeout's kill, subprocess.run on Windows
+    reads a pipe to its end, which never comes while a process that outlives the killed one
+    holds it (under Wine, a service the program started). A run that does not end within
+    TIMEOUT raises subprocess.TimeoutExpired with what it printed until then.
+    """
     env = {**os.environ, "IMAP_ARCHIVER_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     env.pop("PYTHONPATH", None)  # the bundle must not lean on the checkout
-    return subprocess.run(
-        [str(a) for a in args],
-        env=env,
-        cwd=home,  # not the checkout: nothing may be found there by accident
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        stdin=subprocess.DEVNULL,
-        pass_fds=pass_fds,
-        check=False,
-    )
+    command = [str(a) for a in args]
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        try:
+            code = subprocess.run(
+                command,
+                env=env,
+                cwd=home,  # not the checkout: nothing may be found there by accident
+                stdout=stdout,
+                stderr=stderr,
+                timeout=TIMEOUT,
+                stdin=subprocess.DEVNULL,
+                pass_fds=pass_fds,
+                check=False,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            code = None
+        printed = []
+        for stream in (stdout, stderr):
+            stream.seek(0)
+            printed.append(stream.read().decode("utf-8", "replace"))
+    if code is None:
+        raise subprocess.TimeoutExpired(command, TIMEOUT, printed[0], printed[1])
+    return subprocess.CompletedProcess(command, code, printed[0], printed[1])
 
 
 def write_config(home: Path, config: dict[str, object]) -> None:
@@ -403,8 +421,10 @@ def smoke_test() -> bool:
         with tempfile.TemporaryDirectory(prefix="imap-archiver-smoke-") as tmp:
             try:
                 problem = check(Path(tmp))
-            except subprocess.TimeoutExpired:
-                problem = f"no exit within {TIMEOUT:.0f} s"
+            except subprocess.TimeoutExpired as hang:
+                problem = f"no exit within {TIMEOUT:.0f} s ({hang.cmd})"
+                if isinstance(hang.stderr, str) and hang.stderr.strip():
+                    problem += f"\n    stderr: {hang.stderr.strip()[-2000:]}"
         seconds = time.monotonic() - started
         print(f"{'FAIL' if problem else 'ok'}: {name} ({seconds:.1f} s)")
         if problem:

@@ -176,3 +176,48 @@ def test_drain_returns_at_the_exit_while_a_grandchild_holds_the_pipes(msi):
         os.kill(grandchild, 0)  # still running, the pipes still open: drain did not wait
     finally:
         os.kill(grandchild, signal.SIGKILL)
+
+
+class FakeWine:
+    """Answers check_started's smoke runs with *results* in turn; counts the stops."""
+
+    def __init__(self, *results: subprocess.CompletedProcess[str]) -> None:
+        self.results = list(results)
+        self.stops = 0
+
+    def run(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return self.results.pop(0)
+
+    def stop(self) -> None:
+        self.stops += 1
+
+
+def smoke_result(code: int, stdout: str = "", stderr: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.CompletedProcess(["wine"], code, stdout, stderr)
+
+
+HUNG_RUN = smoke_result(-1, "", "(no exit within 300 s; left:\n(none))")
+HUNG_CHECK = smoke_result(
+    1, "FAIL: imap-archiver-gui --version (180.0 s)\n    no exit within 180 s (…)"
+)
+FAILED_CHECK = smoke_result(1, "FAIL: imap-archiver --version (2.0 s)\n    exit status 1")
+PASSED = smoke_result(0, "ok: imap-archiver --version (2.0 s)")
+
+
+@pytest.mark.parametrize("hang", [HUNG_RUN, HUNG_CHECK], ids=["whole run", "one check"])
+def test_a_hung_installed_smoke_test_runs_once_more_loudly(msi, hang, capsys):
+    place = msi.Installation("C:\\IMAP Archiver", "C:\\menu.lnk", "0.1.0")
+    wine = FakeWine(hang, PASSED)
+    assert list(msi.check_started(wine, place, "C:\\python.exe")) == []
+    assert wine.stops == 1 and not wine.results
+    assert "the smoke test hung" in capsys.readouterr().out
+
+    wine = FakeWine(hang, hang)
+    assert len(list(msi.check_started(wine, place, "C:\\python.exe"))) == 1
+
+
+def test_a_failed_installed_smoke_test_is_not_run_again(msi):
+    place = msi.Installation("C:\\IMAP Archiver", "C:\\menu.lnk", "0.1.0")
+    wine = FakeWine(FAILED_CHECK, PASSED)
+    assert len(list(msi.check_started(wine, place, "C:\\python.exe"))) == 1
+    assert wine.stops == 0 and wine.results == [PASSED]

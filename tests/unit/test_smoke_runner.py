@@ -1,0 +1,65 @@
+"""packaging/build.py's runner of the smoke test's checks: a check that hangs ends."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def build() -> Iterator[ModuleType]:
+    """packaging/build.py, loaded from its file."""
+    name = "packaging_build"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "packaging" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+def test_a_hung_run_ends_at_its_timeout_while_a_grandchild_holds_its_output(
+    build, tmp_path, monkeypatch
+):
+    # As a Wine service started by the program does: the grandchild inherits stdout and
+    # stderr and outlives the killed run. On Windows, subprocess.run read a pipe to its end
+    # after the kill, and so waited for the grandchild.
+    monkeypatch.setattr(build, "TIMEOUT", 3.0)
+    script = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        "print(child.pid, flush=True)\n"
+        "print('waiting', file=sys.stderr, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired) as hang:
+        build.run([sys.executable, "-c", script], tmp_path)
+    seconds = time.monotonic() - started
+    grandchild = int(hang.value.stdout)
+    try:
+        assert seconds < 60  # not the grandchild's 120 s
+        assert hang.value.stderr.split() == ["waiting"]
+    finally:
+        os.kill(grandchild, signal.SIGTERM)
+
+
+def test_a_run_returns_what_it_printed(build, tmp_path):
+    script = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"
+    result = build.run([sys.executable, "-c", script], tmp_path)
+    assert result.returncode == 3
+    assert (result.stdout.split(), result.stderr.split()) == (["out"], ["err"])
