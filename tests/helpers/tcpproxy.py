@@ -57,6 +57,8 @@ _MAX_PATTERN = 4096
 _CONNECT_TIMEOUT = 5.0
 # How long a cut waits for already forwarded data to leave the proxy before resetting.
 _CUT_DRAIN_TIMEOUT = 1.0
+# Where the kernel cannot say what it still holds (Windows), how long a cut waits instead.
+_UNTOLD_SEND_GRACE = 0.5
 _ABORTIVE_LINGER = struct.pack("ii", 1, 0)
 
 
@@ -433,14 +435,14 @@ def _drain(sock: socket.socket) -> None:
             pass
 
 
-def _unsent_bytes(sock: socket.socket) -> int:
-    """Bytes still queued in the kernel for ``sock`` (0 where the platform cannot tell)."""
+def _unsent_bytes(sock: socket.socket) -> int | None:
+    """Bytes still queued in the kernel for ``sock``; None where the platform cannot tell."""
     if _OUTQ_IOCTL is None or fcntl is None:
-        return 0
+        return None
     try:
         raw = fcntl.ioctl(sock.fileno(), _OUTQ_IOCTL, b"\0\0\0\0")
     except (OSError, ValueError):
-        return 0
+        return None
     return int(struct.unpack("i", raw)[0])
 
 
@@ -513,8 +515,14 @@ class _Connection:
         for sock in (self.client, self.upstream):
             if sock is None:
                 continue
-            while _unsent_bytes(sock) and time.monotonic() < deadline:
+            unsent = _unsent_bytes(sock)
+            if unsent is None:
+                # Windows cannot be asked, and a send there may still be on its way out
+                # (under Wine a loaded machine lost the forwarded command): give it time.
+                time.sleep(_UNTOLD_SEND_GRACE)
+            while unsent and time.monotonic() < deadline:
                 time.sleep(0.002)
+                unsent = _unsent_bytes(sock)
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _ABORTIVE_LINGER)
             sock.close()
