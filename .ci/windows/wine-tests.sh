@@ -173,7 +173,11 @@ pytest() {
 step "tests/unit under Wine"
 pytest tests/unit
 step "tests/gui under Wine"
-ATTEMPTS=2 pytest tests/gui
+# Left to Linux: the item model's two tests at 100,000 hits (Python and Qt at scale, 45 s of
+# CPU on Linux, more under Wine, nothing of Windows' own in them).
+ATTEMPTS=2 pytest tests/gui \
+    --deselect tests/gui/test_models.py::test_passes_the_model_tester_with_100000_hits \
+    --deselect tests/gui/test_models.py::test_sorting_by_orders_gives_the_order_sorting_by_keys_gives
 # 5. The one-folder bundle, then its own smoke test (build.py exits 1 on any failed check;
 #    its archive run and search use the Linux side's Dovecot through the same description),
 #    and 6. the MSI (packaging/msi.py): built from that bundle with wixl, then installed into a
