@@ -6,7 +6,6 @@ the Windows stage of .ci/run runs; these tests need neither and use a fake bundl
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
@@ -20,7 +19,8 @@ from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.packaging_scripts import packaging_script
+
 WIX = "{http://schemas.microsoft.com/wix/2006/wi}"
 # Windows Installer identifiers: a letter or "_" first, then letters, digits, "_" and ".".
 MSI_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,71}")
@@ -39,18 +39,9 @@ FAKE_BUNDLE = [
 
 @pytest.fixture(scope="module")
 def msi() -> Iterator[ModuleType]:
-    """packaging/msi.py, loaded from its file (registered while loading: its dataclasses
-    look their module up in sys.modules)."""
-    name = "packaging_msi"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "packaging" / "msi.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
+    """packaging/msi.py."""
+    with packaging_script("msi") as module:
         yield module
-    finally:
-        del sys.modules[name]
 
 
 @pytest.fixture

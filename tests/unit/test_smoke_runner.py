@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.packaging_scripts import packaging_script
 
 
 @pytest.fixture(scope="module")
 def build() -> Iterator[ModuleType]:
-    """packaging/build.py, loaded from its file."""
-    name = "packaging_build"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "packaging" / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
+    """packaging/build.py."""
+    with packaging_script("build") as module:
         yield module
-    finally:
-        del sys.modules[name]
 
 
 def test_a_hung_run_ends_at_its_timeout_while_a_grandchild_holds_its_output(
