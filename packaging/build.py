@@ -3,6 +3,7 @@
     pip install -e '.[package]'             # PyInstaller
     python packaging/build.py               # build into dist/imap-archiver/, then test it
     python packaging/build.py --smoke-only  # test an existing build
+    python packaging/build.py --build-only  # build, and leave the test to its installer's
 
 The work files go to build/pyinstaller/, the app to dist/imap-archiver/ (both ignored by git).
 The smoke test runs the built executables, never the checkout's code: the app's --version,
@@ -434,19 +435,27 @@ def smoke_test() -> bool:
 
 
 def main() -> int:
-    """Build (unless --smoke-only), smoke-test, and report the size."""
+    """Build (unless --smoke-only), report the size, and smoke-test (unless --build-only)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke-only", action="store_true", help="test the existing build")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--smoke-only", action="store_true", help="test the existing build")
+    only.add_argument(
+        "--build-only",
+        action="store_true",
+        help="no smoke test (msi.py test runs it on the installed copy of this build)",
+    )
     parser.add_argument("--clean", action="store_true", help="empty PyInstaller's cache first")
     args = parser.parse_args()
     if not args.smoke_only:
         seconds = build(args.clean)
         print(f"Built {APP.relative_to(ROOT)} in {seconds:.0f} s")
-    passed = smoke_test()
     size, count = folder_size(APP)
     print(f"Bundle: {APP.relative_to(ROOT)}, {size / 1e6:.1f} MB in {count} files; largest:")
     for file_size, path in largest(APP, 5):
         print(f"  {file_size / 1e6:6.1f} MB  {path.relative_to(APP)}")
+    if args.build_only:
+        return 0
+    passed = smoke_test()
     print("Smoke test passed." if passed else "Smoke test FAILED.")
     return 0 if passed else 1
 

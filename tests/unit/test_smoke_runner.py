@@ -1,4 +1,5 @@
-"""packaging/build.py's runner of the smoke test's checks: a check that hangs ends."""
+"""packaging/build.py's runner of the smoke test's checks (a check that hangs ends), and
+its choice of building or testing alone."""
 
 from __future__ import annotations
 
@@ -53,3 +54,41 @@ def test_a_run_returns_what_it_printed(build, tmp_path):
     result = build.run([sys.executable, "-c", script], tmp_path)
     assert result.returncode == 3
     assert (result.stdout.split(), result.stderr.split()) == (["out"], ["err"])
+
+
+@pytest.fixture
+def steps(build, tmp_path, monkeypatch) -> list[str]:
+    """The steps build.py's main() takes, recorded instead of taken, on a bundle of one file."""
+    taken: list[str] = []
+    app = tmp_path / "dist" / "imap-archiver"
+    app.mkdir(parents=True)
+    (app / "imap-archiver.exe").write_bytes(b"MZ")
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    monkeypatch.setattr(build, "APP", app)
+    monkeypatch.setattr(build, "build", lambda clean: taken.append("build") or 1.0)
+    monkeypatch.setattr(build, "smoke_test", lambda: taken.append("smoke test") or True)
+    return taken
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ([], ["build", "smoke test"]),
+        (["--smoke-only"], ["smoke test"]),
+        # CI's Windows stage: the MSI test runs the smoke test on the installed copy.
+        (["--build-only"], ["build"]),
+    ],
+)
+def test_main_builds_and_tests_as_asked(build, steps, monkeypatch, capsys, options, expected):
+    monkeypatch.setattr(sys, "argv", ["build.py", *options])
+    assert build.main() == 0
+    assert steps == expected
+    assert "1 files" in capsys.readouterr().out  # the bundle's size, in every case
+
+
+def test_building_only_and_testing_only_exclude_each_other(build, steps, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["build.py", "--build-only", "--smoke-only"])
+    with pytest.raises(SystemExit) as usage:
+        build.main()
+    assert usage.value.code == 2
+    assert steps == []
