@@ -117,11 +117,11 @@ fi
 #    and processes meet the archive (docs/WINDOWS.md says which and why): whole files where
 #    most tests do, without the few that vary only which messages the server side chooses or
 #    finds twice, named tests of verify, restore, export, backup, bad input and the command
-#    line. Left out: the protocol-level faults (test_faults, test_hostile), the
-#    servers' namespaces, login failures, the real-world corpus and the demo
-#    (test_namespaces, test_failures, test_hard_mail, test_demo), and the tests marked slow,
-#    the runs killed hard among them (after two killed runs Wine's explorer.exe and the
-#    prefix kept running, and the run's output open). IMAP_ARCHIVER_WINE_ALL_IMAP=1 runs all.
+#    line. Left out: the protocol-level faults (test_faults, test_hostile), the servers'
+#    namespaces, login failures, the real-world corpus and the demo (test_namespaces,
+#    test_failures, test_hard_mail, test_demo), and the tests marked slow, the runs killed
+#    hard among them (after two killed runs Wine's explorer.exe and the prefix kept running,
+#    and the run's output open). IMAP_ARCHIVER_WINE_ALL_IMAP=1 runs all.
 status=0
 # A Windows process that crashes (an access violation) can end with exit status 0 under
 # Wine: a run without pytest's closing summary line counts as failed. tests/gui is run once
