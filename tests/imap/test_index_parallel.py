@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 from whoosh import index
@@ -50,6 +51,12 @@ def archived(dovecot, imap_user, account, password, tmp_path):
     with dovecot.client(imap_user) as client:
         append_messages(client, "INBOX", [generate_message(i) for i in range(MESSAGES)], OLD)
     assert run(account, password, tmp_path, keep_on_server=True).indexed == MESSAGES
+    # The job's threads may still be ending (in CI under load, one was): the command line's
+    # process, which these tests stand for, has none, and the writer forks only then.
+    deadline = time.monotonic() + 30
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() == 1, [thread.name for thread in threading.enumerate()]
     return tmp_path
 
 

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -142,6 +143,24 @@ print(ix.doc_count(), flush=True)
 )
 
 
+def ignoring_ctrl_c(pid: int) -> None:
+    """Wait until process *pid* ignores SIGINT (Linux's /proc says so; elsewhere a second).
+    A spawned worker sets that up once it has started, which took over a second in CI."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        time.sleep(1)
+        return
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ignored = next(
+            line for line in status.read_text().splitlines() if line.startswith("SigIgn:")
+        )
+        if int(ignored.split()[1], 16) & (1 << (signal.SIGINT - 1)):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"worker {pid} did not ignore SIGINT within 60 s")
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX signal stands in for the console's")
 def test_a_spawned_worker_leaves_ctrl_c_to_its_parent(tmp_path):
     """Ctrl-C reaches every process of a console (Windows) or of a terminal's group: the
@@ -159,7 +178,7 @@ def test_a_spawned_worker_leaves_ctrl_c_to_its_parent(tmp_path):
     try:
         assert command.stdin is not None and command.stdout is not None
         worker = int(command.stdout.readline())
-        time.sleep(1)  # ready: waiting for its next job
+        ignoring_ctrl_c(worker)  # started and set up: waiting for its next job
         os.kill(worker, signal.SIGINT)
         output, errors = command.communicate("go\n", timeout=120)
     finally:
