@@ -13,9 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -138,27 +136,9 @@ COMMITTING = (
 sys.stdin.readline()
 writer.add_document(id="2")
 writer.commit()
-print(ix.doc_count(), flush=True)
+print(ix.doc_count(), *(task.exitcode for task in writer.tasks), flush=True)
 """
 )
-
-
-def ignoring_ctrl_c(pid: int) -> None:
-    """Wait until process *pid* ignores SIGINT (Linux's /proc says so; elsewhere a second).
-    A spawned worker sets that up once it has started, which took over a second in CI."""
-    status = Path(f"/proc/{pid}/status")
-    if not status.exists():
-        time.sleep(1)
-        return
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        ignored = next(
-            line for line in status.read_text().splitlines() if line.startswith("SigIgn:")
-        )
-        if int(ignored.split()[1], 16) & (1 << (signal.SIGINT - 1)):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"worker {pid} did not ignore SIGINT within 60 s")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX signal stands in for the console's")
@@ -178,14 +158,13 @@ def test_a_spawned_worker_leaves_ctrl_c_to_its_parent(tmp_path):
     try:
         assert command.stdin is not None and command.stdout is not None
         worker = int(command.stdout.readline())
-        ignoring_ctrl_c(worker)  # started and set up: waiting for its next job
-        os.kill(worker, signal.SIGINT)
+        os.kill(worker, signal.SIGINT)  # while it starts (archiver/core/ctrl_c.py), or later
         output, errors = command.communicate("go\n", timeout=120)
     finally:
         command.kill()
         command.wait()
     assert command.returncode == 0, errors
-    assert output.split() == ["2"] and "KeyboardInterrupt" not in errors
+    assert output.split() == ["2", "0", "0"] and "KeyboardInterrupt" not in errors
 
 
 def test_a_worker_that_dies_leaves_its_messages_unindexed_not_lost(tmp_path, spawning, monkeypatch):

@@ -29,14 +29,13 @@ import multiprocessing
 import multiprocessing.connection
 import multiprocessing.synchronize
 import os
-import signal
-import sys
 import threading
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from archiver.core.catalog import Catalog
+from archiver.core.ctrl_c import children_start_ignoring_ctrl_c, ignore_ctrl_c
 from archiver.core.index.attachments_text import LIMITS, Limits
 from archiver.core.index.indexer import IndexReport, index_all, index_records, open_index
 from archiver.core.progress import Cancelled, CancelToken, Phase, Progress, ProgressCallback
@@ -109,7 +108,8 @@ class BackgroundIndexer:
     def start(self) -> None:
         """Start the process; it first indexes what earlier runs left unindexed."""
         self._wake.release()
-        self._process.start()
+        with children_start_ignoring_ctrl_c():
+            self._process.start()
         self._lifeline_child.close()  # the child has its own copy; only the job's end stays
         self._reader.start()
 
@@ -222,9 +222,7 @@ def _index_in_child(
     multiprocessing.current_process().daemon = False
     # Ctrl-C (and Ctrl-Break on Windows) reaches every process of the console: the job's to
     # handle, which stops this process through finish() or the lifeline.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform == "win32":
-        signal.signal(signal.SIGBREAK, signal.SIG_IGN)
+    ignore_ctrl_c()
     root = logging.getLogger()
     root.handlers[:] = [_SimpleQueueHandler(messages)]
     root.setLevel(logging.INFO)

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import signal
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
+from archiver.core.ctrl_c import children_start_ignoring_ctrl_c, ignore_ctrl_c
 from archiver.core.index.attachments_text import AttachmentText, Limits, read_pdf_here
 from archiver.core.index.memory_limit import limit_own_memory
 
@@ -123,7 +122,8 @@ class ReaderProcess:
             daemon=True,
         )
         try:
-            process.start()
+            with children_start_ignoring_ctrl_c():
+                process.start()
         except (OSError, AssertionError) as exc:  # AssertionError: from a daemonic process
             ours.close()
             raise _NotStarted(str(exc)) from exc
@@ -173,9 +173,7 @@ def _serve(conn: Connection, read: ReadFunction, memory_limit: int) -> None:
     """The helper process: read attachments until the pipe ends."""
     # Ctrl-C (and Ctrl-Break on Windows) reaches every process of the console: the parent's
     # to handle; this process ends with it.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform == "win32":
-        signal.signal(signal.SIGBREAK, signal.SIG_IGN)
+    ignore_ctrl_c()
     limit_own_memory(memory_limit)
     # Loaded before saying ready, so that its load (a second under Wine) is not counted as
     # the first PDF's time.

@@ -24,6 +24,7 @@ from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 
+from archiver.core.ctrl_c import children_start_ignoring_ctrl_c, ignore_ctrl_c
 from archiver.core.errors import StoreError
 from archiver.core.index import pool
 
@@ -62,7 +63,11 @@ class MailMpWriter(MpWriter):
             self.multisegment,
         )
         self.tasks.append(task)
-        task.start()
+        if task.spawned:
+            with children_start_ignoring_ctrl_c():
+                task.start()
+        else:  # forked: _prepare_writer_workers holds Ctrl-C back
+            task.start()
         return task
 
 
@@ -78,9 +83,7 @@ class _WorkerTask(SubWriterTask):
         if self.spawned:
             # Ctrl-C (and Ctrl-Break) reaches every process of the console: the parent's
             # to handle (it ends the workers: drop_writer).
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            if sys.platform == "win32":
-                signal.signal(signal.SIGBREAK, signal.SIG_IGN)
+            ignore_ctrl_c()
             # The worker waits on a queue whose pipe it holds both ends of: were its parent
             # killed, it would wait forever.
             threading.Thread(target=_end_with_parent, daemon=True).start()
