@@ -512,14 +512,17 @@ class _Connection:
         the data we promised to let through has actually left.
         """
         deadline = time.monotonic() + _CUT_DRAIN_TIMEOUT
+        waited = False
         for sock in (self.client, self.upstream):
             if sock is None:
                 continue
             unsent = _unsent_bytes(sock)
-            if unsent is None:
+            if unsent is None and not waited:
                 # Windows cannot be asked, and a send there may still be on its way out
-                # (under Wine a loaded machine lost the forwarded command): give it time.
+                # (under Wine a loaded machine lost the forwarded command): give both
+                # sockets' sends time, once.
                 time.sleep(_UNTOLD_SEND_GRACE)
+                waited = True
             while unsent and time.monotonic() < deadline:
                 time.sleep(0.002)
                 unsent = _unsent_bytes(sock)
