@@ -19,7 +19,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from multiprocessing import resource_tracker
 
 
 @contextlib.contextmanager
@@ -44,6 +43,9 @@ def children_start_ignoring_ctrl_c() -> Iterator[None]:
     # multiprocessing starts its resource tracker along with the first process it spawns,
     # and unblocks SIGINT in the starting thread afterwards (resource_tracker.
     # ensure_running): so it is started first. tests/unit/test_ctrl_c.py fails if that moves.
+    # Imported here: `search` imports this module and starts no process in most runs.
+    from multiprocessing import resource_tracker  # noqa: PLC0415
+
     resource_tracker.ensure_running()
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
