@@ -1,7 +1,7 @@
-"""The index writer's workers spawned, as on Windows: beside the app's threads they index
-every message once, and they end when their parent is killed.
+"""The index writer's workers spawned, as on Windows and on Linux beside threads: beside the
+app's threads they index every message once, and they end when their parent is killed.
 
-On Linux the workers are forked (tests/imap/test_index_parallel.py); here spawn is the
+Where it may, Linux forks the workers (tests/imap/test_index_parallel.py); here spawn is the
 start method on every system, so the Windows path runs on Linux too.
 """
 
@@ -35,13 +35,10 @@ MESSAGES = 12
 
 
 @pytest.fixture
-def spawning(monkeypatch) -> Iterator[list[MailMpWriter]]:
-    """Spawn as the start method, the multi-process writer from MESSAGES // 2 messages on;
-    yield the multi-process writers opened."""
+def opened_writers(monkeypatch) -> Iterator[list[MailMpWriter]]:
+    """The multi-process writer from MESSAGES // 2 messages on; yield the multi-process
+    writers opened. The start method is restored afterwards."""
     before = multiprocessing.get_start_method(allow_none=True)
-    multiprocessing.set_start_method("spawn", force=True)
-    if sys.platform != "win32":  # elsewhere the writer would fork (or not start workers)
-        monkeypatch.setattr(indexer, "can_start_workers", lambda *, fork_safe: True)
     monkeypatch.setattr(indexer, "PARALLEL_MIN", MESSAGES // 2)
     opened: list[MailMpWriter] = []
     real_open = indexer.open_writer
@@ -57,7 +54,27 @@ def spawning(monkeypatch) -> Iterator[list[MailMpWriter]]:
     multiprocessing.set_start_method(before, force=True)
 
 
-def test_spawned_workers_beside_a_thread_index_each_message_once(tmp_path, spawning):
+@pytest.fixture
+def spawning(opened_writers, monkeypatch) -> list[MailMpWriter]:
+    """Spawn as the start method, as Windows does, on every system; the writers opened."""
+    multiprocessing.set_start_method("spawn", force=True)
+    if sys.platform != "win32":  # elsewhere the writer would fork (or not start workers)
+        monkeypatch.setattr(indexer, "can_start_workers", lambda *, fork_safe: True)
+    return opened_writers
+
+
+@pytest.mark.parametrize("system", ["as on Windows", "Linux"])
+def test_spawned_workers_beside_a_thread_index_each_message_once(
+    tmp_path, opened_writers, system, request
+):
+    """A thread beside the writer (the app's pool, say) rules out forking: Windows spawns
+    its workers, and so does Linux there (before, it indexed in one process)."""
+    if system == "Linux":
+        if not sys.platform.startswith("linux"):
+            pytest.skip("Linux forks where it can and spawns beside threads")
+        multiprocessing.set_start_method("fork", force=True)  # as the command line leaves it
+    else:
+        request.getfixturevalue("spawning")
     archive_maildir(tmp_path, range(1, MESSAGES + 1), subject="Pfändung {uid}")
     before = set(multiprocessing.active_children())
     waiting = threading.Event()
@@ -72,8 +89,8 @@ def test_spawned_workers_beside_a_thread_index_each_message_once(tmp_path, spawn
     finally:
         waiting.set()
         beside.join()
-    assert len(spawning) == 1 and spawning[0].tasks
-    assert all(task.spawned and task.exitcode == 0 for task in spawning[0].tasks)
+    assert len(opened_writers) == 1 and opened_writers[0].tasks
+    assert all(task.spawned and task.exitcode == 0 for task in opened_writers[0].tasks)
     assert set(multiprocessing.active_children()) <= before
     with ArchiveSearcher(tmp_path) as searcher:
         hits = searcher.search("Pfändung", limit=None).hits
