@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -51,17 +53,21 @@ FROZEN_CHILDREN = [
 ]
 
 
-@pytest.mark.parametrize("module", ["archiver.cli", "archiver.gui.app"])
+@pytest.mark.parametrize(
+    ("module", "function"),
+    [("archiver.cli", "main"), ("archiver.gui.launch", "entry"), ("archiver.gui.app", "main")],
+)
 @pytest.mark.parametrize("argv", FROZEN_CHILDREN, ids=["spawn", "resource-tracker"])
 def test_a_frozen_child_goes_to_multiprocessing_before_argparse(
     module: str,
+    function: str,
     argv: list[str],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if module.startswith("archiver.gui"):
+    if module == "archiver.gui.app":
         pytest.importorskip("PySide6")
-    main = importlib.import_module(module).main
+    main = getattr(importlib.import_module(module), function)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "argv", argv)
     handed: list[list[str]] = []
@@ -77,3 +83,41 @@ def test_a_frozen_child_goes_to_multiprocessing_before_argparse(
     assert handed == [argv]
     assert exited.value.code == 0
     assert capsys.readouterr().err == ""  # argparse never saw the child's arguments
+
+
+# The app's executable as pip writes it (and as the packaged one's entry script does), then a
+# helper process started the way the app starts them.
+APP_SCRIPT = """
+import multiprocessing, sys
+from archiver.gui.launch import entry
+
+
+def loaded(names):
+    return [name for name in names if name in sys.modules]
+
+
+if __name__ == "__main__":
+    helper = multiprocessing.get_context("spawn").Pool(1)
+    print(helper.apply(loaded, (["PySide6", "archiver.gui.app", "archiver.gui.launch"],)))
+    helper.close()
+    helper.join()
+"""
+
+
+def test_a_helper_started_by_the_app_imports_nothing_of_the_gui(tmp_path: Path) -> None:
+    """multiprocessing runs the executable's script again in every helper the app starts
+    (the search indexer, the PDF reader, the index writer's workers); the app's way in
+    (archiver/gui/launch.py) leaves the GUI to the app's own process."""
+    script = tmp_path / "imap-archiver-gui.py"
+    script.write_text(APP_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['archiver.gui.launch']"
+
+
+def test_the_app_script_pip_writes_starts_the_light_way_in() -> None:
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["gui-scripts"]
+    assert scripts == {"imap-archiver-gui": "archiver.gui.launch:entry"}
