@@ -10,9 +10,10 @@ closed while indexing (``indexer.update_index`` into a non-empty index). The arc
 search benchmark's (``search_benchmark.generate_archive``). Each round copies it, indexes
 its first ``--indexed`` messages (untimed), then times ``update_index`` for the rest in a
 fresh process, in each of MODES: as the command line runs it (a single thread: the
-multi-process writer where the system forks), as the app does on Linux (beside another
-thread: one process), and with spawned workers beside that thread, as on Windows. It prints
-wall time, the process's and its children's CPU, and peak RSS.
+multi-process writer where the system forks), as the app does (beside another thread: on
+Linux spawned workers since 2026-12-07, one process before), and with spawned workers
+beside that thread whatever this system would choose, as on Windows. It prints wall time,
+the process's and its children's CPU, and peak RSS.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 from benchmarks.search_benchmark import generate_archive
 
 # How update_index runs: as the command line (single-threaded: forked workers on Linux), as
-# the app on Linux (beside its pool's threads: one process), and as both do on Windows
+# the app (beside its pool's threads: spawned workers on Linux), and as both do on Windows
 # (spawned workers, safe beside threads), here on this system.
 MODES = ("command line", "app", "spawned")
 
