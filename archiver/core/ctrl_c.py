@@ -14,7 +14,6 @@ crash. So helpers are started inside :func:`children_start_ignoring_ctrl_c` and 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import signal
 import sys
 import threading
@@ -32,9 +31,9 @@ def children_start_ignoring_ctrl_c() -> Iterator[None]:
 
     Windows: this process ignores Ctrl-C meanwhile (SetConsoleCtrlHandler(NULL, TRUE)), a
     flag that a child inherits when it is created. Creating a process takes milliseconds;
-    a Ctrl-C in those is lost (pressed again, it stops the command). This process was not
-    started ignoring Ctrl-C: ours never are (that would need CREATE_NEW_PROCESS_GROUP),
-    and afterwards it no longer would be.
+    a Ctrl-C in those is lost (pressed again, it stops the command). Afterwards this process
+    handles Ctrl-C again, also had it been started ignoring it (CREATE_NEW_PROCESS_GROUP,
+    which nothing of ours uses).
     """
     if sys.platform == "win32":
         with _console_ignores_ctrl_c():
@@ -55,6 +54,7 @@ def children_start_ignoring_ctrl_c() -> Iterator[None]:
 
 
 if sys.platform == "win32":
+    import ctypes
 
     class _ConsoleFlag:
         """The process-wide "ignore Ctrl-C" flag, set while any thread starts a child."""

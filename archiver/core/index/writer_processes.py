@@ -39,8 +39,8 @@ def can_start_workers(*, fork_safe: bool) -> bool:
     take no locks (*fork_safe*: the archive job's indexer process, whose one other thread
     waits on its lifeline). Forking is unsafe once a process runs threads that may hold a
     lock at the fork (the app's pool), so there they are spawned (spawn_index_workers), as
-    on Windows, which cannot fork: a fresh Python per worker, a second slower to start, safe
-    beside threads. macOS is left to one process: spawning would work there too, but no
+    on Windows, which cannot fork: a fresh Python per worker, slower to start, safe beside
+    threads. macOS is left to one process: spawning would work there too, but no
     test has run there.
     """
     if sys.platform == "win32":
@@ -135,7 +135,7 @@ def spawn_index_workers() -> bool:
     The start method is this process's default, which Whoosh's writer uses, and the last
     writer's choice: a single-threaded process forks again (fork_index_workers). Our other
     processes name their start method, so nothing else changes. The app's catch-up of
-    19,500 messages took 72.9 s so, against 158.1 s in one process (docs/PERFORMANCE.md).
+    19,500 messages took 68.7 s so, against 158.1 s in one process (docs/PERFORMANCE.md).
     """
     if not sys.platform.startswith("linux"):
         return False
