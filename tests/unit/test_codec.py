@@ -215,7 +215,12 @@ def test_too_frequent_phrase_words_fall_back_to_whooshs_matchers(tmp_path, monke
         assert [h.id for h in fast] == [0]
 
 
-def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("words", "documents"),
+    [(WORDS, 10_000), (WORDS[:3], 4)],  # the second: nearly every posting has equals
+    ids=["varied", "many equal"],
+)
+def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch, words, documents):
     """Beyond its memory limit the pool writes sorted runs; merged, they are all in order.
 
     Postings come as a writer adds a document's: many through one look-up of ``add``.
@@ -223,7 +228,7 @@ def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch):
     monkeypatch.setattr(pool, "CHUNK", 7)
     rng = random.Random(3)
     postings = [
-        ("text", rng.choice(WORDS).encode(), rng.randrange(10_000), 1.0, b"\x01\x00\x00\x00")
+        ("text", rng.choice(words).encode(), rng.randrange(documents), 1.0, b"\x01\x00\x00\x00")
         for _ in range(5_000)
     ]
     spilling = pool.ChunkedPostingPool(FileStorage(str(tmp_path)), None, limitmb=0.05)
