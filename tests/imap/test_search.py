@@ -13,7 +13,13 @@ from whoosh import index
 from archiver.cli import main
 from archiver.core.catalog import Catalog
 from archiver.core.errors import QueryError
-from archiver.core.index.indexer import index_dir, index_records, reindex, update_index
+from archiver.core.index.indexer import (
+    create_index,
+    index_dir,
+    index_records,
+    reindex,
+    update_index,
+)
 from archiver.core.index.search import ArchiveSearcher
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret
@@ -397,6 +403,29 @@ def test_replaced_documents_are_found_once(dovecot, imap_user, account, password
         result = searcher.search("date:[1970 to 2100]", limit=None)
         assert sorted(h.id for h in result.hits) == sorted(r.id for r in records)
         assert result.total == 6 and searcher.search("NOT date:[1970 to 2100]").total == 0
+
+
+def test_a_batch_told_to_stop_commits_what_it_added_and_leaves_the_rest(
+    dovecot, imap_user, account, password, tmp_path
+):
+    """The archive job's indexer ends its batch once the server is freed (``until``): what
+    it added is committed and marked, the rest stays unindexed for the writer on all cores."""
+    with dovecot.client(imap_user) as client:
+        append_messages(client, "INBOX", [generate_message(i) for i in range(6)], WHEN)
+    run(account, password, tmp_path, keep_on_server=True)
+    asked = iter(range(100))
+    with Catalog.open(tmp_path) as catalog:
+        records = catalog.records()
+        ix = create_index(tmp_path, catalog)
+        done = index_records(
+            ix, tmp_path, catalog, records, replace=False, until=lambda: next(asked) >= 2
+        )
+        ix.close()
+        assert done.indexed == 2
+        assert catalog.unindexed() == sorted(r.id for r in records[2:])
+    with ArchiveSearcher(tmp_path) as searcher:
+        result = searcher.search("date:[1970 to 2100]", limit=None)
+        assert sorted(h.id for h in result.hits) == sorted(r.id for r in records[:2])
 
 
 def test_an_empty_index_answers_every_query_and_then_grows(

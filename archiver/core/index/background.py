@@ -258,7 +258,8 @@ def _index_in_child(
                             indexed.value = result.indexed
                         return
                     # While the job copies, it needs the other core: one process, commits
-                    # small enough that search sees the messages soon.
+                    # small enough that search sees the messages soon. Once the server is
+                    # freed, the chunk ends at once: the rest goes to every core.
                     while not finishing.value and (
                         ids := [i for i in catalog.unindexed(account) if i not in unreadable]
                     ):
@@ -272,6 +273,7 @@ def _index_in_child(
                             [records[i] for i in chunk],
                             replace=replace,
                             limits=limits,
+                            until=lambda: finishing.value,
                         )
                         result.add(done)
                         added.value = indexed.value = result.indexed

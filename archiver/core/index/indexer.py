@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -364,17 +364,21 @@ def index_records(
     *,
     replace: bool = True,
     limits: Limits = LIMITS,
+    until: Callable[[], bool] | None = None,
 ) -> IndexReport:
     """Add *records* to the index in one commit, then mark them indexed in the catalog.
 
     *replace* False is for callers that know the index holds none of them: adding is then
-    cheaper than replacing, which looks each id up in every segment.
+    cheaper than replacing, which looks each id up in every segment. Once *until* returns
+    True the rest of *records* is left out (unindexed) and what was added is committed.
     """
     result = IndexReport()
     done: list[int] = []
     writer = open_writer(ix)
     try:
         for record in records:
+            if until is not None and until():
+                break
             if _index_one(writer, archive_root, record, result, replace=replace, limits=limits):
                 done.append(record.id)
     except BaseException:
