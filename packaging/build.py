@@ -26,6 +26,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import pickle
+import re
 import subprocess
 import sys
 import tempfile
@@ -227,6 +228,52 @@ def check_outlook_readers(home: Path) -> str:
     return "; ".join(problems)
 
 
+# Enough messages for the index writer's worker processes (indexer.PARALLEL_MIN): a bundle
+# starts them as it starts the archive run's indexer, itself again (spawned on Windows).
+MANY = 1000
+
+
+def check_reindex_on_every_core(home: Path) -> str:
+    # An mbox of MANY small messages imported into a fresh archive, then a rebuild of the
+    # index (the writer's workers), and a search that must find every message.
+    sys.path.insert(0, str(ROOT))
+    from archiver.core.catalog import Catalog  # noqa: PLC0415 (the checkout's, for the data)
+
+    (home / "archive").mkdir()
+    Catalog(home / "archive" / "catalog.sqlite3").close()
+    write_config(home, {"accounts": {"probe": {"host": "127.0.0.1", "user": "u"}}})
+    with (home / "old.mbox").open("wb") as mbox:
+        for number in range(MANY):
+            mbox.write(
+                b"From smoke@example.org Thu Jan  2 12:00:00 2020\n"
+                b"From: Smoke Test <smoke@example.org>\n"
+                b"Subject: Old message %d\n"
+                b"Date: Thu, 2 Jan 2020 12:00:00 +0100\n"
+                b"Message-ID: <old-%d@example.org>\n\n"
+                b"Message %d: the %s in front of the office.\n\n"
+                % (number, number, number, SEARCH_WORD.encode())
+            )
+    problem = expect(run([CLI, "import", "probe", home / "old.mbox"], home))
+    if problem:
+        return f"import: {problem}"
+    log = home / "logs" / "imap-archiver.log"
+    imported = log.stat().st_size
+    problem = expect(run([CLI, "reindex"], home), stdout=f"Indexed {MANY} messages")
+    if problem:
+        return f"reindex: {problem}"
+    with log.open(encoding="utf-8", errors="replace") as lines:
+        lines.seek(imported)
+        reindexed = lines.read()
+    if not re.search(rf"Indexing {MANY} messages with [2-9] worker processes", reindexed):
+        return f"reindex started no worker processes; its log:\n{reindexed[-2000:]}"
+    found = run([CLI, "search", SEARCH_WORD, "--limit", str(2 * MANY), "--json"], home)
+    hits = [line for line in found.stdout.splitlines() if line.strip()]
+    problem = expect(found)
+    if not problem and len(hits) != MANY:
+        problem = f"found {len(hits)} messages with {SEARCH_WORD!r}, expected {MANY}"
+    return f"search: {problem}" if problem else ""
+
+
 CHILD_EXIT = 7  # what the process object sent by check_spawned_child exits with
 
 
@@ -399,6 +446,8 @@ CHECKS: list[tuple[str, Callable[[Path], str]]] = [
     ("imap-archiver reindex and verify, empty archive", check_empty_archive),
     ("imap-archiver import reads Outlook files (olefile, pypff)", check_outlook_readers),
 ]
+if sys.platform != "darwin":  # macOS indexes in one process (writer_processes.py)
+    CHECKS.append(("imap-archiver import, and reindex on every core", check_reindex_on_every_core))
 if sys.platform not in ("win32", "darwin"):
     CHECKS.append((f"a password command gets the user's {LIBRARY_PATH}", check_child_environment))
     # A pipe's descriptor as the child gets it on POSIX (Windows passes a handle).
