@@ -92,8 +92,9 @@ def test_whoosh_w3_internals_are_there(cls):
 def test_whoosh_writer_internals_the_pool_relies_on_are_there():
     """archiver/core/index/pool.py: a writer looks ``pool.add`` up once per document, then
     adds every posting of it; merging segments adds through add_postings_to_pool, which
-    install() replaces with a version checking memory per posting. Read from Whoosh's file:
-    once installed, the class holds our version."""
+    install() replaces with a version checking memory per posting; runs are merged and read
+    through the two methods the pool replaces. Read from Whoosh's file: once installed, the
+    class holds our version."""
     source = inspect.getsource(whoosh.writing)
     writer = next(
         node
@@ -116,6 +117,12 @@ def test_whoosh_writer_internals_the_pool_relies_on_are_there():
     others = [name for name, text in methods.items() if "self.pool.add" in text]
     assert others == ["add_postings_to_pool", "add_document"]
     assert "self.current = []" in inspect.getsource(whoosh.externalsort.SortingPool.save)
+    # The pool merges its runs in _merge_runs (a list at a time): Whoosh's sorting pool
+    # must still merge through it, and its multi-process writer read a run by _read_run.
+    sorting = whoosh.externalsort.SortingPool
+    assert "return self._merge_runs(runs)" in inspect.getsource(sorting.items)
+    assert "self._merge_runs(tomerge)" in inspect.getsource(sorting.reduce_to)
+    assert "self.pool._read_run(path)" in inspect.getsource(MpWriter._read_and_renumber_run)
 
 
 def test_whoosh_multiprocess_writer_internals_writer_processes_relies_on_are_there():

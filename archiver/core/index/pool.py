@@ -10,7 +10,8 @@ loads them back one at a time: at 100,000 messages that is 20 million of each. T
   SegmentWriter looks ``pool.add`` up once per document), and counts the memory of the
   postings added since the last look-up, in C, when the next document looks it up: one
   document's postings past the limit at most, as Whoosh's own check allows one posting;
-- writes and reads runs in pickled lists of CHUNK postings.
+- writes and reads runs in pickled lists of CHUNK postings, and merges them a list at a
+  time (Whoosh's heapq.merge ran Python code for every posting).
 
 Merging segments into a writer (``add_postings_to_pool``) adds a whole segment's postings
 after one look-up, so :func:`install` gives it the per-posting check back (add_checked).
@@ -107,6 +108,8 @@ class ChunkedPostingPool(whoosh.writing.PostingPool):
             self._remove_run(path)
 
     def _read_run(self, path: str) -> Iterator[Posting]:
+        """Return a run's postings (Whoosh's MpWriter reads runs so when it merges its
+        workers' into one segment; ours keep a segment each)."""
         return chain.from_iterable(self._read_chunks(path))
 
     def _merge_runs(self, paths: list[str]) -> Iterator[Posting]:
@@ -123,7 +126,7 @@ class ChunkedPostingPool(whoosh.writing.PostingPool):
 
         Each round takes from every run's current list the postings up to the smallest of
         those lists' last postings (nothing still unread in any run is smaller), and sorts
-        them: timsort merges the sorted pieces in C. The run whose last posting that was is
+        them: timsort merges the sorted pieces in C. The list that ends with that posting is
         used up, so each round reads at least one more list, and memory stays one list per
         run and the round's postings.
         """
