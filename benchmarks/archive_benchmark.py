@@ -950,8 +950,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.profile is not None:
             profile = args.profile.resolve()
+            tool = "ours-noindex" if args.no_index else "ours"
             run = run_ours(
-                server, user, work, out, "profile", mailboxes["main"], profile, snapshot=snapshot
+                server,
+                user,
+                work,
+                out,
+                "profile",
+                mailboxes["main"],
+                profile,
+                tool=tool,
+                snapshot=snapshot,
             )
             print_table([run], fills)
             print_profile(profile)
