@@ -26,7 +26,8 @@ from typing import Any, NamedTuple, TypedDict, TypeVar
 from imapclient import IMAPClient, imap4, tls
 from imapclient import exceptions as imap_exc
 from imapclient.datetime_util import datetime_to_INTERNALDATE
-from imapclient.imapclient import seq_to_parenstr
+from imapclient.imapclient import join_message_ids, seq_to_parenstr, seq_to_parenstr_upper
+from imapclient.response_parser import parse_fetch_response
 
 from archiver.core.accounts import Account, Security
 from archiver.core.errors import (
@@ -43,6 +44,7 @@ from archiver.core.errors import (
     UntrustedCertificate,
     disk_error,
 )
+from archiver.core.fetch_response import parse_fetch
 from archiver.core.message import message_id, read_head
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret, redact
@@ -1160,6 +1162,30 @@ class _Client(IMAPClient):
             ssl_context=ssl_context,
             timeout=timeout,
         )
+
+    def fetch(
+        self, messages: Sequence[int], data: Sequence[str], modifiers: None = None
+    ) -> dict[int, dict[bytes, Any]]:
+        """As ``IMAPClient.fetch`` (imapclient 4.1), with the answer read by parse_fetch.
+
+        parse_fetch reads the plain shape of a FETCH answer five to seven times faster than
+        imapclient and leaves any other to imapclient's parser. The lines below copy
+        imapclient's (tests/unit/test_library_internals.py checks that those have not
+        changed), without the modifiers we never send and with our UIDs, ints already.
+        """
+        if not messages:
+            return {}
+        args = ["FETCH", join_message_ids(messages), seq_to_parenstr_upper(data)]
+        if self.use_uid:
+            args.insert(0, "UID")
+        tag = self._imap._command(*args)
+        typ, lines = self._imap._command_complete("FETCH", tag)
+        self._checkok("fetch", typ, lines)
+        typ, lines = self._imap._untagged_response(typ, lines, "FETCH")
+        response = None if self.normalise_times else parse_fetch(lines, self.use_uid)
+        if response is None:
+            response = parse_fetch_response(lines, self.normalise_times, self.use_uid)
+        return {uid: response[uid] for uid in messages if uid in response}
 
     def _create_IMAP4(self) -> imaplib.IMAP4:
         connect = self._timeout.connect

@@ -4,9 +4,10 @@ archiver/core/index/codec.py overrides Whoosh's W3 codec classes and reads their
 attributes, archiver/core/index/standins.py replaces three of Whoosh's imports while it
 loads, archiver/core/index/indexer.py ends the multi-process writer's workers itself;
 archiver/core/imap.py reaches through imapclient to imaplib (literals for APPEND and LOGIN,
-the guard on its reads, its debug level). pyproject.toml pins Whoosh-Reloaded to the
-version this was written against and bounds imapclient; these tests say what to re-check
-when either moves. No mail server: imaplib gets a greeting from a loopback stub.
+the guard on its reads, its debug level) and copies IMAPClient.fetch. pyproject.toml pins
+Whoosh-Reloaded to the version this was written against and bounds imapclient; these tests
+say what to re-check when either moves. No mail server: imaplib gets a greeting from a
+loopback stub.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import multiprocessing
 import socket
 import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -311,3 +313,33 @@ def test_imaplib_under_imapclient_has_what_we_use(greeting_server):
         assert imap.state == "NONAUTH"
     finally:
         client.logout()
+
+
+# imapclient 4.1's IMAPClient.fetch without its docstring; core/imap.py's _Client.fetch copies
+# it, with the answer read by core/fetch_response.py first.
+IMAPCLIENT_FETCH = """\
+def fetch(self, messages, data, modifiers=None):
+    if not messages:
+        return {}
+    args = ['FETCH', join_message_ids(messages), seq_to_parenstr_upper(data), \
+seq_to_parenstr_upper(modifiers) if modifiers else None]
+    if self.use_uid:
+        args.insert(0, 'UID')
+    tag = self._imap._command(*args)
+    typ, data = self._imap._command_complete('FETCH', tag)
+    self._checkok('fetch', typ, data)
+    typ, data = self._imap._untagged_response(typ, data, 'FETCH')
+    response = parse_fetch_response(data, self.normalise_times, self.use_uid)
+    return {message_id: response[message_id] for message_id in to_ints(messages) \
+if message_id in response}"""
+
+
+def test_imapclient_fetch_is_still_what_our_client_copies():
+    tree = ast.parse(textwrap.dedent(inspect.getsource(IMAPClient.fetch)))
+    function = tree.body[0]
+    assert isinstance(function, ast.FunctionDef)
+    function.body = function.body[1:]  # the docstring
+    assert ast.unparse(function) == IMAPCLIENT_FETCH, (
+        "imapclient's IMAPClient.fetch changed: re-check _Client.fetch in core/imap.py, "
+        "and what core/fetch_response.py must return"
+    )
