@@ -43,6 +43,11 @@ REQUESTS = [
 ]
 
 
+def answer(session, fetch, uids, request):
+    """FETCH through the session's read guard, as the session's own commands do."""
+    return session._call("FETCH", partial(fetch, uids, request), literal=BIG, total=ALL)
+
+
 def test_our_fetch_answers_as_imapclient_does(dovecot, imap_user, account, password, monkeypatch):
     with dovecot.client(imap_user) as client:
         for index, shape in enumerate(HARD_SHAPES.values()):
@@ -66,13 +71,8 @@ def test_our_fetch_answers_as_imapclient_does(dovecot, imap_user, account, passw
         assert len(uids) == len(HARD_SHAPES) + 1
         for request in REQUESTS:
             for chunk in (uids, uids[:1], [uid for uid in uids if uid % 4 == 0]):
-                ours = session._call(
-                    "FETCH", partial(client.fetch, chunk, request), literal=BIG, total=ALL
-                )
-                theirs = session._call(
-                    "FETCH", partial(IMAPClient.fetch, client, chunk, request), literal=BIG,
-                    total=ALL,
-                )  # fmt: skip
+                ours = answer(session, client.fetch, chunk, request)
+                theirs = answer(session, partial(IMAPClient.fetch, client), chunk, request)
                 assert ours == theirs
                 assert list(ours) == list(theirs)
                 for uid, fields in theirs.items():

@@ -146,8 +146,7 @@ def assert_same_date(value: bytes) -> None:
         assert got is None
         return
     assert got is not None
-    # Compared field by field: a zone of 24 hours or more cannot be compared (imapclient
-    # makes such a time all the same).
+    # Field by field: comparing a time whose zone is 24 hours or more raises, whoever made it.
     assert got.replace(tzinfo=None) == expected.replace(tzinfo=None)
     assert (got.tzinfo is None) == (expected.tzinfo is None)
     if expected.tzinfo is not None:
