@@ -558,3 +558,68 @@ def test_terms_written_at_once_are_the_blocks_written_posting_by_posting(tmp_pat
         files.append(segment_files(folder))
         ix.close()
     assert files[0] == files[1] and set(files[0]) == {".pst", ".trm"}
+
+
+def test_a_written_file_counts_its_position_and_writes_what_whoosh_writes(tmp_path):
+    """WrittenFile answers tell() from its own count: after every kind of write Whoosh
+    makes (bytes, numbers, pickles, arrays, seeks) the count is the file's position, and
+    the file holds the bytes a plain StructFile writes."""
+    storage = indexer.PrivateStorage(str(tmp_path)).create()
+    plain = FileStorage(str(tmp_path))
+    counted, reference = storage.create_file("counted"), plain.create_file("reference")
+    assert isinstance(counted, indexer.WrittenFile)
+    assert type(reference) is not indexer.WrittenFile
+    steps = [
+        lambda f: f.write(b"W3Bl"),
+        lambda f: f.write_int(-7),
+        lambda f: f.write_varint(300),
+        lambda f: f.write_string(b"term"),
+        lambda f: f.write_pickle({"extras": [1, 2.5, "x" * 5000]}),
+        lambda f: f.write_array(array("i", range(1000))),
+        lambda f: f.write(memoryview(array("I", [1, 2, 3]))),
+        lambda f: f.seek(2),
+        lambda f: f.write(b"!!"),
+        lambda f: f.seek(0, 2),
+        lambda f: f.write_long(2**40),
+    ]
+    for step in steps:
+        step(counted)
+        step(reference)
+        assert counted.tell() == counted.file.tell() == reference.tell()
+    counted.close()
+    reference.close()
+    assert (tmp_path / "counted").read_bytes() == (tmp_path / "reference").read_bytes()
+    assert storage.create_file("read back", mode="w+b").__class__ is not indexer.WrittenFile
+
+
+def test_a_write_around_the_count_fails_the_close(tmp_path):
+    """Should Whoosh ever write to the wrapped file directly, closing says so instead of
+    leaving a segment whose offsets are wrong."""
+    written = indexer.PrivateStorage(str(tmp_path)).create().create_file("segment")
+    written.write(b"counted")
+    written.file.write(b"not counted")
+    with pytest.raises(RuntimeError, match="written past"):
+        written.close()
+
+
+def test_segment_files_are_the_same_with_counted_positions(tmp_path):
+    """A segment written through PrivateStorage (WrittenFile) and through Whoosh's own
+    FileStorage (tell() asks the file) has the same posting, term and column files (the
+    table of contents names the segment, whose name is random)."""
+    documents = [
+        {"id": str(n), "text": extract(generate_message(n, size=3000)).body, "size": n}
+        for n in range(30)
+    ]
+    files = []
+    for name, storage_class in (("counted", indexer.PrivateStorage), ("asked", FileStorage)):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = storage_class(str(folder)).create_index(build_schema())
+        with open_writer(ix) as writer:
+            for document in documents:
+                writer.add_document(**document)
+        ix.close()
+        segment = [p for p in folder.iterdir() if p.name.startswith("MAIN_") and "." in p.name]
+        files.append({p.name.split(".", 1)[1]: p.read_bytes() for p in segment})
+    assert files[0] == files[1]
+    assert {"pst", "trm", "_text_len.col", "_stored.col", "size.col"} <= files[0].keys()

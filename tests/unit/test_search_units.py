@@ -17,6 +17,7 @@ from archiver.core.index.analysis import (
     reversed_parts,
     term,
 )
+from archiver.core.index.codec import column_values
 from archiver.core.index.extract import decode_header, extract
 from archiver.core.index.htmltext import html_to_text
 from archiver.core.index.indexer import flag_words
@@ -24,7 +25,6 @@ from archiver.core.index.schema import ByteSize, CompoundText, build_schema
 from archiver.core.index.search import (
     ArchiveSearcher,
     Snippet,
-    column_values,
     make_snippet,
     parse_query,
     word_matcher,

@@ -31,15 +31,19 @@ from typing import Any
 
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3FieldWriter,
     W3LeafMatcher,
+    W3PerDocReader,
     W3PostingsWriter,
+    _lenfield,
 )
+from whoosh.columns import MultiColumnReader, NumericColumn
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE, pack_int, pack_uint
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 # Arrays are written little-endian, whatever the machine, so an archive can move.
 _SWAP = sys.byteorder == "big"
@@ -88,13 +92,19 @@ class ArrayPositions(Positions):
     def postings(self, found: dict[str, list[int]]) -> Iterator[tuple[bytes, int, float, bytes]]:
         """Return a field's postings (term, frequency, weight, value) from its terms' positions.
 
-        What a loop over *found* yielding one tuple per term gives, made in C but for
-        encode: a message's text has a few hundred terms.
+        What a loop over *found* yielding one tuple per term gives, made in C but for the
+        values: a message's text has a few hundred terms, most of them at one position,
+        whose value is packed without a call of encode.
         """
         counts = list(map(len, found.values()))
         weights = map(float(self.field_boost).__mul__, counts)
         terms = map(str.encode, found)
-        return zip(terms, counts, weights, map(self.encode, found.values()), strict=True)
+        encode = self.encode
+        values = [
+            _ONE_POSITION(where[0]) if len(where) == 1 else encode(where)
+            for where in found.values()
+        ]
+        return zip(terms, counts, weights, values, strict=True)
 
     def decode_positions(self, valuestring: bytes) -> list[int]:
         return list(accumulate(_bytes_array(valuestring)))
@@ -216,16 +226,53 @@ class _Lengths:
 
     def __init__(self, reader: Any) -> None:
         self._reader = reader
-        self._fields: dict[str, list[int]] = {}
+        self._fields: dict[str, list[int] | None] = {}
 
-    def of(self, fieldname: str) -> list[int]:
-        """Return the lengths of *fieldname* in every document, by document number."""
-        lengths = self._fields.get(fieldname)
-        if lengths is None:
-            length = self._reader.doc_field_length
-            count = self._reader.doc_count_all()
-            lengths = self._fields[fieldname] = [length(d, fieldname) for d in range(count)]
-        return lengths
+    def of(self, fieldname: str) -> list[int] | None:
+        """Return the lengths of *fieldname* in every document, by document number.
+
+        None for a field whose lengths the segment does not keep (every length 0). A
+        segment's column is read in one piece (column_values): asking Whoosh document by
+        document cost several calls each, and for a field without lengths a check of the
+        disk each, about 3 % of a writer process's CPU.
+        """
+        if fieldname not in self._fields:
+            self._fields[fieldname] = self._read(fieldname)
+        return self._fields[fieldname]
+
+    def _read(self, fieldname: str) -> list[int] | None:
+        reader = self._reader
+        if not isinstance(reader, W3PerDocReader):  # Whoosh's merged readers: its own way
+            length = reader.doc_field_length
+            return [length(d, fieldname) or 0 for d in range(reader.doc_count_all())]
+        column = reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            return None
+        return list(map(byte_to_length, column_values(column)))
+
+
+def column_values(reader: Any) -> list[int]:
+    """Return every value of a numeric column, by document number: a segment in one read.
+
+    Whoosh reads a column a document at a time (a call, a slice and an unpack each): 100,000
+    dates took a fifth of a second, which a fresh process, as every command-line search is,
+    pays each time. A numeric column is fixed-width big-endian values, followed by nothing
+    for the last documents that have the default; other readers go Whoosh's own way.
+    (tests/unit/test_library_internals.py checks the attributes read here.)
+    """
+    parts = reader._readers if isinstance(reader, MultiColumnReader) else [reader]
+    if any(type(part) is not NumericColumn.Reader for part in parts):
+        return list(reader)
+    values: list[int] = []
+    for part in parts:
+        stored = array(
+            part._typecode, part._dbfile.get(part._basepos, part._count * part._fixedlen)
+        )
+        if sys.byteorder == "little":
+            stored.byteswap()
+        values += stored
+        values += [part._default] * (part._doccount - part._count)
+    return values
 
 
 class MailPostingsWriter(W3PostingsWriter):

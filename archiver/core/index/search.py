@@ -15,7 +15,6 @@ import fnmatch
 import heapq
 import math
 import re
-import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.columns import MultiColumnReader, NumericColumn
 from whoosh.fields import DATETIME
 from whoosh.index import FileIndex
 from whoosh.matching.wrappers import FilterMatcher
@@ -38,7 +36,7 @@ from whoosh.util.numeric import byte_to_length
 from archiver.core.catalog import Catalog, State
 from archiver.core.errors import ArchiverError, QueryError, QueryTooLarge
 from archiver.core.index.analysis import WORD, fold, gram, part_form, phrase_cover, term
-from archiver.core.index.codec import ArrayPositions, MailLeafMatcher
+from archiver.core.index.codec import ArrayPositions, MailLeafMatcher, column_values
 from archiver.core.index.location import index_dir
 from archiver.core.index.schema import build_schema
 
@@ -363,30 +361,6 @@ COLUMN_RANGES = frozenset({"date", "size"})
 PHRASE_POSITIONS_MAX = 2_000_000
 # Queries that name terms, whose documents are read straight off their posting lists.
 TERM_LEAVES = (wq.Term, wq.Prefix, wq.Wildcard, wq.TermRange)
-
-
-def column_values(reader: Any) -> list[int]:
-    """Return every value of a numeric column, by document number: a segment in one read.
-
-    Whoosh reads a column a document at a time (a call, a slice and an unpack each): 100,000
-    dates took a fifth of a second, which a fresh process, as every command-line search is,
-    pays each time. A numeric column is fixed-width big-endian values, followed by nothing
-    for the last documents that have the default; other readers go Whoosh's own way.
-    (tests/unit/test_library_internals.py checks the attributes read here.)
-    """
-    parts = reader._readers if isinstance(reader, MultiColumnReader) else [reader]
-    if any(type(part) is not NumericColumn.Reader for part in parts):
-        return list(reader)
-    values: list[int] = []
-    for part in parts:
-        stored = array(
-            part._typecode, part._dbfile.get(part._basepos, part._count * part._fixedlen)
-        )
-        if sys.byteorder == "little":
-            stored.byteswap()
-        values += stored
-        values += [part._default] * (part._doccount - part._count)
-    return values
 
 
 class _Evaluator:
