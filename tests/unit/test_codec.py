@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import whoosh.writing
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import index
@@ -220,8 +221,13 @@ def test_too_frequent_phrase_words_fall_back_to_whooshs_matchers(tmp_path, monke
     [(WORDS, 10_000), (WORDS[:3], 4)],  # the second: nearly every posting has equals
     ids=["varied", "many equal"],
 )
-def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch, words, documents):
+@pytest.mark.parametrize("maxfiles", [128, 2])
+def test_postings_spilled_in_chunks_come_back_sorted(
+    tmp_path, monkeypatch, words, documents, maxfiles
+):
     """Beyond its memory limit the pool writes sorted runs; merged, they are all in order.
+    Beyond *maxfiles* runs, Whoosh first merges some runs into one (reduce_to), through
+    the pool's own run writing and merging.
 
     Postings come as a writer adds a document's: many through one look-up of ``add``.
     """
@@ -240,7 +246,7 @@ def test_postings_spilled_in_chunks_come_back_sorted(tmp_path, monkeypatch, word
             add(posting)
         start += size
     assert len(spilling.runs) > 3
-    assert list(spilling.items()) == sorted(postings)
+    assert list(spilling.items(maxfiles=maxfiles)) == sorted(postings)
     assert not list(tmp_path.iterdir())  # the run files are gone
 
 
@@ -623,3 +629,36 @@ def test_segment_files_are_the_same_with_counted_positions(tmp_path):
         files.append({p.name.split(".", 1)[1]: p.read_bytes() for p in segment})
     assert files[0] == files[1]
     assert {"pst", "trm", "_text_len.col", "_stored.col", "size.col"} <= files[0].keys()
+
+
+@pytest.mark.parametrize("limitmb", [64, 0.05])
+def test_segments_are_those_whooshs_pool_writes(tmp_path, monkeypatch, limitmb):
+    """Our pool (postings added by list.append, runs pickled and merged a list at a time)
+    and Whoosh's (a posting at a time) give the segment writer the same postings in the
+    same order: the segment files are byte for byte the same, with runs spilled or not, for
+    documents added and for segments merged into one (optimize)."""
+    documents = [
+        {"id": str(n), "text": extract(generate_message(n, size=1500)).body, "size": n}
+        for n in range(40)
+    ] + [
+        {"id": f"hard-{k}", "text": extract(shape(k)).body, "subject": "Frist Rechnung"}
+        for k, shape in enumerate(HARD_SHAPES.values())
+    ]
+    files = []
+    for pool_class in (pool.ChunkedPostingPool, pool.ChunkedPostingPool.__bases__[0]):
+        monkeypatch.setattr(whoosh.writing, "PostingPool", pool_class)
+        folder = tmp_path / pool_class.__name__
+        folder.mkdir()
+        ix = index.create_in(str(folder), build_schema())
+        for part in (documents[::2], documents[1::2]):  # two segments
+            with ix.writer(codec=MailCodec(), compound=False, limitmb=limitmb) as writer:
+                assert type(writer.pool) is pool_class
+                for document in part:
+                    writer.add_document(**document)
+        writer = ix.writer(codec=MailCodec(), compound=False, limitmb=limitmb)
+        writer.commit(optimize=True)  # both merged through the pool
+        segment = [p for p in folder.iterdir() if p.name.startswith("MAIN_") and "." in p.name]
+        files.append({p.name.split(".", 1)[1]: p.read_bytes() for p in segment})
+        ix.close()
+    assert files[0] == files[1]
+    assert {"pst", "trm", "_text_len.col"} <= files[0].keys()
