@@ -600,12 +600,13 @@ def test_a_written_file_counts_its_position_and_writes_what_whoosh_writes(tmp_pa
 
 def test_a_write_around_the_count_fails_the_close(tmp_path):
     """Should Whoosh ever write to the wrapped file directly, closing says so instead of
-    leaving a segment whose offsets are wrong."""
+    leaving a segment whose offsets are wrong (and still closes the file)."""
     written = indexer.PrivateStorage(str(tmp_path)).create().create_file("segment")
     written.write(b"counted")
     written.file.write(b"not counted")
     with pytest.raises(RuntimeError, match="written past"):
         written.close()
+    assert written.is_closed and written.file.closed  # closed all the same
 
 
 def test_segment_files_are_the_same_with_counted_positions(tmp_path):

@@ -106,9 +106,10 @@ class WrittenFile(StructFile):
         self.write(pickle.dumps(obj, protocol))
 
     def close(self) -> None:
-        if not self.is_closed and self.file.tell() != self._position:
-            raise RuntimeError(f"Index file {self._name} was written past its position count")
+        counted_wrong = not self.is_closed and self.file.tell() != self._position
         super().close()
+        if counted_wrong:
+            raise RuntimeError(f"Index file {self._name} was written past its position count")
 
 
 class PrivateStorage(FileStorage):
