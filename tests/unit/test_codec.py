@@ -595,7 +595,9 @@ def test_a_written_file_counts_its_position_and_writes_what_whoosh_writes(tmp_pa
     counted.close()
     reference.close()
     assert (tmp_path / "counted").read_bytes() == (tmp_path / "reference").read_bytes()
-    assert storage.create_file("read back", mode="w+b").__class__ is not indexer.WrittenFile
+    read_write = storage.create_file("read back", mode="w+b")  # Whoosh reads it back
+    assert type(read_write) is not indexer.WrittenFile
+    read_write.close()
 
 
 def test_a_write_around_the_count_fails_the_close(tmp_path):
