@@ -48,6 +48,7 @@ from archiver.core.fetch_response import parse_fetch
 from archiver.core.message import message_id, read_head
 from archiver.core.progress import CancelToken
 from archiver.core.secrets import Secret, redact
+from archiver.core.spool_writer import SpoolWriter
 
 log = logging.getLogger(__name__)
 
@@ -849,20 +850,19 @@ class ImapSession:
         folder = self.selected.name if self.selected else "?"
         spool_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = spool_dir / f"uid-{meta.uid}.spool"
-        digest = hashlib.sha256()
         received = 0
         fresh: MessageMeta | None = None
         try:
-            with path.open("wb") as out:
+            with path.open("wb") as out, SpoolWriter(out) as writer:
                 while received < meta.size:
                     piece, item = self._fetch_piece(meta.uid, received, folder)
                     if fresh is None and item is not None:
                         fresh = _meta(meta.uid, item)
                     if not piece:
                         break
-                    digest.update(piece)
-                    out.write(piece)
+                    writer.write(piece)  # written while the next piece comes
                     received += len(piece)
+                sha256 = writer.finish()
         except FolderError as exc:
             path.unlink(missing_ok=True)
             return FetchFailure(meta.uid, str(exc))
@@ -880,7 +880,7 @@ class ImapSession:
             )
             # Nothing at all (no data, or NIL with size 0): expunged by another client?
             return self._mark_vanished([failure])[0] if received == 0 else failure
-        return FetchedMessage(fresh, digest.hexdigest(), received, spool=path)
+        return FetchedMessage(fresh, sha256, received, spool=path)
 
     def _fetch_piece(
         self, uid: int, offset: int, folder: str

@@ -22,14 +22,15 @@ from archiver.core.errors import (
     TlsError,
     UntrustedCertificate,
 )
-from archiver.core.imap import ImapSession, format_fingerprint, open_session
+from archiver.core.imap import CHUNK_BYTES, ImapSession, format_fingerprint, open_session
 from archiver.core.jobs.archive import ArchiveOptions, Kept, run_archive
 from archiver.core.lock import archive_lock
 from archiver.core.progress import CancelToken, Progress
 from archiver.core.secrets import Secret
+from archiver.core.spool_writer import SpoolWriter
 from archiver.core.store import maildir
 from tests.helpers.dovecot import append_messages, free_port
-from tests.helpers.mailgen import generate_message
+from tests.helpers.mailgen import big_message, generate_message
 from tests.helpers.tcpproxy import FaultProxy
 
 pytestmark = pytest.mark.imap
@@ -352,6 +353,44 @@ def test_disk_full_stops_and_deletes_nothing(
     second = archive(account, password, tmp_path)
     assert second.ok and second.deleted == 5
     assert len(list((tmp_path / "test" / "cur").iterdir())) == 5
+
+
+@pytest.mark.expect_log(
+    "ERROR",
+    "archiver.core.jobs.archive",
+    r"^Account test: archive stopped: The archive disk is full .*; nothing was deleted",
+)
+def test_disk_full_while_spooling_a_large_message_stops_and_deletes_nothing(
+    dovecot, imap_user, account, password, tmp_path, monkeypatch
+):
+    fill(dovecot, imap_user, 2)
+    with dovecot.client(imap_user) as client:  # fetched in three pieces, written on a thread
+        append_messages(client, "INBOX", [big_message(2 * CHUNK_BYTES + 100, seed=4)], when=OLD)
+    pieces = []
+
+    def full_disk(writer, piece):  # the second piece hits a full disk
+        if pieces:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        pieces.append(len(piece))
+        real_write(writer, piece)
+
+    real_write = SpoolWriter._write
+    monkeypatch.setattr(SpoolWriter, "_write", full_disk)
+    first = archive(account, password, tmp_path)
+
+    assert first.error and "disk is full" in first.error and "nothing was deleted" in first.error
+    assert pieces == [CHUNK_BYTES]
+    assert first.deleted == 0 and first.closes
+    assert count_on_server(dovecot, imap_user) == 3
+    assert not list((tmp_path / "test" / "tmp").iterdir())
+    assert not [p for p in tmp_path.rglob("*.spool")]  # the half-written spool file is gone
+
+    monkeypatch.setattr(SpoolWriter, "_write", real_write)
+    second = archive(account, password, tmp_path)
+    assert second.ok and second.deleted == 3
+    assert sorted(p.stat().st_size for p in (tmp_path / "test" / "cur").iterdir())[-1] > (
+        2 * CHUNK_BYTES
+    )
 
 
 def test_second_job_on_the_same_archive_is_refused(account, password, tmp_path: Path):
