@@ -601,7 +601,10 @@ def snapshot_sources(work: Path) -> tuple[Path, str]:
 
     The core may be edited while a benchmark runs; the children import this copy (they run
     with it as their working directory, which comes first on ``sys.path``), so that every
-    measured run of one benchmark runs the same code.
+    measured run of one benchmark runs the same code. The copy is byte-compiled, as an
+    installed package is: with ``PYTHONDONTWRITEBYTECODE`` set (as on this project's
+    machines) every child would otherwise compile each module it imports, about 0.15 s of
+    CPU for an archive run that no user's run spends.
     """
     import archiver  # noqa: PLC0415 - only to find the package directory
 
@@ -609,6 +612,7 @@ def snapshot_sources(work: Path) -> tuple[Path, str]:
     ignore = shutil.ignore_patterns("__pycache__", "out")
     shutil.copytree(Path(archiver.__file__).parent, snapshot / "archiver", ignore=ignore)
     shutil.copytree(Path(__file__).parent, snapshot / "benchmarks", ignore=ignore)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(snapshot)], check=True)
     return snapshot, source_fingerprint(snapshot / "archiver")
 
 

@@ -38,11 +38,10 @@ What one run does, all below a fresh temporary directory:
    with at least 50 hits (the output for people: 50 hits with snippets), and "its libraries
    alone": a process importing the modules such a search imports, but ours (the standard
    library's and Whoosh's, with the stand-ins): the part of the time our code cannot save
-   without importing less of them. The snapshot is
-   byte-compiled first, as an installed package is (``PYTHONDONTWRITEBYTECODE`` would
-   otherwise make every child compile every module it imports). ``--startup-only HOME``
-   measures this alone on an archive kept from an earlier run (``--keep``), or one built by
-   ``generate_archive`` and ``reindex`` by hand.
+   without importing less of them. The snapshot is byte-compiled, as an installed package
+   is (``archive_benchmark.snapshot_sources``). ``--startup-only HOME`` measures this alone
+   on an archive kept from an earlier run (``--keep``), or one built by ``generate_archive``
+   and ``reindex`` by hand.
 
 Every child runs the archiver code as it was when the benchmark started: the children import
 a copy of ``archiver/`` (``archive_benchmark.snapshot_sources``), whose SHA-256 is printed and
@@ -682,7 +681,6 @@ def run_startup(
     kinds: list[QueryKind], repeat: int, limit: int, home: Path, snapshot: Path
 ) -> dict[str, Any]:
     """Time fresh processes: the bare interpreter, ``--help``, and ``search`` per kind."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(snapshot)], check=True)
     env = os.environ | {"IMAP_ARCHIVER_HOME": str(home)}
     archiver = [sys.executable, "-m", "archiver"]
     commands = {"python -c pass": [sys.executable, "-c", "pass"], "--help": [*archiver, "--help"]}
