@@ -14,7 +14,13 @@ from whoosh import index
 
 from archiver.core.catalog import Location, Record, State
 from archiver.core.index import extract as extract_module
-from archiver.core.index.attachments_text import Limits, kind_of, read_attachment
+from archiver.core.index import reader_process, snippets
+from archiver.core.index.attachments_text import (
+    NO_PDF_OBJECTS,
+    Limits,
+    kind_of,
+    read_attachment,
+)
 from archiver.core.index.extract import extract
 from archiver.core.index.indexer import document
 from archiver.core.index.schema import build_schema
@@ -166,6 +172,29 @@ def test_damaged_files_are_unreadable_not_errors():
         assert item.unreadable and not item.text, name
 
 
+def test_a_file_without_pdf_objects_is_refused_without_the_pdf_reader(monkeypatch):
+    def not_asked(*args: object) -> None:
+        raise AssertionError("the PDF reader was asked")
+
+    monkeypatch.setattr(reader_process.PDF_READER, "read", not_asked)
+    for data in [b"%PDF-1.4\nnothing else", b"%PDF-1.4\n" + bytes(range(256)) * 4096]:
+        (item,) = read_attachment("kaputt.pdf", "application/pdf", data)
+        assert item.unreadable == NO_PDF_OBJECTS and not item.text
+    # Inside a zip too; and a search's snippets take it as refused, not to be read again.
+    zipped = docgen._zip({"kaputt.pdf": "%PDF-1.4 garbage"})
+    (item,) = read_attachment("akte.zip", "application/zip", zipped)
+    assert item.name == "akte.zip/kaputt.pdf" and item.unreadable == NO_PDF_OBJECTS
+    assert NO_PDF_OBJECTS.startswith(snippets.REFUSED)
+
+
+def test_a_damaged_pdf_with_objects_is_left_to_pdfium():
+    damaged = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\nnothing else"
+    (item,) = read_attachment("kaputt.pdf", "application/pdf", damaged)
+    assert item.unreadable == (
+        "not a readable PDF (Failed to load document (PDFium: Data format error).)"
+    )
+
+
 def test_attachment_over_the_byte_limit_is_not_opened():
     (item,) = read_attachment("big.pdf", "", docgen.pdf(["x"]), limits=Limits(max_bytes=100))
     assert item.unreadable == "larger than 0 MB"
@@ -260,8 +289,7 @@ def test_words_inside_attachments_are_found(searched, query, expected):
 def test_unreadable_attachments_are_recorded_with_their_reason(searched):
     with ArchiveSearcher(searched) as searcher:
         (hit,) = searcher.search("has:unreadable").hits
-    assert hit.unreadable == ("kaputt.pdf: not a readable PDF (Failed to load document "
-                              "(PDFium: Data format error).)",)  # fmt: skip
+    assert hit.unreadable == (f"kaputt.pdf: {NO_PDF_OBJECTS}",)
     assert hit.to_dict()["unreadable"] == list(hit.unreadable)
 
 

@@ -240,6 +240,8 @@ def _read(
 ) -> list[AttachmentText]:
     """Read one file of a known *kind* within *work*'s budget (a PDF in the helper process)."""
     if kind == "pdf":
+        if _PDF_OBJECT not in data:
+            return [AttachmentText(name, unreadable=NO_PDF_OBJECTS)]
         from archiver.core.index import reader_process  # noqa: PLC0415  # it imports us
 
         left = dataclasses.replace(work.limits, seconds=max(0.0, work.deadline - time.monotonic()))
@@ -296,6 +298,16 @@ def _read_here(
 
 
 # --- PDF -----------------------------------------------------------------------------------------
+
+# A PDF is made of numbered objects ("1 0 obj ... endobj"), its catalogue among them, so a
+# file that never says "obj" is none, whatever its name or first line: a damaged download,
+# or other data sent as application/pdf. PDFium refuses it too, but only after scanning all
+# of it for objects (about 25 ms a MB, docs/PERFORMANCE.md), in the helper process, which
+# is started and sent the file for it. Such a file is refused here without either.
+_PDF_OBJECT = b"obj"
+# Begins like PDFium's refusal, so that a search's snippets do not read it again either
+# (snippets.REFUSED).
+NO_PDF_OBJECTS = "not a readable PDF (no PDF objects in it)"
 
 # PDFium is not thread-safe; read_pdf_here may be called by threads of one process.
 _PDFIUM = threading.Lock()
